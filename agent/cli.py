@@ -1,0 +1,230 @@
+"""The ``veraz`` command: parses arguments, calls :class:`agent.api.Veraz`, prints.
+
+Thin on purpose: every behaviour lives in the API so the CLI, the UI and users' scripts
+agree. ``--json`` prints exactly the result's ``to_dict()``; otherwise Rich tables.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(
+    name="veraz",
+    help="Veraz: ask your documents in Spanish or English; every answer checked against them.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+bench_app = typer.Typer(help="Measure retrieval quality and ingestion speed.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+console = Console()
+errors = Console(stderr=True)
+
+HomeOpt = Annotated[
+    Path | None, typer.Option("--home", help="Data folder (default: VERAZ_HOME or ~/.veraz).")
+]
+CollectionOpt = Annotated[
+    str | None, typer.Option("--collection", "-c", help="Collection name (default: 'default').")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def _veraz(home: Path | None, collection: str | None, **extra: Any):  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
+    from agent.api import Veraz
+
+    try:
+        return Veraz(home=home, collection=collection, **extra)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        _fail(f"invalid configuration: {problems}")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    )
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders to ingest.")],
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove documents whose files left these folders.")
+    ] = False,
+    home: HomeOpt = None,
+    collection: CollectionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add or update documents (PDF, DOCX, HTML, PPTX, EML, Markdown, text)."""
+    rag = _veraz(home, collection)
+    with _progress_bar() as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            label = {"load": "Reading files", "embed": "Embedding chunks"}[stage]
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(label, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        report = rag.ingest(paths, prune=prune, progress=progress)
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        console.print(
+            f"[bold]{report.added}[/] added, [bold]{report.updated}[/] updated, "
+            f"{report.unchanged} unchanged, {report.removed} removed; "
+            f"{report.chunks} chunks ({report.embedded} embedded, "
+            f"{report.embedding_cache_hits} from cache) in {report.seconds:.1f} s"
+        )
+        for failure in report.failed:
+            console.print(f"[red]failed[/] {failure.path}: {failure.error}", highlight=False)
+    rag.close()
+
+
+@app.command()
+def retrieve(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("--k", "-k", min=1, max=100, help="How many chunks.")] = 5,
+    mode: Annotated[str, typer.Option(help="hybrid, bm25 or dense.")] = "hybrid",
+    home: HomeOpt = None,
+    collection: CollectionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the chunks that best match a query."""
+    if mode not in ("hybrid", "bm25", "dense"):
+        _fail(f"--mode must be hybrid, bm25 or dense, not {mode!r}")
+    rag = _veraz(home, collection)
+    hits = rag.retrieve(query, k=k, mode=mode)
+    if as_json:
+        _print_json([hit.to_dict() for hit in hits])
+    else:
+        if not hits:
+            console.print("No matching chunks (is the collection empty? run `veraz ingest`).")
+        for rank, hit in enumerate(hits, start=1):
+            where = Path(hit.source).name + (f", p. {hit.page}" if hit.page else "")
+            section = f" — {hit.section}" if hit.section else ""
+            console.print(
+                f"[bold]{rank}.[/] [cyan]{where}[/]{section}  [dim]{hit.score:.3f}[/]",
+                highlight=False,
+            )
+            snippet = hit.text if len(hit.text) <= 400 else hit.text[:400] + "…"
+            console.print(f"   {snippet}\n", highlight=False)
+    rag.close()
+
+
+@app.command()
+def stats(home: HomeOpt = None, collection: CollectionOpt = None, as_json: JsonOpt = False) -> None:
+    """Documents, chunks and vectors in a collection."""
+    rag = _veraz(home, collection)
+    data = rag.stats()
+    if as_json:
+        _print_json(data)
+    else:
+        for key, value in data.items():
+            console.print(f"{key}: {value}")
+    rag.close()
+
+
+def samples_dir() -> Path:
+    """The bundled sample corpus (Spanish and English documents about LLMs)."""
+    return Path(__file__).parent / "samples"
+
+
+@app.command()
+def demo(
+    question: Annotated[
+        str, typer.Argument(help="Question to ask the sample documents.")
+    ] = "¿Cuánta memoria necesita QLoRA para ajustar un modelo de 65B?",
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest the bundled sample documents (collection 'samples') and answer a question."""
+    rag = _veraz(home, "samples")
+    report = rag.ingest([samples_dir()], prune=True)
+    hits = rag.retrieve(question, k=3)
+    if as_json:
+        _print_json({"ingest": report.to_dict(), "hits": [h.to_dict() for h in hits]})
+    else:
+        console.print(
+            f"Samples: {report.added} added, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {len(report.failed)} failed "
+            f"({report.seconds:.1f} s)\n[bold]{question}[/]\n"
+        )
+        for rank, hit in enumerate(hits, start=1):
+            where = Path(hit.source).name + (f", p. {hit.page}" if hit.page else "")
+            console.print(f"[bold]{rank}.[/] [cyan]{where}[/] {hit.text[:300]}…\n", highlight=False)
+    rag.close()
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@bench_app.command("retrieval")
+def bench_retrieval(
+    dataset: Annotated[Path, typer.Option("--dataset", help="SQuAD-format JSON file.")],
+    bm25_weight: Annotated[float | None, typer.Option(help="Override VERAZ_BM25_WEIGHT.")] = None,
+    dense_weight: Annotated[float | None, typer.Option(help="Override VERAZ_DENSE_WEIGHT.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """hit@1, hit@5, MRR@10 of BM25, dense and hybrid retrieval on a SQuAD-format file."""
+    from evals.bench_retrieval import MODES, run_retrieval_benchmark
+
+    if not dataset.is_file():
+        _fail(f"dataset not found: {dataset}")
+    overrides = {
+        key: value
+        for key, value in {"bm25_weight": bm25_weight, "dense_weight": dense_weight}.items()
+        if value is not None
+    }
+    with _progress_bar() as bar:
+        task = bar.add_task("Questions", total=None)
+        result = run_retrieval_benchmark(
+            dataset,
+            settings_overrides=overrides,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if as_json:
+        _print_json(result)
+        return
+    table = Table(
+        title=f"{dataset.name}: {result['questions']} questions, {result['paragraphs']} paragraphs"
+    )
+    table.add_column("method")
+    for metric in ("hit@1", "hit@5", "mrr@10"):
+        table.add_column(metric, justify="right")
+    for mode in MODES:
+        table.add_row(mode, *(f"{result[mode][m]:.3f}" for m in ("hit@1", "hit@5", "mrr@10")))
+    console.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

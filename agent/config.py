@@ -1,0 +1,126 @@
+"""Settings for every part of Veraz, read from ``VERAZ_*`` variables, ``.env`` and ``veraz.toml``.
+
+One object holds all knobs so the CLI, the Python API, the UI and the tests agree on
+defaults. Precedence, highest first: explicit arguments, environment, ``.env``,
+``veraz.toml`` in the working directory, the defaults below. API keys are never read
+from here: providers take them from the environment only, so they cannot end up in a
+file Veraz writes.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+BUNDLED_EMBEDDING_MODEL = "bundled:all-MiniLM-L6-v2"
+_COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class Settings(BaseSettings):
+    """Every configurable value, with the default the offline product uses."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VERAZ_",
+        env_file=".env",
+        toml_file="veraz.toml",
+        extra="ignore",
+    )
+
+    home: Path = Field(
+        default=Path("~/.veraz"), description="Where indexes, caches and threads live."
+    )
+    collection: str = Field(default="default", description="Name of the document collection.")
+
+    # Embeddings
+    embedding_model: str = Field(
+        default=BUNDLED_EMBEDDING_MODEL,
+        description="sentence-transformers model name or path; the default ships in the wheel.",
+    )
+    embedding_batch_size: int = Field(default=64, ge=1)
+    embedding_precision: str = Field(
+        default="auto", description="auto (bf16 where the CPU/GPU supports it), bf16 or fp32."
+    )
+
+    # Ingestion
+    chunk_tokens: int = Field(default=300, ge=32, description="Target chunk size in tokens.")
+    chunk_overlap: int = Field(
+        default=45, ge=0, description="Tokens shared by neighbouring chunks."
+    )
+    max_file_mb: float = Field(
+        default=50.0, gt=0, description="Files larger than this are skipped."
+    )
+    ocr: bool = Field(
+        default=True, description="OCR PDFs without a text layer when tesseract exists."
+    )
+
+    # Retrieval: weighted fusion of z-normalised BM25 and dense scores (see agent/tools/fusion.py).
+    bm25_weight: float = Field(default=1.0, ge=0)
+    dense_weight: float = Field(default=0.5, ge=0)
+    candidates: int = Field(
+        default=50, ge=1, description="Hits taken from each list before fusion."
+    )
+
+    # Models (used by the agent graph)
+    model: str = Field(default="extractive")
+    fallback_model: str = Field(default="extractive")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            TomlConfigSettingsSource(settings_cls),
+        )
+
+    @field_validator("home")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return Path(value).expanduser().resolve()
+
+    @field_validator("collection")
+    @classmethod
+    def _check_collection(cls, value: str) -> str:
+        if not _COLLECTION_NAME.match(value):
+            raise ValueError(
+                f"collection name {value!r} must be 1-64 letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit"
+            )
+        return value
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_below_size(cls, value: int, info) -> int:  # type: ignore[no-untyped-def]
+        size = info.data.get("chunk_tokens", 300)
+        if value >= size:
+            raise ValueError(f"chunk_overlap ({value}) must be smaller than chunk_tokens ({size})")
+        return value
+
+    @property
+    def collection_dir(self) -> Path:
+        """Folder holding one collection's SQLite database and FAISS files."""
+        return self.home / "collections" / self.collection
+
+    @property
+    def cache_dir(self) -> Path:
+        """Folder for caches shared by all collections (embeddings)."""
+        return self.home / "cache"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)

@@ -1,0 +1,101 @@
+"""The result types of the public contract (../shared/DESIGN.md, "Contracts").
+
+Plain dataclasses: typed, cheap to build in hot loops, and ``to_dict()`` gives exactly
+what the CLI prints with ``--json`` and what the UI and evaluations read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class _Serialisable:
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+
+@dataclass
+class Hit(_Serialisable):
+    """One retrieved chunk."""
+
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str
+    page: int | None
+    text: str
+    score: float
+    section: str = ""
+    language: str = ""
+
+
+@dataclass
+class FailedFile(_Serialisable):
+    """A file an ingestion run could not take, and why in words a user can act on."""
+
+    path: str
+    error: str
+
+
+@dataclass
+class IngestReport(_Serialisable):
+    """What one ingestion run did. A bad file lands in ``failed``; it never aborts the run."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    failed: list[FailedFile] = field(default_factory=list)
+    embedded: int = 0
+    embedding_cache_hits: int = 0
+
+
+@dataclass
+class Citation(_Serialisable):
+    n: int
+    chunk_id: str
+    source: str
+    page: int | None
+    text: str
+    score: float
+
+
+@dataclass
+class Verification(_Serialisable):
+    grounded: bool
+    score: float
+    unsupported: list[str] = field(default_factory=list)
+    method: str = ""
+
+
+@dataclass
+class Step(_Serialisable):
+    node: str
+    ms: float
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Usage(_Serialisable):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass
+class Answer(_Serialisable):
+    question: str
+    answer: str
+    language: str
+    abstained: bool
+    route: str
+    model: str
+    fallback_used: bool
+    citations: list[Citation] = field(default_factory=list)
+    verification: Verification = field(default_factory=lambda: Verification(False, 0.0))
+    steps: list[Step] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    fallback_reason: str = ""

@@ -1,0 +1,1 @@
+"""LoRA / QLoRA fine-tuning side pipeline (issue: fine-tuning). Nothing here yet."""

@@ -1,0 +1,1 @@
+"""Ingestion: turning user files into clean, sectioned, language-tagged text for indexing."""

@@ -1,0 +1,119 @@
+"""Document sections -> token-budgeted chunks that keep their place in the source.
+
+Structure first: the loader already cut the document at headings and pages, and a chunk
+never spans two pages or crosses into another section unless small neighbouring sections
+are packed together (a heading followed by one short paragraph should not be a chunk of
+its own). Size second: a section over the budget is split by llama-index's
+``SentenceSplitter``, which prefers sentence boundaries and overlaps neighbours. Tokens
+are counted with the embedding model's own tokenizer, because its input limit is what a
+too-long chunk would overflow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from llama_index.core.node_parser import SentenceSplitter
+from llama_index.core.schema import Document
+
+from ingestion.loaders import LoadedDocument, Section
+
+SECTION_SEPARATOR = "\n\n"
+
+
+@dataclass
+class Chunk:
+    """A piece of a document as stored in the index."""
+
+    chunk_id: str
+    ordinal: int
+    text: str
+    section: str
+    page: int | None
+    start: int  # character offsets into LoadedDocument.text
+    end: int
+
+
+def stable_chunk_id(doc_id: str, start: int, text: str) -> str:
+    """Same document, same place, same text -> same id across runs and machines."""
+    digest = hashlib.sha256(f"{doc_id}\x00{start}\x00{text}".encode()).hexdigest()
+    return digest[:24]
+
+
+class Chunker:
+    """Splits a :class:`LoadedDocument` into :class:`Chunk` objects."""
+
+    def __init__(
+        self, chunk_tokens: int, overlap_tokens: int, count_tokens: Callable[[str], int]
+    ) -> None:
+        self.chunk_tokens = chunk_tokens
+        self.count_tokens = count_tokens
+        self._splitter = SentenceSplitter(
+            chunk_size=chunk_tokens,
+            chunk_overlap=overlap_tokens,
+            tokenizer=lambda text: [0] * count_tokens(text),
+            paragraph_separator=SECTION_SEPARATOR,
+        )
+
+    def chunk(self, doc: LoadedDocument, doc_id: str) -> list[Chunk]:
+        pieces: list[tuple[str, str, int | None, int, int]] = []  # text, title, page, start, end
+        for group, start in self._packed_sections(doc.sections):
+            text = SECTION_SEPARATOR.join(s.text for s in group)
+            first = group[0]
+            if len(group) > 1 or self.count_tokens(text) <= self.chunk_tokens:
+                titles = " · ".join(dict.fromkeys(s.title for s in group if s.title))
+                pieces.append((text, titles, first.page, start, start + len(text)))
+                continue
+            nodes = self._splitter.get_nodes_from_documents([Document(text=text)])
+            for node in nodes:
+                node_text = node.get_content()
+                offset = node.start_char_idx if node.start_char_idx is not None else 0
+                end = (
+                    node.end_char_idx if node.end_char_idx is not None else offset + len(node_text)
+                )
+                pieces.append((node_text, first.title, first.page, start + offset, start + end))
+        return [
+            Chunk(
+                chunk_id=stable_chunk_id(doc_id, start, text),
+                ordinal=i,
+                text=text,
+                section=title,
+                page=page,
+                start=start,
+                end=end,
+            )
+            for i, (text, title, page, start, end) in enumerate(pieces)
+            if text.strip()
+        ]
+
+    def _packed_sections(self, sections: list[Section]) -> list[tuple[list[Section], int]]:
+        """Group consecutive small sections of one page while they fit the budget.
+
+        Returns each group with its start offset in the document text. A section too big
+        to share a chunk stays alone (and is split later).
+        """
+        groups: list[tuple[list[Section], int]] = []
+        current: list[Section] = []
+        current_start = 0
+        current_tokens = 0
+        offset = 0
+        for section in sections:
+            tokens = self.count_tokens(section.text)
+            fits = (
+                current
+                and section.page == current[0].page
+                and current_tokens + tokens <= self.chunk_tokens
+            )
+            if fits:
+                current.append(section)
+                current_tokens += tokens
+            else:
+                if current:
+                    groups.append((current, current_start))
+                current, current_start, current_tokens = [section], offset, tokens
+            offset += len(section.text) + len(SECTION_SEPARATOR)
+        if current:
+            groups.append((current, current_start))
+        return groups

@@ -1,0 +1,428 @@
+"""One collection's index on disk: SQLite (documents, chunks, FTS5) + FAISS, committed together.
+
+Crash safety without a server: FAISS vectors live in ``vectors.<generation>.faiss`` and
+SQLite's ``meta`` table names the current generation. A commit writes the next
+generation's FAISS file (fsynced, renamed into place) and only then commits the SQLite
+transaction that both changes documents/chunks and bumps the generation. A crash before
+the SQLite commit leaves the old generation, whose file is still there; a crash after it
+leaves the new one. Readers use WAL snapshots, so queries never wait for an ingest run
+and always see one consistent generation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from ingestion.index import vector_file
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    language TEXT NOT NULL,
+    file_type TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime REAL NOT NULL,
+    chunk_count INTEGER NOT NULL,
+    ingested_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    chunk_id TEXT NOT NULL UNIQUE,
+    doc_row INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    section TEXT NOT NULL,
+    page INTEGER,
+    start_char INTEGER NOT NULL,
+    end_char INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_row);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    terms, tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+
+
+class IndexMismatchError(RuntimeError):
+    """The collection was built with another embedding model or dimension."""
+
+
+@dataclass
+class DocumentRecord:
+    """A document as the index knows it (one row of ``documents``)."""
+
+    doc_id: str
+    source: str
+    title: str
+    language: str
+    file_type: str
+    content_hash: str
+    size: int
+    mtime: float
+    chunk_count: int = 0
+
+
+@dataclass
+class NewChunk:
+    """A chunk ready to store: its text, place, analysed BM25 terms and vector."""
+
+    chunk_id: str
+    ordinal: int
+    text: str
+    section: str
+    page: int | None
+    start: int
+    end: int
+    terms: str
+    vector: np.ndarray
+
+
+@dataclass
+class StoredChunk:
+    """A chunk read back for a hit, joined with its document."""
+
+    row: int
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str
+    language: str
+    page: int | None
+    section: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Snapshot:
+    """One consistent view for a query: a SQLite read transaction and its FAISS generation."""
+
+    db: sqlite3.Connection
+    vectors: faiss.Index
+    generation: int
+
+
+class Collection:
+    """Opens (creating if needed) the index under ``directory``."""
+
+    def __init__(self, directory: str | Path, *, embedding_model: str, dimension: int) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.directory / "index.sqlite"
+        self.embedding_model = embedding_model
+        self.dimension = dimension
+        self._local = threading.local()
+        self._vectors_lock = threading.Lock()
+        self._vectors: faiss.Index | None = None
+        self._vectors_generation = -1
+        self._init_schema()
+
+    # -- connections -----------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA synchronous=FULL")
+        return db
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's read connection (sqlite3 connections are not shared across threads)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._connect()
+            self._local.db = db
+        return db
+
+    def _init_schema(self) -> None:
+        with self._write_lock():
+            db = self._connect()
+            try:
+                db.executescript(_SCHEMA)
+                meta = dict(db.execute("SELECT key, value FROM meta"))
+                if not meta:
+                    db.executemany(
+                        "INSERT INTO meta (key, value) VALUES (?, ?)",
+                        [
+                            ("schema_version", SCHEMA_VERSION),
+                            ("embedding_model", self.embedding_model),
+                            ("dimension", str(self.dimension)),
+                            ("generation", "0"),
+                        ],
+                    )
+                    vector_file.write_index_atomically(
+                        vector_file.empty_index(self.dimension), self._vector_path(0)
+                    )
+                else:
+                    self._check_compatible(meta)
+                    self._remove_stale_vector_files(int(meta["generation"]))
+            finally:
+                db.close()
+
+    def _check_compatible(self, meta: dict[str, str]) -> None:
+        if meta.get("embedding_model") != self.embedding_model or int(meta["dimension"]) != (
+            self.dimension
+        ):
+            raise IndexMismatchError(
+                f"collection at {self.directory} was built with embedding model "
+                f"{meta.get('embedding_model')!r} ({meta['dimension']} dims), not "
+                f"{self.embedding_model!r} ({self.dimension} dims). Use another collection "
+                "or set VERAZ_EMBEDDING_MODEL to the original model."
+            )
+
+    def _vector_path(self, generation: int) -> Path:
+        return self.directory / f"vectors.{generation}.faiss"
+
+    def _remove_stale_vector_files(self, current: int) -> None:
+        """Delete FAISS files from crashed commits (newer) and from old generations.
+
+        The previous generation is kept so a reader whose snapshot predates the last
+        commit can still load it. Called only under the write lock.
+        """
+        for path in self.directory.glob("vectors.*.faiss*"):
+            parts = path.name.split(".")
+            generation = int(parts[1]) if parts[1].isdigit() else -1
+            if path.suffix == ".tmp" or generation > current or generation < current - 1:
+                path.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        """One writer per collection across processes (ingest runs, schedulers, the UI)."""
+        with open(self.directory / "write.lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # -- reading ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """A consistent read view; FAISS is loaded for the generation SQLite shows."""
+        db = self._reader()
+        for _attempt in range(5):
+            db.execute("BEGIN")
+            try:
+                generation = int(
+                    db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+                )
+                vectors = self._vectors_for(generation)
+            except FileNotFoundError:
+                db.execute("ROLLBACK")
+                time.sleep(0.05)  # a writer moved on two generations; read again
+                continue
+            try:
+                yield Snapshot(db=db, vectors=vectors, generation=generation)
+            finally:
+                db.execute("ROLLBACK")
+            return
+        raise RuntimeError(f"could not get a consistent view of {self.directory}")
+
+    def _vectors_for(self, generation: int) -> faiss.Index:
+        with self._vectors_lock:
+            if self._vectors is None or self._vectors_generation != generation:
+                self._vectors = vector_file.read_index(self._vector_path(generation))
+                self._vectors_generation = generation
+            return self._vectors
+
+    def documents(self) -> dict[str, DocumentRecord]:
+        """Every stored document by source path."""
+        rows = self._reader().execute(
+            "SELECT doc_id, source, title, language, file_type, content_hash, size, mtime,"
+            " chunk_count FROM documents"
+        )
+        return {row[1]: DocumentRecord(*row) for row in rows}
+
+    def counts(self) -> dict[str, int]:
+        with self.snapshot() as snap:
+            documents = snap.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+            chunks = snap.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            return {"documents": documents, "chunks": chunks, "vectors": snap.vectors.ntotal}
+
+    @staticmethod
+    def bm25(snap: Snapshot, match: str, k: int) -> list[tuple[int, float]]:
+        """Top ``k`` chunk rows for an FTS5 MATCH expression, best first (higher is better)."""
+        if not match:
+            return []
+        rows = snap.db.execute(
+            "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?"
+            " ORDER BY bm25(chunks_fts) LIMIT ?",
+            (match, k),
+        )
+        return [(int(r), float(s)) for r, s in rows]
+
+    @staticmethod
+    def bm25_for(snap: Snapshot, match: str, rows: Sequence[int]) -> dict[int, float]:
+        """BM25 scores of given rows (rows matching no query term are absent)."""
+        if not match or not rows:
+            return {}
+        marks = ",".join("?" * len(rows))
+        result = snap.db.execute(
+            f"SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?"
+            f" AND rowid IN ({marks})",
+            (match, *rows),
+        )
+        return {int(r): float(s) for r, s in result}
+
+    @staticmethod
+    def dense(snap: Snapshot, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        return vector_file.search(snap.vectors, vector, k)
+
+    @staticmethod
+    def dense_for(snap: Snapshot, vector: np.ndarray, rows: Sequence[int]) -> dict[int, float]:
+        stored = vector_file.reconstruct(snap.vectors, list(rows))
+        scores = stored @ np.asarray(vector, dtype=np.float32)
+        return {int(r): float(s) for r, s in zip(rows, scores, strict=True)}
+
+    @staticmethod
+    def chunks(snap: Snapshot, rows: Sequence[int]) -> dict[int, StoredChunk]:
+        if not rows:
+            return {}
+        marks = ",".join("?" * len(rows))
+        result = snap.db.execute(
+            "SELECT c.id, c.chunk_id, d.doc_id, d.source, d.title, d.language, c.page,"
+            " c.section, c.text, c.start_char, c.end_char"
+            f" FROM chunks c JOIN documents d ON d.id = c.doc_row WHERE c.id IN ({marks})",
+            tuple(rows),
+        )
+        return {int(row[0]): StoredChunk(*row) for row in result}
+
+    # -- writing ---------------------------------------------------------------------
+
+    def commit(
+        self,
+        upserts: Sequence[tuple[DocumentRecord, Sequence[NewChunk]]],
+        removals: Sequence[str] = (),
+    ) -> None:
+        """Replace/add documents with their chunks and remove others, all or nothing."""
+        if not upserts and not removals:
+            return
+        with self._write_lock():
+            db = self._connect()
+            try:
+                self._commit_locked(db, upserts, removals)
+            finally:
+                db.close()
+
+    def _commit_locked(
+        self,
+        db: sqlite3.Connection,
+        upserts: Sequence[tuple[DocumentRecord, Sequence[NewChunk]]],
+        removals: Sequence[str],
+    ) -> None:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            generation = int(
+                db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+            )
+            vectors = faiss.clone_index(self._vectors_for(generation))
+            replaced = [doc.source for doc, _ in upserts] + list(removals)
+            old_rows = self._delete_documents(db, replaced)
+            if old_rows:
+                vectors.remove_ids(np.asarray(old_rows, dtype=np.int64))
+            next_row = int(db.execute("SELECT coalesce(max(id), 0) + 1 FROM chunks").fetchone()[0])
+            new_ids: list[int] = []
+            new_vectors: list[np.ndarray] = []
+            now = time.time()
+            for doc, chunks in upserts:
+                cursor = db.execute(
+                    "INSERT INTO documents (doc_id, source, title, language, file_type,"
+                    " content_hash, size, mtime, chunk_count, ingested_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        doc.doc_id,
+                        doc.source,
+                        doc.title,
+                        doc.language,
+                        doc.file_type,
+                        doc.content_hash,
+                        doc.size,
+                        doc.mtime,
+                        len(chunks),
+                        now,
+                    ),
+                )
+                doc_row = cursor.lastrowid
+                rows = list(range(next_row, next_row + len(chunks)))
+                next_row += len(chunks)
+                db.executemany(
+                    "INSERT INTO chunks (id, chunk_id, doc_row, ordinal, text, section, page,"
+                    " start_char, end_char) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            r,
+                            c.chunk_id,
+                            doc_row,
+                            c.ordinal,
+                            c.text,
+                            c.section,
+                            c.page,
+                            c.start,
+                            c.end,
+                        )
+                        for r, c in zip(rows, chunks, strict=True)
+                    ],
+                )
+                db.executemany(
+                    "INSERT INTO chunks_fts (rowid, terms) VALUES (?, ?)",
+                    [(r, c.terms) for r, c in zip(rows, chunks, strict=True)],
+                )
+                new_ids.extend(rows)
+                new_vectors.extend(c.vector for c in chunks)
+            if new_ids:
+                matrix = np.ascontiguousarray(np.stack(new_vectors), dtype=np.float32)
+                if matrix.shape[1] != self.dimension:
+                    raise IndexMismatchError(
+                        f"vectors have {matrix.shape[1]} dims; collection expects {self.dimension}"
+                    )
+                vectors.add_with_ids(matrix, np.asarray(new_ids, dtype=np.int64))
+            vector_file.write_index_atomically(vectors, self._vector_path(generation + 1))
+            db.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (str(generation + 1),))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        with self._vectors_lock:
+            self._vectors, self._vectors_generation = vectors, generation + 1
+        self._remove_stale_vector_files(generation + 1)
+
+    @staticmethod
+    def _delete_documents(db: sqlite3.Connection, sources: Sequence[str]) -> list[int]:
+        """Delete documents (and their chunks and FTS rows); return the removed chunk rows."""
+        removed: list[int] = []
+        for source in sources:
+            doc = db.execute("SELECT id FROM documents WHERE source = ?", (source,)).fetchone()
+            if doc is None:
+                continue
+            rows = [r for (r,) in db.execute("SELECT id FROM chunks WHERE doc_row = ?", doc)]
+            if rows:
+                marks = ",".join("?" * len(rows))
+                db.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({marks})", rows)
+            db.execute("DELETE FROM documents WHERE id = ?", doc)
+            removed.extend(rows)
+        return removed
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None

@@ -1,0 +1,1 @@
+"""Streamlit chat UI (issue: UI). Nothing here yet."""
