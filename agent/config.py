@@ -63,7 +63,7 @@ class Settings(BaseSettings):
 
     # Retrieval: weighted fusion of z-normalised BM25 and dense scores (see agent/tools/fusion.py).
     bm25_weight: float = Field(default=1.0, ge=0)
-    dense_weight: float = Field(default=0.5, ge=0)
+    dense_weight: float = Field(default=0.75, ge=0)
     candidates: int = Field(
         default=50, ge=1, description="Hits taken from each list before fusion."
     )

@@ -191,7 +191,7 @@ class IngestionPipeline:
                 page=c.page,
                 start=c.start,
                 end=c.end,
-                terms=fts_document(f"{c.section}\n{c.text}", document.language),
+                fts=fts_document(f"{c.section}\n{c.text}", document.language),
                 vector=None,  # type: ignore[arg-type]  # filled after the batched embed
             )
             for c in chunks

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import Stemmer
 
@@ -25,16 +27,21 @@ def _stemmer(language: str) -> Stemmer.Stemmer | None:
     return Stemmer.Stemmer(name) if name else None
 
 
+_STOPWORDS_DIR = Path(__file__).parent / "stopwords"
+
+
 @lru_cache(maxsize=4)
 def _stopwords(language: str) -> frozenset[str]:
-    """Stopwords for es/en from spaCy's lists (spaCy is already a dependency of unstructured)."""
-    if language == "es":
-        from spacy.lang.es.stop_words import STOP_WORDS
-    elif language == "en":
-        from spacy.lang.en.stop_words import STOP_WORDS
-    else:
+    """Function words of es/en (ingestion/stopwords/<lang>.txt); none for other languages.
+
+    Short lists on purpose: spaCy's Spanish list also drops content words ("estados",
+    "primera", "bajo") and cost hit@1 on the XQuAD benchmark.
+    """
+    path = _STOPWORDS_DIR / f"{language}.txt"
+    if language not in _STEMMER_NAMES or not path.is_file():
         return frozenset()
-    return frozenset(STOP_WORDS)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
 
 
 def fold_accents(text: str) -> str:
@@ -57,16 +64,52 @@ def analyze(text: str, language: str) -> list[str]:
     return [fold_accents(w) for w in words]
 
 
-def fts_document(text: str, language: str) -> str:
-    """The text stored in the FTS5 column: analysed terms separated by spaces."""
-    return " ".join(analyze(text, language))
+PREFIX_LENGTH = 5
+
+
+def prefixes(text: str, language: str) -> list[str]:
+    """Accent-folded, stopword-free words cut to their first five letters.
+
+    A second, coarser match that catches what Snowball misses: "interceptó" and
+    "intercepciones" stem apart but share "inter"; Spanish morphology does this often.
+    On the XQuAD Spanish dev half, adding it to stemmed BM25 raised hybrid hit@1 by about
+    one point (veraz bench retrieval).
+    """
+    stops = _stopwords(language)
+    return [
+        fold_accents(w)[:PREFIX_LENGTH]
+        for w in _TOKEN.findall(text.lower())
+        if w not in stops and w != "_"
+    ]
+
+
+@dataclass(frozen=True)
+class FtsDocument:
+    """The two FTS5 columns stored for a chunk."""
+
+    terms: str
+    prefixes: str
+
+
+def fts_document(text: str, language: str) -> FtsDocument:
+    """What the FTS5 table stores for ``text``: stemmed terms and five-letter prefixes."""
+    return FtsDocument(
+        terms=" ".join(analyze(text, language)), prefixes=" ".join(prefixes(text, language))
+    )
 
 
 def fts_query(text: str, language: str) -> str:
-    """An FTS5 MATCH expression: any analysed term of the query (OR), each quoted.
+    """An FTS5 MATCH expression: any stemmed term or prefix of the query (OR), each quoted.
 
     Quoting keeps user input from being read as FTS5 syntax (AND, NEAR, column filters).
     Returns "" when the query has no searchable term.
     """
-    terms = dict.fromkeys(analyze(text, language))
-    return " OR ".join(f'"{term}"' for term in terms)
+    parts = []
+    for column, words in (
+        ("terms", analyze(text, language)),
+        ("prefixes", prefixes(text, language)),
+    ):
+        quoted = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+        if quoted:
+            parts.append(f"{column} : ({quoted})")
+    return " OR ".join(parts)

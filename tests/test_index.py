@@ -43,7 +43,7 @@ def make_doc(source: str, texts: list[str], seed: int = 0) -> tuple[DocumentReco
                 page=None,
                 start=0,
                 end=len(text),
-                terms=fts_document(text, "en"),
+                fts=fts_document(text, "en"),
                 vector=vec / np.linalg.norm(vec),
             )
         )

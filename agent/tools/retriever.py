@@ -29,7 +29,7 @@ class HybridRetriever:
         embedder: Embedder,
         *,
         bm25_weight: float = 1.0,
-        dense_weight: float = 0.5,
+        dense_weight: float = 0.75,
         candidates: int = 50,
     ) -> None:
         self.collection = collection

@@ -24,8 +24,9 @@ import faiss
 import numpy as np
 
 from ingestion.index import vector_file
+from ingestion.text_analysis import FtsDocument
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,7 +56,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_row);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    terms, tokenize = 'unicode61 remove_diacritics 2'
+    terms, prefixes, tokenize = 'unicode61 remove_diacritics 2'
 );
 """
 
@@ -90,7 +91,7 @@ class NewChunk:
     page: int | None
     start: int
     end: int
-    terms: str
+    fts: FtsDocument
     vector: np.ndarray
 
 
@@ -178,6 +179,12 @@ class Collection:
                 db.close()
 
     def _check_compatible(self, meta: dict[str, str]) -> None:
+        if meta.get("schema_version") != SCHEMA_VERSION:
+            raise IndexMismatchError(
+                f"collection at {self.directory} has index format "
+                f"{meta.get('schema_version')}, this Veraz reads format {SCHEMA_VERSION}: "
+                "ingest the documents again into a new collection (or delete this folder)."
+            )
         if meta.get("embedding_model") != self.embedding_model or int(meta["dimension"]) != (
             self.dimension
         ):
@@ -265,7 +272,7 @@ class Collection:
             return []
         rows = snap.db.execute(
             "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?"
-            " ORDER BY bm25(chunks_fts) LIMIT ?",
+            " ORDER BY rank LIMIT ?",
             (match, k),
         )
         return [(int(r), float(s)) for r, s in rows]
@@ -383,8 +390,8 @@ class Collection:
                     ],
                 )
                 db.executemany(
-                    "INSERT INTO chunks_fts (rowid, terms) VALUES (?, ?)",
-                    [(r, c.terms) for r, c in zip(rows, chunks, strict=True)],
+                    "INSERT INTO chunks_fts (rowid, terms, prefixes) VALUES (?, ?, ?)",
+                    [(r, c.fts.terms, c.fts.prefixes) for r, c in zip(rows, chunks, strict=True)],
                 )
                 new_ids.extend(rows)
                 new_vectors.extend(c.vector for c in chunks)
