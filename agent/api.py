@@ -7,13 +7,18 @@ only retrieves never loads a parser.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
+
 from agent.config import Settings
-from agent.types import Hit, IngestReport
+from agent.types import Answer, Hit, IngestReport
 
 
 class Veraz:
@@ -23,11 +28,18 @@ class Veraz:
         self,
         home: str | Path | None = None,
         collection: str | None = None,
-        model: str | None = None,
-        fallback_model: str | None = None,
+        model: str | BaseChatModel | None = None,
+        fallback_model: str | BaseChatModel | None = None,
         settings: Settings | None = None,
         **overrides: Any,
     ) -> None:
+        # A chat model instance is used as is; a string goes through the settings.
+        self._model_objects = {
+            "model": model if isinstance(model, BaseChatModel) else None,
+            "fallback_model": fallback_model if isinstance(fallback_model, BaseChatModel) else None,
+        }
+        model = None if isinstance(model, BaseChatModel) else model
+        fallback_model = None if isinstance(fallback_model, BaseChatModel) else fallback_model
         given = {
             "home": home,
             "collection": collection,
@@ -93,7 +105,92 @@ class Veraz:
             ocr=self.settings.ocr,
         )
 
+    @cached_property
+    def _graphs(self):  # type: ignore[no-untyped-def]
+        """The compiled graph twice: with the SQLite checkpointer (threads) and without."""
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        from agent.graphs.rag import build_graph
+
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.settings.home / "threads.sqlite", check_same_thread=False)
+        return {"threads": build_graph(SqliteSaver(connection)), "once": build_graph(None)}
+
+    @cached_property
+    def _graph_context(self):  # type: ignore[no-untyped-def]
+        from agent.graphs.context import GraphContext
+        from agent.models.registry import resolve_model
+        from agent.tools.extractive import ExtractiveAnswerer
+        from agent.tools.verifier import Verifier
+
+        primary = self._model_objects["model"] or self.settings.model
+        fallback = self._model_objects["fallback_model"] or self.settings.fallback_model
+        return GraphContext(
+            retriever=self.retriever,
+            answerer=ExtractiveAnswerer(self.embedder),
+            verifier=Verifier(self.embedder),
+            primary=resolve_model(primary),
+            fallback=resolve_model(fallback),
+            k=self.settings.answer_passages,
+            max_rewrites=self.settings.max_rewrites,
+            verify_with_llm=self.settings.verify == "llm",
+        )
+
+    def _run_args(self, question: str, thread_id: str | None) -> tuple[Any, dict, dict]:
+        from agent.graphs.rag import RECURSION_LIMIT
+        from agent.graphs.state import new_question
+
+        if not question or not question.strip():
+            raise ValueError("the question is empty")
+        graph = self._graphs["threads" if thread_id else "once"]
+        config = {
+            "configurable": {"thread_id": thread_id or f"once-{uuid.uuid4()}"},
+            "recursion_limit": RECURSION_LIMIT,
+        }
+        return graph, config, new_question(question.strip())
+
     # -- public API --------------------------------------------------------------------
+
+    def ask(self, question: str, thread_id: str | None = None) -> Answer:
+        """Answer ``question`` from the collection, with citations and a verification.
+
+        With ``thread_id``, earlier questions of that thread are remembered (follow-ups
+        like "¿y QLoRA?" work) and the thread persists under VERAZ_HOME.
+        """
+        from agent.graphs.result import to_answer
+
+        graph, config, state = self._run_args(question, thread_id)
+        final = graph.invoke(state, config, context=self._graph_context)
+        return to_answer(final)
+
+    def stream(self, question: str, thread_id: str | None = None) -> Iterator[dict[str, Any]]:
+        """Events while answering: ``node`` as each node finishes, ``draft_token`` while an
+        LLM writes (before verification), then ``token`` pieces of the final, verified
+        answer and one ``answer`` event with the full :class:`Answer` dict."""
+        from agent.graphs.result import to_answer
+
+        graph, config, state = self._run_args(question, thread_id)
+        final: dict[str, Any] = {}
+        for mode, chunk in graph.stream(
+            state,
+            config,
+            context=self._graph_context,
+            stream_mode=["updates", "messages", "values"],
+        ):
+            if mode == "values":
+                final = chunk
+            elif mode == "updates":
+                for node, update in chunk.items():
+                    yield {"type": "node", "node": node, "steps": (update or {}).get("steps", [])}
+            else:
+                message, meta = chunk
+                text = message.content if isinstance(message.content, str) else ""
+                if text and meta.get("langgraph_node") in ("generate", "solve", "fallback"):
+                    yield {"type": "draft_token", "node": meta["langgraph_node"], "text": text}
+        answer = to_answer(final)
+        for piece in re.findall(r"\S+\s*", answer.answer):
+            yield {"type": "token", "text": piece}
+        yield {"type": "answer", "answer": answer.to_dict()}
 
     def ingest(
         self, paths: Sequence[str | Path] | str | Path, *, prune: bool = False, progress=None

@@ -153,7 +153,7 @@ def stats(home: HomeOpt = None, collection: CollectionOpt = None, as_json: JsonO
 
 def samples_dir() -> Path:
     """The bundled sample corpus (Spanish and English documents about LLMs)."""
-    return Path(__file__).parent / "samples"
+    return Path(__file__).parent / "samples" / "docs"
 
 
 @app.command()
@@ -167,21 +167,133 @@ def demo(
     """Ingest the bundled sample documents (collection 'samples') and answer a question."""
     rag = _veraz(home, "samples")
     report = rag.ingest([samples_dir()], prune=True)
-    hits = rag.retrieve(question, k=3)
+    answer = _guarded(lambda: rag.ask(question))
     if as_json:
-        _print_json({"ingest": report.to_dict(), "hits": [h.to_dict() for h in hits]})
+        _print_json({"ingest": report.to_dict(), "answer": answer.to_dict()})
     else:
         console.print(
             f"Samples: {report.added} added, {report.updated} updated, "
             f"{report.unchanged} unchanged, {len(report.failed)} failed "
-            f"({report.seconds:.1f} s)\n[bold]{question}[/]\n"
+            f"({report.seconds:.1f} s)\n\n[bold]{question}[/]\n",
+            highlight=False,
         )
-        for rank, hit in enumerate(hits, start=1):
-            where = Path(hit.source).name + (f", p. {hit.page}" if hit.page else "")
-            console.print(f"[bold]{rank}.[/] [cyan]{where}[/] {hit.text[:300]}…\n", highlight=False)
+        _print_answer(answer)
     rag.close()
     if report.failed:
         raise typer.Exit(1)
+
+
+def _guarded(call):  # type: ignore[no-untyped-def]
+    """Run ``call``; known user-facing errors become one red line, not a traceback."""
+    from agent.models.registry import UnknownModelError
+    from ingestion.index.collection import IndexMismatchError
+
+    try:
+        return call()
+    except (IndexMismatchError, UnknownModelError, ValueError) as exc:
+        _fail(str(exc))
+
+
+def _print_answer(answer, show_trace: bool = False) -> None:  # type: ignore[no-untyped-def]
+    console.print(answer.answer, highlight=False)
+    v = answer.verification
+    if answer.abstained:
+        badge = "[yellow]abstained[/]"
+    elif v.grounded and not v.unsupported:
+        badge = f"[green]verified[/] ({v.score:.2f})"
+    elif v.grounded:
+        badge = f"[yellow]partly verified[/] ({v.score:.2f})"
+    else:
+        badge = f"[red]not verified[/] ({v.score:.2f})"
+    console.print(f"\n{badge} · model {answer.model} · route {answer.route}", highlight=False)
+    if answer.fallback_used:
+        console.print(f"[yellow]fallback used:[/] {answer.fallback_reason}", highlight=False)
+    for sentence in v.unsupported:
+        console.print(f"[red]unsupported:[/] {sentence}", highlight=False)
+    for c in answer.citations:
+        where = Path(c.source).name + (f", p. {c.page}" if c.page else "")
+        console.print(f"[cyan][{c.n}][/] {where}: {c.text[:160]}…", highlight=False)
+    if show_trace:
+        trace = " → ".join(f"{s.node} {s.ms:.0f}ms" for s in answer.steps)
+        console.print(f"[dim]{trace}[/]", highlight=False)
+
+
+ModelOpt = Annotated[
+    str | None, typer.Option("--model", "-m", help="provider:model or extractive (VERAZ_MODEL).")
+]
+FallbackOpt = Annotated[
+    str | None, typer.Option("--fallback-model", help="Model used when the first fails.")
+]
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in Spanish or English.")],
+    thread: Annotated[
+        str | None, typer.Option("--thread", "-t", help="Thread id to continue.")
+    ] = None,
+    model: ModelOpt = None,
+    fallback_model: FallbackOpt = None,
+    trace: Annotated[bool, typer.Option("--trace", help="Show the graph's path.")] = False,
+    home: HomeOpt = None,
+    collection: CollectionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question from your documents, with citations and verification."""
+    rag = _veraz(home, collection, model=model, fallback_model=fallback_model)
+    answer = _guarded(lambda: rag.ask(question, thread_id=thread))
+    if as_json:
+        _print_json(answer.to_dict())
+    else:
+        _print_answer(answer, show_trace=trace)
+    rag.close()
+
+
+@app.command()
+def chat(
+    thread: Annotated[
+        str | None, typer.Option("--thread", "-t", help="Thread id (new one if omitted).")
+    ] = None,
+    model: ModelOpt = None,
+    fallback_model: FallbackOpt = None,
+    home: HomeOpt = None,
+    collection: CollectionOpt = None,
+) -> None:
+    """Interactive chat in the terminal; answers stream in; the thread is remembered."""
+    import uuid
+
+    rag = _veraz(home, collection, model=model, fallback_model=fallback_model)
+    thread = thread or f"chat-{uuid.uuid4().hex[:8]}"
+    console.print(f"Veraz chat · thread [bold]{thread}[/] · empty line or Ctrl-D to quit")
+    while True:
+        try:
+            question = console.input("[bold cyan]› [/]").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question:
+            break
+        final = None
+        try:
+            for event in rag.stream(question, thread_id=thread):
+                if event["type"] == "token":
+                    console.print(event["text"], end="", highlight=False)
+                elif event["type"] == "answer":
+                    final = event["answer"]
+        except (ValueError, RuntimeError) as exc:
+            errors.print(f"[red]error:[/] {exc}")
+            continue
+        console.print()
+        if final:
+            v = final["verification"]
+            status = (
+                "abstained"
+                if final["abstained"]
+                else ("verified" if v["grounded"] else "not verified")
+            )
+            console.print(
+                f"[dim]{status} · {final['model']} · {len(final['citations'])} citation(s)[/]"
+            )
+    rag.close()
 
 
 @bench_app.command("retrieval")

@@ -68,9 +68,16 @@ class Settings(BaseSettings):
         default=50, ge=1, description="Hits taken from each list before fusion."
     )
 
-    # Models (used by the agent graph)
-    model: str = Field(default="extractive")
+    # The agent graph
+    model: str = Field(default="extractive", description="provider:model, or extractive.")
     fallback_model: str = Field(default="extractive")
+    answer_passages: int = Field(
+        default=5, ge=1, le=20, description="Passages retrieved per query."
+    )
+    max_rewrites: int = Field(
+        default=2, ge=0, le=5, description="Query rewrites before abstaining."
+    )
+    verify: str = Field(default="offline", pattern="^(offline|llm)$", description="offline or llm.")
 
     @classmethod
     def settings_customise_sources(

@@ -24,6 +24,7 @@ from agent.config import BUNDLED_EMBEDDING_MODEL
 
 # Queries are embedded one at a time on a hot path; keep the per-call overhead low.
 _QUERY_CACHE_SIZE = 256
+_SMALL_BATCH = 64
 
 
 def resolve_model_path(name: str) -> str:
@@ -181,13 +182,16 @@ class Embedder:
         """Embed without the cache: the raw model throughput path (used by benchmarks too)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        # Small batches run on one thread (see embed_query for why).
+        threads = _single_thread() if len(texts) <= _SMALL_BATCH else contextlib.nullcontext()
+        with threads:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         vectors = np.asarray(vectors, dtype=np.float32)
         # bf16 output is normalised in bf16; renormalise in float32 for exact inner products.
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -224,8 +228,7 @@ class Embedder:
         """
         vec = self._query_cache.get(text)
         if vec is None:
-            with _single_thread():
-                vec = self.encode([text])[0]
+            vec = self.encode([text])[0]
             if len(self._query_cache) >= _QUERY_CACHE_SIZE:
                 self._query_cache.pop(next(iter(self._query_cache)))
             self._query_cache[text] = vec

@@ -748,7 +748,7 @@ def main() -> None:
     """Write every PDF and DOCX sample next to this script and print its size and word count."""
     fonts = find_fonts()
     for sample in SAMPLES:
-        out = HERE / sample.filename
+        out = HERE / "docs" / sample.filename
         if out.suffix == ".pdf":
             write_pdf(sample, out, fonts)
         elif out.suffix == ".docx":

@@ -1,0 +1,27 @@
+"""What every node may use besides the state: components and limits for one run.
+
+Passed as LangGraph's run context (``graph.invoke(..., context=GraphContext(...))``), so
+nodes stay pure functions of (state, context) and tests can hand in fake models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent.models.registry import ResolvedModel
+from agent.tools.extractive import ExtractiveAnswerer
+from agent.tools.retriever import HybridRetriever
+from agent.tools.verifier import Verifier
+
+
+@dataclass
+class GraphContext:
+    retriever: HybridRetriever
+    answerer: ExtractiveAnswerer
+    verifier: Verifier
+    primary: ResolvedModel
+    fallback: ResolvedModel
+    k: int = 5
+    max_rewrites: int = 2
+    max_sub_questions: int = 4
+    verify_with_llm: bool = False

@@ -1,0 +1,1 @@
+"""One module per graph node; each is a function ``(state, runtime) -> partial state``."""

@@ -1,0 +1,40 @@
+"""fallback: the fallback model answers when the primary failed or was not supported."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.graphs.answering import answer_with
+from agent.graphs.context import GraphContext
+from agent.graphs.state import RAGState
+from agent.graphs.trace import now, step
+from agent.models.calls import ModelCallError
+
+
+def fallback(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    started = now()
+    model = runtime.context.fallback
+    if state.get("generation_error"):
+        reason = f"primary model failed: {state['generation_error']}"
+    else:
+        unsupported = len(state["verification"].get("unsupported", []))
+        reason = f"answer not supported by the sources ({unsupported} sentence(s))"
+    update: dict[str, Any] = {
+        "fallback_used": True,
+        "fallback_reason": reason,
+        "generation_error": "",
+        "model_used": model.name,
+    }
+    try:
+        draft, usage = answer_with(
+            model, runtime.context, state["standalone"], state["language"], state["passages"]
+        )
+        update.update(draft=draft, usage=usage.to_dict())
+    except ModelCallError as exc:
+        update["draft"] = ""
+        reason += f"; fallback model failed too: {exc}"
+        update["fallback_reason"] = reason
+    update["steps"] = [step("fallback", started, model=model.name, reason=reason)]
+    return update

@@ -1,0 +1,102 @@
+"""solve: the chained steps of a decomposition: retrieve, grade, answer each part, combine.
+
+Every sub-question's passages join one shared, de-duplicated list, so the combined
+answer's [n] markers point into the same citations the user sees.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.graphs.answering import answer_with, is_abstention
+from agent.graphs.context import GraphContext
+from agent.graphs.nodes.grade import select_relevant
+from agent.graphs.state import RAGState
+from agent.graphs.trace import now, step
+from agent.models.calls import ModelCallError, add_usage, call_model
+from agent.prompts import render
+from agent.types import Usage
+
+_CITATION = re.compile(r"\[(\d+)\]")
+
+
+def _renumber(text: str, local: list[dict[str, Any]], shared: list[dict[str, Any]]) -> str:
+    """Map a sub-answer's [n] (into ``local``) onto positions in ``shared``."""
+    index = {p["chunk_id"]: i for i, p in enumerate(shared, start=1)}
+
+    def swap(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if 1 <= n <= len(local):
+            return f"[{index[local[n - 1]['chunk_id']]}]"
+        return match.group(0)
+
+    return _CITATION.sub(swap, text)
+
+
+def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    context, language = runtime.context, state["language"]
+    model = context.primary
+    shared: list[dict[str, Any]] = []
+    parts: list[dict[str, Any]] = []
+    steps: list[dict[str, Any]] = []
+    usage = Usage()
+    error = ""
+    for sub in state["sub_questions"]:
+        started = now()
+        hits = [h.to_dict() for h in context.retriever.retrieve(sub, k=context.k)]
+        kept, method, used = select_relevant(model, sub, language, hits)
+        usage = add_usage(usage, used)
+        for passage in kept:
+            if all(p["chunk_id"] != passage["chunk_id"] for p in shared):
+                shared.append(passage)
+        answer = ""
+        if kept and not error:
+            try:
+                answer, used = answer_with(model, context, sub, language, kept)
+                usage = add_usage(usage, used)
+            except ModelCallError as exc:
+                error = str(exc)
+        if answer and not is_abstention(answer, language):
+            parts.append({"question": sub, "answer": _renumber(answer, kept, shared)})
+        steps.append(
+            step(
+                "solve",
+                started,
+                sub_question=sub,
+                hits=len(hits),
+                kept=len(kept),
+                grade=method,
+                answered=bool(answer),
+            )
+        )
+    started = now()
+    draft = "\n".join(part["answer"] for part in parts)
+    if model.llm is not None and len(parts) > 1 and not error:
+        listed = "\n\n".join(f"{p['question']}\n{p['answer']}" for p in parts)
+        try:
+            draft, used = call_model(
+                model.llm,
+                render("synthesize", language, question=state["standalone"], parts=listed),
+            )
+            usage = add_usage(usage, used)
+        except ModelCallError as exc:
+            error = str(exc)
+    steps.append(step("synthesize", started, parts=len(parts), model=model.name))
+    return {
+        "passages": shared,
+        "sub_answers": parts,
+        "draft": draft,
+        "model_used": model.name,
+        "generation_error": error,
+        "usage": usage.to_dict(),
+        "steps": steps,
+    }
+
+
+def next_after_solve(state: RAGState) -> str:
+    if state.get("generation_error"):
+        return "fallback"
+    return "verify" if state["draft"].strip() else "abstain"

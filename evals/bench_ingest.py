@@ -1,0 +1,558 @@
+"""``veraz bench ingest``: ingestion throughput, incremental re-runs and retrieval latency.
+
+Everything runs in one process in a throwaway ``VERAZ_HOME``, on synthetic data generated
+here with seeded RNGs (no text is copied from anywhere), so two runs on one machine see
+the same corpus and the figures are comparable as ratios.
+
+Throughput. A corpus of ``documents`` Markdown and plain-text files, alternately Spanish
+and English, each with a few paragraphs of about 250 wordpiece tokens (counted with the
+embedding model's own tokenizer), is ingested with ``Veraz.ingest`` into an empty home.
+Three things are timed on exactly the chunk texts that run produced:
+
+* ``pipeline``: the whole first run (discover, hash, load, chunk, embed, commit);
+* ``raw``: the configured :class:`~ingestion.embedding.Embedder` (bf16 where the CPU has
+  native bf16) through ``encode()``, i.e. the model alone without the cache;
+* ``fp32``: a fresh, plain fp32 ``SentenceTransformer(path, device="cpu")`` with
+  ``encode(texts, batch_size=64, normalize_embeddings=True)``, the baseline.
+
+Noise control: every model and the loaders are warmed up first (a small warm-up corpus
+goes through the whole pipeline, and each model encodes a batch). Then two trials run
+in mirrored order, ``pipeline, raw, fp32`` and ``fp32, raw, pipeline`` (each pipeline
+run into a fresh home, so its embedding cache starts empty), and each figure is the
+best (shortest) of its two timings. The mirrored order cancels a slow drift in machine
+load; taking the best discards bursts from other processes. Per-trial seconds are
+returned under ``trials``.
+
+Incremental runs. On the second trial's collection, the unchanged corpus is ingested
+three more times (the median is reported, with its ratio to that collection's first
+run), then 1% of the files get their last paragraph rewritten and one more run reports
+its time and how many chunks it had to embed.
+
+Retrieval latency. For each size in ``latency_sizes`` a collection is built directly
+through :meth:`ingestion.index.Collection.commit` (embedding 100k chunks would take an
+hour on two cores): synthetic chunk texts of about 170 words, their FTS5 columns from
+:func:`ingestion.text_analysis.fts_document`, and random unit vectors. Then
+``HybridRetriever.retrieve(query, k=5)`` is timed over ``queries`` distinct synthetic
+queries (the query embedding uses the real Embedder; a few other queries warm up first,
+and every size gets its own queries so none hits the query-vector cache).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# Called as progress(stage, done, total), like the ingestion pipeline's progress callback.
+Progress = Callable[[str, int, int], None]
+
+PARAGRAPH_TOKENS = 245
+"""Body tokens per paragraph; with a Markdown heading a section is about 250 tokens."""
+
+LATENCY_WARMUP_QUERIES = 3
+LATENCY_CHUNKS_PER_DOCUMENT = 5
+LATENCY_SENTENCES_PER_CHUNK = 12
+LATENCY_COMMIT_BATCH = 50_000
+
+# --------------------------------------------------------------------------- vocabulary
+
+_FUNCTION_WORDS = {
+    "es": (
+        "de la que el en y a los se del las un por con no una su para es al lo como más "
+        "pero sus le ha si sin sobre este entre cuando todo esta ser son también fue "
+        "muy hasta desde está porque cada donde mismo otro aunque durante según"
+    ),
+    "en": (
+        "the of and to in is that for it as with was on be by this are or from at which "
+        "but not have has an they their can more when also into than its only other may "
+        "most over such these after where each"
+    ),
+}
+
+# Content words, most frequent first (they are drawn with Zipf weights by rank).
+_CONTENT_WORDS = {
+    "es": (
+        "modelo datos documento consulta respuesta búsqueda índice vector fragmento párrafo "
+        "entrenamiento evaluación precisión memoria cuantización tokenización idioma "
+        "traducción pregunta fuente cita contexto ventana capa peso parámetro gradiente lote "
+        "tarea resultado métrica prueba archivo carpeta servidor usuario sistema proceso "
+        "cálculo velocidad latencia rendimiento calidad error ejemplo conjunto tabla columna "
+        "página sección título autor fecha versión biblioteca herramienta agente grafo nodo "
+        "estado ruta paso verificación alucinación recuperador reordenador incrustación "
+        "similitud distancia coseno frecuencia término raíz palabra frase oración texto "
+        "lenguaje gramática corpus muestra etiqueta clase función pérdida optimizador "
+        "aprendizaje ajuste adaptador rango matriz tensor núcleo procesador tarjeta disco "
+        "caché almacenamiento registro esquema reduce mejora calcula guarda devuelve compara "
+        "genera entrena evalúa busca encuentra divide une mide usa necesita permite depende "
+        "rápido lento grande pequeño nuevo antiguo local remoto español inglés exacto "
+        "aproximado largo corto útil correcto"
+    ),
+    "en": (
+        "model data document query answer search index vector chunk paragraph training "
+        "evaluation precision memory quantization tokenization language translation question "
+        "source citation context window layer weight parameter gradient batch task result "
+        "metric test file folder server user system process computation speed latency "
+        "throughput quality error example set table column page section title author date "
+        "version library tool agent graph node state route step verification hallucination "
+        "retriever reranker embedding similarity distance cosine frequency term stem word "
+        "phrase sentence text grammar corpus sample label class function loss optimizer "
+        "learning tuning adapter rank matrix tensor kernel processor card disk cache storage "
+        "record schema reduces improves computes stores returns compares generates trains "
+        "evaluates searches finds splits joins measures uses needs allows depends fast slow "
+        "large small new old local remote spanish english exact approximate long short "
+        "useful correct"
+    ),
+}
+
+# Syllables for a long tail of made-up words, so term frequencies have a realistic spread.
+_SYLLABLES = {
+    "es": (
+        "ca lo ma ri te na ción pe so da mi ra to gu be lle ño que tra bi cu dor men al in "
+        "con ver tal gra pli fe go sa ni vo du cre mo jo ce zu ble"
+    ),
+    "en": (
+        "th er in ing ble con pro ex ment ly ter ward stone field light ous ate ize ric man "
+        "sh ow ea ck tion ful ness ber pl str gr ay ight old ick ust ame orn"
+    ),
+}
+_TAIL_WORDS = 4000
+_ZIPF_EXPONENT = 1.05
+_ZIPF_OFFSET = 15  # Zipf-Mandelbrot: function words already take the very top ranks
+_QUESTION_OPENERS = {
+    "es": ("¿Qué", "¿Cómo", "¿Cuándo", "¿Por qué", "¿Dónde", "¿Cuál es"),
+    "en": ("What", "How", "When", "Why", "Where", "Which"),
+}
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    function: list[str]
+    content: list[str]
+    cum_weights: list[float]
+
+
+def _vocabularies(seed: int) -> dict[str, _Vocabulary]:
+    """Per language: function words, and content words (real ones, then a made-up tail)."""
+    rng = random.Random(f"vocabulary/{seed}")
+    vocabularies = {}
+    for lang in ("es", "en"):
+        content = _CONTENT_WORDS[lang].split()
+        syllables = _SYLLABLES[lang].split()
+        seen = set(content)
+        target = len(content) + _TAIL_WORDS
+        while len(content) < target:
+            word = "".join(rng.choices(syllables, k=rng.randint(2, 4)))
+            if word not in seen:
+                seen.add(word)
+                content.append(word)
+        ranks = np.arange(1, len(content) + 1) + _ZIPF_OFFSET
+        weights = np.cumsum(1.0 / ranks**_ZIPF_EXPONENT)
+        function = _FUNCTION_WORDS[lang].split()
+        vocabularies[lang] = _Vocabulary(function, content, weights.tolist())
+    return vocabularies
+
+
+class SyntheticText:
+    """Deterministic Spanish-like and English-like sentences, paragraphs and questions."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.vocabularies = _vocabularies(seed)
+
+    def _words(self, rng: random.Random, lang: str, n: int) -> list[str]:
+        vocab = self.vocabularies[lang]
+        content = rng.choices(vocab.content, cum_weights=vocab.cum_weights, k=n)
+        return [rng.choice(vocab.function) if rng.random() < 0.4 else word for word in content]
+
+    def sentence(self, rng: random.Random, lang: str) -> str:
+        words = self._words(rng, lang, rng.randint(8, 18))
+        text = " ".join(words)
+        if rng.random() < 0.3:  # a clause break now and then
+            cut = text.find(" ", len(text) // 2)
+            if cut > 0:
+                text = text[:cut] + "," + text[cut:]
+        return text[0].upper() + text[1:] + "."
+
+    def heading(self, rng: random.Random, lang: str) -> str:
+        vocab = self.vocabularies[lang]
+        words = rng.choices(vocab.content[:80], k=rng.randint(2, 4))
+        return " ".join(words).capitalize()
+
+    def paragraph(
+        self, rng: random.Random, lang: str, count_tokens: Callable[[str], int], tokens: int
+    ) -> str:
+        """Sentences until the paragraph holds about ``tokens`` wordpiece tokens."""
+        sentences: list[str] = []
+        total = 0
+        while total < tokens - 8:
+            sentence = self.sentence(rng, lang)
+            total += count_tokens(sentence)
+            sentences.append(sentence)
+        return " ".join(sentences)
+
+    def question(self, rng: random.Random, lang: str) -> str:
+        vocab = self.vocabularies[lang]
+        opener = rng.choice(_QUESTION_OPENERS[lang])
+        words = rng.choices(vocab.content, cum_weights=vocab.cum_weights, k=rng.randint(3, 7))
+        glue = rng.sample(vocab.function, k=2)
+        words.insert(len(words) // 2, glue[0])
+        words.insert(1, glue[1])
+        return f"{opener} {' '.join(words)}?"
+
+
+# --------------------------------------------------------------------------- corpus
+
+
+def _document_language(index: int) -> str:
+    return "es" if index % 2 == 0 else "en"
+
+
+def _document_kind(index: int) -> str:
+    return "txt" if index % 3 == 2 else "md"
+
+
+def document_text(
+    generator: SyntheticText,
+    index: int,
+    count_tokens: Callable[[str], int],
+    *,
+    seed: int = 0,
+    variant: int = 0,
+) -> str:
+    """File ``index`` of the corpus; ``variant`` > 0 rewrites only its last paragraph."""
+    rng = random.Random(f"document/{seed}/{index}")
+    lang, kind = _document_language(index), _document_kind(index)
+    title = generator.heading(rng, lang)
+    paragraphs = rng.randint(2, 4)
+    parts = [f"# {title}" if kind == "md" else title]
+    for number in range(paragraphs):
+        last = number == paragraphs - 1
+        heading = generator.heading(rng, lang)
+        body_rng = random.Random(f"document/{seed}/{index}/v{variant}") if last else rng
+        body = generator.paragraph(body_rng, lang, count_tokens, PARAGRAPH_TOKENS)
+        parts.append(f"## {heading}\n\n{body}" if kind == "md" else body)
+    return "\n\n".join(parts) + "\n"
+
+
+def write_corpus(
+    folder: Path,
+    documents: int,
+    count_tokens: Callable[[str], int],
+    *,
+    seed: int = 0,
+    generator: SyntheticText | None = None,
+) -> list[Path]:
+    """Write the synthetic corpus; returns the file paths in index order."""
+    generator = generator or SyntheticText(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index in range(documents):
+        kind = _document_kind(index)
+        path = folder / f"doc{index:05d}.{_document_language(index)}.{kind}"
+        path.write_text(document_text(generator, index, count_tokens, seed=seed), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _changed_indices(documents: int) -> list[int]:
+    """1% of the files (at least one), spread evenly over the corpus."""
+    n = max(1, round(documents / 100))
+    step = documents // n
+    return [k * step + step // 2 for k in range(n)]
+
+
+# --------------------------------------------------------------------------- timing helpers
+
+
+def _seconds(fn: Callable[..., Any], *args: Any) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - started, result
+
+
+def _fp32_encode(model: Any, texts: list[str]) -> np.ndarray:
+    """The baseline: plain sentence-transformers, as a user would call it."""
+    return model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+
+
+def _chunk_texts(rag: Any) -> list[str]:
+    with rag.index.snapshot() as snap:
+        return [text for (text,) in snap.db.execute("SELECT text FROM chunks ORDER BY id")]
+
+
+def _fresh_veraz(home: Path) -> Any:
+    """A Veraz on an empty home, with its components built (not part of the timed run)."""
+    from agent.api import Veraz
+
+    rag = Veraz(home=home, collection="bench")
+    _ = rag.index  # opens the embedder too
+    return rag
+
+
+def _checked_ingest(rag: Any, corpus: Path) -> tuple[float, Any]:
+    seconds, report = _seconds(rag.ingest, [corpus])
+    if report.failed:
+        raise RuntimeError(f"benchmark ingestion failed for {report.failed[:3]}")
+    return seconds, report
+
+
+# --------------------------------------------------------------------------- latency
+
+
+def _build_latency_collection(rag: Any, size: int, generator: SyntheticText, seed: int) -> None:
+    """``size`` synthetic chunks committed straight into ``rag``'s collection.
+
+    Chunk texts are drawn from a pool of sentences whose FTS columns are computed once
+    with ``fts_document``; a chunk's columns are the concatenation of its sentences'
+    (the analyzer works word by word, so that is exactly ``fts_document`` of the chunk
+    text; checked on a sample below). This keeps a 100k build within a minute or so.
+    """
+    from ingestion.index import DocumentRecord, NewChunk
+    from ingestion.text_analysis import FtsDocument, fts_document
+
+    rng = random.Random(f"latency/{seed}/{size}")
+    np_rng = np.random.default_rng(seed + size)
+    pool_size = max(200, min(20_000, size // 5))
+    pools = {}
+    for lang in ("es", "en"):
+        sentences = [generator.sentence(rng, lang) for _ in range(pool_size)]
+        pools[lang] = (sentences, [fts_document(s, lang) for s in sentences])
+
+    def join(parts: Sequence[str]) -> str:
+        return " ".join(p for p in parts if p)
+
+    documents = -(-size // LATENCY_CHUNKS_PER_DOCUMENT)
+    chunk_number = 0
+    batch: list[tuple[DocumentRecord, list[NewChunk]]] = []
+    batch_chunks = 0
+    for doc_number in range(documents):
+        lang = _document_language(doc_number)
+        sentences, fts = pools[lang]
+        n_chunks = min(LATENCY_CHUNKS_PER_DOCUMENT, size - chunk_number)
+        vectors = np_rng.standard_normal((n_chunks, rag.embedder.dimension), dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        chunks = []
+        for ordinal in range(n_chunks):
+            picks = [rng.randrange(pool_size) for _ in range(LATENCY_SENTENCES_PER_CHUNK)]
+            text = " ".join(sentences[i] for i in picks)
+            document = FtsDocument(
+                terms=join([fts[i].terms for i in picks]),
+                prefixes=join([fts[i].prefixes for i in picks]),
+            )
+            if chunk_number < 20 and document != fts_document(text, lang):
+                raise AssertionError("composed FTS columns differ from fts_document(text)")
+            chunks.append(
+                NewChunk(
+                    chunk_id=f"c{size}-{chunk_number:07d}",
+                    ordinal=ordinal,
+                    text=text,
+                    section="",
+                    page=None,
+                    start=0,
+                    end=len(text),
+                    fts=document,
+                    vector=vectors[ordinal],
+                )
+            )
+            chunk_number += 1
+        record = DocumentRecord(
+            doc_id=f"d{size}-{doc_number:06d}",
+            source=f"/synthetic/{size}/doc{doc_number:06d}.{lang}.txt",
+            title=f"doc{doc_number:06d}",
+            language=lang,
+            file_type="txt",
+            content_hash=f"{doc_number:064x}",
+            size=0,
+            mtime=0.0,
+        )
+        batch.append((record, chunks))
+        batch_chunks += n_chunks
+        if batch_chunks >= LATENCY_COMMIT_BATCH:
+            rag.index.commit(batch)
+            batch, batch_chunks = [], 0
+    if batch:
+        rag.index.commit(batch)
+
+
+def _distinct_questions(generator: SyntheticText, n: int, *, seed: int) -> list[str]:
+    rng = random.Random(f"questions/{seed}")
+    found: dict[str, None] = {}
+    while len(found) < n:
+        found.setdefault(generator.question(rng, "es" if len(found) % 2 == 0 else "en"))
+    return list(found)
+
+
+def _percentile_ms(values: Sequence[float], q: float) -> float:
+    return round(float(np.percentile(np.asarray(values) * 1000.0, q)), 2)
+
+
+# --------------------------------------------------------------------------- the benchmark
+
+
+def run_ingest_benchmark(
+    *,
+    documents: int = 300,
+    latency_sizes: tuple[int, ...] = (1_000, 10_000, 100_000),
+    queries: int = 50,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Measure ingestion and retrieval speed in a throwaway home; returns a JSON-ready dict.
+
+    ``progress(stage, done, total)`` is called as work advances; stages are
+    "throughput", "incremental" and "latency <size>".
+    """
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from agent.api import Veraz
+    from ingestion.embedding import resolve_model_path
+
+    if documents < 2:
+        raise ValueError("documents must be at least 2")
+    seed = 0
+    began = time.perf_counter()
+    generator = SyntheticText(seed)
+
+    def report_progress(stage: str, done: int, total: int) -> None:
+        if progress:
+            progress(stage, done, total)
+
+    with tempfile.TemporaryDirectory(prefix="veraz-bench-ingest-") as tmp_name:
+        tmp = Path(tmp_name)
+
+        # -- warm-up: models, loaders, chunker, index, through the real pipeline -----------
+        warm = _fresh_veraz(tmp / "warmup-home")
+        embedder = warm.embedder
+        count_tokens = embedder.count_tokens
+        write_corpus(tmp / "warmup-corpus", 6, count_tokens, seed=seed + 1, generator=generator)
+        _checked_ingest(warm, tmp / "warmup-corpus")
+        warm_texts = _chunk_texts(warm)
+        warm.close()
+        embedder.encode(warm_texts)
+        # fp32 is sentence-transformers' default dtype on CPU.
+        baseline = SentenceTransformer(resolve_model_path(embedder.model_name), device="cpu")
+        _fp32_encode(baseline, warm_texts)
+
+        corpus = tmp / "corpus"
+        paths = write_corpus(corpus, documents, count_tokens, seed=seed, generator=generator)
+
+        # -- throughput: two mirrored trials ----------------------------------------------
+        orders = (("pipeline", "raw", "fp32"), ("fp32", "raw", "pipeline"))
+        trials: list[dict[str, float]] = []
+        texts: list[str] = []
+        vectors: dict[str, np.ndarray] = {}
+        rag = None
+        first_report = None
+        steps_done = 0
+        for trial, order in enumerate(orders):
+            timings: dict[str, float] = {}
+            for step in order:
+                if step == "pipeline":
+                    rag = _fresh_veraz(tmp / f"home{trial}")
+                    timings[step], first_report = _checked_ingest(rag, corpus)
+                    if first_report.embedded != first_report.chunks:
+                        raise RuntimeError("first run found cached vectors in an empty home")
+                    produced = _chunk_texts(rag)
+                    if texts and sorted(produced) != sorted(texts):
+                        raise RuntimeError("two ingestion runs of one corpus gave other chunks")
+                    texts = produced
+                elif step == "raw":
+                    timings[step], vectors["raw"] = _seconds(embedder.encode, texts)
+                else:
+                    timings[step], vectors["fp32"] = _seconds(_fp32_encode, baseline, texts)
+                steps_done += 1
+                report_progress("throughput", steps_done, 6)
+            trials.append({name: round(s, 3) for name, s in timings.items()})
+        assert rag is not None and first_report is not None
+        chunks = len(texts)
+        best = {name: min(t[name] for t in trials) for name in ("pipeline", "raw", "fp32")}
+        per_s = {name: chunks / seconds for name, seconds in best.items()}
+        raw = vectors["raw"] / np.linalg.norm(vectors["raw"], axis=1, keepdims=True)
+        fp32 = vectors["fp32"] / np.linalg.norm(vectors["fp32"], axis=1, keepdims=True)
+        cosines = np.sum(raw * fp32, axis=1)
+        token_counts = [count_tokens(t) for t in texts]
+        del baseline
+
+        # -- incremental re-runs on the second trial's collection -------------------------
+        first_run = trials[-1]["pipeline"]
+        rerun_seconds = []
+        for attempt in range(3):
+            seconds, again = _checked_ingest(rag, corpus)
+            if again.embedded or again.unchanged != documents or again.added or again.updated:
+                raise RuntimeError(f"unchanged re-run did work: {again.to_dict()}")
+            rerun_seconds.append(seconds)
+            report_progress("incremental", attempt + 1, 4)
+        changed = _changed_indices(documents)
+        for index in changed:
+            paths[index].write_text(
+                document_text(generator, index, count_tokens, seed=seed, variant=1),
+                encoding="utf-8",
+            )
+        changed_seconds, changed_report = _checked_ingest(rag, corpus)
+        if changed_report.updated != len(changed):
+            raise RuntimeError(f"changed run updated {changed_report.updated}, not {len(changed)}")
+        report_progress("incremental", 4, 4)
+        rerun = statistics.median(rerun_seconds)
+        rag.close()
+
+        # -- retrieval latency ---------------------------------------------------------------
+        latency: dict[str, dict[str, float]] = {}
+        per_size = queries + LATENCY_WARMUP_QUERIES
+        questions = _distinct_questions(generator, per_size * len(latency_sizes), seed=seed)
+        for number, size in enumerate(latency_sizes):
+            store = Veraz(home=tmp / "latency-home", collection=f"n{size}")
+            build_seconds, _ = _seconds(_build_latency_collection, store, size, generator, seed)
+            mine = questions[number * per_size : (number + 1) * per_size]
+            for question in mine[:LATENCY_WARMUP_QUERIES]:
+                store.retriever.retrieve(question, k=5)
+            times = []
+            for done, question in enumerate(mine[LATENCY_WARMUP_QUERIES:], start=1):
+                seconds, hits = _seconds(store.retriever.retrieve, question, 5)
+                if not hits:
+                    raise RuntimeError(f"no hits for {question!r} in the {size}-chunk collection")
+                times.append(seconds)
+                report_progress(f"latency {size}", done, queries)
+            latency[str(size)] = {
+                "p50_ms": _percentile_ms(times, 50),
+                "p95_ms": _percentile_ms(times, 95),
+                "build_seconds": round(build_seconds, 2),
+            }
+            store.close()
+            shutil.rmtree(store.settings.collection_dir, ignore_errors=True)
+
+    return {
+        "documents": documents,
+        "chunks": chunks,
+        "chunk_tokens_mean": round(statistics.fmean(token_counts), 1),
+        "chunk_tokens_max": max(token_counts),
+        "model_max_tokens": embedder.max_tokens,
+        "precision": embedder.precision,
+        "torch_threads": torch.get_num_threads(),
+        "baseline_fp32_chunks_per_s": round(per_s["fp32"], 2),
+        "raw_embedder_chunks_per_s": round(per_s["raw"], 2),
+        "pipeline_chunks_per_s": round(per_s["pipeline"], 2),
+        "ratio_vs_fp32": round(per_s["pipeline"] / per_s["fp32"], 3),
+        "raw_vs_fp32": round(per_s["raw"] / per_s["fp32"], 3),
+        "pipeline_vs_raw_embedder": round(per_s["pipeline"] / per_s["raw"], 3),
+        "min_cosine_vs_fp32": round(float(cosines.min()), 6),
+        "mean_cosine_vs_fp32": round(float(cosines.mean()), 6),
+        "first_run_seconds": first_run,
+        "rerun_unchanged_seconds": round(rerun, 3),
+        "rerun_ratio": round(rerun / first_run, 4),
+        "changed_files": len(changed),
+        "changed_1pct_seconds": round(changed_seconds, 3),
+        "changed_1pct_ratio": round(changed_seconds / first_run, 4),
+        "changed_1pct_embedded": changed_report.embedded,
+        "changed_1pct_chunks": changed_report.chunks,
+        "trials": trials,
+        "retrieval_latency": latency,
+        "queries": queries,
+        "seconds_total": round(time.perf_counter() - began, 1),
+    }
