@@ -334,6 +334,76 @@ def bench_retrieval(
     console.print(table)
 
 
+def _run_with_bar(label: str, run):  # type: ignore[no-untyped-def]
+    with _progress_bar() as bar:
+        task = bar.add_task(label, total=None)
+        return run(lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _print_flat(result: dict[str, Any], prefix: str = "") -> None:
+    for key, value in result.items():
+        if isinstance(value, dict):
+            _print_flat(value, f"{prefix}{key}.")
+        else:
+            console.print(f"{prefix}{key}: [bold]{value}[/]", highlight=False)
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    documents: Annotated[int, typer.Option(min=10, help="Synthetic documents to ingest.")] = 300,
+    sizes: Annotated[
+        str, typer.Option(help="Comma-separated index sizes for retrieval latency.")
+    ] = "1000,10000,100000",
+    queries: Annotated[int, typer.Option(min=1, help="Queries per size.")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingestion throughput vs the fp32 embedder, re-run cost, retrieval latency by size."""
+    from evals.bench_ingest import run_ingest_benchmark
+
+    try:
+        latency_sizes = tuple(int(x) for x in sizes.split(",") if x.strip())
+    except ValueError:
+        _fail(f"--sizes must be integers separated by commas, not {sizes!r}")
+    result = run_ingest_benchmark(documents=documents, latency_sizes=latency_sizes, queries=queries)
+    _print_json(result) if as_json else _print_flat(result)
+
+
+@bench_app.command("verify")
+def bench_verify(
+    dataset: Annotated[
+        Path | None,
+        typer.Option("--dataset", help="JSONL {sentence, sources, supported}; default: ours."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recall, false-alarm rate and precision of the answer verifier on labelled sentences."""
+    from evals.bench_verify import run_verify_benchmark
+
+    if dataset is not None and not dataset.is_file():
+        _fail(f"dataset not found: {dataset}")
+    try:
+        result = run_verify_benchmark(dataset)
+    except ValueError as exc:
+        _fail(str(exc))
+    _print_json(result) if as_json else _print_flat(result)
+
+
+@bench_app.command("graph")
+def bench_graph(
+    chunks: Annotated[int, typer.Option(min=100, help="Index size (padded).")] = 10_000,
+    repeats: Annotated[int, typer.Option(min=1, help="Times each question is asked.")] = 2,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer latency with the extractive model, and the graph's overhead apart from models."""
+    from evals.bench_graph import run_graph_benchmark
+
+    result = _run_with_bar(
+        "Questions",
+        lambda progress: run_graph_benchmark(chunks=chunks, repeats=repeats, progress=progress),
+    )
+    _print_json(result) if as_json else _print_flat(result)
+
+
 def main() -> None:
     app()
 

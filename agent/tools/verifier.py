@@ -647,10 +647,8 @@ def _passage(text: str, index: int) -> _Passage:
     numbers = {v for m in _NUMBER.finditer(text) for v in _number_values(m.group(0))}
     numbers.update(f"{float(v):.6g}" for w, v in _NUMBER_WORDS.items() if w in plain)
     sentence_texts = split_sentences(text) or [text]
-    # A capitalised word opening a sentence is a name if the sources open sentences with
-    # it more than once and never write it in lowercase ("Annoy, developed by Spotify,
-    # ... Annoy builds ..."); a single opener is as likely a verb ("Descubrió el radio").
-    # Decided per call, over all sources.
+    # Capitalised sentence openers are collected to decide, per call and over all
+    # sources, which of them are names (see Verifier._check).
     names: set[str] = set()
     start_caps: list[str] = []
     for sentence in sentence_texts:
@@ -813,11 +811,18 @@ class Verifier:
         source_languages = Counter(p.language for p in passages)
         fallback = source_languages.most_common(1)[0][0] if passages else "en"
         answer_language = _language_of(context, fallback) if context else fallback
+        # A capitalised word that only ever opens sentences in the sources and is never
+        # written in lowercase: a name when the answer uses it ("Annoy, developed by
+        # Spotify" -> "Annoy was developed by Meta"), but inside the sources a name only
+        # if it opens several sentences, since one opener is as likely a verb ("Descubrió
+        # el radio") and source names become rivals in the context checks.
         openers = Counter(word for p in passages for word in p.start_caps)
         lowercase = frozenset().union(*(p.lowercase for p in passages))
-        known_names = frozenset().union(*(p.known_names for p in passages)) | frozenset(
+        mid_sentence = frozenset().union(*(p.known_names for p in passages))
+        known_names = mid_sentence | frozenset(
             word for word, count in openers.items() if count > 1 and word not in lowercase
         )
+        answer_names = known_names | (frozenset(openers) - lowercase)
         everything = _Evidence(passages, known_names)
 
         analyses: list[_Analysis | None] = []
@@ -826,7 +831,7 @@ class Verifier:
             analysis = None
             if not _skip_reason(text):
                 language = _language_of(text, answer_language)
-                analysis = _analyse(text, language, known_names)
+                analysis = _analyse(text, language, answer_names)
                 if not analysis.terms and not analysis.keys:
                     analysis = None
             analyses.append(analysis)
@@ -1007,12 +1012,14 @@ def _hard_failure(sentence: _Analysis, evidence: _Evidence, best: _Analysis) -> 
 
 
 def _missing_key(sentence: _Analysis, evidence: _Evidence) -> str:
+    """A number or name of the sentence that the evidence lacks (named in full)."""
     for key in sentence.keys:
         if key.kind in _NUMBER_KINDS:
             if key.forms.isdisjoint(evidence.numbers):
                 return f"number {key.surface} not in sources"
         elif not _name_found(key, evidence):
-            return f"name '{key.surface}' not in sources"
+            whole = next((i for i in sentence.items if i.start <= key.start < i.end), key)
+            return f"name '{whole.surface}' not in sources"
     return ""
 
 
