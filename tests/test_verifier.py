@@ -50,11 +50,15 @@ def verifier() -> Verifier:
 def test_split_keeps_abbreviations_together() -> None:
     text = (
         "El Sr. García y la Dra. López, p. ej. en la Fig. 3, lo explican. "
-        "Use a model, e.g. Llama 3, i.e. an open one, as in Hu et al. (2021) vs. GPT-4."
+        "Use a model, e.g. Llama 3, i.e. an open one, as in Hu et al. (2021) vs. GPT-4. "
+        "Ocupa aprox. 5 GB en EE. UU. y en la U.S. Army. Sirve para tokens, pesos, etc. Fin."
     )
     assert split_sentences(text) == [
         "El Sr. García y la Dra. López, p. ej. en la Fig. 3, lo explican.",
         "Use a model, e.g. Llama 3, i.e. an open one, as in Hu et al. (2021) vs. GPT-4.",
+        "Ocupa aprox. 5 GB en EE. UU. y en la U.S. Army.",
+        "Sirve para tokens, pesos, etc.",
+        "Fin.",
     ]
 
 

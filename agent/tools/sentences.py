@@ -14,20 +14,20 @@ import re
 
 __all__ = ["citation_numbers", "split_sentences", "strip_citations"]
 
-# Abbreviations that never end a sentence in practice (a capitalised word follows them
-# as part of the same sentence: "Sr. García", "Fig. 3", "e.g. Llama"). Compared
-# lowercased and without accents' help, with their internal dots.
+# Abbreviations that never end a sentence in practice (a capitalised word or a number
+# follows them in the same sentence: "Sr. García", "Fig. 3", "e.g. Llama", "aprox. 5 GB").
+# Compared lowercased, with their internal dots.
 _NEVER_FINAL = frozenset({
-    "e.g", "i.e", "p.ej", "ej", "vs", "v.s", "cf", "fig", "figs", "eq", "eqs", "núm", "num",
-    "nº", "vol", "vols", "pág", "págs", "pp", "sr", "sra", "srta", "sres", "dr", "dra", "drs",
-    "dras", "prof", "profa", "lic", "mr", "mrs", "ms", "mt", "ud", "uds", "vd", "vds", "et",
-    "al", "dept", "depto", "cap", "trad", "op", "cit", "av", "avda"
+    "e.g", "i.e", "p.ej", "ej", "vs", "v.s", "cf", "approx", "aprox", "fig", "figs", "eq",
+    "eqs", "núm", "num", "nº", "vol", "vols", "pág", "págs", "pp", "sr", "sra", "srta",
+    "sres", "dr", "dra", "drs", "dras", "prof", "profa", "lic", "mr", "mrs", "ms", "mt",
+    "ud", "uds", "vd", "vds", "et", "al", "dept", "depto", "cap", "trad", "op", "cit", "av",
+    "avda", "ee", "uu",
 })  # fmt: skip
 # Abbreviations that often close a sentence too: they end one only when the next word
 # starts like a sentence (capital letter, ¿, ¡, quote, digit).
 _MAYBE_FINAL = frozenset({
-    "etc", "approx", "aprox", "a.c", "d.c", "a.m", "p.m", "inc", "ltd", "corp", "co", "jr",
-    "sec", "ibid"
+    "etc", "a.c", "d.c", "a.m", "p.m", "inc", "ltd", "corp", "co", "jr", "sec", "ibid",
 })  # fmt: skip
 
 _CITATION = re.compile(r"\[\s*(\d+(?:\s*(?:[,;]|[-–])\s*\d+)*)\s*\]")
@@ -57,8 +57,12 @@ def _is_abbreviation(head: str, following: str) -> bool:
     lowered = word.lower()
     if lowered in _NEVER_FINAL:
         return True
+    if "." in word and word.isupper():
+        # Dotted capitals ("U.S. Army", "EE. UU."): a missed split only merges two
+        # sentences, while a wrong one leaves fragments no source supports.
+        return True
     if lowered in _MAYBE_FINAL or "." in word:
-        # Dotted forms ("a.C.", "U.S.") and "etc." end a sentence only before a new one.
+        # Other dotted forms ("a.C.") and "etc." end a sentence only before a new one.
         return not _starts_sentence(following)
     if len(word) == 1 and word.isupper() and (start == 0 or not head[start - 1].isalnum()):
         # An initial ("J. R. Smith", "Hu, E. J.") unless it is a lone capital letter

@@ -281,10 +281,6 @@ def _number_values(token: str) -> frozenset[str]:
     return frozenset(f"{value * scale:.6g}" for value in readings)
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W\d_]+", _fold(text))
-
-
 @lru_cache(maxsize=65536)
 def _stem(word: str, language: str) -> str | None:
     """The analysed form of one word, or None for a stopword of ``language``."""
@@ -431,7 +427,7 @@ class _Analyser:
         )
 
     def _is_unit(self, offset: int, token: str) -> bool:
-        """ "GB" in "13.5 GB" is a unit of the number, not a name to look up."""
+        """A short token right after a number ("GB" in "13.5 GB") is its unit, not a name."""
         return len(token) <= 4 and bool(re.search(r"\d[\s\-]?$", self.text[:offset]))
 
     @property
@@ -547,7 +543,8 @@ def _merge(items: list[_Item], text: str) -> list[_Item]:
                 forms = last.forms | item.forms | {_squash(surface)}
                 merged[-1] = _Item(surface, "name", forms, last.start, item.end)
                 continue
-            if last.kind == "date" and item.kind == "year" and _DATE_GLUE.match(between):
+            undated = last.kind == "date" and all(y is None for _, y in _date_parts(last))
+            if undated and item.kind == "year" and _DATE_GLUE.match(between):
                 month = next(f for f in last.forms if f.startswith("month:"))
                 forms = frozenset({f"{month}|{value}" for value in item.forms})
                 surface = text[last.start : item.end]
