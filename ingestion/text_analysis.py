@@ -98,10 +98,16 @@ def fts_document(text: str, language: str) -> FtsDocument:
     )
 
 
-def fts_query(text: str, language: str) -> str:
+def query_words(text: str, language: str) -> set[str]:
+    """Every word :func:`fts_query` may search for (stems and prefixes)."""
+    return {*analyze(text, language), *prefixes(text, language)}
+
+
+def fts_query(text: str, language: str, skip: frozenset[str] = frozenset()) -> str:
     """An FTS5 MATCH expression: any stemmed term or prefix of the query (OR), each quoted.
 
     Quoting keeps user input from being read as FTS5 syntax (AND, NEAR, column filters).
+    Words in ``skip`` are left out (the retriever drops words too frequent to matter).
     Returns "" when the query has no searchable term.
     """
     parts = []
@@ -109,7 +115,7 @@ def fts_query(text: str, language: str) -> str:
         ("terms", analyze(text, language)),
         ("prefixes", prefixes(text, language)),
     ):
-        quoted = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+        quoted = " OR ".join(f'"{w}"' for w in dict.fromkeys(words) if w not in skip)
         if quoted:
             parts.append(f"{column} : ({quoted})")
     return " OR ".join(parts)

@@ -15,9 +15,13 @@ from ingestion.embedding import Embedder
 from ingestion.index import Collection
 from ingestion.index.collection import Snapshot
 from ingestion.language import detect_language
-from ingestion.text_analysis import fts_query
+from ingestion.text_analysis import fts_query, query_words
 
 Mode = Literal["hybrid", "bm25", "dense"]
+
+LEXICAL_DEPTH = 200
+FREQUENT_RATIO = 0.05
+FREQUENT_MIN_CHUNKS = 2_000
 
 
 class HybridRetriever:
@@ -45,9 +49,9 @@ class HybridRetriever:
         if not query or k <= 0:
             return []
         language = language or detect_language(query)
-        match = fts_query(query, language)
         pool = max(k, self.candidates)
         with self.collection.snapshot() as snap:
+            match = fts_query(query, language, self._frequent(snap, query, language))
             if mode == "bm25":
                 ranked = self.collection.bm25(snap, match, k)
             elif mode == "dense":
@@ -56,15 +60,49 @@ class HybridRetriever:
                 ranked = self._hybrid(snap, query, match, pool)[:k]
             return self._hits(snap, ranked)
 
+    def _frequent(self, snap: Snapshot, query: str, language: str) -> frozenset[str]:
+        """Query words in so many chunks that they barely rank, yet cost the most to score.
+
+        FTS5 scores every chunk that contains any query word; one word present in half a
+        100k-chunk collection makes that 50k scores. Words above the cut-off (IDF under
+        ~3) are dropped while the rarer ones remain; collections under
+        ``FREQUENT_MIN_CHUNKS`` chunks per word are never pruned, so small corpora rank
+        exactly.
+        """
+        words = sorted(query_words(query, language))
+        frequencies = self.collection.document_frequencies(snap, words)
+        limit = max(FREQUENT_MIN_CHUNKS, FREQUENT_RATIO * self.collection.chunk_count(snap))
+        frequent = {w for w, df in frequencies.items() if df > limit}
+        if frequent and frequent >= set(frequencies):  # keep the rarest word at least
+            frequent.discard(min(frequencies, key=frequencies.__getitem__))
+        return frozenset(frequent)
+
     def _hybrid(self, snap: Snapshot, query: str, match: str, pool: int) -> list[tuple[int, float]]:
+        """Fuse BM25 and dense candidates, each candidate with both of its scores.
+
+        BM25 is read once, deep (``LEXICAL_DEPTH``): a dense candidate outside that list
+        scores 0 if the list ran out (it matches no query word), else the list's last
+        score (an upper bound). Scoring those rows with a second MATCH cost as much as
+        the first query.
+        """
         vector = self.embedder.embed_query(query)
-        lexical = dict(self.collection.bm25(snap, match, pool))
+        depth = max(pool, LEXICAL_DEPTH)
+        lexical = dict(self.collection.bm25(snap, match, depth))
         dense = dict(self.collection.dense(snap, vector, pool))
-        only_dense = [row for row in dense if row not in lexical]
-        lexical.update(self.collection.bm25_for(snap, match, only_dense))
-        only_lexical = [row for row in lexical if row not in dense]
-        dense.update(self.collection.dense_for(snap, vector, only_lexical))
-        return fuse({"bm25": lexical, "dense": dense}, self.weights, missing={"bm25": 0.0})
+        floor = min(lexical.values()) if len(lexical) >= depth else 0.0
+        for row in dense:
+            lexical.setdefault(row, floor)
+        top_lexical = sorted(lexical, key=lexical.__getitem__, reverse=True)[:pool]
+        candidates = set(top_lexical) | set(dense)
+        missing = [row for row in candidates if row not in dense]
+        dense.update(self.collection.dense_for(snap, vector, missing))
+        return fuse(
+            {
+                "bm25": {row: lexical[row] for row in candidates},
+                "dense": {row: dense[row] for row in candidates},
+            },
+            self.weights,
+        )
 
     def _hits(self, snap: Snapshot, ranked: list[tuple[int, float]]) -> list[Hit]:
         stored = self.collection.chunks(snap, [row for row, _ in ranked])

@@ -58,6 +58,7 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_row);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     terms, prefixes, tokenize = 'unicode61 remove_diacritics 2'
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
 """
 
 
@@ -276,6 +277,21 @@ class Collection:
             (match, k),
         )
         return [(int(r), float(s)) for r, s in rows]
+
+    @staticmethod
+    def document_frequencies(snap: Snapshot, words: Sequence[str]) -> dict[str, int]:
+        """How many chunks contain each word (in either FTS column)."""
+        if not words:
+            return {}
+        marks = ",".join("?" * len(words))
+        rows = snap.db.execute(
+            f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", tuple(words)
+        )
+        return {term: int(doc) for term, doc in rows}
+
+    @staticmethod
+    def chunk_count(snap: Snapshot) -> int:
+        return int(snap.vectors.ntotal)
 
     @staticmethod
     def bm25_for(snap: Snapshot, match: str, rows: Sequence[int]) -> dict[int, float]:
