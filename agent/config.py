@@ -50,7 +50,11 @@ class Settings(BaseSettings):
     )
 
     # Ingestion
-    chunk_tokens: int = Field(default=300, ge=32, description="Target chunk size in tokens.")
+    chunk_tokens: int = Field(
+        default=300,
+        ge=32,
+        description="Target chunk size in tokens (capped at the embedder's input).",
+    )
     chunk_overlap: int = Field(
         default=45, ge=0, description="Tokens shared by neighbouring chunks."
     )

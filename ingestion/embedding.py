@@ -55,7 +55,7 @@ def text_hash(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()[:16]
 
 
-_THREADS_LOCK = threading.Lock()
+_THREADS_LOCK = threading.RLock()
 
 
 @contextlib.contextmanager

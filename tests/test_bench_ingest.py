@@ -1,0 +1,60 @@
+"""``run_ingest_benchmark`` at toy sizes: the JSON it returns, and incremental re-runs."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from evals.bench_ingest import SyntheticText, document_text, run_ingest_benchmark
+from ingestion.language import detect_language
+
+
+def test_benchmark_shape_and_incremental_runs() -> None:
+    stages: set[str] = set()
+    result = run_ingest_benchmark(
+        documents=8,
+        latency_sizes=(200,),
+        queries=5,
+        progress=lambda stage, done, total: stages.add(stage),
+    )
+    assert json.loads(json.dumps(result)) == result
+    assert stages == {"throughput", "incremental", "latency 200"}
+    assert result["documents"] == 8 and result["chunks"] >= 16
+    for key in (
+        "baseline_fp32_chunks_per_s",
+        "raw_embedder_chunks_per_s",
+        "pipeline_chunks_per_s",
+        "ratio_vs_fp32",
+        "pipeline_vs_raw_embedder",
+        "first_run_seconds",
+    ):
+        assert result[key] > 0, key
+    assert result["precision"] in ("bf16", "fp32")
+    assert 0 <= result["chunks_over_model_max"] <= result["chunks"]
+    assert result["min_cosine_vs_fp32"] > 0.999
+    assert len(result["trials"]) == 2
+    assert all(set(t) == {"pipeline", "raw", "fp32"} for t in result["trials"])
+    # Re-running on unchanged files embeds nothing; changing 1% re-embeds only the change.
+    assert result["rerun_embedded"] == 0 and 0 < result["rerun_ratio"] < 1
+    assert result["changed_files"] == 1
+    assert 1 <= result["changed_1pct_embedded"] < result["changed_1pct_chunks"]
+    latency = result["retrieval_latency"]
+    assert set(latency) == {"200"}
+    assert 0 < latency["200"]["p50_ms"] <= latency["200"]["p95_ms"]
+    assert latency["200"]["build_seconds"] >= 0
+
+
+def test_corpus_is_deterministic_bilingual_and_changes_only_the_last_paragraph() -> None:
+    generator = SyntheticText(0)
+
+    def count(text: str) -> int:
+        return len(text.split())
+
+    first = document_text(generator, 0, count)
+    assert first == document_text(SyntheticText(0), 0, count)
+    assert detect_language(first) == "es"
+    assert detect_language(document_text(generator, 1, count)) == "en"
+    changed = document_text(generator, 0, count, variant=1)
+    kept, _, _ = first.rpartition("\n\n")
+    assert changed != first and changed.startswith(kept)
+    assert generator.question(random.Random(1), "es").startswith("¿")
