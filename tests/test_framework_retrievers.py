@@ -9,20 +9,12 @@ from langchain_core.documents import Document
 from llama_index.core.llms import MockLLM
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import MetadataMode
+from small_corpus import write_corpus
 
 from agent import Veraz
 from agent.tools.langchain_retriever import VerazLangChainRetriever
 from agent.tools.llamaindex_retriever import VerazLlamaIndexRetriever
 
-SPANISH = (
-    "# Cuantización\n\nLa cuantización reduce la precisión de los pesos a 4 bits. "
-    "El formato NF4 de QLoRA usa una distribución normal.\n\n## GGUF\n\n"
-    "El formato GGUF de llama.cpp guarda modelos cuantizados como Q4_K_M.\n"
-)
-ENGLISH = (
-    "Retrieval-augmented generation\n\nRAG retrieves passages with BM25 and dense vectors "
-    "before the model answers, and cites them.\n"
-)
 HIT_FIELDS = {"chunk_id", "doc_id", "source", "title", "page", "score", "section", "language"}
 
 
@@ -30,9 +22,7 @@ HIT_FIELDS = {"chunk_id", "doc_id", "source", "title", "page", "score", "section
 def rag(tmp_path_factory: pytest.TempPathFactory) -> Veraz:
     tmp_path = tmp_path_factory.mktemp("frameworks")
     docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "cuantizacion.md").write_text(SPANISH, encoding="utf-8")
-    (docs / "rag.txt").write_text(ENGLISH, encoding="utf-8")
+    write_corpus(docs)
     instance = Veraz(home=tmp_path / "home")
     report = instance.ingest([docs])
     assert (report.added, report.failed) == (2, [])

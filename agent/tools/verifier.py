@@ -96,22 +96,18 @@ _NUMBER_WORDS = {
     "nueve": 9, "diez": 10, "doce": 12, "quince": 15, "veinte": 20, "treinta": 30,
     "cincuenta": 50, "cien": 100, "ciento": 100,
 }  # fmt: skip
-_MONTHS_EN = {
-    month: number
-    for number, month in enumerate(
-        ("january", "february", "march", "april", "may", "june", "july", "august",
-         "september", "october", "november", "december"),
-        start=1,
-    )
-}  # fmt: skip
-_MONTHS_ES = {
-    month: number
-    for number, month in enumerate(
-        ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-         "septiembre", "octubre", "noviembre", "diciembre"),
-        start=1,
-    )
-}  # fmt: skip
+
+
+def _month_numbers(names: str) -> dict[str, int]:
+    return {month: number for number, month in enumerate(names.split(), start=1)}
+
+
+_MONTHS_EN = _month_numbers(
+    "january february march april may june july august september october november december"
+)
+_MONTHS_ES = _month_numbers(
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
+)
 _MONTHS_ES["setiembre"] = 9
 
 # Negation cues. Negative pronouns ("nothing", "nadie", "nowhere") are left out: they do
