@@ -213,6 +213,14 @@ class Veraz:
             paths = [paths]
         return self._pipeline().run(list(paths), prune=prune, progress=progress)
 
+    def remove(self, sources: Sequence[str | Path]) -> int:
+        """Remove documents by source path from both indexes; returns how many were stored."""
+        stored = self.index.documents()
+        wanted = [str(Path(s).expanduser().resolve()) for s in sources]
+        present = [s for s in wanted if s in stored]
+        self.index.commit([], removals=present)
+        return len(present)
+
     def retrieve(self, query: str, k: int = 5, *, mode: str = "hybrid") -> list[Hit]:
         """The ``k`` chunks that best match ``query`` (hybrid BM25 + dense by default)."""
         return self.retriever.retrieve(query, k, mode=mode)  # type: ignore[arg-type]

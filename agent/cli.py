@@ -153,7 +153,7 @@ def stats(home: HomeOpt = None, collection: CollectionOpt = None, as_json: JsonO
 
 def samples_dir() -> Path:
     """The bundled sample corpus (Spanish and English documents about LLMs)."""
-    return Path(__file__).parent / "samples" / "docs"
+    return (Path(__file__).parent / "samples" / "docs").resolve()
 
 
 @app.command()
@@ -167,13 +167,16 @@ def demo(
     """Ingest the bundled sample documents (collection 'samples') and answer a question."""
     rag = _veraz(home, "samples")
     report = rag.ingest([samples_dir()], prune=True)
+    # The collection mirrors this checkout's samples: drop copies from other checkouts.
+    elsewhere = [s for s in rag.index.documents() if not Path(s).is_relative_to(samples_dir())]
+    report.removed += rag.remove(elsewhere)
     answer = _guarded(lambda: rag.ask(question))
     if as_json:
         _print_json({"ingest": report.to_dict(), "answer": answer.to_dict()})
     else:
         console.print(
             f"Samples: {report.added} added, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {len(report.failed)} failed "
+            f"{report.unchanged} unchanged, {report.removed} removed, {len(report.failed)} failed "
             f"({report.seconds:.1f} s)\n\n[bold]{question}[/]\n",
             highlight=False,
         )

@@ -135,3 +135,11 @@ def test_sigkill_mid_ingest_keeps_last_committed_state(tmp_path: Path) -> None:
     report = final.ingest([more])
     assert report.failed == [] and final.stats()["documents"] == 62
     final.close()
+
+
+def test_remove_drops_a_document_from_both_indexes(rag: Veraz, tmp_path: Path) -> None:
+    write_corpus(tmp_path / "docs")
+    rag.ingest([tmp_path / "docs"])
+    assert rag.remove([tmp_path / "docs" / "rag.txt", tmp_path / "never.txt"]) == 1
+    stats = rag.stats()
+    assert (stats["documents"], stats["chunks"]) == (1, stats["vectors"])
