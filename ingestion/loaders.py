@@ -181,8 +181,17 @@ class _SectionBuilder:
         self._blocks.append(text)
 
     def add(self, text: str, page: int | None, *, joiner: str = "\n\n") -> None:
-        """Append a block; a page change starts a new section under the same heading."""
+        """Append a block; a page change starts a new section under the same heading.
+
+        Except when the block continues a sentence cut by the page break (the previous
+        block ends without closing punctuation and this one starts in lower case): it is
+        joined to that sentence, so no chunk starts or ends mid-sentence at a page edge.
+        """
         if self._started and page != self._page:
+            if self._continues(text):
+                self._blocks[-1] = _join_pdf_lines([self._blocks[-1], text])
+                self._has_body = True
+                return
             self._flush()
         self._page = page
         self._started = True
@@ -191,6 +200,12 @@ class _SectionBuilder:
             self._blocks[-1] = self._blocks[-1] + joiner + text
         else:
             self._blocks.append(text)
+
+    def _continues(self, text: str) -> bool:
+        if not self._has_body or not self._blocks:
+            return False
+        tail = self._blocks[-1].rstrip()
+        return bool(tail) and tail[-1] not in '.!?:;»")]' and text[:1].islower()
 
     def finish(self) -> _Sectioned:
         self._flush()

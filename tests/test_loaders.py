@@ -346,6 +346,19 @@ def test_pdf_joins_hyphenated_line_breaks(tmp_path: Path) -> None:
     assert "La optimización reduce el coste total." in load(path).text
 
 
+def test_pdf_sentence_cut_by_a_page_break_stays_whole(tmp_path: Path) -> None:
+    path = make_pdf(
+        tmp_path / "cut.pdf",
+        [
+            [("h1", "BM25"), ("p", "Sus dos parámetros suelen fijarse en k1 = 1,2, que")],
+            [("p", "controla la saturación, y b = 0,75."), ("h1", "Otra sección")],
+        ],
+    )
+    doc = load(path)
+    assert "k1 = 1,2, que controla la saturación, y b = 0,75." in doc.sections[0].text
+    assert doc.sections[0].page == 1
+
+
 def test_pdf_drops_page_numbers_and_running_heads(tmp_path: Path) -> None:
     pages = [
         [
