@@ -278,8 +278,8 @@ def _seconds(fn: Callable[..., Any], *args: Any) -> tuple[float, Any]:
 
 
 def _fp32_encode(model: Any, texts: list[str]) -> np.ndarray:
-    """The baseline: plain sentence-transformers, as a user would call it."""
-    return model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+    """The baseline: plain sentence-transformers as a user calls it (its default batch of 32)."""
+    return model.encode(texts, normalize_embeddings=True, show_progress_bar=False)
 
 
 def _chunk_texts(rag: Any) -> list[str]:

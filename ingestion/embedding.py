@@ -154,7 +154,7 @@ class Embedder:
         self,
         model_name: str = BUNDLED_EMBEDDING_MODEL,
         *,
-        batch_size: int = 64,
+        batch_size: int = 16,
         precision: str = "auto",
         cache: EmbeddingCache | None = None,
     ) -> None:
