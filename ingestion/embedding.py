@@ -10,6 +10,7 @@ sentence-transformers sort each call's texts by length so batches carry little p
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import os
 import sqlite3
@@ -169,6 +170,8 @@ class Embedder:
         # The cache key names the precision: bf16 and fp32 vectors differ in the 4th decimal.
         self.model_id = f"{model_name}@{self.precision}"
         self._query_cache: dict[str, np.ndarray] = {}
+        self._counting_tokenizer = None
+        self._counting_lock = threading.Lock()
 
     @property
     def tokenizer(self):  # type: ignore[no-untyped-def]
@@ -176,7 +179,17 @@ class Embedder:
         return self._model.tokenizer
 
     def count_tokens(self, text: str) -> int:
-        return len(self._model.tokenizer.tokenize(text))
+        """Tokens of ``text`` in the model's vocabulary (no special tokens).
+
+        Uses a private copy of the tokenizer: chunking runs on a loader thread while the
+        model encodes, and sentence-transformers changes the shared tokenizer's
+        truncation settings on every call, which the Rust tokenizer refuses to do while
+        another thread is using it ("Already borrowed").
+        """
+        with self._counting_lock:
+            if self._counting_tokenizer is None:
+                self._counting_tokenizer = copy.deepcopy(self._model.tokenizer)
+            return len(self._counting_tokenizer.tokenize(text))
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed without the cache: the raw model throughput path (used by benchmarks too)."""

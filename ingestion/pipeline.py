@@ -13,6 +13,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from ingestion.text_analysis import fts_document
 Progress = Callable[[str, int, int], None]
 
 _HASH_BLOCK = 1 << 20
+EMBED_GROUP = 256  # chunks per embedding call: long enough to sort by length and batch
 
 
 def content_hash(path: Path) -> str:
@@ -112,32 +114,47 @@ class IngestionPipeline:
         report.failed.extend(found.failed)
         stored = self.collection.documents()
 
+        # Files are parsed and chunked on a worker thread while the main thread embeds
+        # the chunks already made, in groups: parsing is Python and I/O, embedding is
+        # torch; overlapping them hides most of the parsing time.
         pending: list[tuple[DocumentRecord, list[NewChunk]]] = []
-        for done, path in enumerate(found.files, start=1):
-            outcome = self._prepare(path, stored, report)
-            if outcome is not None:
-                pending.append(outcome)
-            if progress:
-                progress("load", done, len(found.files))
-
-        texts = [chunk.text for _, chunks in pending for chunk in chunks]
+        waiting: list[NewChunk] = []
+        total = embedded = 0
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="veraz-load") as loader:
+            prepared = loader.map(lambda path: self._prepare(path, stored, report), found.files)
+            for done, outcome in enumerate(prepared, start=1):
+                if outcome is not None:
+                    pending.append(outcome)
+                    waiting.extend(outcome[1])
+                    total += len(outcome[1])
+                if len(waiting) >= EMBED_GROUP:
+                    embedded += self._embed(waiting)
+                    waiting = []
+                    if progress:
+                        progress("embed", total - len(waiting), total)
+                if progress:
+                    progress("load", done, len(found.files))
+        embedded += self._embed(waiting)
         if progress:
-            progress("embed", 0, len(texts))
-        vectors, embedded = self.embedder.embed(texts)
-        if progress:
-            progress("embed", len(texts), len(texts))
-        flat = [chunk for _, chunks in pending for chunk in chunks]
-        for chunk, vector in zip(flat, vectors, strict=True):
-            chunk.vector = vector
-        report.chunks = len(flat)
+            progress("embed", total, total)
+        report.chunks = total
         report.embedded = embedded
-        report.embedding_cache_hits = len(texts) - embedded
+        report.embedding_cache_hits = total - embedded
 
         removals = self._pruned(found, stored) if prune else []
         report.removed = len(removals)
         self.collection.commit(pending, removals)
         report.seconds = round(time.perf_counter() - started, 3)
         return report
+
+    def _embed(self, chunks: list[NewChunk]) -> int:
+        """Give ``chunks`` their vectors; returns how many texts the model ran on."""
+        if not chunks:
+            return 0
+        vectors, embedded = self.embedder.embed([chunk.text for chunk in chunks])
+        for chunk, vector in zip(chunks, vectors, strict=True):
+            chunk.vector = vector
+        return embedded
 
     def _prepare(
         self, path: Path, stored: dict[str, DocumentRecord], report: IngestReport
