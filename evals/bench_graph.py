@@ -32,7 +32,7 @@ def run_graph_benchmark(
 ) -> dict[str, Any]:
     from agent.api import Veraz
     from agent.cli import samples_dir
-    from evals.bench_ingest import SyntheticText, _build_latency_collection
+    from evals.bench_ingest import SyntheticText, build_synthetic_collection
 
     questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines()]
     with tempfile.TemporaryDirectory(prefix="veraz-graph-") as tmp:
@@ -40,7 +40,7 @@ def run_graph_benchmark(
         report = rag.ingest([samples_dir()])
         padding = max(0, chunks - report.chunks)
         if padding:
-            _build_latency_collection(rag, padding, SyntheticText(0), seed=0)
+            build_synthetic_collection(rag, padding, SyntheticText(0), seed=0)
         rag.ask(questions[0])  # warm-up: loads FAISS, language id, the verifier's tables
         totals, overheads, model_ms = [], [], []
         routes: dict[str, int] = {}

@@ -306,7 +306,7 @@ def _checked_ingest(rag: Any, corpus: Path) -> tuple[float, Any]:
 # --------------------------------------------------------------------------- latency
 
 
-def _build_latency_collection(rag: Any, size: int, generator: SyntheticText, seed: int) -> None:
+def build_synthetic_collection(rag: Any, size: int, generator: SyntheticText, seed: int) -> None:
     """``size`` synthetic chunks committed straight into ``rag``'s collection.
 
     Chunk texts are drawn from a pool of sentences whose FTS columns are computed once
@@ -514,7 +514,7 @@ def run_ingest_benchmark(
         questions = _distinct_questions(generator, per_size * len(latency_sizes), seed=seed)
         for number, size in enumerate(latency_sizes):
             store = Veraz(home=tmp / "latency-home", collection=f"n{size}")
-            build_seconds, _ = _seconds(_build_latency_collection, store, size, generator, seed)
+            build_seconds, _ = _seconds(build_synthetic_collection, store, size, generator, seed)
             mine = questions[number * per_size : (number + 1) * per_size]
             for question in mine[:LATENCY_WARMUP_QUERIES]:
                 store.retriever.retrieve(question, k=5)

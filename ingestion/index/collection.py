@@ -294,19 +294,6 @@ class Collection:
         return int(snap.vectors.ntotal)
 
     @staticmethod
-    def bm25_for(snap: Snapshot, match: str, rows: Sequence[int]) -> dict[int, float]:
-        """BM25 scores of given rows (rows matching no query term are absent)."""
-        if not match or not rows:
-            return {}
-        marks = ",".join("?" * len(rows))
-        result = snap.db.execute(
-            f"SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?"
-            f" AND rowid IN ({marks})",
-            (match, *rows),
-        )
-        return {int(r): float(s) for r, s in result}
-
-    @staticmethod
     def dense(snap: Snapshot, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         return vector_file.search(snap.vectors, vector, k)
 
