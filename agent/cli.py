@@ -127,7 +127,7 @@ def retrieve(
         if not hits:
             console.print("No matching chunks (is the collection empty? run `veraz ingest`).")
         for rank, hit in enumerate(hits, start=1):
-            where = Path(hit.source).name + (f", p. {hit.page}" if hit.page else "")
+            where = _where(hit.source, hit.page)
             section = f" — {hit.section}" if hit.section else ""
             console.print(
                 f"[bold]{rank}.[/] [cyan]{where}[/]{section}  [dim]{hit.score:.3f}[/]",
@@ -197,24 +197,33 @@ def _guarded(call):  # type: ignore[no-untyped-def]
         _fail(str(exc))
 
 
+def _badge(abstained: bool, verification: dict[str, Any]) -> str:
+    """The answer's trust label as Rich markup, the same in `ask`, `demo` and `chat`."""
+    if abstained:
+        return "[yellow]abstained[/]"
+    score = f"({verification['score']:.2f})"
+    if verification["grounded"] and not verification["unsupported"]:
+        return f"[green]verified[/] {score}"
+    if verification["grounded"]:
+        return f"[yellow]partly verified[/] {score}"
+    return f"[red]not verified[/] {score}"
+
+
+def _where(source: str, page: int | None) -> str:
+    return Path(source).name + (f", p. {page}" if page else "")
+
+
 def _print_answer(answer, show_trace: bool = False) -> None:  # type: ignore[no-untyped-def]
     console.print(answer.answer, highlight=False)
     v = answer.verification
-    if answer.abstained:
-        badge = "[yellow]abstained[/]"
-    elif v.grounded and not v.unsupported:
-        badge = f"[green]verified[/] ({v.score:.2f})"
-    elif v.grounded:
-        badge = f"[yellow]partly verified[/] ({v.score:.2f})"
-    else:
-        badge = f"[red]not verified[/] ({v.score:.2f})"
+    badge = _badge(answer.abstained, v.to_dict())
     console.print(f"\n{badge} · model {answer.model} · route {answer.route}", highlight=False)
     if answer.fallback_used:
         console.print(f"[yellow]fallback used:[/] {answer.fallback_reason}", highlight=False)
     for sentence in v.unsupported:
         console.print(f"[red]unsupported:[/] {sentence}", highlight=False)
     for c in answer.citations:
-        where = Path(c.source).name + (f", p. {c.page}" if c.page else "")
+        where = _where(c.source, c.page)
         console.print(f"[cyan][{c.n}][/] {where}: {c.text[:160]}…", highlight=False)
     if show_trace:
         trace = " → ".join(f"{s.node} {s.ms:.0f}ms" for s in answer.steps)
@@ -287,14 +296,10 @@ def chat(
             continue
         console.print()
         if final:
-            v = final["verification"]
-            status = (
-                "abstained"
-                if final["abstained"]
-                else ("verified" if v["grounded"] else "not verified")
-            )
+            badge = _badge(final["abstained"], final["verification"])
             console.print(
-                f"[dim]{status} · {final['model']} · {len(final['citations'])} citation(s)[/]"
+                f"{badge} · {final['model']} · {len(final['citations'])} citation(s)",
+                highlight=False,
             )
     rag.close()
 

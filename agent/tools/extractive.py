@@ -36,6 +36,7 @@ class _Candidate:
     passage: int
     position: int
     text: str
+    lexical: float = 0.0  # share of the question's content covered
     score: float = 0.0
 
 
@@ -71,20 +72,18 @@ class ExtractiveAnswerer:
             for j, sentence in enumerate(split_sentences(_unwrap(passage)))
             if _is_prose(sentence)
         ]
+        for candidate in candidates:
+            candidate.lexical = coverage(question, candidate.text, language)
         # The best sentence must itself cover the question, or nothing here answers it.
-        candidates = [c for c in candidates if coverage(question, c.text, language) > 0]
-        if (
-            not candidates
-            or max(coverage(question, c.text, language) for c in candidates) < MIN_COVERAGE
-        ):
+        candidates = [c for c in candidates if c.lexical > 0]
+        if not candidates or max(c.lexical for c in candidates) < MIN_COVERAGE:
             return ExtractiveAnswer("", [])
         vectors = self.embedder.encode([c.text for c in candidates])
         query = self.embedder.embed_query(question)
         similarity = vectors @ query
         for candidate, sim in zip(candidates, similarity, strict=True):
             rank_bonus = 0.05 / (candidate.passage + 1)
-            lexical = coverage(question, candidate.text, language)
-            candidate.score = 0.6 * lexical + 0.4 * float(sim) + rank_bonus
+            candidate.score = 0.6 * candidate.lexical + 0.4 * float(sim) + rank_bonus
         chosen = self._mmr(candidates, vectors)
         chosen.sort(key=lambda c: (c.passage, c.position))
         text = " ".join(f"{c.text} [{c.passage + 1}]" for c in chosen)
