@@ -188,12 +188,11 @@ def demo(
 
 def _guarded(call):  # type: ignore[no-untyped-def]
     """Run ``call``; known user-facing errors become one red line, not a traceback."""
-    from agent.models.registry import UnknownModelError
     from ingestion.index.collection import IndexMismatchError
 
     try:
         return call()
-    except (IndexMismatchError, UnknownModelError, ValueError) as exc:
+    except (IndexMismatchError, ValueError) as exc:  # ModelSetupError is a ValueError
         _fail(str(exc))
 
 
@@ -213,8 +212,12 @@ def _where(source: str, page: int | None) -> str:
     return Path(source).name + (f", p. {page}" if page else "")
 
 
-def _print_answer(answer, show_trace: bool = False) -> None:  # type: ignore[no-untyped-def]
-    console.print(answer.answer, highlight=False)
+def _print_answer(answer, show_trace: bool = False, streamed: str = "") -> None:  # type: ignore[no-untyped-def]
+    """The answer (unless ``streamed`` already showed exactly it), badge, citations, usage."""
+    if answer.answer.strip() != streamed.strip():
+        if streamed:
+            console.print("[bold]Checked answer:[/]", highlight=False)
+        console.print(answer.answer, highlight=False)
     v = answer.verification
     badge = _badge(answer.abstained, v.to_dict())
     console.print(f"\n{badge} · model {answer.model} · route {answer.route}", highlight=False)
@@ -228,6 +231,40 @@ def _print_answer(answer, show_trace: bool = False) -> None:  # type: ignore[no-
     if show_trace:
         trace = " → ".join(f"{s.node} {s.ms:.0f}ms" for s in answer.steps)
         console.print(f"[dim]{trace}[/]", highlight=False)
+    if answer.usage.prompt_tokens or answer.usage.completion_tokens:
+        console.print(f"[dim]{_usage_line(answer.usage)}[/]", highlight=False)
+
+
+def _usage_line(usage) -> str:  # type: ignore[no-untyped-def]
+    """ "1,234 + 56 tokens · $0.0003", with "~" on estimates and "cost unknown" when unpriced."""
+    approx = "~" if usage.estimated else ""
+    line = f"{approx}{usage.prompt_tokens:,} + {approx}{usage.completion_tokens:,} tokens"
+    if not usage.priced:
+        return line + " · cost unknown (no price for this model)"
+    return line + f" · ${usage.cost_usd:.4f}"
+
+
+def _stream_answer(rag, question: str, thread: str | None):  # type: ignore[no-untyped-def]
+    """Show the model's draft as it is written (dim: not yet verified); return the Answer
+    and the streamed text, so only a changed (trimmed, fallback) answer is printed again."""
+    from agent.types import Answer
+
+    drafted: list[str] = []
+    node = None
+    final: dict[str, Any] = {}
+    for event in rag.stream(question, thread_id=thread):
+        if event["type"] == "draft_token":
+            if node is not None and event["node"] != node:
+                console.print(f"\n[dim]({event['node']})[/]")
+                drafted.clear()
+            node = event["node"]
+            drafted.append(event["text"])
+            console.print(event["text"], end="", style="dim", highlight=False)
+        elif event["type"] == "answer":
+            final = event["answer"]
+    if drafted:
+        console.print()
+    return Answer.from_dict(final), "".join(drafted)
 
 
 ModelOpt = Annotated[
@@ -247,18 +284,51 @@ def ask(
     model: ModelOpt = None,
     fallback_model: FallbackOpt = None,
     trace: Annotated[bool, typer.Option("--trace", help="Show the graph's path.")] = False,
+    stream: Annotated[
+        bool, typer.Option("--stream/--no-stream", help="Show the model's tokens as they come.")
+    ] = True,
     home: HomeOpt = None,
     collection: CollectionOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question from your documents, with citations and verification."""
     rag = _veraz(home, collection, model=model, fallback_model=fallback_model)
-    answer = _guarded(lambda: rag.ask(question, thread_id=thread))
     if as_json:
-        _print_json(answer.to_dict())
+        _print_json(_guarded(lambda: rag.ask(question, thread_id=thread)).to_dict())
+    elif stream:
+        answer, streamed = _guarded(lambda: _stream_answer(rag, question, thread))
+        _print_answer(answer, show_trace=trace, streamed=streamed)
     else:
-        _print_answer(answer, show_trace=trace)
+        _print_answer(_guarded(lambda: rag.ask(question, thread_id=thread)), show_trace=trace)
     rag.close()
+
+
+@app.command()
+def models(
+    model: ModelOpt = None,
+    fallback_model: FallbackOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The configured models and whether each can answer now (server, key, model pulled)."""
+    from agent.config import Settings
+    from agent.models.registry import check_model
+
+    settings = Settings()
+    roles = {
+        "model": model or settings.model,
+        "fallback_model": fallback_model or settings.fallback_model,
+    }
+    rows = [{"role": role, **check_model(spec, settings).to_dict()} for role, spec in roles.items()]
+    if as_json:
+        _print_json({"models": rows})
+    else:
+        for row in rows:
+            mark = "[green]reachable[/]" if row["reachable"] else "[red]unreachable[/]"
+            console.print(
+                f"{row['role']:<15} {row['model']:<32} {mark}  {row['detail']}", highlight=False
+            )
+    if not all(row["reachable"] for row in rows):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -284,23 +354,12 @@ def chat(
             break
         if not question:
             break
-        final = None
         try:
-            for event in rag.stream(question, thread_id=thread):
-                if event["type"] == "token":
-                    console.print(event["text"], end="", highlight=False)
-                elif event["type"] == "answer":
-                    final = event["answer"]
+            answer, streamed = _stream_answer(rag, question, thread)
         except (ValueError, RuntimeError) as exc:
             errors.print(f"[red]error:[/] {exc}")
             continue
-        console.print()
-        if final:
-            badge = _badge(final["abstained"], final["verification"])
-            console.print(
-                f"{badge} · {final['model']} · {len(final['citations'])} citation(s)",
-                highlight=False,
-            )
+        _print_answer(answer, streamed=streamed)
     rag.close()
 
 

@@ -85,6 +85,41 @@ class Settings(BaseSettings):
     )
     verify: str = Field(default="offline", pattern="^(offline|llm)$", description="offline or llm.")
 
+    # Model providers (agent/models/). API keys and server URLs (OPENAI_API_KEY,
+    # OPENAI_BASE_URL, GOOGLE_API_KEY/GEMINI_API_KEY, OLLAMA_HOST) come from the
+    # environment only, under the names their client libraries use.
+    model_timeout_s: float = Field(
+        default=120.0, gt=0, description="Seconds one call to a model server may take."
+    )
+    model_attempts: int = Field(
+        default=3, ge=1, le=10, description="Tries per call on rate limits and 5xx errors."
+    )
+    max_output_tokens: int = Field(
+        default=512, ge=16, description="Most tokens a model may write in one reply."
+    )
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    context_window: int | None = Field(
+        default=None,
+        ge=512,
+        description="Override the model's context window (tokens) used to pack passages.",
+    )
+    ollama_num_ctx: int = Field(
+        default=8192, ge=512, description="Context size asked of Ollama (its num_ctx)."
+    )
+    llamacpp_n_ctx: int = Field(default=4096, ge=256, description="llama.cpp context size.")
+    llamacpp_threads: int | None = Field(
+        default=None, ge=1, description="llama.cpp threads (default: all cores)."
+    )
+    llamacpp_gpu_layers: int = Field(default=0, ge=-1, description="-1: all layers on GPU.")
+    hf_quantization: str = Field(
+        default="auto",
+        pattern="^(auto|4bit|none)$",
+        description="hf: models: auto = 4-bit nf4 when CUDA is present, else full precision.",
+    )
+    prices_file: Path | None = Field(
+        default=None, description="Your own price table (TOML), merged over the bundled one."
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

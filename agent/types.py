@@ -80,9 +80,38 @@ class Step(_Serialisable):
 
 @dataclass
 class Usage(_Serialisable):
+    """Tokens and dollars spent on one answer (or one model call).
+
+    ``estimated``: some counts are estimates (the provider reported none and no local
+    tokenizer exists). ``priced``: every call had a known price; when false, ``cost_usd``
+    covers only the priced calls — a paid call is never silently counted as free.
+    """
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    estimated: bool = False
+    priced: bool = True
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cost_usd=self.cost_usd + other.cost_usd,
+            estimated=self.estimated or other.estimated,
+            priced=self.priced and other.priced,
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Usage:
+        data = data or {}
+        return cls(
+            prompt_tokens=int(data.get("prompt_tokens", 0)),
+            completion_tokens=int(data.get("completion_tokens", 0)),
+            cost_usd=float(data.get("cost_usd", 0.0)),
+            estimated=bool(data.get("estimated", False)),
+            priced=bool(data.get("priced", True)),
+        )
 
 
 @dataclass
@@ -99,3 +128,21 @@ class Answer(_Serialisable):
     steps: list[Step] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     fallback_reason: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """Rebuild an Answer from :meth:`to_dict` output (stream events, saved eval runs)."""
+        return cls(
+            question=data["question"],
+            answer=data["answer"],
+            language=data["language"],
+            abstained=bool(data["abstained"]),
+            route=data["route"],
+            model=data["model"],
+            fallback_used=bool(data["fallback_used"]),
+            citations=[Citation(**c) for c in data.get("citations", [])],
+            verification=Verification(**data["verification"]),
+            steps=[Step(**s) for s in data.get("steps", [])],
+            usage=Usage.from_dict(data.get("usage")),
+            fallback_reason=data.get("fallback_reason", ""),
+        )

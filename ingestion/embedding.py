@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import hashlib
+import logging
 import os
 import sqlite3
 import threading
@@ -80,6 +81,10 @@ def _load_model(model_name: str, precision: str):  # type: ignore[no-untyped-def
     many collections, and the weights need to be in memory only once.
     """
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # transformers imports peft, which imports bitsandbytes when installed (the `gpu`
+    # extra); on CPUs with AVX512-BF16 it logs a warning about an optional kernel hub
+    # package on every start. Nothing here uses that kernel.
+    logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
     import torch
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging

@@ -41,8 +41,54 @@ def answer_with(
     if model.llm is None:
         result = context.answerer.answer(question, language, [p["text"] for p in passages])
         return result.text, Usage()
-    prompt = render("generate", language, context=format_passages(passages), question=question)
-    return call_model(model.llm, prompt)
+    packed = pack_passages(model, passages, question, language)
+    prompt = render("generate", language, context=format_passages(packed), question=question)
+    return call_model(model, prompt)
+
+
+# Tokens kept free besides the reply: chat-template wrapping and counting differences.
+PROMPT_MARGIN = 64
+
+
+def pack_passages(
+    model: ResolvedModel, passages: list[dict[str, Any]], question: str, language: str
+) -> list[dict[str, Any]]:
+    """The leading passages that fit the model's context window with room for the reply.
+
+    Passages arrive best first, so the tail is dropped (numbering of the kept ones is
+    unchanged, citations stay valid); if even the first is too long it is cut to fit.
+    """
+    if not model.context_window or not passages:
+        return passages
+    frame = render("generate", language, context="", question=question)
+    budget = (
+        model.context_window - model.max_output_tokens - model.counter.count(frame) - PROMPT_MARGIN
+    )
+    kept: list[dict[str, Any]] = []
+    for passage in passages:
+        cost = model.counter.count(format_passages([*kept, passage])) - model.counter.count(
+            format_passages(kept)
+        )
+        if cost > budget:
+            if not kept and budget > 0:
+                kept.append({**passage, "text": _cut_to(model, passage["text"], budget)})
+            break
+        kept.append(passage)
+        budget -= cost
+    return kept
+
+
+def _cut_to(model: ResolvedModel, text: str, tokens: int) -> str:
+    """The longest word-boundary prefix of ``text`` that counts at most ``tokens``."""
+    words = text.split()
+    low, high = 0, len(words)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if model.counter.count(" ".join(words[:middle]) + " …") <= tokens:
+            low = middle
+        else:
+            high = middle - 1
+    return " ".join(words[:low]) + " …"
 
 
 def is_abstention(text: str, language: str) -> bool:

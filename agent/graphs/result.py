@@ -44,9 +44,5 @@ def to_answer(state: dict[str, Any]) -> Answer:
             method=str(verification.get("method", "")),
         ),
         steps=[Step(s["node"], s["ms"], s.get("detail", {})) for s in state.get("steps") or []],
-        usage=Usage(
-            prompt_tokens=int(usage.get("prompt_tokens", 0)),
-            completion_tokens=int(usage.get("completion_tokens", 0)),
-            cost_usd=float(usage.get("cost_usd", 0.0)),
-        ),
+        usage=Usage.from_dict(usage),
     )

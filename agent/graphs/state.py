@@ -10,6 +10,8 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, TypedDict
 
+from agent.types import Usage
+
 
 def steps_reducer(left: list[dict[str, Any]] | None, right: list[dict[str, Any]] | None) -> list:
     """Append steps; ``None`` resets (each new question starts an empty trace)."""
@@ -21,9 +23,8 @@ def steps_reducer(left: list[dict[str, Any]] | None, right: list[dict[str, Any]]
 def usage_reducer(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
     """Sum token usage; ``None`` resets."""
     if right is None:
-        return {"prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0}
-    left = left or {}
-    return {key: left.get(key, 0) + right.get(key, 0) for key in right}
+        return Usage().to_dict()
+    return (Usage.from_dict(left) + Usage.from_dict(right)).to_dict()
 
 
 class RAGState(TypedDict, total=False):

@@ -1,8 +1,9 @@
 """One call to a chat model: prompt in, text and token usage out, failures classified.
 
 Nodes never see provider exceptions: every failure becomes a :class:`ModelCallError`
-whose ``kind`` (timeout, connection, rate_limit, malformed, error) the graph records in
-``steps`` and uses to decide on the fallback model.
+whose ``kind`` (timeout, connection, rate_limit, server_error, auth, not_found,
+malformed, error) the graph records in ``steps`` and uses to decide on the fallback
+model. Rate limits and server errors are retried with backoff first (see retry.py).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import json
 import re
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
+from agent.models.resolved import ResolvedModel
+from agent.models.retry import with_retries
 from agent.types import Usage
 
 
@@ -24,29 +26,92 @@ class ModelCallError(RuntimeError):
         self.message = message
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and its causes: LangChain and SDKs wrap transport errors."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 8:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _status_of(exc: BaseException) -> int | None:
+    """The HTTP status an SDK attached: ``status_code`` (openai, ollama), ``code`` (genai)."""
+    for attr in ("status_code", "code", "status"):
+        value = getattr(exc, attr, None)
+        if isinstance(value, int) and 100 <= value < 600:
+            return value
+    response = getattr(exc, "response", None)
+    value = getattr(response, "status_code", None)
+    return value if isinstance(value, int) else None
+
+
 def classify_error(exc: BaseException) -> str:
     """A coarse, provider-neutral kind for an exception raised by a model client."""
-    name = type(exc).__name__.lower()
-    text = str(exc).lower()
-    if "timeout" in name or "timed out" in text or "timeout" in text:
-        return "timeout"
-    if "ratelimit" in name or "429" in text or "rate limit" in text:
-        return "rate_limit"
-    if "connect" in name or "connection" in text or "refused" in text:
-        return "connection"
+    for link in _chain(exc):
+        status = _status_of(link)
+        if status == 429:
+            return "rate_limit"
+        if status is not None and status >= 500:
+            return "server_error"
+        if status in (401, 403):
+            return "auth"
+        if status == 404:
+            return "not_found"
+    for link in _chain(exc):
+        name = type(link).__name__.lower()
+        text = str(link).lower()
+        if "timeout" in name or "timed out" in text:
+            return "timeout"
+        if "ratelimit" in name or "rate limit" in text or "resource_exhausted" in text:
+            return "rate_limit"
+        if isinstance(link, ConnectionError) or "connect" in name or "refused" in text:
+            return "connection"
+        if isinstance(link, json.JSONDecodeError) or "decode" in name:
+            return "malformed"
     return "error"
 
 
-def call_model(llm: BaseChatModel, prompt: str) -> tuple[str, Usage]:
-    """Send one user message; return the reply text and its token usage."""
+def call_model(model: ResolvedModel, prompt: str) -> tuple[str, Usage]:
+    """Send one user message; return the reply text and its token usage and cost."""
+    if model.llm is None:
+        raise ModelCallError("error", "the extractive model has no language model to call")
+    llm, messages = model.llm, [HumanMessage(content=prompt)]
     try:
-        reply = llm.invoke([HumanMessage(content=prompt)])
+        reply, _ = with_retries(lambda: llm.invoke(messages), model.retry, classify_error)
     except Exception as exc:
-        raise ModelCallError(classify_error(exc), f"{type(exc).__name__}: {exc}") from exc
+        kind = classify_error(exc)
+        hint = model.hints.get(kind)
+        raise ModelCallError(kind, _describe(exc) + (f" ({hint})" if hint else "")) from exc
     text = reply.content if isinstance(reply.content, str) else _flatten(reply.content)
     if not text.strip():
         raise ModelCallError("malformed", "the model returned an empty reply")
-    return text.strip(), usage_of(reply)
+    return text.strip(), _usage(model, reply, prompt, text)
+
+
+def _describe(exc: BaseException) -> str:
+    """One line: the exception type and the first line of its message, without secrets."""
+    first_line = (str(exc).strip().splitlines() or [""])[0][:300]
+    return f"{type(exc).__name__}: {first_line}"
+
+
+def _usage(model: ResolvedModel, reply: Any, prompt: str, text: str) -> Usage:
+    """Reported usage when the provider sends it; otherwise counted (or estimated)."""
+    reported = usage_of(reply)
+    if reported.prompt_tokens or reported.completion_tokens:
+        usage = reported
+    else:
+        usage = Usage(
+            prompt_tokens=model.counter.count(prompt),
+            completion_tokens=model.counter.count(text),
+            estimated=not model.counter.exact,
+        )
+    if model.price is None:
+        usage.priced = False
+    else:
+        usage.cost_usd = model.price.cost(usage.prompt_tokens, usage.completion_tokens)
+    return usage
 
 
 def usage_of(message: Any) -> Usage:
@@ -77,11 +142,3 @@ def parse_json_object(text: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ModelCallError("malformed", "expected a JSON object")
     return value
-
-
-def add_usage(total: Usage, more: Usage) -> Usage:
-    return Usage(
-        prompt_tokens=total.prompt_tokens + more.prompt_tokens,
-        completion_tokens=total.completion_tokens + more.completion_tokens,
-        cost_usd=total.cost_usd + more.cost_usd,
-    )

@@ -1,41 +1,103 @@
-"""Resolve a model setting into a LangChain chat model, or ``None`` for ``extractive``.
+"""Resolve a model setting (``provider:model``) into a :class:`ResolvedModel`.
 
 ``extractive`` is the embedded default: no language model at all; every graph node has
-a deterministic path for it. A LangChain ``BaseChatModel`` instance is also accepted as
-is, so users (and tests, with LangChain's fake chat models) can plug in any model.
+a deterministic path for it. A LangChain ``BaseChatModel`` instance is accepted as is,
+so users (and tests, with LangChain's fake chat models) can plug in any model. Every
+other setting names a provider module here; each module exposes ``build(target,
+settings)`` and ``check(target, settings)`` and is imported only when used, so a
+missing optional library only matters to whoever asks for that provider.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+from typing import TYPE_CHECKING
 
 from langchain_core.language_models import BaseChatModel
 
-EXTRACTIVE = "extractive"
+from agent.models.resolved import (
+    EXTRACTIVE,
+    ModelSetupError,
+    Reachability,
+    ResolvedModel,
+    UnknownModelError,
+)
+
+if TYPE_CHECKING:
+    from agent.config import Settings
+
+__all__ = [
+    "EXTRACTIVE",
+    "PROVIDERS",
+    "ResolvedModel",
+    "UnknownModelError",
+    "check_model",
+    "parse_spec",
+    "resolve_model",
+]
+
+# provider name -> module implementing it
+PROVIDERS: dict[str, str] = {
+    "ollama": "agent.models.ollama",
+    "llamacpp": "agent.models.llamacpp",
+    "openai": "agent.models.openai",
+    "gemini": "agent.models.gemini",
+    "hf": "agent.models.hf",
+}
 
 
-class UnknownModelError(ValueError):
-    """The model setting names no provider Veraz knows."""
+def parse_spec(spec: str) -> tuple[str, str]:
+    """``"ollama:qwen2.5:7b"`` -> ``("ollama", "qwen2.5:7b")``; only the first colon splits."""
+    text = spec.strip()
+    provider, sep, target = text.partition(":")
+    provider = provider.strip().lower()
+    if text.lower() == EXTRACTIVE:
+        return EXTRACTIVE, ""
+    if not sep or provider not in PROVIDERS:
+        known = ", ".join(f"{name}:MODEL" for name in PROVIDERS)
+        raise UnknownModelError(
+            f"model {spec!r}: unknown provider {provider!r}; use extractive, {known}"
+        )
+    if not target.strip():
+        raise UnknownModelError(f"model {spec!r}: the model name after '{provider}:' is empty")
+    return provider, target.strip()
 
 
-@dataclass
-class ResolvedModel:
-    name: str
-    llm: BaseChatModel | None  # None: the extractive model
+def _settings(settings: Settings | None) -> Settings:
+    if settings is not None:
+        return settings
+    from agent.config import Settings
 
-    @property
-    def is_extractive(self) -> bool:
-        return self.llm is None
+    return Settings()
 
 
-def resolve_model(spec: str | BaseChatModel | None) -> ResolvedModel:
-    """``"extractive"``/``None`` -> extractive; a chat model instance -> itself."""
-    if spec is None or (isinstance(spec, str) and spec.strip().lower() == EXTRACTIVE):
+def resolve_model(
+    spec: str | BaseChatModel | None, settings: Settings | None = None
+) -> ResolvedModel:
+    """A ready model for the graph; raises :class:`ModelSetupError` with a one-line reason."""
+    if spec is None:
         return ResolvedModel(EXTRACTIVE, None)
     if isinstance(spec, BaseChatModel):
-        return ResolvedModel(f"custom:{type(spec).__name__}", spec)
-    provider = spec.split(":", 1)[0] if ":" in spec else spec
-    raise UnknownModelError(
-        f"model {spec!r}: provider {provider!r} is not available in this version of Veraz; "
-        "use 'extractive' or pass a LangChain chat model to Veraz(model=...)"
-    )
+        return ResolvedModel(f"custom:{type(spec).__name__}", spec, provider="custom")
+    provider, target = parse_spec(spec)
+    if provider == EXTRACTIVE:
+        return ResolvedModel(EXTRACTIVE, None)
+    module = importlib.import_module(PROVIDERS[provider])
+    return module.build(target, _settings(settings))
+
+
+def check_model(spec: str, settings: Settings | None = None) -> Reachability:
+    """Whether ``spec`` can answer now (server up, model present, key set); never raises."""
+    try:
+        provider, target = parse_spec(spec)
+    except ModelSetupError as exc:
+        return Reachability(spec, "?", False, str(exc))
+    if provider == EXTRACTIVE:
+        return Reachability(spec, EXTRACTIVE, True, "embedded: answers by quoting the sources")
+    try:
+        module = importlib.import_module(PROVIDERS[provider])
+        return module.check(target, _settings(settings))
+    except ModelSetupError as exc:
+        return Reachability(spec, provider, False, str(exc))
+    except Exception as exc:  # a check must report, never crash `veraz models`
+        return Reachability(spec, provider, False, f"{type(exc).__name__}: {exc}")

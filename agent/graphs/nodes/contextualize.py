@@ -47,7 +47,8 @@ def contextualize(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, 
             )
             try:
                 text, used = call_model(
-                    llm, render("contextualize", language, history=turns, question=question)
+                    runtime.context.primary,
+                    render("contextualize", language, history=turns, question=question),
                 )
                 standalone, method, usage = text.splitlines()[0].strip(), "llm", used.to_dict()
             except ModelCallError as exc:

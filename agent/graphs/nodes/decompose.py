@@ -23,7 +23,7 @@ def decompose(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]
     if llm is not None:
         try:
             prompt = render("decompose", language, question=question, max_parts=str(limit))
-            text, usage = call_model(llm, prompt)
+            text, usage = call_model(runtime.context.primary, prompt)
             proposed = parse_json_object(text).get("sub_questions", [])
             cleaned = (
                 [str(s).strip() for s in proposed if str(s).strip()]

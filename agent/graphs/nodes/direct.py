@@ -25,7 +25,8 @@ def direct(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         turns = "\n".join(f"- {t['question']}\n  {t['answer'][:200]}" for t in history[-5:])
         try:
             text, usage = call_model(
-                llm, render("direct", language, history=turns or "-", question=question)
+                runtime.context.primary,
+                render("direct", language, history=turns or "-", question=question),
             )
             update.update(
                 answer=text, usage=usage.to_dict(), model_used=runtime.context.primary.name

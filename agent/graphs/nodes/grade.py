@@ -26,7 +26,7 @@ def select_relevant(
     if model.llm is not None:
         try:
             prompt = render("grade", language, question=question, passages=format_passages(hits))
-            text, usage = call_model(model.llm, prompt)
+            text, usage = call_model(model, prompt)
             numbers = parse_json_object(text).get("relevant", [])
             if not isinstance(numbers, list):
                 raise ModelCallError("malformed", "'relevant' is not a list")

@@ -24,7 +24,7 @@ def rewrite(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
             prompt = render(
                 "rewrite", state["language"], question=state["standalone"], query=state["query"]
             )
-            text, usage = call_model(llm, prompt)
+            text, usage = call_model(runtime.context.primary, prompt)
             query, method = text.splitlines()[0].strip(), "llm"
             update["usage"] = usage.to_dict()
         except ModelCallError as exc:

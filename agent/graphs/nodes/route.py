@@ -24,7 +24,9 @@ def route(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     chosen, method = question_rules.route(question), "rules"
     if llm is not None:
         try:
-            text, usage = call_model(llm, render("route", state["language"], question=question))
+            text, usage = call_model(
+                runtime.context.primary, render("route", state["language"], question=question)
+            )
             value = str(parse_json_object(text).get("route", "")).strip().lower()
             if value not in ROUTES:
                 raise ModelCallError("malformed", f"unknown route {value!r}")

@@ -16,7 +16,7 @@ from agent.graphs.context import GraphContext
 from agent.graphs.nodes.grade import select_relevant
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
-from agent.models.calls import ModelCallError, add_usage, call_model
+from agent.models.calls import ModelCallError, call_model
 from agent.prompts import render
 from agent.types import Usage
 
@@ -48,7 +48,7 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         started = now()
         hits = [h.to_dict() for h in context.retriever.retrieve(sub, k=context.k)]
         kept, method, used = select_relevant(model, sub, language, hits)
-        usage = add_usage(usage, used)
+        usage = usage + used
         for passage in kept:
             if all(p["chunk_id"] != passage["chunk_id"] for p in shared):
                 shared.append(passage)
@@ -56,7 +56,7 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         if kept and not error:
             try:
                 answer, used = answer_with(model, context, sub, language, kept)
-                usage = add_usage(usage, used)
+                usage = usage + used
             except ModelCallError as exc:
                 error = str(exc)
         if answer and not is_abstention(answer, language):
@@ -78,10 +78,10 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         listed = "\n\n".join(f"{p['question']}\n{p['answer']}" for p in parts)
         try:
             draft, used = call_model(
-                model.llm,
+                model,
                 render("synthesize", language, question=state["standalone"], parts=listed),
             )
-            usage = add_usage(usage, used)
+            usage = usage + used
         except ModelCallError as exc:
             error = str(exc)
     steps.append(step("synthesize", started, parts=len(parts), model=model.name))

@@ -54,7 +54,7 @@ def verify(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
                     sources=format_passages(state["passages"]),
                     sentence=check["sentence"],
                 )
-                text, usage = call_model(llm, prompt)
+                text, usage = call_model(runtime.context.primary, prompt)
                 # A sentence passes only if both judges accept it: the LLM can be fooled
                 # into accepting a fabricated number, the offline checks cannot.
                 check["supported"] = check["supported"] and bool(
