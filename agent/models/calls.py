@@ -59,6 +59,8 @@ def classify_error(exc: BaseException) -> str:
             return "auth"
         if status == 404:
             return "not_found"
+        if status == 400 and "api_key_invalid" in str(link).lower():
+            return "auth"  # Gemini answers a bad key with 400 API_KEY_INVALID
     for link in _chain(exc):
         name = type(link).__name__.lower()
         text = str(link).lower()
@@ -68,7 +70,7 @@ def classify_error(exc: BaseException) -> str:
             return "rate_limit"
         if isinstance(link, ConnectionError) or "connect" in name or "refused" in text:
             return "connection"
-        if isinstance(link, json.JSONDecodeError) or "decode" in name:
+        if isinstance(link, json.JSONDecodeError) or "decode" in name or "unknownapi" in name:
             return "malformed"
     return "error"
 
