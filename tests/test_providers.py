@@ -231,3 +231,19 @@ def test_cli_ask_streams_a_provider_answer(home: Path, case: Case, served: WireS
     assert result.exit_code == 0, result.output
     assert "verified" in result.output and case.spec in result.output
     assert "tokens" in result.output  # the usage line
+
+
+def test_usage_counts_every_call_even_unusable_replies(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with OpenAIServer(responder=quoting) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "test")
+        server.push(Reply("I think it is a retrieval question."))  # route: not JSON
+        answer = veraz(home, "openai:gpt-4o-mini", verify="llm").ask(QUESTION)
+        sent = [r.body["messages"] for r in server.chat_requests()]
+    assert answer.steps[1].detail["method"] == "rules (model failed: malformed)"
+    verify_calls = [m for m in sent if "supported" in m[-1]["content"]]
+    assert verify_calls  # the LLM judge ran, once per checked sentence
+    words = sum(len(m["content"].split()) for messages in sent for m in messages)
+    assert answer.usage.prompt_tokens == words  # the server counts one token per word

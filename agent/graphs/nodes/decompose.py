@@ -24,6 +24,7 @@ def decompose(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]
         try:
             prompt = render("decompose", language, question=question, max_parts=str(limit))
             text, usage = call_model(runtime.context.primary, prompt)
+            update["usage"] = usage.to_dict()  # spent even if the reply is unusable
             proposed = parse_json_object(text).get("sub_questions", [])
             cleaned = (
                 [str(s).strip() for s in proposed if str(s).strip()]
@@ -33,7 +34,6 @@ def decompose(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]
             if not cleaned:
                 raise ModelCallError("malformed", "no sub_questions in the reply")
             subs, method = cleaned[:limit], "llm"
-            update["usage"] = usage.to_dict()
         except ModelCallError as exc:
             method = f"rules (model failed: {exc.kind})"
     update.update(

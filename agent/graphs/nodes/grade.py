@@ -23,6 +23,7 @@ def select_relevant(
     """The relevant hits, the method used, and model usage (LLM judgement or offline rules)."""
     if not hits:
         return [], "none retrieved", Usage()
+    usage = Usage()  # what a failed judgement cost still counts
     if model.llm is not None:
         try:
             prompt = render("grade", language, question=question, passages=format_passages(hits))
@@ -42,7 +43,7 @@ def select_relevant(
         for h in hits
         if is_relevant(question, f"{h['title']}\n{h['section']}\n{h['text']}", language)
     ]
-    return kept, method, Usage()
+    return kept, method, usage
 
 
 def grade(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:

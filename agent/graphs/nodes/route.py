@@ -27,11 +27,11 @@ def route(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
             text, usage = call_model(
                 runtime.context.primary, render("route", state["language"], question=question)
             )
+            update["usage"] = usage.to_dict()  # spent even if the reply is unusable
             value = str(parse_json_object(text).get("route", "")).strip().lower()
             if value not in ROUTES:
                 raise ModelCallError("malformed", f"unknown route {value!r}")
             chosen, method = value, "llm"
-            update["usage"] = usage.to_dict()
         except ModelCallError as exc:
             method = f"rules (model failed: {exc.kind})"
     update.update(route=chosen, steps=[step("route", started, route=chosen, method=method)])

@@ -12,6 +12,7 @@ from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.models.calls import ModelCallError, call_model, parse_json_object
 from agent.prompts import render
+from agent.types import Usage
 
 
 def verify(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
@@ -46,6 +47,7 @@ def verify(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     update: dict[str, Any] = {}
     llm = runtime.context.primary.llm
     if runtime.context.verify_with_llm and llm is not None:
+        spent = Usage()
         try:
             for check in (c for c in check_dicts if not c["skipped"]):
                 prompt = render(
@@ -54,13 +56,14 @@ def verify(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
                     sources=format_passages(state["passages"]),
                     sentence=check["sentence"],
                 )
-                text, usage = call_model(runtime.context.primary, prompt)
+                text, used = call_model(runtime.context.primary, prompt)
+                spent = spent + used
+                update["usage"] = spent.to_dict()
                 # A sentence passes only if both judges accept it: the LLM can be fooled
                 # into accepting a fabricated number, the offline checks cannot.
                 check["supported"] = check["supported"] and bool(
                     parse_json_object(text).get("supported")
                 )
-                update["usage"] = usage.to_dict()
             unsupported = [c["sentence"] for c in check_dicts if not c["supported"]]
             result.update(
                 grounded=not unsupported, unsupported=unsupported, method=f"{result['method']}+llm"
