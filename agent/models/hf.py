@@ -20,16 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
-from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import BaseMessage
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatGenerationChunk
 from pydantic import PrivateAttr
 
 from agent.models.dependencies import require
 from agent.models.local_chat import (
     Deadline,
     StopScanner,
+    StreamingChatModel,
     chat_dicts,
     plain_prompt,
     text_chunk,
@@ -189,7 +188,7 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-class HFChat(BaseChatModel):
+class HFChat(StreamingChatModel):
     """A LangChain chat model over a loaded transformers model; see the module docstring."""
 
     model_name: str
@@ -233,15 +232,6 @@ class HFChat(BaseChatModel):
         else:
             encoded = tokenizer(plain_prompt(chat), return_tensors="pt")
         return encoded["input_ids"]
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        return generate_from_stream(self._stream(messages, stop=stop, **kwargs))
 
     def _stream(
         self,

@@ -23,16 +23,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
-from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import BaseMessage
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatGenerationChunk
 from pydantic import PrivateAttr
 
 from agent.models.dependencies import require
 from agent.models.local_chat import (
     Deadline,
     StopScanner,
+    StreamingChatModel,
     chat_dicts,
     plain_prompt,
     text_chunk,
@@ -184,7 +183,7 @@ def _prepare(llama_cpp: Any, llm: Any, path: Path, n_ctx: int) -> LoadedModel:
     return LoadedModel(llm=llm, path=path, formatter=formatter, is_eog=is_eog, notes=notes)
 
 
-class LlamaCppChat(BaseChatModel):
+class LlamaCppChat(StreamingChatModel):
     """A LangChain chat model over a loaded GGUF; see the module docstring."""
 
     model_path: str
@@ -230,15 +229,6 @@ class LlamaCppChat(BaseChatModel):
         text, stops, add_bos = self.prompt_text(messages)
         tokens = self._model.llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
         return tokens, stops
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        return generate_from_stream(self._stream(messages, stop=stop, **kwargs))
 
     def _stream(
         self,
