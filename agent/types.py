@@ -61,6 +61,7 @@ class Citation(_Serialisable):
     page: int | None
     text: str
     score: float
+    section: str = ""
 
 
 @dataclass

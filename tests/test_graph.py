@@ -51,6 +51,7 @@ def test_extractive_answers_in_spanish_with_citations(home: Path) -> None:
     assert answer.route == "retrieve" and answer.language == "es" and not answer.abstained
     assert "48 GB" in answer.answer
     assert answer.citations and all(f"[{c.n}]" in answer.answer for c in answer.citations)
+    assert any(c.section for c in answer.citations)  # the heading the passage sits under
     assert answer.verification.grounded and answer.model == "extractive"
     assert not answer.fallback_used
     assert nodes(answer)[:4] == ["contextualize", "route", "retrieve", "grade"]
@@ -84,6 +85,15 @@ def test_comparison_is_decomposed_into_chained_steps(home: Path) -> None:
     assert solved[0].detail["sub_question"] == "¿Qué es LoRA?"
     assert "synthesize" in nodes(answer) and answer.citations
     assert answer.verification.grounded
+
+
+def test_sub_answers_that_find_the_same_sentence_quote_it_once(home: Path) -> None:
+    from agent.tools.sentences import split_sentences, strip_citations
+
+    answer = Veraz(home=home).ask("Compare LoRA and QLoRA memory use")
+    assert answer.route == "decompose"
+    quoted = [strip_citations(s) for s in split_sentences(answer.answer)]
+    assert len(quoted) == len(set(quoted)) >= 2
 
 
 def test_unanswerable_question_rewrites_twice_then_abstains(home: Path) -> None:

@@ -21,6 +21,7 @@ def to_answer(state: dict[str, Any]) -> Answer:
             page=p.get("page"),
             text=p["text"],
             score=p["score"],
+            section=p.get("section") or "",
         )
         for n, p in enumerate(passages, start=1)
         if n in used

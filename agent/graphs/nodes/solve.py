@@ -18,6 +18,7 @@ from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.models.calls import ModelCallError, call_model
 from agent.prompts import render
+from agent.tools.sentences import split_sentences, strip_citations
 from agent.types import Usage
 
 _CITATION = re.compile(r"\[(\d+)\]")
@@ -34,6 +35,26 @@ def _renumber(text: str, local: list[dict[str, Any]], shared: list[dict[str, Any
         return match.group(0)
 
     return _CITATION.sub(swap, text)
+
+
+def _joined_without_repeats(answers: list[str]) -> str:
+    """The sub-answers one after another, each sentence once.
+
+    Sub-questions often retrieve the same passage ("What is QLoRA?" and "compare LoRA
+    and QLoRA" both find the sentence that compares them); quoting it twice adds nothing.
+    """
+    seen: set[str] = set()
+    kept_parts = []
+    for answer in answers:
+        kept = []
+        for sentence in split_sentences(answer):
+            key = " ".join(strip_citations(sentence).lower().split())
+            if key and key not in seen:
+                seen.add(key)
+                kept.append(sentence)
+        if kept:
+            kept_parts.append(" ".join(kept))
+    return "\n".join(kept_parts)
 
 
 def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
@@ -73,7 +94,7 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
             )
         )
     started = now()
-    draft = "\n".join(part["answer"] for part in parts)
+    draft = _joined_without_repeats([part["answer"] for part in parts])
     if model.llm is not None and len(parts) > 1 and not error:
         listed = "\n\n".join(f"{p['question']}\n{p['answer']}" for p in parts)
         try:
