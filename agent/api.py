@@ -104,7 +104,9 @@ class Veraz:
         overlap = round(self.settings.chunk_overlap * size / self.settings.chunk_tokens)
         return size, overlap
 
-    def _pipeline(self):  # type: ignore[no-untyped-def]
+    def pipeline(self):  # type: ignore[no-untyped-def]
+        """The ingestion pipeline of this collection, for callers that drive runs themselves
+        (scheduled sources, watch mode): they choose the files and may stop a run early."""
         from ingestion.chunking import Chunker
         from ingestion.pipeline import IngestionPipeline
 
@@ -211,7 +213,7 @@ class Veraz:
         """Add or update files and folders; with ``prune``, drop files gone from the folders."""
         if isinstance(paths, str | Path):
             paths = [paths]
-        return self._pipeline().run(list(paths), prune=prune, progress=progress)
+        return self.pipeline().run(list(paths), prune=prune, progress=progress)
 
     def remove(self, sources: Sequence[str | Path]) -> int:
         """Remove documents by source path from both indexes; returns how many were stored."""

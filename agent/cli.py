@@ -102,8 +102,7 @@ def ingest(
             f"{report.chunks} chunks ({report.embedded} embedded, "
             f"{report.embedding_cache_hits} from cache) in {report.seconds:.1f} s"
         )
-        for failure in report.failed:
-            console.print(f"[red]failed[/] {failure.path}: {failure.error}", highlight=False)
+        _print_errors([failure.to_dict() for failure in report.failed])
     rag.close()
 
 
@@ -149,6 +148,280 @@ def stats(home: HomeOpt = None, collection: CollectionOpt = None, as_json: JsonO
         for key, value in data.items():
             console.print(f"{key}: {value}")
     rag.close()
+
+
+# --------------------------------------------------------------------------- keeping up to date
+
+
+def _settings(home: Path | None, **extra: Any):  # type: ignore[no-untyped-def]
+    """Settings from the environment and veraz.toml, with a configuration error as one line."""
+    from pydantic import ValidationError
+
+    from agent.config import Settings
+
+    given = {key: value for key, value in {"home": home, **extra}.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        _fail(f"invalid configuration: {problems}")
+
+
+def _start_logging(level: str) -> None:
+    """Service-style logs on stderr: time, level, what happened (libraries' own chatter
+    only from warnings up)."""
+    import logging
+
+    numeric = logging.getLevelName(level.upper())
+    if not isinstance(numeric, int):
+        _fail(f"--log-level must be debug, info, warning or error, not {level!r}")
+    logging.basicConfig(
+        level=numeric,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+    for chatty in ("apscheduler", "sentence_transformers"):
+        logging.getLogger(chatty).setLevel(max(numeric, logging.WARNING))
+
+
+def _plain(text: str) -> str:
+    """Text from files and folders made safe for Rich: no control characters, no markup."""
+    from rich.markup import escape
+
+    from ingestion.path_checks import printable
+
+    return escape(printable(text))
+
+
+def _run_line(run: dict[str, Any]) -> str:
+    """One run as Rich markup: "papers ok: 3 added, 0 updated, … in 1.2 s"."""
+    seconds = f" in {run['seconds']:.1f} s" if run["seconds"] is not None else ""
+    line = (
+        f"[bold]{_plain(run['source'])}[/] {run['status']}: {run['added']} added, "
+        f"{run['updated']} updated, {run['unchanged']} unchanged, {run['removed']} removed, "
+        f"{run['failed']} failed{seconds}"
+    )
+    return line + (f" — {_plain(run['message'])}" if run["message"] else "")
+
+
+LogLevelOpt = Annotated[
+    str, typer.Option("--log-level", help="debug, info, warning or error (logs go to stderr).")
+]
+
+
+@app.command()
+def schedule(
+    once: Annotated[
+        bool, typer.Option("--once", help="Run every source once, then exit (for cron or CI).")
+    ] = False,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", "-s", help="Only this source (repeatable)."),
+    ] = None,
+    home: HomeOpt = None,
+    log_level: LogLevelOpt = "info",
+    as_json: JsonOpt = False,
+) -> None:
+    """Keep the configured sources in step: each on its interval or cron, in the foreground.
+
+    Stops cleanly on SIGTERM or Ctrl-C (the current run commits what it has read).
+    Sources come from [[sources]] in veraz.toml or VERAZ_SOURCES. With --once, exits 1
+    if a run failed as a whole (files that fail alone are listed, exit code 0).
+    """
+    from ingestion.scheduler import run_once, serve
+
+    settings = _settings(home)
+    try:
+        sources = [settings.source(name) for name in source] if source else settings.sources
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    if not sources:
+        _fail(
+            "no sources configured: add [[sources]] to veraz.toml or set VERAZ_SOURCES "
+            "(see README, 'Keeping the index up to date')"
+        )
+    _start_logging(log_level)
+    if not once:
+        serve(settings, sources)
+        return
+    runs = [record.to_dict() for record in run_once(settings, sources)]
+    if as_json:
+        _print_json({"runs": runs})
+    else:
+        for run in runs:
+            console.print(_run_line(run), highlight=False)
+            _print_errors(run["errors"])
+    if any(run["status"] == "error" for run in runs):
+        raise typer.Exit(1)
+
+
+def _print_errors(errors: list[dict[str, str]], limit: int | None = None) -> None:
+    for error in errors[:limit]:
+        console.print(
+            f"  [red]failed[/] {_plain(error['path'])}: {_plain(error['error'])}", highlight=False
+        )
+    if limit is not None and len(errors) > limit:
+        console.print(f"  … and {len(errors) - limit} more (veraz status --json)")
+
+
+@app.command()
+def watch(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Folders or files to watch (or use --source).")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", "-s", help="Watch a configured source instead.")
+    ] = None,
+    include: Annotated[
+        list[str] | None, typer.Option("--include", help="Only files matching (repeatable).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="Skip files matching (repeatable).")
+    ] = None,
+    debounce_ms: Annotated[
+        int | None,
+        typer.Option(
+            "--debounce-ms", min=50, help="Quiet time before a run (VERAZ_WATCH_DEBOUNCE_MS)."
+        ),
+    ] = None,
+    home: HomeOpt = None,
+    collection: CollectionOpt = None,
+    log_level: LogLevelOpt = "info",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print each run as one JSON line.")
+    ] = False,
+) -> None:
+    """Re-ingest files as they change (debounced); deleted and moved files leave the index.
+
+    Runs until Ctrl-C or SIGTERM. The first run is a full pass over the paths.
+    """
+    import threading
+
+    from ingestion.scheduler import stop_on_signals
+    from ingestion.sources import SourceConfig
+    from ingestion.watcher import watch as watch_source
+
+    settings = _settings(home, collection=collection)
+    if source and paths:
+        _fail("give PATHs or --source, not both")
+    if source:
+        try:
+            chosen = settings.source(source)
+        except KeyError as exc:
+            _fail(str(exc.args[0]))
+    elif paths:
+        resolved = [str(p.expanduser().resolve()) for p in paths]
+        chosen = SourceConfig(
+            name="watch:" + ",".join(Path(p).name or p for p in resolved)[:58],
+            paths=resolved,
+            collection=settings.collection,
+            include=include or [],
+            exclude=exclude or [],
+        )
+    else:
+        _fail("give the folders to watch, or --source NAME")
+    _start_logging(log_level)
+
+    def show(record) -> None:  # type: ignore[no-untyped-def]
+        run = record.to_dict()
+        if as_json:
+            sys.stdout.write(json.dumps(run, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        else:
+            console.print(_run_line(run), highlight=False)
+            _print_errors(run["errors"], limit=10)
+
+    stop = threading.Event()
+    with stop_on_signals(stop):
+        try:
+            watch_source(settings, chosen, debounce_ms=debounce_ms, stop=stop, on_run=show)
+        except ValueError as exc:
+            _fail(str(exc))
+
+
+@app.command()
+def status(
+    runs: Annotated[int, typer.Option("--runs", min=1, max=100, help="Runs per source.")] = 5,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The last runs of every source and the size of every collection."""
+    from ingestion.status import status_report
+
+    data = status_report(_settings(home), runs=runs)
+    if as_json:
+        _print_json(data)
+        return
+    if not data["sources"]:
+        console.print("No sources configured and no runs recorded (see `veraz schedule --help`).")
+    for item in data["sources"]:
+        where = ", ".join(item["paths"]) or "(not configured)"
+        head = f"{item['name']} → {item['collection']} · {item['schedule'] or '—'} · {where}"
+        console.print(f"[bold]{_plain(head)}[/]", highlight=False)
+        if not item["last_runs"]:
+            console.print("  never run")
+        for run in item["last_runs"]:
+            console.print(f"  {run['started_at']}  " + _run_line(run), highlight=False)
+        if item["last_runs"]:
+            _print_errors(item["last_runs"][0]["errors"], limit=5)
+    table = Table(title="Collections")
+    for column in ("collection", "documents", "chunks", "MB on disk", "last change"):
+        table.add_column(column)
+    for c in data["collections"]:
+        table.add_row(
+            c["collection"],
+            str(c["documents"]),
+            str(c["chunks"]),
+            f"{c['bytes'] / 1048576:.1f}",
+            c["last_change"] or "—",
+        )
+    console.print(table)
+
+
+@app.command()
+def doctor(
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Fix what is found, in one atomic commit.")
+    ] = False,
+    home: HomeOpt = None,
+    collection: CollectionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check that SQLite, FTS5 and FAISS agree (orphan or missing vectors and rows).
+
+    Exits 1 when problems are found and not repaired.
+    """
+    from ingestion.doctor import check
+    from ingestion.doctor import repair as repair_collection
+
+    rag = _veraz(home, collection)
+    found = _guarded(lambda: check(rag.index))
+    report = repair_collection(rag.index, rag.embedder) if repair and not found.ok else found
+    data = report.to_dict()
+    if as_json:
+        _print_json(data)
+    else:
+        verdict = (
+            "[green]healthy[/]"
+            if report.ok
+            else ("[yellow]repaired[/]" if report.repaired else "[red]problems found[/]")
+        )
+        console.print(
+            f"{data['collection']}: {verdict} · {data['documents']} documents, "
+            f"{data['chunks']} chunks, {data['vectors']} vectors",
+            highlight=False,
+        )
+        if data["vector_file_problem"]:
+            console.print(f"  {_plain(data['vector_file_problem'])}", highlight=False)
+        for key, value in data.items():
+            if isinstance(value, dict) and value["count"]:
+                console.print(f"  {key.replace('_', ' ')}: {value['count']}", highlight=False)
+    rag.close()
+    if not report.ok and not report.repaired:
+        raise typer.Exit(1)
 
 
 def samples_dir() -> Path:
@@ -422,16 +695,28 @@ def bench_ingest(
         str, typer.Option(help="Comma-separated index sizes for retrieval latency.")
     ] = "1000,10000,100000",
     queries: Annotated[int, typer.Option(min=1, help="Queries per size.")] = 50,
+    incremental_documents: Annotated[
+        int, typer.Option(min=10, help="Files in the re-run / 1%-change corpus.")
+    ] = 1_000,
+    memory: Annotated[
+        bool, typer.Option("--memory/--no-memory", help="Peak memory with a 200 MB file.")
+    ] = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ingestion throughput vs the fp32 embedder, re-run cost, retrieval latency by size."""
+    """Ingestion throughput vs the fp32 embedder, re-run cost, memory, retrieval latency."""
     from evals.bench_ingest import run_ingest_benchmark
 
     try:
         latency_sizes = tuple(int(x) for x in sizes.split(",") if x.strip())
     except ValueError:
         _fail(f"--sizes must be integers separated by commas, not {sizes!r}")
-    result = run_ingest_benchmark(documents=documents, latency_sizes=latency_sizes, queries=queries)
+    result = run_ingest_benchmark(
+        documents=documents,
+        incremental_documents=incremental_documents,
+        latency_sizes=latency_sizes,
+        queries=queries,
+        memory=memory,
+    )
     _print_json(result) if as_json else _print_flat(result)
 
 

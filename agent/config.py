@@ -20,6 +20,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from ingestion.sources import SourceConfig
+
 BUNDLED_EMBEDDING_MODEL = "bundled:all-MiniLM-L6-v2"
 _COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -120,6 +122,18 @@ class Settings(BaseSettings):
         default=None, description="Your own price table (TOML), merged over the bundled one."
     )
 
+    # Sources kept in step by `veraz schedule` / `veraz watch` (ingestion/sources.py):
+    # [[sources]] tables in veraz.toml, or a JSON list in VERAZ_SOURCES.
+    sources: list[SourceConfig] = Field(
+        default_factory=list, description="Folders ingested on a schedule."
+    )
+    watch_debounce_ms: int = Field(
+        default=1000,
+        ge=50,
+        le=600_000,
+        description="veraz watch: quiet time after the last change before a run starts.",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -150,6 +164,23 @@ class Settings(BaseSettings):
                 "starting with a letter or digit"
             )
         return value
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_source_names(cls, value: list[SourceConfig]) -> list[SourceConfig]:
+        names = [source.name for source in value]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(repeated)}")
+        return value
+
+    def source(self, name: str) -> SourceConfig:
+        """The configured source called ``name`` (KeyError listing the known ones if none)."""
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none configured"
+        raise KeyError(f"no source named {name!r} (sources: {known})")
 
     @field_validator("chunk_overlap")
     @classmethod

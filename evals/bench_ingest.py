@@ -23,10 +23,17 @@ best (shortest) of its two timings. The mirrored order cancels a slow drift in m
 load; taking the best discards bursts from other processes. Per-trial seconds are
 returned under ``trials``.
 
-Incremental runs. On the second trial's collection, the unchanged corpus is ingested
-three more times (the median is reported, with its ratio to that collection's first
-run), then 1% of the files get their last paragraph rewritten and one more run reports
-its time and how many chunks it had to embed.
+Incremental runs. A corpus of ``incremental_documents`` files (1,000 by default, the
+same generator) is ingested into a fresh home with the models warm (``first``); the
+unchanged corpus is ingested three more times (the median is reported, with its ratio to
+the first run); then 1% of the files get their last paragraph rewritten and one more run
+reports its time, how many files it parsed and how many chunks it had to embed, next to
+the share of the corpus that changed (the work must be proportional to the change).
+
+Memory. Two child processes each ingest the same small corpus into a fresh home, the
+second with a ``memory_file_mb`` (200) MB text file added, over the 50 MB limit. Each
+reports its peak resident memory (``ru_maxrss``) and the bytes it read (``rchar``): the
+oversize file must be refused from its size alone, never read, so both peaks match.
 
 Retrieval latency. For each size in ``latency_sizes`` a collection is built directly
 through :meth:`ingestion.index.Collection.commit` (embedding 100k chunks would take about
@@ -393,14 +400,143 @@ def _percentile_ms(values: Sequence[float], q: float) -> float:
     return round(float(np.percentile(np.asarray(values) * 1000.0, q)), 2)
 
 
+# --------------------------------------------------------------------------- incremental, memory
+
+
+def _incremental_runs(
+    tmp: Path,
+    documents: int,
+    generator: SyntheticText,
+    count_tokens: Callable[[str], int],
+    seed: int,
+    report_progress: Progress,
+) -> dict[str, Any]:
+    """First run, unchanged re-runs and a 1%-changed run of a ``documents``-file corpus."""
+    corpus = tmp / "incremental-corpus"
+    paths = write_corpus(corpus, documents, count_tokens, seed=seed, generator=generator)
+    rag = _fresh_veraz(tmp / "incremental-home")
+    first_seconds, first = _checked_ingest(rag, corpus)
+    if first.added != documents:
+        raise RuntimeError(f"first run added {first.added} of {documents} files")
+    report_progress("incremental", 1, 5)
+    rerun_seconds = []
+    again = first
+    for attempt in range(3):
+        seconds, again = _checked_ingest(rag, corpus)
+        if again.embedded or again.unchanged != documents or again.added or again.updated:
+            raise RuntimeError(f"unchanged re-run did work: {again.to_dict()}")
+        rerun_seconds.append(seconds)
+        report_progress("incremental", attempt + 2, 5)
+    changed = _changed_indices(documents)
+    for index in changed:
+        paths[index].write_text(
+            document_text(generator, index, count_tokens, seed=seed, variant=1),
+            encoding="utf-8",
+        )
+    changed_seconds, changed_report = _checked_ingest(rag, corpus)
+    if changed_report.updated != len(changed):
+        raise RuntimeError(f"changed run updated {changed_report.updated}, not {len(changed)}")
+    report_progress("incremental", 5, 5)
+    rerun = statistics.median(rerun_seconds)
+    rag.close()
+    return {
+        "incremental_documents": documents,
+        "incremental_chunks": first.chunks,
+        "first_run_seconds": round(first_seconds, 3),
+        "rerun_unchanged_seconds": round(rerun, 3),
+        "rerun_ratio": round(rerun / first_seconds, 4),
+        "rerun_embedded": again.embedded,
+        "changed_files": len(changed),
+        "changed_1pct_seconds": round(changed_seconds, 3),
+        "changed_1pct_ratio": round(changed_seconds / first_seconds, 4),
+        "changed_1pct_files_parsed": changed_report.added + changed_report.updated,
+        "changed_1pct_chunks": changed_report.chunks,
+        "changed_1pct_embedded": changed_report.embedded,
+        "changed_1pct_chunk_share": round(changed_report.chunks / first.chunks, 4),
+        "changed_1pct_embedded_share": round(changed_report.embedded / first.chunks, 4),
+    }
+
+
+_MEASURE_INGEST = """
+import json, resource, sys
+from pathlib import Path
+from agent import Veraz
+
+rag = Veraz(home=sys.argv[1])
+report = rag.ingest([sys.argv[2]])
+io = Path("/proc/self/io").read_text().split()
+print(json.dumps({
+    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    "read_mb": round(int(io[io.index("rchar:") + 1]) / 1048576, 1),
+    "added": report.added,
+    "failed": [f.to_dict() for f in report.failed],
+}))
+"""
+
+
+def _measure_ingest(home: Path, folder: Path) -> dict[str, Any]:
+    """Ingest ``folder`` in a fresh process; its peak memory and bytes read, and the report."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEASURE_INGEST, str(home), str(folder)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"memory measurement failed: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _memory_of_oversize_file(file_mb: int) -> dict[str, Any]:
+    """Peak memory of a run with a ``file_mb`` MB file over the limit vs the same run without."""
+    with tempfile.TemporaryDirectory(prefix="veraz-bench-memory-") as name:
+        tmp = Path(name)
+        corpus = tmp / "corpus"
+        corpus.mkdir()
+        generator = SyntheticText(7)
+        rng = random.Random(7)
+        for index in range(10):
+            sentences = " ".join(generator.sentence(rng, "es") for _ in range(40))
+            (corpus / f"doc{index}.txt").write_text(sentences, encoding="utf-8")
+        baseline = _measure_ingest(tmp / "home-baseline", corpus)
+        line = ("Una linea de un registro enorme que nadie deberia leer entero. " * 17)[:1023]
+        block = (line + "\n").encode("ascii") * 1024  # exactly 1 MB of real text
+        with open(corpus / "enorme.txt", "wb") as handle:  # real bytes on disk, not sparse
+            for _ in range(file_mb):
+                handle.write(block)
+        with_big = _measure_ingest(tmp / "home-big", corpus)
+    reasons = [f["error"] for f in with_big["failed"] if f["path"].endswith("enorme.txt")]
+    return {
+        "file_mb": file_mb,
+        "baseline_peak_rss_mb": baseline["peak_rss_mb"],
+        "with_file_peak_rss_mb": with_big["peak_rss_mb"],
+        "peak_ratio": round(with_big["peak_rss_mb"] / baseline["peak_rss_mb"], 3),
+        "baseline_read_mb": baseline["read_mb"],
+        "with_file_read_mb": with_big["read_mb"],
+        "file_reason": reasons[0] if reasons else None,
+        "documents_added": with_big["added"],
+    }
+
+
 # --------------------------------------------------------------------------- the benchmark
 
 
 def run_ingest_benchmark(
     *,
     documents: int = 300,
+    incremental_documents: int = 1_000,
     latency_sizes: tuple[int, ...] = (1_000, 10_000, 100_000),
     queries: int = 50,
+    memory: bool = True,
+    memory_file_mb: int = 200,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Measure ingestion and retrieval speed in a throwaway home; returns a JSON-ready dict.
@@ -414,8 +550,8 @@ def run_ingest_benchmark(
     from agent.api import Veraz
     from ingestion.embedding import resolve_model_path
 
-    if documents < 2:
-        raise ValueError("documents must be at least 2")
+    if documents < 2 or incremental_documents < 2:
+        raise ValueError("documents and incremental_documents must be at least 2")
     seed = 0
     began = time.perf_counter()
     generator = SyntheticText(seed)
@@ -441,7 +577,7 @@ def run_ingest_benchmark(
         _fp32_encode(baseline, warm_texts)
 
         corpus = tmp / "corpus"
-        paths = write_corpus(corpus, documents, count_tokens, seed=seed, generator=generator)
+        write_corpus(corpus, documents, count_tokens, seed=seed, generator=generator)
 
         # -- throughput: two mirrored trials ----------------------------------------------
         torch_threads = torch.get_num_threads()  # FAISS searches may lower it later
@@ -486,27 +622,12 @@ def run_ingest_benchmark(
         token_counts = [count_tokens(t) for t in texts]
         del baseline
 
-        # -- incremental re-runs on the second trial's collection -------------------------
-        first_run = trials[-1]["pipeline"]
-        rerun_seconds = []
-        for attempt in range(3):
-            seconds, again = _checked_ingest(rag, corpus)
-            if again.embedded or again.unchanged != documents or again.added or again.updated:
-                raise RuntimeError(f"unchanged re-run did work: {again.to_dict()}")
-            rerun_seconds.append(seconds)
-            report_progress("incremental", attempt + 1, 4)
-        changed = _changed_indices(documents)
-        for index in changed:
-            paths[index].write_text(
-                document_text(generator, index, count_tokens, seed=seed, variant=1),
-                encoding="utf-8",
-            )
-        changed_seconds, changed_report = _checked_ingest(rag, corpus)
-        if changed_report.updated != len(changed):
-            raise RuntimeError(f"changed run updated {changed_report.updated}, not {len(changed)}")
-        report_progress("incremental", 4, 4)
-        rerun = statistics.median(rerun_seconds)
         rag.close()
+
+        # -- incremental runs on their own corpus -------------------------------------------
+        incremental = _incremental_runs(
+            tmp, incremental_documents, generator, count_tokens, seed, report_progress
+        )
 
         # -- retrieval latency ---------------------------------------------------------------
         latency: dict[str, dict[str, float]] = {}
@@ -552,15 +673,8 @@ def run_ingest_benchmark(
         "pipeline_vs_raw_embedder": round(per_s["pipeline"] / per_s["raw"], 3),
         "min_cosine_vs_fp32": round(float(cosines.min()), 6),
         "mean_cosine_vs_fp32": round(float(cosines.mean()), 6),
-        "first_run_seconds": first_run,
-        "rerun_unchanged_seconds": round(rerun, 3),
-        "rerun_ratio": round(rerun / first_run, 4),
-        "rerun_embedded": again.embedded,
-        "changed_files": len(changed),
-        "changed_1pct_seconds": round(changed_seconds, 3),
-        "changed_1pct_ratio": round(changed_seconds / first_run, 4),
-        "changed_1pct_embedded": changed_report.embedded,
-        "changed_1pct_chunks": changed_report.chunks,
+        **incremental,
+        "memory": _memory_of_oversize_file(memory_file_mb) if memory else None,
         "trials": trials,
         "retrieval_latency": latency,
         "queries": queries,

@@ -27,7 +27,9 @@ import email.policy
 import html
 import io
 import logging
+import os
 import re
+import stat
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -46,10 +48,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
+    "FileSnapshot",
     "LoadedDocument",
     "LoaderError",
     "Section",
+    "file_type_of",
     "load_document",
+    "read_file",
 ]
 
 logger = logging.getLogger(__name__)
@@ -230,39 +235,99 @@ def _format_size(n_bytes: float) -> str:
     return f"{mb:.0f} MB" if mb >= 10 or mb == int(mb) else f"{mb:.1f} MB"
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    """Check size with ``os.stat`` first (never read a 2 GB file to reject it), then read once.
+@dataclass(frozen=True)
+class FileSnapshot:
+    """The bytes of a file together with the ``stat`` they were read under.
 
-    Parsers then work from memory, so the file is opened exactly once and a file that changes
-    between the checks and the parse cannot surprise them.
+    The pipeline hashes ``data`` and parses the same ``data``, so a document's stored content
+    hash always describes the text that was indexed, even when the file changes meanwhile.
     """
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise LoaderError(path, "file not found") from None
-    except PermissionError:
-        raise LoaderError(path, "cannot read file: permission denied") from None
-    except OSError as exc:
-        raise LoaderError(path, f"cannot read file: {exc.strerror or exc}") from None
-    if not path.is_file():
-        raise LoaderError(path, "not a regular file")
-    if st.st_size == 0:
+
+    data: bytes
+    size: int
+    mtime: float
+
+
+_OVER_LIMIT = "file is {size}, over the limit of {limit} (VERAZ_MAX_FILE_MB)"
+CHANGED_WHILE_READING = "file changed while it was being read; it will be read again next run"
+DISAPPEARED_WHILE_READING = "file disappeared while it was being read"
+_READ_BLOCK = 1 << 20
+
+
+def _fingerprint(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _access_error(path: Path, exc: OSError) -> LoaderError:
+    if isinstance(exc, FileNotFoundError):
+        return LoaderError(path, "file not found")
+    if isinstance(exc, PermissionError):
+        return LoaderError(path, "cannot read file: permission denied")
+    return LoaderError(path, f"cannot read file: {exc.strerror or exc}")
+
+
+def _check_size(path: Path, size: int, max_bytes: int) -> None:
+    if size == 0:
         raise LoaderError(path, "empty file")
-    if st.st_size > max_bytes:
+    if size > max_bytes:
         raise LoaderError(
-            path,
-            f"file is {_format_size(st.st_size)}, over the limit of {_format_size(max_bytes)} "
-            "(VERAZ_MAX_FILE_MB)",
+            path, _OVER_LIMIT.format(size=_format_size(size), limit=_format_size(max_bytes))
         )
+
+
+def read_file(path: Path, max_bytes: int) -> FileSnapshot:
+    """Read a regular file once, refusing it by size before reading a byte of it.
+
+    ``os.stat`` decides first (never read a 2 GB file to reject it). The file is opened
+    non-blocking (a FIFO swapped in after the check cannot hang the run) and read in blocks,
+    never more than ``max_bytes + 1``. If its inode, size or modification time differ
+    before and after the read, or the name no longer points at it, the bytes may mix two
+    versions: that is an error for this run, and the file is read again on the next one.
+    """
+    path = Path(path)
     try:
-        data = path.read_bytes()
-    except PermissionError:
-        raise LoaderError(path, "cannot read file: permission denied") from None
+        st = os.stat(path)
     except OSError as exc:
-        raise LoaderError(path, f"cannot read file: {exc.strerror or exc}") from None
-    if not data:
+        raise _access_error(path, exc) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise LoaderError(path, "not a regular file")
+    _check_size(path, st.st_size, max_bytes)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise _access_error(path, exc) from None
+    try:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            raise LoaderError(path, "not a regular file")
+        _check_size(path, before.st_size, max_bytes)
+        blocks: list[bytes] = []
+        total = 0
+        while block := os.read(fd, min(_READ_BLOCK, max_bytes + 1 - total)):
+            blocks.append(block)
+            total += len(block)
+            if total > max_bytes:
+                raise LoaderError(
+                    path, f"file grew over the limit of {_format_size(max_bytes)} while being read"
+                )
+        after = os.fstat(fd)
+    except OSError as exc:
+        raise _access_error(path, exc) from None
+    finally:
+        os.close(fd)
+    try:
+        now = os.stat(path)
+    except FileNotFoundError:
+        raise LoaderError(path, DISAPPEARED_WHILE_READING) from None
+    except OSError as exc:
+        raise _access_error(path, exc) from None
+    if not (_fingerprint(before) == _fingerprint(after) == _fingerprint(now)) or total != (
+        before.st_size
+    ):
+        raise LoaderError(path, CHANGED_WHILE_READING)
+    if total == 0:
         raise LoaderError(path, "empty file")
-    return data
+    return FileSnapshot(data=b"".join(blocks), size=total, mtime=before.st_mtime)
 
 
 _BINARY_REASON = "binary content, not text (is this really a .{ext} file?)"
@@ -292,6 +357,52 @@ def _has_control_chars(text: str) -> bool:
     return controls > 0.01 * max(len(text), 1)
 
 
+_UTF16_MIN_NUL_SHARE = 0.4
+_UTF16_MAX_OTHER_NUL_SHARE = 0.05
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text saved without a byte-order mark (some Windows tools do), or None.
+
+    Latin-script text in UTF-16 has a NUL in every other byte: in the odd positions for
+    little-endian, the even ones for big-endian. Binary files do not keep that rhythm.
+    """
+    if len(data) < 4 or len(data) % 2:
+        return None
+    half = len(data) // 2
+    even_nuls, odd_nuls = data[0::2].count(0), data[1::2].count(0)
+    if odd_nuls >= _UTF16_MIN_NUL_SHARE * half and even_nuls <= _UTF16_MAX_OTHER_NUL_SHARE * half:
+        encoding = "utf-16-le"
+    elif even_nuls >= _UTF16_MIN_NUL_SHARE * half and odd_nuls <= _UTF16_MAX_OTHER_NUL_SHARE * half:
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return None if _has_control_chars(text) else text
+
+
+_MAX_INVALID_UTF8_SHARE = 0.05
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few invalid bytes (a damaged or concatenated file), the bad bytes dropped.
+
+    Only when the valid multi-byte characters outnumber the invalid bytes, and those are
+    under 5% of the text: a Windows-1252 file has no valid multi-byte sequences and is
+    left to the cp1252 step, which reads its accented letters correctly.
+    """
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    valid_non_ascii = sum(1 for c in text if not c.isascii()) - invalid
+    if valid_non_ascii < invalid or invalid > _MAX_INVALID_UTF8_SHARE * len(text):
+        return None
+    text = text.replace("\ufffd", "")
+    return None if _has_control_chars(text) else text
+
+
 def _decode_text(path: Path, data: bytes, *, declared: str | None = None) -> str:
     """Decode bytes of a text format, trying the likely encodings in order.
 
@@ -299,7 +410,8 @@ def _decode_text(path: Path, data: bytes, *, declared: str | None = None) -> str
     file declares (HTML ``<meta charset>``), then Windows-1252 (a superset of Latin-1) when the
     result reads as a Western language, and last charset-normalizer's best guess. We try
     cp1252 before charset-normalizer because on short Spanish text it guesses cp1250 and turns
-    "pequeños" into "pequeńos". NUL bytes without a UTF-16/32 BOM mean the file is not text.
+    "pequeños" into "pequeńos". NUL bytes mean UTF-16 without a BOM or a file that is not
+    text. UTF-8 with a few invalid bytes keeps its valid text and drops the invalid bytes.
     """
     ext = path.suffix.lstrip(".").lower() or "txt"
     for bom, encoding in _BOMS:
@@ -309,12 +421,17 @@ def _decode_text(path: Path, data: bytes, *, declared: str | None = None) -> str
             except UnicodeDecodeError:
                 break
     if b"\x00" in data:
-        raise LoaderError(path, _BINARY_REASON.format(ext=ext))
+        text = _utf16_without_bom(data)
+        if text is None:
+            raise LoaderError(path, _BINARY_REASON.format(ext=ext))
+        return text
     candidates = ["utf-8"] + ([declared] if declared else []) + ["cp1252"]
     for encoding in candidates:
         try:
             text = data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
+            if encoding == "utf-8" and (repaired := _mostly_utf8(data)) is not None:
+                return repaired
             continue
         if encoding == "cp1252" and not _looks_western(text):
             continue
@@ -679,12 +796,44 @@ def _check_office_container(path: Path, data: bytes, kind: str) -> None:
     binary .doc/.ppt formats).
     """
     if data.startswith(_ZIP_MAGIC):
+        _check_unzipped_size(path, data, kind)
         return
     if data.startswith(_OLE_MAGIC):
         raise LoaderError(
             path, f"{kind} is password-protected, or an old binary .{kind.lower()[:3]} file"
         )
     raise LoaderError(path, f"not a valid {kind} file (not a ZIP archive; corrupt?)")
+
+
+_UNZIPPED_FLOOR = 128 * 1024 * 1024
+_UNZIPPED_RATIO = 3
+
+
+def _check_unzipped_size(path: Path, data: bytes, kind: str) -> None:
+    """Refuse a ZIP that would expand far beyond its size (a zip bomb) before parsing it.
+
+    python-docx and python-pptx read every part of the package into memory, so the sum of
+    the parts' uncompressed sizes is what parsing costs. The sizes come from the central
+    directory; :mod:`zipfile` never returns more bytes than a member declares (and fails
+    its CRC check if the data disagree), so a lying header cannot smuggle in more. Allowed:
+    128 MB, or three times the file's own size if larger (images barely compress).
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(max(info.file_size, 0) for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise LoaderError(
+            path, f"not a valid {kind} file (damaged or truncated ZIP archive)"
+        ) from exc
+    limit = max(_UNZIPPED_FLOOR, _UNZIPPED_RATIO * len(data))
+    if unzipped > limit:
+        raise LoaderError(
+            path,
+            f"{kind} expands to {_format_size(unzipped)} when unzipped, over the limit of "
+            f"{_format_size(limit)} (a zip bomb?); not read",
+        )
 
 
 def _load_docx(path: Path, data: bytes) -> tuple[list[Section], str]:
@@ -714,7 +863,74 @@ def _load_html(path: Path, data: bytes) -> tuple[list[Section], str]:
     match = _HTML_TITLE_RE.search(markup)
     title = _clean_title(html.unescape(re.sub(r"<[^>]+>", "", match.group(1)))) if match else ""
     sections, first_heading = _html_sections(markup)
+    if not sections:
+        # libxml2 (under unstructured) silently returns an empty tree for markup nested
+        # deeper than 255 elements; the stdlib parser is event-based and has no depth limit.
+        sections, first_heading = _flat_html_sections(markup)
     return sections, title or first_heading
+
+
+_HTML_SKIPPED = frozenset({"script", "style", "noscript", "template", "head", "header", "footer"})
+_HTML_SKIPPED |= {"nav", "svg", "math", "iframe", "object"}
+_HTML_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "title"})
+_HTML_BLOCKS = frozenset(
+    {
+        "p", "div", "br", "li", "tr", "td", "th", "section", "article", "main", "aside",
+        "blockquote", "pre", "ul", "ol", "table", "dd", "dt", "figure", "figcaption", "hr",
+        "body", "html",
+    }
+)  # fmt: skip
+
+
+def _flat_html_sections(markup: str) -> _Sectioned:
+    """Text of any HTML, however deeply nested, in document order: headings start sections.
+
+    Used only when the tree parser found nothing. Keeps no element stack (only counters for
+    the skipped elements), so 10,000 nested ``<div>`` cost what 10,000 siblings do.
+    """
+    from html.parser import HTMLParser
+
+    builder = _SectionBuilder()
+
+    class _Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.skipping: dict[str, int] = {}
+            self.parts: list[str] = []
+            self.in_heading = False
+
+        def flush(self) -> None:
+            text = " ".join("".join(self.parts).split())
+            self.parts = []
+            if text:
+                if self.in_heading:
+                    builder.heading(text, None)
+                else:
+                    builder.add(text, None)
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in _HTML_SKIPPED:
+                self.skipping[tag] = self.skipping.get(tag, 0) + 1
+            elif tag in _HTML_HEADINGS or tag in _HTML_BLOCKS:
+                self.flush()
+                self.in_heading = tag in _HTML_HEADINGS and tag != "title"
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in _HTML_SKIPPED:
+                self.skipping[tag] = max(0, self.skipping.get(tag, 0) - 1)
+            elif tag in _HTML_HEADINGS or tag in _HTML_BLOCKS:
+                self.flush()
+                self.in_heading = False
+
+        def handle_data(self, data: str) -> None:
+            if not any(self.skipping.values()):
+                self.parts.append(data)
+
+    parser = _Text()
+    parser.feed(markup)
+    parser.close()
+    parser.flush()
+    return builder.finish()
 
 
 def _pptx_notes(data: bytes) -> dict[int, str]:
@@ -903,23 +1119,37 @@ def _one_line_cause(exc: BaseException) -> str:
     return cause if len(cause) <= 160 else cause[:157] + "..."
 
 
+def file_type_of(path: Path) -> str:
+    """The format Veraz reads ``path`` as, from its extension; LoaderError if unsupported.
+
+    Checked before a file is opened, so a folder full of videos costs one ``stat`` each.
+    """
+    extension = Path(path).suffix.lower()
+    file_type = _FILE_TYPES.get(extension)
+    if file_type is None:
+        supported = " ".join(sorted(SUPPORTED_EXTENSIONS))
+        shown = extension or "(none)"
+        raise LoaderError(Path(path), f"unsupported file type '{shown}' (supported: {supported})")
+    return file_type
+
+
 def load_document(
-    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, ocr: bool = True
+    path: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    ocr: bool = True,
+    snapshot: FileSnapshot | None = None,
 ) -> LoadedDocument:
     """Load ``path`` into sections of clean text, or raise :class:`LoaderError` saying why not.
 
     ``max_bytes`` is checked against the file size before reading. ``ocr`` allows running
     tesseract on PDF pages that have no text layer (when tesseract is installed).
+    ``snapshot``: bytes already read with :func:`read_file` (the pipeline hashes them
+    first); the file is then not read again, so text and hash come from the same bytes.
     """
     path = Path(path)
-    extension = path.suffix.lower()
-    file_type = _FILE_TYPES.get(extension)
-    if file_type is None:
-        supported = " ".join(sorted(SUPPORTED_EXTENSIONS))
-        shown = extension or "(none)"
-        raise LoaderError(path, f"unsupported file type '{shown}' (supported: {supported})")
-
-    data = _read_bytes(path, max_bytes)
+    file_type = file_type_of(path)
+    data = (snapshot or read_file(path, max_bytes)).data
     try:
         if file_type == "pdf":
             sections, title = _load_pdf(path, data, ocr=ocr)

@@ -154,3 +154,30 @@ def test_sigkill_inside_commit_leaves_previous_state(tmp_path: Path, stage: str)
     ]
     reopened.commit([make_doc("new", ["brand new text"], seed=3)])
     assert consistent(reopened)["documents"] == 2
+
+
+def test_reader_whose_generation_vanished_reads_the_newer_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two commits land between a reader seeing generation N and opening its vector file,
+    so the file is already deleted: the reader takes a fresh view instead of failing."""
+    from ingestion.index import vector_file
+
+    reader = Collection(tmp_path, embedding_model="m", dimension=DIM)
+    writer = Collection(tmp_path, embedding_model="m", dimension=DIM)
+    writer.commit([make_doc("a", ["first version"], seed=1)])
+    real_read = vector_file.read_index
+    raced: list[str] = []
+
+    def two_commits_first(path: Path):  # type: ignore[no-untyped-def]
+        if not raced:
+            raced.append(path.name)
+            writer.commit([make_doc("a", ["second version"], seed=2)])
+            writer.commit([make_doc("a", ["third version", "and more"], seed=3)])
+        return real_read(path)
+
+    monkeypatch.setattr(vector_file, "read_index", two_commits_first)
+    with reader.snapshot() as snap:
+        assert snap.generation == 3 and snap.vectors.ntotal == 2
+        assert reader.bm25(snap, fts_query("third", "en"), 5)
+    assert raced == ["vectors.1.faiss"]

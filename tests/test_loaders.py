@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from file_permissions import permissions_enforced
 
 import ingestion.loaders as loaders_module
 from ingestion import ocr
@@ -524,7 +525,9 @@ def test_docx_corrupt_and_password_protected(tmp_path: Path) -> None:
 
     truncated_zip = tmp_path / "truncated.docx"
     truncated_zip.write_bytes(b"PK\x03\x04" + os.urandom(2048))
-    assert str(load_error(truncated_zip)).startswith("could not read DOCX file: ")
+    assert str(load_error(truncated_zip)) == (
+        "not a valid DOCX file (damaged or truncated ZIP archive)"
+    )
 
     protected = tmp_path / "protected.docx"
     protected.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2048))
@@ -597,7 +600,7 @@ def test_pptx_one_section_per_slide_with_notes(tmp_path: Path) -> None:
 def test_pptx_corrupt(tmp_path: Path) -> None:
     path = tmp_path / "broken.pptx"
     path.write_bytes(b"PK\x03\x04" + os.urandom(1024))
-    assert str(load_error(path)).startswith("could not read PPTX file: ")
+    assert str(load_error(path)) == "not a valid PPTX file (damaged or truncated ZIP archive)"
 
 
 # --------------------------------------------------------------------------- e-mail
@@ -775,30 +778,15 @@ def test_binary_file_named_txt(tmp_path: Path) -> None:
     assert str(load_error(path)) == "binary content, not text (is this really a .txt file?)"
 
 
-@pytest.mark.skipif(
-    hasattr(os, "geteuid") and os.geteuid() == 0,
-    reason="running as root: root can read a chmod-000 file, so the permission error "
-    "cannot happen here (test_unreadable_file_simulated covers the mapping)",
-)
 def test_unreadable_file(tmp_path: Path) -> None:
     path = tmp_path / "secret.txt"
     path.write_text("hidden", encoding="utf-8")
     path.chmod(0)
     try:
-        assert str(load_error(path)) == "cannot read file: permission denied"
+        with permissions_enforced():
+            assert str(load_error(path)) == "cannot read file: permission denied"
     finally:
         path.chmod(0o600)
-
-
-def test_unreadable_file_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "secret.txt"
-    path.write_text("hidden", encoding="utf-8")
-
-    def deny(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
-
-    monkeypatch.setattr(Path, "read_bytes", deny)
-    assert str(load_error(path)) == "cannot read file: permission denied"
 
 
 def test_loader_error_pickles_with_its_path(tmp_path: Path) -> None:
@@ -832,16 +820,39 @@ def test_oversize_file_is_rejected_before_reading(
     big = tmp_path / "big.pdf"
     with big.open("wb") as handle:
         handle.truncate(3 * 1024 * 1024)  # sparse: costs no disk
+    real_open = os.open
 
-    def must_not_read(self: Path) -> bytes:
-        raise AssertionError(f"{self} was read despite being over the limit")
+    def must_not_open(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+        if Path(path) in (small, big):
+            raise AssertionError(f"{path} was opened despite being over the limit")
+        return real_open(path, flags, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", must_not_read)
+    monkeypatch.setattr(loaders_module.os, "open", must_not_open)
     assert str(load_error(small, max_bytes=1000)) == (
         "file is 2000 bytes, over the limit of 1000 bytes (VERAZ_MAX_FILE_MB)"
     )
     assert str(load_error(big, max_bytes=1024 * 1024)) == (
         "file is 3 MB, over the limit of 1 MB (VERAZ_MAX_FILE_MB)"
+    )
+
+
+def test_file_that_grows_past_the_limit_after_the_size_check_is_not_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The size is checked again on the open file, and reading stops at the limit."""
+    path = tmp_path / "growing.txt"
+    path.write_text("pequeño\n", encoding="utf-8")
+    real_open = os.open
+
+    def grow_then_open(name: str | os.PathLike[str], flags: int, *args: int) -> int:
+        if Path(name) == path:
+            with path.open("ab") as handle:
+                handle.truncate(8 * 1024 * 1024)
+        return real_open(name, flags, *args)
+
+    monkeypatch.setattr(loaders_module.os, "open", grow_then_open)
+    assert str(load_error(path, max_bytes=1024 * 1024)) == (
+        "file is 8 MB, over the limit of 1 MB (VERAZ_MAX_FILE_MB)"
     )
 
 

@@ -143,3 +143,39 @@ def test_remove_drops_a_document_from_both_indexes(rag: Veraz, tmp_path: Path) -
     assert rag.remove([tmp_path / "docs" / "rag.txt", tmp_path / "never.txt"]) == 1
     stats = rag.stats()
     assert (stats["documents"], stats["chunks"]) == (1, stats["vectors"])
+
+
+def test_duplicate_content_added_later_is_not_embedded_again(rag: Veraz, tmp_path: Path) -> None:
+    """A copy of a file under another name, in a later run: both are searchable documents,
+    each with its own vectors, and the model runs on none of its chunks."""
+    docs = tmp_path / "docs"
+    write_corpus(docs)
+    first = rag.ingest([docs])
+    (docs / "copia-de-rag.txt").write_text(ENGLISH, encoding="utf-8")
+    second = rag.ingest([docs])
+    assert (second.added, second.unchanged, second.embedded) == (1, 2, 0)
+    assert second.embedding_cache_hits == second.chunks > 0
+    stats = rag.stats()
+    assert stats["chunks"] == stats["vectors"] == first.chunks + second.chunks
+    sources = {Path(h.source).name for h in rag.retrieve("RAG retrieves passages", k=3)}
+    assert {"rag.txt", "copia-de-rag.txt"} <= sources
+
+
+@pytest.mark.slow
+def test_ten_thousand_tiny_files_in_one_folder(rag: Veraz, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(10_000):
+        (docs / f"nota{i:05d}.txt").write_text(
+            f"Nota {i}: el armario {i} guarda la pieza {i * 7919 % 100_003}.", encoding="utf-8"
+        )
+    report = rag.ingest([docs])
+    assert (report.added, report.failed, report.chunks) == (10_000, [], 10_000)
+    stats = rag.stats()
+    assert (stats["documents"], stats["chunks"], stats["vectors"]) == (10_000, 10_000, 10_000)
+    hit = rag.retrieve("¿Qué pieza guarda el armario 4321?", k=1)[0]
+    assert hit.source.endswith("nota04321.txt")
+    again = rag.ingest([docs])
+    assert (again.unchanged, again.embedded, again.added) == (10_000, 0, 0)
+    (docs / "nota00042.txt").unlink()
+    assert rag.ingest([docs], prune=True).removed == 1

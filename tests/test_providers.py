@@ -60,7 +60,7 @@ def quoting(messages: list[Message]) -> str:
     """A well-behaved model: JSON for routing/grading, the first passage's sentence cited."""
     prompt = messages[-1]["content"]
     if "Answer:" in prompt or "Respuesta:" in prompt:
-        first = prompt.split("\n[1] (", 1)[1].split("\n[2] (", 1)[0].split("\n", 1)[1]
+        first = prompt.split('<passage n="1"', 1)[1].split("</passage>", 1)[0].split("\n", 1)[1]
         sentences = re.findall(r"[A-Z][^.!?\n]{30,}[.!?]", first)
         return f"{sentences[0]} [1]" if sentences else "I can't find this information."
     return json.dumps({"route": "retrieve", "relevant": [1, 2, 3]})

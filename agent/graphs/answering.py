@@ -7,6 +7,7 @@ for an LLM, with passages numbered exactly as the citations will be.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,13 @@ from agent.types import Usage
 
 
 def format_passages(passages: list[dict[str, Any]]) -> str:
-    """Numbered passages with where they come from: "[1] (rag.pdf, p. 2 — BM25)\\n text"."""
+    """Numbered passages, each fenced: ``<passage n="1" source="rag.pdf, p. 2 — BM25">``.
+
+    The fence is what keeps a document from speaking as the prompt: a passage that
+    contains "Question: … Answer: …" or "ignore previous instructions" stays inside its
+    tags, and a forged closing tag in the text is defused, so the model can always tell
+    quoted material from the request around it.
+    """
     blocks = []
     for n, passage in enumerate(passages, start=1):
         where = Path(passage["source"]).name
@@ -26,8 +33,19 @@ def format_passages(passages: list[dict[str, Any]]) -> str:
             where += f", p. {passage['page']}"
         if passage.get("section"):
             where += f" — {passage['section']}"
-        blocks.append(f"[{n}] ({where})\n{passage['text']}")
+        where = _defused(where).replace('"', "'")
+        blocks.append(
+            f'<passage n="{n}" source="{where}">\n{_defused(passage["text"])}\n</passage>'
+        )
     return "\n\n".join(blocks)
+
+
+_TAG = re.compile(r"<(/?)\s*passage", re.IGNORECASE)
+
+
+def _defused(text: str) -> str:
+    """``<passage``/``</passage`` inside document text, made harmless (``<_passage``)."""
+    return _TAG.sub(r"<\1_passage", text)
 
 
 def answer_with(

@@ -16,7 +16,7 @@ import fcntl
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +60,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
 """
+
+
+# change(db, vectors): edits made inside one commit of a new generation (Collection.rewrite).
+GenerationChange = Callable[[sqlite3.Connection, faiss.Index], None]
 
 
 class IndexMismatchError(RuntimeError):
@@ -155,29 +159,55 @@ class Collection:
         return db
 
     def _init_schema(self) -> None:
+        """Create the index if needed, or check it was built with our model.
+
+        Opening an existing collection takes no lock, so readers never wait for a commit
+        in progress (opening used to queue behind the writer's lock). Leftovers of crashed
+        commits are removed when the write lock is free; a writer cleans up after itself.
+        """
+        meta = self._read_meta()
+        if meta:
+            self._check_compatible(meta)
+            with self._write_lock(wait=False) as held:
+                if held:
+                    self._remove_stale_vector_files(int(self._read_meta()["generation"]))
+            return
         with self._write_lock():
             db = self._connect()
             try:
                 db.executescript(_SCHEMA)
                 meta = dict(db.execute("SELECT key, value FROM meta"))
-                if not meta:
-                    db.executemany(
-                        "INSERT INTO meta (key, value) VALUES (?, ?)",
-                        [
-                            ("schema_version", SCHEMA_VERSION),
-                            ("embedding_model", self.embedding_model),
-                            ("dimension", str(self.dimension)),
-                            ("generation", "0"),
-                        ],
-                    )
-                    vector_file.write_index_atomically(
-                        vector_file.empty_index(self.dimension), self._vector_path(0)
-                    )
-                else:
+                if meta:  # another process created it while we waited
                     self._check_compatible(meta)
-                    self._remove_stale_vector_files(int(meta["generation"]))
+                    return
+                # The empty generation 0 first: meta naming it must never exist without it.
+                vector_file.write_index_atomically(
+                    vector_file.empty_index(self.dimension), self._vector_path(0)
+                )
+                db.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    [
+                        ("schema_version", SCHEMA_VERSION),
+                        ("embedding_model", self.embedding_model),
+                        ("dimension", str(self.dimension)),
+                        ("generation", "0"),
+                    ],
+                )
             finally:
                 db.close()
+
+    def _read_meta(self) -> dict[str, str]:
+        """The meta table, or {} when the index has not been created yet."""
+        if not self.db_path.exists():
+            return {}
+        db = self._connect()
+        try:
+            exists = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+            ).fetchone()
+            return dict(db.execute("SELECT key, value FROM meta")) if exists else {}
+        finally:
+            db.close()
 
     def _check_compatible(self, meta: dict[str, str]) -> None:
         if meta.get("schema_version") != SCHEMA_VERSION:
@@ -212,12 +242,19 @@ class Collection:
                 path.unlink(missing_ok=True)
 
     @contextlib.contextmanager
-    def _write_lock(self) -> Iterator[None]:
-        """One writer per collection across processes (ingest runs, schedulers, the UI)."""
+    def _write_lock(self, *, wait: bool = True) -> Iterator[bool]:
+        """One writer per collection across processes (ingest runs, schedulers, the UI).
+
+        Yields True when held; with ``wait=False`` it yields False at once if busy.
+        """
         with open(self.directory / "write.lock", "a+") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
             try:
-                yield
+                fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -339,72 +376,37 @@ class Collection:
         upserts: Sequence[tuple[DocumentRecord, Sequence[NewChunk]]],
         removals: Sequence[str],
     ) -> None:
+        self._next_generation(db, lambda db, vectors: self._apply(db, vectors, upserts, removals))
+
+    def rewrite(self, change: GenerationChange, *, from_empty: bool = False) -> None:
+        """Apply ``change(db, vectors)`` as one commit of a new generation (doctor repairs).
+
+        ``change`` edits SQLite through ``db`` (inside the write transaction) and a copy of
+        the current FAISS index; both become visible together or not at all.
+        ``from_empty``: start from an empty FAISS index instead, for when the current
+        generation's file is missing or unreadable.
+        """
+        with self._write_lock():
+            db = self._connect()
+            try:
+                self._next_generation(db, change, from_empty=from_empty)
+            finally:
+                db.close()
+
+    def _next_generation(
+        self, db: sqlite3.Connection, change: GenerationChange, *, from_empty: bool = False
+    ) -> None:
+        """The commit protocol (module docstring): FAISS file first, then the SQLite commit."""
         db.execute("BEGIN IMMEDIATE")
         try:
             generation = int(
                 db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
             )
-            vectors = faiss.clone_index(self._vectors_for(generation))
-            replaced = [doc.source for doc, _ in upserts] + list(removals)
-            old_rows = self._delete_documents(db, replaced)
-            if old_rows:
-                vectors.remove_ids(np.asarray(old_rows, dtype=np.int64))
-            next_row = int(db.execute("SELECT coalesce(max(id), 0) + 1 FROM chunks").fetchone()[0])
-            new_ids: list[int] = []
-            new_vectors: list[np.ndarray] = []
-            now = time.time()
-            for doc, chunks in upserts:
-                cursor = db.execute(
-                    "INSERT INTO documents (doc_id, source, title, language, file_type,"
-                    " content_hash, size, mtime, chunk_count, ingested_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        doc.doc_id,
-                        doc.source,
-                        doc.title,
-                        doc.language,
-                        doc.file_type,
-                        doc.content_hash,
-                        doc.size,
-                        doc.mtime,
-                        len(chunks),
-                        now,
-                    ),
-                )
-                doc_row = cursor.lastrowid
-                rows = list(range(next_row, next_row + len(chunks)))
-                next_row += len(chunks)
-                db.executemany(
-                    "INSERT INTO chunks (id, chunk_id, doc_row, ordinal, text, section, page,"
-                    " start_char, end_char) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            r,
-                            c.chunk_id,
-                            doc_row,
-                            c.ordinal,
-                            c.text,
-                            c.section,
-                            c.page,
-                            c.start,
-                            c.end,
-                        )
-                        for r, c in zip(rows, chunks, strict=True)
-                    ],
-                )
-                db.executemany(
-                    "INSERT INTO chunks_fts (rowid, terms, prefixes) VALUES (?, ?, ?)",
-                    [(r, c.fts.terms, c.fts.prefixes) for r, c in zip(rows, chunks, strict=True)],
-                )
-                new_ids.extend(rows)
-                new_vectors.extend(c.vector for c in chunks)
-            if new_ids:
-                matrix = np.ascontiguousarray(np.stack(new_vectors), dtype=np.float32)
-                if matrix.shape[1] != self.dimension:
-                    raise IndexMismatchError(
-                        f"vectors have {matrix.shape[1]} dims; collection expects {self.dimension}"
-                    )
-                vectors.add_with_ids(matrix, np.asarray(new_ids, dtype=np.int64))
+            if from_empty:
+                vectors = vector_file.empty_index(self.dimension)
+            else:
+                vectors = faiss.clone_index(self._vectors_for(generation))
+            change(db, vectors)
             vector_file.write_index_atomically(vectors, self._vector_path(generation + 1))
             db.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (str(generation + 1),))
             db.execute("COMMIT")
@@ -414,6 +416,65 @@ class Collection:
         with self._vectors_lock:
             self._vectors, self._vectors_generation = vectors, generation + 1
         self._remove_stale_vector_files(generation + 1)
+
+    def _apply(
+        self,
+        db: sqlite3.Connection,
+        vectors: faiss.Index,
+        upserts: Sequence[tuple[DocumentRecord, Sequence[NewChunk]]],
+        removals: Sequence[str],
+    ) -> None:
+        """Replace/add ``upserts`` and delete ``removals`` in SQLite and in ``vectors``."""
+        replaced = [doc.source for doc, _ in upserts] + list(removals)
+        old_rows = self._delete_documents(db, replaced)
+        if old_rows:
+            vectors.remove_ids(np.asarray(old_rows, dtype=np.int64))
+        next_row = int(db.execute("SELECT coalesce(max(id), 0) + 1 FROM chunks").fetchone()[0])
+        new_ids: list[int] = []
+        new_vectors: list[np.ndarray] = []
+        now = time.time()
+        for doc, chunks in upserts:
+            cursor = db.execute(
+                "INSERT INTO documents (doc_id, source, title, language, file_type,"
+                " content_hash, size, mtime, chunk_count, ingested_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    doc.doc_id,
+                    doc.source,
+                    doc.title,
+                    doc.language,
+                    doc.file_type,
+                    doc.content_hash,
+                    doc.size,
+                    doc.mtime,
+                    len(chunks),
+                    now,
+                ),
+            )
+            doc_row = cursor.lastrowid
+            rows = list(range(next_row, next_row + len(chunks)))
+            next_row += len(chunks)
+            db.executemany(
+                "INSERT INTO chunks (id, chunk_id, doc_row, ordinal, text, section, page,"
+                " start_char, end_char) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (r, c.chunk_id, doc_row, c.ordinal, c.text, c.section, c.page, c.start, c.end)
+                    for r, c in zip(rows, chunks, strict=True)
+                ],
+            )
+            db.executemany(
+                "INSERT INTO chunks_fts (rowid, terms, prefixes) VALUES (?, ?, ?)",
+                [(r, c.fts.terms, c.fts.prefixes) for r, c in zip(rows, chunks, strict=True)],
+            )
+            new_ids.extend(rows)
+            new_vectors.extend(c.vector for c in chunks)
+        if new_ids:
+            matrix = np.ascontiguousarray(np.stack(new_vectors), dtype=np.float32)
+            if matrix.shape[1] != self.dimension:
+                raise IndexMismatchError(
+                    f"vectors have {matrix.shape[1]} dims; collection expects {self.dimension}"
+                )
+            vectors.add_with_ids(matrix, np.asarray(new_ids, dtype=np.int64))
 
     @staticmethod
     def _delete_documents(db: sqlite3.Connection, sources: Sequence[str]) -> list[int]:
@@ -436,3 +497,42 @@ class Collection:
         if db is not None:
             db.close()
             self._local.db = None
+
+
+def read_summary(directory: str | Path) -> dict[str, object] | None:
+    """Size of the collection in ``directory`` without loading FAISS or the embedding model.
+
+    For ``veraz status``, which must stay instant on a big index: documents and chunks
+    come from SQLite (read-only), bytes from the folder. None when there is no index there.
+    """
+    folder = Path(directory)
+    db_path = folder / "index.sqlite"
+    if not db_path.is_file():
+        return None
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    try:
+        db.execute("BEGIN")
+        documents, chunks, last = db.execute(
+            "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks),"
+            " (SELECT max(ingested_at) FROM documents)"
+        ).fetchone()
+        meta = dict(db.execute("SELECT key, value FROM meta"))
+        db.execute("ROLLBACK")
+    finally:
+        db.close()
+    return {
+        "documents": int(documents),
+        "chunks": int(chunks),
+        "generation": int(meta.get("generation", 0)),
+        "embedding_model": meta.get("embedding_model", ""),
+        "last_change": last,
+        "bytes": _folder_bytes(folder),
+    }
+
+
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    for path in folder.iterdir():
+        with contextlib.suppress(FileNotFoundError):  # an old generation removed meanwhile
+            total += path.stat().st_size
+    return total

@@ -8,6 +8,7 @@ its recall loss at the sizes an embedded, single-user store holds.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -19,8 +20,29 @@ def empty_index(dimension: int) -> faiss.IndexIDMap2:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
 
 
+class DamagedVectorFileError(RuntimeError):
+    """A generation's FAISS file exists but cannot be read (truncated, overwritten)."""
+
+
 def read_index(path: Path) -> faiss.IndexIDMap2:
-    index = faiss.read_index(str(path))
+    """Load a generation's vectors.
+
+    FileNotFoundError when the file is gone (FAISS reports that as a generic RuntimeError,
+    which hid it from readers that retry on a newer generation); DamagedVectorFileError,
+    naming the repair, when it is there but unreadable.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(errno.ENOENT, "vector file not found", str(path))
+    try:
+        index = faiss.read_index(str(path))
+    except RuntimeError as exc:
+        if not path.exists():  # removed by a writer between the check and the read
+            raise FileNotFoundError(errno.ENOENT, "vector file not found", str(path)) from exc
+        cause = (str(exc).strip().splitlines() or [""])[-1][:200]
+        raise DamagedVectorFileError(
+            f"the vector file {path} cannot be read ({cause}); "
+            "run `veraz doctor --repair` to rebuild it from the stored chunks"
+        ) from exc
     if not isinstance(index, faiss.IndexIDMap2):
         index = faiss.downcast_index(index)
     return index
