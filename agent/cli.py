@@ -756,6 +756,21 @@ def bench_graph(
     _print_json(result) if as_json else _print_flat(result)
 
 
+def _register_side_tools() -> None:
+    """The UI, evaluations and fine-tuning live in their own packages with their own
+    commands; their heavy imports (streamlit, ragas, peft) happen only when one runs."""
+    from evals.command import eval_app
+    from finetune.command import finetune_app
+    from ui.command import ui as ui_command
+
+    app.command(name="ui")(ui_command)
+    app.add_typer(eval_app, name="eval")
+    app.add_typer(finetune_app, name="finetune")
+
+
+_register_side_tools()
+
+
 def main() -> None:
     app()
 

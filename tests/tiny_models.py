@@ -304,36 +304,10 @@ def llama_cpp_converter_dir() -> Path:
 
 
 def convert_to_gguf(hf_dir: Path, out_path: Path, outtype: str = "f16") -> Path:
-    """Convert a saved HF model to GGUF with llama.cpp's own converter (a subprocess).
+    """Convert a saved HF model to GGUF with llama.cpp's own converter, as users export."""
+    from finetune.export import convert_hf_folder
 
-    The bundled gguf-py goes first on ``PYTHONPATH``: the PyPI ``gguf`` release lags the
-    converter and fails with it. The chat template in ``tokenizer_config.json`` ends up
-    in the GGUF as ``tokenizer.chat_template``.
-    """
-    llama_dir = llama_cpp_converter_dir()
-    out_path = Path(out_path)
-    env = dict(os.environ)
-    paths = [str(llama_dir / "gguf-py"), env.get("PYTHONPATH", "")]
-    env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-    env.setdefault("HF_HUB_OFFLINE", "1")
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(llama_dir / "convert_hf_to_gguf.py"),
-            str(hf_dir),
-            "--outfile",
-            str(out_path),
-            "--outtype",
-            outtype,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if done.returncode != 0 or not out_path.is_file():
-        raise RuntimeError(f"convert_hf_to_gguf.py failed:\n{done.stderr[-3000:]}")
-    return out_path
+    return convert_hf_folder(llama_cpp_converter_dir(), Path(hf_dir), Path(out_path), outtype)
 
 
 # -- pytest fixtures (session-scoped: built once per test run) -------------------------

@@ -1,1 +1,1 @@
-"""Streamlit chat UI (issue: UI). Nothing here yet."""
+"""Streamlit chat UI (``veraz ui``): streamed answers with citations, badge and trace."""
