@@ -203,6 +203,38 @@ def test_upload_good_corrupt_unsupported_and_oversized(
     assert "martes" in text and "albatros.txt" in text
 
 
+def test_a_new_user_uploads_a_pdf_and_asks_in_spanish(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's "done when": upload a PDF, ask in Spanish, get a cited, verified answer."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(
+        0,
+        8,
+        "Informe del observatorio Condor\n\n"
+        "El observatorio Condor registra la temperatura del glaciar Perito Moreno cada "
+        "domingo desde 2016. Los registros se guardan en una base de datos abierta.",
+    )
+    path = tmp_path / "condor.pdf"
+    pdf.output(str(path))
+    monkeypatch.setenv("VERAZ_COLLECTION", "nuevo")
+    at = app()
+    at.sidebar.file_uploader[0].set_value(("condor.pdf", path.read_bytes(), "application/pdf"))
+    at.run()
+    sidebar_button(at, "Añadir a la colección").click().run()
+    no_failure(at)
+    assert "✅ condor.pdf" in "\n".join(w.value for w in at.sidebar.success)
+    at = ask(at, "¿Cada cuánto registra el observatorio Condor la temperatura del glaciar?")
+    no_failure(at)
+    text = assistant_text(at)
+    assert "domingo" in text and "condor.pdf" in text
+    assert ":green-badge[verificada]" in text
+
+
 def test_unreachable_model_is_flagged_and_the_fallback_answers(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
