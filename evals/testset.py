@@ -137,3 +137,59 @@ def generate_offline(rag: Any, n: int = 50, seed: int = 0) -> list[EvalItem]:
                 )
             )
     return items
+
+
+def llm_generator_label(model_name: str) -> str:
+    return (
+        f"llm:{model_name} (one question per sampled chunk, answered from that chunk, which "
+        "is kept as the reference; not ragas' TestsetGenerator)"
+    )
+
+
+def generate_with_model(
+    rag: Any, model: Any, n: int = 50, seed: int = 0
+) -> tuple[list[EvalItem], dict[str, Any]]:
+    """Up to ``n`` items written by ``model`` (a ResolvedModel), one per sampled chunk.
+
+    Chunks are drawn round-robin over documents (seeded), so the set covers the corpus.
+    Each item keeps its chunk as ``reference_contexts`` and its file as
+    ``reference_sources``: retrieval is scored against the passage the question came
+    from. Returns the items and a report of chunks tried, empty replies and errors.
+    """
+    from finetune.corpus_pairs import LLMPairsReport, llm_pairs, read_chunks
+
+    by_doc: dict[str, list[Any]] = defaultdict(list)
+    for chunk in read_chunks(rag.index):
+        if len(chunk.text.split()) >= 25:  # a heading alone makes no question
+            by_doc[chunk.source].append(chunk)
+    rng = random.Random(seed)
+    for chunks in by_doc.values():
+        rng.shuffle(chunks)
+    order = []
+    while any(by_doc.values()):
+        for source in sorted(by_doc):
+            if by_doc[source]:
+                order.append(by_doc[source].pop())
+    report = LLMPairsReport()
+    items: list[EvalItem] = []
+    seen: set[str] = set()
+    for example in llm_pairs(order, model, per_chunk=1, report=report):
+        question = example.messages[1]["content"]
+        if question.lower() in seen:
+            continue
+        seen.add(question.lower())
+        meta = example.meta
+        chunk_language = next(c.language for c in order if c.chunk_id == meta["chunk_id"])
+        items.append(
+            EvalItem(
+                id=f"g{len(items) + 1:03d}",
+                question=question,
+                ground_truth=example.messages[2]["content"],
+                language="es" if chunk_language.startswith("es") else "en",
+                reference_contexts=[meta["chunk_text"]],
+                reference_sources=[Path(meta["source"]).name],
+            )
+        )
+        if len(items) >= n:
+            break
+    return items, report.to_dict()

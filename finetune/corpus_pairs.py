@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from agent.prompts import render
 from finetune.dataset import Example
 
 SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[¿¡\"«(A-ZÁÉÍÓÚÑ0-9])")
@@ -120,20 +121,6 @@ def structure_pairs(
     return examples
 
 
-PROMPT = {
-    "es": (
-        "Lee el pasaje y escribe {n} pares de pregunta y respuesta en español que un lector "
-        "podría plantear. Cada respuesta debe apoyarse solo en el pasaje. Devuelve solo JSON: "
-        '[{{"question": "...", "answer": "..."}}]\n\nPasaje (de «{title}»):\n{text}'
-    ),
-    "en": (
-        "Read the passage and write {n} question/answer pairs in English that a reader might "
-        "ask. Each answer must rest on the passage alone. Return JSON only: "
-        '[{{"question": "...", "answer": "..."}}]\n\nPassage (from “{title}”):\n{text}'
-    ),
-}
-
-
 def parse_pairs(reply: str) -> list[tuple[str, str]]:
     """The ``[{"question", "answer"}]`` list in a model reply, tolerating prose around it."""
     start, end = reply.find("["), reply.rfind("]")
@@ -185,7 +172,7 @@ def llm_pairs(
     for chunk in chunks[:limit] if limit else chunks:
         report.chunks += 1
         lang = _lang(chunk)
-        prompt = PROMPT[lang].format(n=per_chunk, title=chunk.title, text=chunk.text)
+        prompt = render("qa_pairs", lang, n=str(per_chunk), title=chunk.title, text=chunk.text)
         try:
             reply, _usage = call_model(model, prompt)
         except ModelCallError as exc:

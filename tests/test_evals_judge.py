@@ -17,6 +17,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 from wire import OpenAIServer
+from wire.base import Reply
 
 from agent import Veraz
 from agent.cli import samples_dir
@@ -184,3 +185,42 @@ def test_garbage_judge_costs_only_the_judged_scores(
     errors = [r.metric_errors for r in run.records if r.metric_errors]
     assert errors and all(set(e) <= set(JUDGED) for e in errors)
     assert all("attempt" in why for e in errors for why in e.values())
+
+
+def _question_writer(messages: list[dict[str, str]]) -> str:
+    """A model that writes one question per passage, answered by the passage's first sentence."""
+    prompt = messages[-1]["content"]
+    passage = prompt.split("):\n", 1)[1]  # after "Passage (from “title”):"
+    first = re.split(r"(?<=[.!?])\s", passage.strip(), maxsplit=1)[0]
+    topic = " ".join(first.split()[:6])
+    return json.dumps([{"question": f"What does the text say about {topic}?", "answer": first}])
+
+
+def test_generate_with_a_model_keeps_each_questions_passage(
+    home: Path, cli: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evals.dataset import load_dataset
+
+    target = tmp_path / "generated.jsonl"
+    with OpenAIServer(responder=_question_writer) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "test")
+        server.push(Reply("Sorry, I cannot help with that."))  # one unusable reply
+        result = CliRunner().invoke(
+            cli,
+            [
+                *("eval", "generate", "--n", "4", "--model", JUDGE),
+                *("--home", str(home), "--out", str(target), "--json"),
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["generator"].startswith(f"llm:{JUDGE}")
+    assert summary["model_report"]["empty_replies"] == 1
+    items = load_dataset(target)
+    assert len(items) == 4
+    for item in items:
+        assert item.ground_truth in item.reference_contexts[0]  # answered from its passage
+        assert item.reference_sources and item.reference_sources[0].endswith(
+            (".pdf", ".md", ".txt")
+        )
