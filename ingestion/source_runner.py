@@ -10,7 +10,6 @@ drops the lock when a process dies, so a killed run never blocks the next one.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import logging
 import threading
@@ -20,6 +19,7 @@ from typing import Any
 
 from agent.config import Settings
 from agent.types import IngestReport
+from ingestion.file_lock import file_lock
 from ingestion.path_checks import printable
 from ingestion.pipeline import Discovery
 from ingestion.run_log import RunLog, RunRecord
@@ -40,16 +40,8 @@ def source_lock(home: Path, source: str) -> Iterator[bool]:
     """Try to hold ``source``'s lock without waiting; yields whether it is held."""
     path = lock_path(home, source)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with file_lock(path, wait=False) as held:
+        yield held
 
 
 class SourceRunner:

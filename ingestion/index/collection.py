@@ -12,7 +12,6 @@ and always see one consistent generation.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import sqlite3
 import threading
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from ingestion.file_lock import file_lock
 from ingestion.index import vector_file
 from ingestion.text_analysis import FtsDocument
 
@@ -247,16 +247,8 @@ class Collection:
 
         Yields True when held; with ``wait=False`` it yields False at once if busy.
         """
-        with open(self.directory / "write.lock", "a+") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with file_lock(self.directory / "write.lock", wait=wait) as held:
+            yield held
 
     # -- reading ---------------------------------------------------------------------
 
