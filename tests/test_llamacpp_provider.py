@@ -23,6 +23,9 @@ def resolved(tiny_gguf: Path):  # type: ignore[no-untyped-def]  # noqa: F811
 def test_invoke_returns_text_and_exact_usage(resolved, tiny_gguf: Path) -> None:  # noqa: F811
     assert resolved.provider == "llamacpp" and resolved.name == f"llamacpp:{tiny_gguf}"
     assert resolved.context_window == Settings().llamacpp_n_ctx
+    assert resolved.max_output_tokens == 24
+    narrowed = resolve_model(f"llamacpp:{tiny_gguf}", Settings(context_window=1024))
+    assert narrowed.context_window == 1024  # VERAZ_CONTEXT_WINDOW holds for local models too
     assert resolved.price is not None and resolved.price.cost(1000, 1000) == 0
     reply = resolved.llm.invoke([HumanMessage("¿Qué formato usa llama.cpp?")])
     assert reply.content.strip()

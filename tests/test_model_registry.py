@@ -77,8 +77,12 @@ def test_a_local_openai_compatible_server_needs_no_key(
     no_keys: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
-    model = resolve_model("openai:my-local-model", Settings(model_attempts=2))
+    model = resolve_model(
+        "openai:my-local-model",
+        Settings(model_attempts=2, max_output_tokens=100, context_window=2048),
+    )
     assert model.provider == "openai" and model.retry.attempts == 2
+    assert model.max_output_tokens == 100 and model.context_window == 2048
     assert model.price is None  # unknown: costs are not claimed to be zero
     assert any("no price known" in note for note in model.notes)
 

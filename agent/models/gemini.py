@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from agent.models.dependencies import require
 from agent.models.pricing import lookup_price
 from agent.models.resolved import ModelSetupError, Reachability, ResolvedModel
-from agent.models.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from agent.config import Settings
@@ -53,10 +52,8 @@ def build(target: str, settings: Settings) -> ResolvedModel:
         name=f"gemini:{target}",
         llm=llm,
         provider="gemini",
-        context_window=settings.context_window or (price.context_window if price else None),
-        max_output_tokens=settings.max_output_tokens,
+        context_window=price.context_window if price else None,
         price=price,
-        retry=RetryPolicy(attempts=settings.model_attempts),
         notes=notes,
         hints={"auth": "check GOOGLE_API_KEY", "not_found": f"no Gemini model {target!r}"},
     )

@@ -338,7 +338,6 @@ def build(target: str, settings: Settings) -> ResolvedModel:
         llm=chat,
         provider=PROVIDER,
         context_window=loaded.context_window,
-        max_output_tokens=settings.max_output_tokens,
         counter=CallableCounter(loaded.count_tokens),
         price=FREE,
         notes=notes + loaded.notes,

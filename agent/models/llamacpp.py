@@ -303,7 +303,6 @@ def build(target: str, settings: Settings) -> ResolvedModel:
         llm=chat,
         provider=PROVIDER,
         context_window=model.llm.n_ctx(),
-        max_output_tokens=settings.max_output_tokens,
         counter=CallableCounter(model.count_tokens),
         price=FREE,
         notes=list(model.notes),

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from agent.models.dependencies import require
 from agent.models.pricing import Price
 from agent.models.resolved import Reachability, ResolvedModel
-from agent.models.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from agent.config import Settings
@@ -74,10 +73,8 @@ def build(target: str, settings: Settings) -> ResolvedModel:
         name=name,
         llm=llm,
         provider="ollama",
-        context_window=settings.context_window or num_ctx,
-        max_output_tokens=settings.max_output_tokens,
+        context_window=num_ctx,
         price=Price(0.0, 0.0),
-        retry=RetryPolicy(attempts=settings.model_attempts),
         notes=notes,
         hints={
             "not_found": f"run: ollama pull {target}",

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from agent.models.dependencies import require
 from agent.models.pricing import lookup_price
 from agent.models.resolved import ModelSetupError, Reachability, ResolvedModel
-from agent.models.retry import RetryPolicy
 from agent.tools.token_counter import TiktokenCounter
 
 if TYPE_CHECKING:
@@ -63,11 +62,9 @@ def build(target: str, settings: Settings) -> ResolvedModel:
         name=f"openai:{target}",
         llm=llm,
         provider="openai",
-        context_window=settings.context_window or (price.context_window if price else None),
-        max_output_tokens=settings.max_output_tokens,
+        context_window=price.context_window if price else None,
         counter=TiktokenCounter(target),
         price=price,
-        retry=RetryPolicy(attempts=settings.model_attempts),
         notes=notes,
         hints={
             "auth": "check OPENAI_API_KEY",

@@ -22,6 +22,7 @@ from agent.models.resolved import (
     ResolvedModel,
     UnknownModelError,
 )
+from agent.models.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from agent.config import Settings
@@ -82,8 +83,20 @@ def resolve_model(
     provider, target = parse_spec(spec)
     if provider == EXTRACTIVE:
         return ResolvedModel(EXTRACTIVE, None)
+    settings = _settings(settings)
     module = importlib.import_module(PROVIDERS[provider])
-    return module.build(target, _settings(settings))
+    return _apply_settings(module.build(target, settings), settings)
+
+
+def _apply_settings(model: ResolvedModel, settings: Settings) -> ResolvedModel:
+    """What every provider takes from the settings the same way, set in one place: the
+    reply budget, the retry policy and the user's context-window override (which wins
+    over what the provider reports, for local models as for hosted ones)."""
+    model.max_output_tokens = settings.max_output_tokens
+    model.retry = RetryPolicy(attempts=settings.model_attempts)
+    if settings.context_window:
+        model.context_window = settings.context_window
+    return model
 
 
 def check_model(spec: str, settings: Settings | None = None) -> Reachability:
