@@ -26,18 +26,21 @@ def format_passages(passages: list[dict[str, Any]]) -> str:
     tags, and a forged closing tag in the text is defused, so the model can always tell
     quoted material from the request around it.
     """
-    blocks = []
-    for n, passage in enumerate(passages, start=1):
-        where = Path(passage["source"]).name
-        if passage.get("page"):
-            where += f", p. {passage['page']}"
-        if passage.get("section"):
-            where += f" — {passage['section']}"
-        where = _defused(where).replace('"', "'")
-        blocks.append(
-            f'<passage n="{n}" source="{where}">\n{_defused(passage["text"])}\n</passage>'
-        )
-    return "\n\n".join(blocks)
+    return PASSAGE_SEPARATOR.join(_fenced(n, p) for n, p in enumerate(passages, start=1))
+
+
+PASSAGE_SEPARATOR = "\n\n"
+
+
+def _fenced(n: int, passage: dict[str, Any]) -> str:
+    """Passage number ``n`` in its ``<passage>`` tags, with where it comes from."""
+    where = Path(passage["source"]).name
+    if passage.get("page"):
+        where += f", p. {passage['page']}"
+    if passage.get("section"):
+        where += f" — {passage['section']}"
+    where = _defused(where).replace('"', "'")
+    return f'<passage n="{n}" source="{where}">\n{_defused(passage["text"])}\n</passage>'
 
 
 _TAG = re.compile(r"<(/?)\s*passage", re.IGNORECASE)
@@ -82,11 +85,11 @@ def pack_passages(
     budget = (
         model.context_window - model.max_output_tokens - model.counter.count(frame) - PROMPT_MARGIN
     )
+    separator = model.counter.count(PASSAGE_SEPARATOR)
     kept: list[dict[str, Any]] = []
-    for passage in passages:
-        cost = model.counter.count(format_passages([*kept, passage])) - model.counter.count(
-            format_passages(kept)
-        )
+    for n, passage in enumerate(passages, start=1):
+        # each passage is counted once, as it will appear (numbered, fenced, separated)
+        cost = model.counter.count(_fenced(n, passage)) + (separator if kept else 0)
         if cost > budget:
             if not kept and budget > 0:
                 kept.append({**passage, "text": _cut_to(model, passage["text"], budget)})
