@@ -1,4 +1,4 @@
-"""The result types of the public contract (../shared/DESIGN.md, "Contracts").
+"""The result types of the public contract (docs/design.md, "Contracts").
 
 Plain dataclasses: typed, cheap to build in hot loops, and ``to_dict()`` gives exactly
 what the CLI prints with ``--json`` and what the UI and evaluations read.

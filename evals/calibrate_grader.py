@@ -4,7 +4,7 @@ For each question: the coverage of its gold paragraph (should pass) and of the b
 covering paragraph from *another article* (should fail: it cannot hold the answer). The
 threshold is the highest that still keeps ``keep`` of gold paragraphs; the output says
 how many off-topic paragraphs it then rejects. Run:
-``python -m evals.calibrate_grader ../shared/benchmarks/xquad/xquad.es.dev.json``.
+``python -m evals.calibrate_grader evals/data/xquad/xquad.es.dev.json``.
 """
 
 from __future__ import annotations

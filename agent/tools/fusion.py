@@ -2,7 +2,7 @@
 
 Reciprocal-rank fusion gives a weak list the same say as a strong one: with the bundled
 English MiniLM on Spanish text, RRF drags stemmed BM25 from 0.917 to 0.72 hit@1 on XQuAD
-(../shared/NOTES-stack.md). Normalising each list's *scores* (z-score over the candidate
+(docs/design.md, "Measured baselines"). Normalising each list's *scores* (z-score over the candidate
 pool) and weighting them keeps the margin information, so a confident BM25 match
 survives a lukewarm dense one and the two still break each other's ties.
 """
