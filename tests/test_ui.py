@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from wire.base import refused_url
 
 from agent import Veraz
-from agent.cli import samples_dir
+from agent.samples import samples_dir
 from agent.types import Answer, Citation, Step, Usage, Verification
 from ui import rendering
 from ui.launch import streamlit_command, ui_environment

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from agent import Veraz
-from agent.cli import samples_dir
+from agent.samples import samples_dir
 from ui.launch import streamlit_command, ui_environment
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
