@@ -331,7 +331,7 @@ def test_texts_in_both_languages_and_browser_preference() -> None:
 
 
 def test_launch_binds_to_localhost_and_passes_home(tmp_path: Path) -> None:
-    command = streamlit_command(8765, open_browser=False)
+    command = streamlit_command(8765)
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--server.port") + 1] == "8765"
     assert command[command.index("--server.headless") + 1] == "true"

@@ -77,7 +77,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.pop("VERAZ_MODEL", None)
     env.pop("VERAZ_FALLBACK_MODEL", None)
     process = subprocess.Popen(
-        streamlit_command(port, open_browser=False),
+        streamlit_command(port),
         env=env,
         cwd=home,
         stdout=log,

@@ -41,6 +41,7 @@ class RAGState(TypedDict, total=False):
     sub_questions: list[str]
     sub_answers: list[dict[str, Any]]
     hits: list[dict[str, Any]]  # retrieved, Hit.to_dict()
+    empty_collection: bool  # nothing ingested yet: say so instead of "not in the documents"
     passages: list[dict[str, Any]]  # kept after grading; citation n = position + 1
     draft: str
     model_used: str
@@ -67,6 +68,7 @@ def new_question(question: str) -> dict[str, Any]:
         "sub_questions": [],
         "sub_answers": [],
         "hits": [],
+        "empty_collection": False,
         "passages": [],
         "draft": "",
         "model_used": "",

@@ -14,6 +14,7 @@ from langgraph.runtime import Runtime
 from agent.graphs.answering import answer_with, is_abstention
 from agent.graphs.context import GraphContext
 from agent.graphs.nodes.grade import select_relevant
+from agent.graphs.nodes.retrieve import collection_is_empty
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.models.calls import ModelCallError, call_model
@@ -68,6 +69,12 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     for sub in state["sub_questions"]:
         started = now()
         hits = [h.to_dict() for h in context.retriever.retrieve(sub, k=context.k)]
+        if not hits and collection_is_empty(context):
+            return {
+                "empty_collection": True,
+                "draft": "",
+                "steps": [step("solve", started, sub_question=sub, hits=0, empty_collection=True)],
+            }
         kept, method, used = select_relevant(model, sub, language, hits)
         usage = usage + used
         for passage in kept:
