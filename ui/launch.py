@@ -14,6 +14,7 @@ its health check.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -80,10 +81,9 @@ def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float) -> b
 
 def _open_when_ready(url: str, process: subprocess.Popen) -> None:
     if wait_until_healthy(url, process, HEALTH_TIMEOUT_S):
-        try:
+        # No browser on this machine: the URL is printed already.
+        with contextlib.suppress(webbrowser.Error):
             webbrowser.open(url, new=2)
-        except webbrowser.Error:
-            pass  # no browser on this machine: the URL is printed already
 
 
 def run_ui(port: int, home: Path | None, open_browser: bool) -> None:
