@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -94,10 +95,18 @@ def run_ui(port: int, home: Path | None, open_browser: bool) -> None:
     if open_browser:
         url = f"http://127.0.0.1:{port}"
         threading.Thread(target=_open_when_ready, args=(url, process), daemon=True).start()
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # A service manager stops `veraz ui` with SIGTERM: the server goes with it, not orphaned.
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         code = process.wait()
     except KeyboardInterrupt:
         process.terminate()
         code = process.wait()
-    if code not in (0, -2, 130):
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if code not in (0, -2, -15, 130):
         raise SystemExit(code)

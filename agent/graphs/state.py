@@ -46,6 +46,7 @@ class RAGState(TypedDict, total=False):
     draft: str
     model_used: str
     generation_error: str
+    generation_error_kind: str  # ModelCallError.kind: timeout, connection, malformed, ...
     fallback_used: bool
     fallback_reason: str
     verification: dict[str, Any]
@@ -73,6 +74,7 @@ def new_question(question: str) -> dict[str, Any]:
         "draft": "",
         "model_used": "",
         "generation_error": "",
+        "generation_error_kind": "",
         "fallback_used": False,
         "fallback_reason": "",
         "verification": {},

@@ -65,7 +65,7 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     parts: list[dict[str, Any]] = []
     steps: list[dict[str, Any]] = []
     usage = Usage()
-    error = ""
+    error = error_kind = ""
     for sub in state["sub_questions"]:
         started = now()
         hits = [h.to_dict() for h in context.retriever.retrieve(sub, k=context.k)]
@@ -86,7 +86,7 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
                 answer, used = answer_with(model, context, sub, language, kept)
                 usage = usage + used
             except ModelCallError as exc:
-                error = str(exc)
+                error, error_kind = str(exc), exc.kind
         if answer and not is_abstention(answer, language):
             parts.append({"question": sub, "answer": _renumber(answer, kept, shared)})
         steps.append(
@@ -111,7 +111,7 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
             )
             usage = usage + used
         except ModelCallError as exc:
-            error = str(exc)
+            error, error_kind = str(exc), exc.kind
     steps.append(step("synthesize", started, parts=len(parts), model=model.name))
     return {
         "passages": shared,
@@ -119,6 +119,7 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         "draft": draft,
         "model_used": model.name,
         "generation_error": error,
+        "generation_error_kind": error_kind,
         "usage": usage.to_dict(),
         "steps": steps,
     }
