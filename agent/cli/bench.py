@@ -13,13 +13,17 @@ from agent.cli.options import JsonOpt
 from agent.terminal import console, fail, print_flat, print_json, progress_bar
 
 
-def dataset_path(given: Path) -> Path:
+def dataset_path(given: Path, *, folder_ok: bool = False) -> Path:
     """``given`` if it exists, else the same path inside this checkout (so
     ``--dataset evals/data/xquad/xquad.es.dev.json`` works from any folder)."""
-    if given.is_file():
+
+    def usable(path: Path) -> bool:
+        return path.is_file() or (folder_ok and path.is_dir())
+
+    if usable(given):
         return given
     bundled = Path(__file__).resolve().parents[2] / given
-    if not given.is_absolute() and bundled.is_file():
+    if not given.is_absolute() and usable(bundled):
         return bundled
     fail(f"dataset not found: {given}")
 
@@ -130,4 +134,41 @@ def bench_graph(
         "Questions",
         lambda progress: run_graph_benchmark(chunks=chunks, repeats=repeats, progress=progress),
     )
+    print_json(result) if as_json else print_flat(result)
+
+
+@bench_app.command("answers")
+def bench_answers(
+    dataset: Annotated[
+        Path,
+        typer.Option(
+            "--dataset", help="SQuAD-format JSON file, or a notes folder (docs/ + questions.jsonl)."
+        ),
+    ],
+    model: Annotated[str | None, typer.Option("--model", help="provider:model to answer.")] = None,
+    split: Annotated[
+        str | None, typer.Option("--split", help="Only questions of this split (tune, heldout).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="First N questions.")] = None,
+    home: Annotated[
+        Path | None, typer.Option("--home", help="Keep the benchmark index here between runs.")
+    ] = None,
+    rows: Annotated[bool, typer.Option("--rows", help="Include every question's answer.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Share of answers that contain a gold answer, cite the gold document, abstain, are empty."""
+    from evals.bench_answers import run_answers_benchmark
+
+    chosen = dataset_path(dataset, folder_ok=True)
+    try:
+        result = _run_with_bar(
+            "Questions",
+            lambda progress: run_answers_benchmark(
+                chosen, model=model, split=split, limit=limit, home=home, progress=progress
+            ),
+        )
+    except ValueError as exc:
+        fail(str(exc))
+    if not rows:
+        result.pop("rows")
     print_json(result) if as_json else print_flat(result)
