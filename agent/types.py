@@ -66,10 +66,16 @@ class Citation(_Serialisable):
 
 @dataclass
 class Verification(_Serialisable):
+    """``grounded``: every judged sentence is supported by the sources. ``answers_question``:
+    the answer holds what the question asks for (not empty, not only [n] markers, not the
+    question repeated, a number for "how many…"); ``answer_issue`` says why not."""
+
     grounded: bool
     score: float
     unsupported: list[str] = field(default_factory=list)
     method: str = ""
+    answers_question: bool = True
+    answer_issue: str = ""
 
 
 @dataclass

@@ -185,6 +185,8 @@ def fallback_reason(answer: Answer, lang: str) -> str:
         reason = text(lang, "fallback_model_failed", kind=failure(cause.get("kind", "")))
     elif cause.get("code") == "unsupported":
         reason = text(lang, "fallback_unsupported", sentences=cause.get("sentences", 0))
+    elif cause.get("code") == "not_an_answer":
+        reason = text(lang, "fallback_not_an_answer")
     else:
         return answer.fallback_reason or "—"
     if cause.get("fallback_failed"):

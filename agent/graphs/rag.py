@@ -66,7 +66,9 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStat
     graph.add_conditional_edges("generate", next_after_generate, ["verify", "fallback"])
     graph.add_edge("decompose", "solve")
     graph.add_conditional_edges("solve", next_after_solve, ["verify", "fallback", "abstain"])
-    graph.add_conditional_edges("verify", next_after_verify, ["finalize", "fallback", "trim"])
+    graph.add_conditional_edges(
+        "verify", next_after_verify, ["finalize", "fallback", "trim", "abstain"]
+    )
     graph.add_edge("fallback", "verify")
     graph.add_edge("trim", "finalize")
     graph.add_edge("abstain", "finalize")

@@ -18,9 +18,14 @@ def fallback(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     model = runtime.context.fallback
     # ``reason`` is the English sentence of the Answer contract; ``cause`` the same as
     # data, which the UI words in the user's language.
+    verification = state.get("verification") or {}
     if state.get("generation_error"):
         reason = f"primary model failed: {state['generation_error']}"
         cause = {"code": "model_failed", "kind": state.get("generation_error_kind", "")}
+    elif not verification.get("answers_question", True):
+        issue = verification.get("answer_issue", "")
+        reason = f"the answer did not answer the question ({issue})"
+        cause = {"code": "not_an_answer", "issue": issue}
     else:
         unsupported = len(state["verification"].get("unsupported", []))
         reason = f"answer not supported by the sources ({unsupported} sentence(s))"

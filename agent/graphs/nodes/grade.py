@@ -6,14 +6,14 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent.graphs.answering import format_passages
+from agent.graphs.answering import as_passages, format_passages
 from agent.graphs.context import GraphContext
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.models.calls import ModelCallError, call_model, parse_json_object
 from agent.models.registry import ResolvedModel
 from agent.prompts import render
-from agent.tools.relevance import is_relevant
+from agent.tools.relevance import relevant
 from agent.types import Usage
 
 
@@ -38,11 +38,8 @@ def select_relevant(
             method = f"rules (model failed: {kind})"
     else:
         method = "rules"
-    kept = [
-        h
-        for h in hits
-        if is_relevant(question, f"{h['title']}\n{h['section']}\n{h['text']}", language)
-    ]
+    verdicts = relevant(question, language, as_passages(hits))
+    kept = [h for h, keep in zip(hits, verdicts, strict=True) if keep]
     return kept, method, usage
 
 
