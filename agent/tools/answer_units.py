@@ -156,7 +156,10 @@ class _Reader:
                 lines.append(line)
         self.paragraph = []
         previous = ""
+        titles = {title for _, title in self.headings}
         for line in lines:
+            if line in titles:
+                continue  # a heading kept in the text (PDF, DOCX): context, not an answer
             definition = _DEFINITION.match(line)
             if _is_lead(line):
                 # "Parámetros que más tocamos:" introduces a list; "Can I serve two models
