@@ -11,7 +11,8 @@ The package, one concept per module:
 * one module per format: :mod:`.pdf`, :mod:`.docx`, :mod:`.html`, :mod:`.pptx`,
   :mod:`.eml`, :mod:`.markdown`, :mod:`.text` (each says which parser it uses and why);
 * shared pieces: :mod:`.file_reading` (bytes, size limits), :mod:`.encoding_detection`
-  (bytes -> str), :mod:`.text_cleanup` (ftfy, Unicode, whitespace), :mod:`.sections`
+  (bytes -> str), :mod:`.text_cleanup` (ftfy, Unicode, whitespace), :mod:`.mojibake`
+  (the Mac Roman / Windows-1252 damage ftfy leaves), :mod:`.sections`
   (blocks -> sections), :mod:`.unstructured_elements` and :mod:`.office_container`
   (what the ``unstructured``-based formats share), :mod:`.document` and :mod:`.errors`
   (what callers get back).

@@ -16,7 +16,7 @@ from ingestion.loaders.document import Section
 from ingestion.loaders.encoding_detection import BINARY_REASON
 from ingestion.loaders.errors import LoaderError
 from ingestion.loaders.html import html_sections
-from ingestion.loaders.text_cleanup import clean_text, clean_title
+from ingestion.loaders.text_cleanup import clean_texts, fold_title
 
 __all__ = ["load_eml"]
 
@@ -48,23 +48,24 @@ def load_eml(path: Path, data: bytes) -> tuple[list[Section], str]:
     message = email.message_from_bytes(data, policy=email.policy.default)
     if not isinstance(message, EmailMessage):
         raise LoaderError(path, "not a valid e-mail message")
-    subject = clean_title(str(message.get("Subject", "") or ""))
     kind, body = _email_body(message)
+    raw_header = "\n".join(
+        f"{name}: {value}"
+        for name in ("Subject", "From", "To", "Cc", "Date")
+        if (value := str(message.get(name, "") or "").strip())
+    )
+    # Subject, headers and a plain body are cleaned together: one mojibake diagnosis.
+    raw_subject = str(message.get("Subject", "") or "")
+    plain = body if kind != "html" else ""
+    subject, header, text = clean_texts([raw_subject, raw_header, plain])
+    subject = fold_title(subject)
     if kind == "html":
         body_sections = html_sections(body).sections if body.strip() else []
     else:
-        text = clean_text(body)
         body_sections = [Section(text=text, page=None, title="")] if text else []
     if not body_sections:
         raise LoaderError(path, "no text: the e-mail has no body (attachments are not read)")
 
-    header = clean_text(
-        "\n".join(
-            f"{name}: {value}"
-            for name in ("Subject", "From", "To", "Cc", "Date")
-            if (value := str(message.get(name, "") or "").strip())
-        )
-    )
     sections = [Section(text=header, page=None, title=subject)] if header else []
     sections += [Section(text=s.text, page=None, title=s.title or subject) for s in body_sections]
     first_heading = next((s.title for s in body_sections if s.title), "")

@@ -13,6 +13,7 @@ import unicodedata
 from pathlib import Path
 
 from ingestion.loaders.errors import LoaderError
+from ingestion.loaders.mojibake import WINDOWS_1252
 
 __all__ = ["BINARY_REASON", "decode_text"]
 
@@ -37,10 +38,20 @@ def _looks_western(text: str) -> bool:
     return non_ascii <= _WESTERN_MAX_NON_ASCII_LETTERS * len(letters)
 
 
+def _count_controls(text: str) -> int:
+    return sum(unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\v" for c in text)
+
+
 def _has_control_chars(text: str) -> bool:
-    """More than 1% C0/C1 control characters (besides whitespace) means we decoded binary."""
-    controls = sum(unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\v" for c in text)
-    return controls > 0.01 * max(len(text), 1)
+    """More than 1% C0/C1 control characters (besides whitespace) means we decoded binary.
+
+    C1 controls inside mojibake of UTF-8 read as Latin-1 ("ð\\x9f\\x98\\x80" was an emoji)
+    are text, and repaired later: they do not count.
+    """
+    limit = 0.01 * max(len(text), 1)
+    if _count_controls(text) <= limit:
+        return False
+    return _count_controls(WINDOWS_1252.sequence_re.sub("", text)) > limit
 
 
 _UTF16_MIN_NUL_SHARE = 0.4

@@ -17,6 +17,10 @@ __all__ = ["load_markdown", "markdown_sections"]
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ATX_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_LINE_END_RE = re.compile(r"\r\n|\r|\n")
+"""Markdown's line endings. Not ``str.splitlines``, which also splits at U+0085 (NEL) and
+U+2028: NEL is the last byte of "…" or "✅" in UTF-8 read as Latin-1 ("â\\x80¦"), and
+splitting there would leave that mojibake in two halves no repair can join."""
 
 
 def markdown_sections(text: str) -> Sectioned:
@@ -34,7 +38,7 @@ def markdown_sections(text: str) -> Sectioned:
             builder.add("\n".join(lines), None)
             lines.clear()
 
-    for line in text.splitlines():
+    for line in _LINE_END_RE.split(text):
         fence_match = _FENCE_RE.match(line)
         if fence_match:
             marker = fence_match.group(1)

@@ -2,7 +2,7 @@
 
 Every loader feeds its blocks (paragraphs, list items, headings) to one
 :class:`SectionBuilder`, so all formats agree on what a section is: a run of text under one
-heading on one page, cleaned by :func:`~ingestion.loaders.text_cleanup.clean_text`.
+heading on one page, cleaned by :func:`~ingestion.loaders.text_cleanup.clean_texts`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ingestion.loaders.document import Section
-from ingestion.loaders.text_cleanup import clean_text, clean_title
+from ingestion.loaders.text_cleanup import clean_texts, fold_title
 
 __all__ = ["SectionBuilder", "Sectioned", "join_wrapped_lines"]
 
@@ -50,16 +50,26 @@ class Sectioned(NamedTuple):
 
 
 @dataclass
+class _RawSection:
+    text: str
+    page: int | None
+    title: str
+
+
+@dataclass
 class SectionBuilder:
     """Accumulates blocks of text into sections, starting a new one at each heading or page.
 
     A heading directly followed by another heading on the same page (a chapter title, then its
     first subsection) does not get a section of its own: it stays as text in front of the next
     one, so no chunk downstream is a bare heading.
+
+    Text is cleaned in :meth:`finish`, all of it together, so the mojibake diagnosis sees
+    the whole document (see :func:`~ingestion.loaders.text_cleanup.clean_texts`).
     """
 
-    sections: list[Section] = field(default_factory=list)
-    first_heading: str = ""
+    _raw: list[_RawSection] = field(default_factory=list)
+    _headings: list[str] = field(default_factory=list)
     _blocks: list[str] = field(default_factory=list)
     _page: int | None = None
     _title: str = ""
@@ -69,8 +79,8 @@ class SectionBuilder:
     def heading(self, text: str, page: int | None, *, title: str | None = None) -> None:
         """Start a section under heading ``text`` (also part of its text); ``title`` overrides
         the section title, e.g. a Markdown heading's text without its ``#`` marks."""
-        heading_title = clean_title(text if title is None else title)
-        self.first_heading = self.first_heading or heading_title
+        heading_title = text if title is None else title
+        self._headings.append(heading_title)
         if self._has_body or page != self._page:
             self._flush()
         self._title = heading_title
@@ -106,12 +116,25 @@ class SectionBuilder:
         return bool(tail) and tail[-1] not in '.!?:;»")]' and text[:1].islower()
 
     def finish(self) -> Sectioned:
+        """The sections with clean text (empty ones dropped) and the first heading."""
         self._flush()
-        return Sectioned(self.sections, self.first_heading)
+        raw = self._raw
+        cleaned = clean_texts([s.text for s in raw] + [s.title for s in raw] + self._headings)
+        texts, titles, headings = (
+            cleaned[: len(raw)],
+            cleaned[len(raw) : 2 * len(raw)],
+            cleaned[2 * len(raw) :],
+        )
+        sections = [
+            Section(text=text, page=section.page, title=fold_title(title))
+            for section, text, title in zip(raw, texts, titles, strict=True)
+            if text
+        ]
+        first_heading = next((folded for h in headings if (folded := fold_title(h))), "")
+        return Sectioned(sections, first_heading)
 
     def _flush(self) -> None:
-        text = clean_text("\n\n".join(self._blocks))
-        if text:
-            self.sections.append(Section(text=text, page=self._page, title=self._title))
+        if self._blocks:
+            self._raw.append(_RawSection("\n\n".join(self._blocks), self._page, self._title))
         self._blocks = []
         self._has_body = False
