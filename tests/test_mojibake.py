@@ -302,6 +302,25 @@ def test_clean_words_that_look_mojibaked_survive_in_a_mojibaked_document(tmp_pat
     )
 
 
+@pytest.mark.parametrize(
+    "clean",
+    [
+        "El Consejo Privado (en chino: 樞密院) y la dinastía Yuan (元) gobernaron.",
+        "Nguyễn Văn Hưng y la ecuación |−|p con 6½ tazas, según Ana.",
+        "La música ✅ y el café… están listos, según Ana.",
+        "En pinyin, nǚ y lǜ llevan tono, según el profesor de la práctica.",
+    ],
+)
+@pytest.mark.parametrize("family", WRONG_CODECS)
+def test_other_scripts_symbols_and_spaces_inside_sequences(
+    tmp_path: Path, clean: str, family: str
+) -> None:
+    """CJK characters standing alone, Vietnamese "ư", a minus sign, a fraction after a digit,
+    and Latin-1 sequences holding NEL (U+0085, a space to Python: "✅", "…") come back."""
+    broken = mojibake(clean, WRONG_CODECS[family])
+    assert load_text(tmp_path, broken, "f.txt") == ftfy.fix_text(clean)
+
+
 # --------------------------------------------------------------------------- the diagnosis
 
 

@@ -129,6 +129,9 @@ WRONG_DECODINGS: tuple[WrongDecoding, ...] = (MAC_ROMAN, WINDOWS_1252)
 
 _TWO_BYTE_LETTER_RANGES: tuple[tuple[int, int], ...] = (
     (0x00C0, 0x017F),  # Latin-1 Supplement and Latin Extended-A letters
+    (0x01A0, 0x01A1),  # Vietnamese Ơ ơ
+    (0x01AF, 0x01B0),  # Vietnamese Ư ư
+    (0x01CD, 0x01DC),  # pinyin Ǎ ǎ Ǐ ǐ Ǒ ǒ Ǔ ǔ Ǖ ǖ Ǘ ǘ Ǚ ǚ Ǜ ǜ
     (0x0218, 0x021B),  # Romanian Ș ș Ț ț
     (0x0370, 0x03FF),  # Greek
     (0x0400, 0x04FF),  # Cyrillic
@@ -136,13 +139,14 @@ _TWO_BYTE_LETTER_RANGES: tuple[tuple[int, int], ...] = (
     (0x0620, 0x064A),  # Arabic
 )
 """Which two-byte UTF-8 characters a repair may produce as letters. Left out on purpose:
-Latin Extended-B and IPA ("«É" would read as U+01C3), Armenian ("’é" as U+054E), Syriac,
-NKo ("ß»" as U+07FB), whose mojibake is rare and whose look-alikes in clean text are not."""
+the rest of Latin Extended-B and IPA ("«É" would read as U+01C3), Armenian ("’é" as
+U+054E), Syriac, NKo ("ß»" as U+07FB): their mojibake is rare, their look-alikes in clean
+text are not."""
 
 _LONE_LETTERS = frozenset("àáèéóÀÁÈÉÓªº")
 """Letters that stand alone in a word: French "à", Portuguese "é", Spanish "ó" between
-numbers, the ordinals of "2ª" and "nº". A repair that leaves any other non-ASCII letter
-alone in its word ("√π" -> "ù", "10–é" -> "10Ў") is refused."""
+numbers, the ordinals of "2ª" and "nº". A repair that leaves any other two-byte letter
+alone in its word ("√π" -> "ù", "10–é" -> "10Ў") is refused; a CJK character is a word."""
 
 _SCRIPT_GROUPS = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HANGUL": "CJK", "CJK": "CJK"}
 
@@ -175,13 +179,26 @@ def _script(char: str) -> str | None:
 
 
 def _one_script(word: str) -> bool:
-    return len({s for c in word if (s := _script(c)) is not None}) <= 1
+    """No two adjacent letters of different scripts ("caf酻" is not a word; "chino:樞密院"
+    is two, joined by a colon)."""
+    previous: str | None = None
+    for char in word:
+        script = _script(char)
+        if script is not None and previous is not None and script != previous:
+            return False
+        previous = script if char.isalpha() else None
+    return True
+
+
+def _is_sign(char: str) -> bool:
+    return unicodedata.category(char) in ("Sm", "Sk", "So", "Sc")
 
 
 def _badness(word: str) -> int:
     """Signs of mojibake in a word: non-ASCII symbols, controls and private-use characters,
-    a capital right after a small letter ("OptimizaciÃ³n"), and non-ASCII punctuation
-    between two letters ("peque√±os" has two symbols; "pequeños" has none)."""
+    a capital right after a small letter ("OptimizaciÃ³n"), a Latin letter right after a
+    non-ASCII sign ("√ó"), and non-ASCII punctuation between two letters ("peque√±os" has
+    two symbols; "pequeños" has none)."""
     bad = 0
     for index, char in enumerate(word):
         if char.isascii():
@@ -195,6 +212,10 @@ def _badness(word: str) -> int:
             symbol = category in ("Sm", "Sk") or (
                 category in ("So", "Sc", "No") and ord(char) < 0x2000
             )
+            # ... but not a sign that goes with a number: "6½", "25°", "±5", "2×3".
+            symbol = symbol and not (
+                char in _NUMBER_SIGNS and (_ascii_digit(previous) or _ascii_digit(following))
+            )
             capital_inside = category == "Lu" and previous.islower()
             # "Ã" and "Â" stand before ASCII letters in Portuguese and French ("SÃO",
             # "CHÂTEAU"), never before another accented letter ("ÃŒ" was "Ì").
@@ -203,6 +224,11 @@ def _badness(word: str) -> int:
             # a letter (they follow digits: "1º", or start units: "µm").
             symbol = symbol or char == "ƒ" or (char in "ªºµ" and previous.isalpha())
             punctuation_inside = category[0] == "P" and previous.isalnum() and following.isalnum()
+            # A Latin letter right after a sign ("√ó" was "×"); math puts Greek ones there
+            # ("√π", "≈π").
+            capital_inside = capital_inside or (
+                _script(char) == "LATIN" and not previous.isascii() and _is_sign(previous)
+            )
             bad += symbol or capital_inside or punctuation_inside
     return bad
 
@@ -248,32 +274,46 @@ def _repair_word(
     pieces.append(text[position:end])
     repaired = "".join(pieces)
     letters = [c for c in repaired if c.isalpha()]
-    if len(letters) == 1 and not letters[0].isascii() and letters[0] not in _LONE_LETTERS:
+    if len(letters) == 1 and 0x80 <= ord(letters[0]) < 0x800 and letters[0] not in _LONE_LETTERS:
         return None
     if not _one_script(repaired):
         return None
+    if long_run:
+        # Three or four characters that spell one valid UTF-8 character of the word's script
+        # do not happen by chance; what comes back may well be a symbol ("‚àí" was "−").
+        return _WordRepair(start, end, repaired, strong)
     bad_before, bad_after = _badness(word), _badness(repaired)
     if bad_after > bad_before:
         return None
-    if bad_after == bad_before and not long_run:
+    if bad_after == bad_before:
         # No better, no worse: "PERÃ’" was "PERÒ", but a clean "IRMÃ’" reads the same way.
         # Only a document with clear evidence elsewhere gets it repaired.
         strong = False
     return _WordRepair(start, end, repaired, strong)
 
 
+_NUMBER_SIGNS = frozenset("°±×÷²³¹¼½¾µ")
+
+
+def _ascii_digit(char: str) -> bool:
+    return char.isascii() and char.isdigit()
+
+
 def _inside_latin_word(
     text: str, run_start: int, run_end: int, start: int, end: int, char: str
 ) -> bool:
     """A run that re-decoded to the single Latin character ``char`` and touches an ASCII
-    letter of its word: "est√°", "¬øQu√©", "OptimizaciÃ³n", "ko≈°ile", "cÅ“ur". Clean text
-    does not put "√°" or "Ã³" inside a word. Latin Extended-A (š ł ő œ) read as
+    letter of its word: "est√°", "¬øQu√©", "OptimizaciÃ³n", "ko≈°ile", "cÅ“ur", or a
+    sign that goes with numbers touching a digit: "6¬Ω". Clean text does not put "√°"
+    or "Ã³" inside a word. Latin Extended-A (š ł ő œ) read as
     Windows-1252 starts with a letter, "Å" or "Ä": it counts only after a small letter
     ("cÅ“ur"), since a clean "HALLÅ’S" reads like "HALLŒS"."""
     if run_end - run_start != 2:
         return False
     left = text[run_start - 1] if run_start > start else ""
     right = text[run_end] if run_end < end else ""
+    if char in _NUMBER_SIGNS and (_ascii_digit(left) or _ascii_digit(right)):
+        return True  # "6¬Ω" was "6½", "25¬∞" was "25°"
     if not ((left.isascii() and left.isalpha()) or (right.isascii() and right.isalpha())):
         return False
     code, lead = ord(char), text[run_start]
@@ -292,12 +332,17 @@ def _word_repairs(text: str, decoding: WrongDecoding) -> list[_WordRepair]:
         start = matches[index].start()
         while start > 0 and not text[start - 1].isspace():
             start -= 1
-        end = matches[index].end()
-        while end < len(text) and not text[end].isspace():
-            end += 1
+        end = start
         in_word = []
-        while index < len(matches) and matches[index].start() < end:
+        while True:
+            while end < len(text) and not text[end].isspace():
+                end += 1
+            if index == len(matches) or matches[index].start() > end:
+                break
+            # A sequence may hold a byte its codec shows as a space (NEL U+0085 in Latin-1,
+            # no-break space): the word goes on to the end of the sequence.
             in_word.append(matches[index])
+            end = max(end, matches[index].end())
             index += 1
         repair = _repair_word(text, start, end, in_word, decoding)
         if repair is not None:
