@@ -145,6 +145,17 @@ def test_a_file_with_many_broken_words_keeps_its_markdown_structure(
     assert "--port 8080 # el puerto por defecto" in document.text
 
 
+def test_the_course_notes_file_written_with_real_mac_roman_mojibake() -> None:
+    """evals/data/notes holds a file of course notes that went through Mac Roman (written
+    for the answers benchmark, not for this repair): ftfy alone left 11 words broken."""
+    notes = Path(__file__).parents[1] / "evals/data/notes/docs/apuntes_tokenizacion.md"
+    assert "Seg√∫n la pr√°ctica" in notes.read_text(encoding="utf-8")
+    document = load_document(notes)
+    assert document.title == "Apuntes de tokenización 🔤"
+    assert "Según la práctica, un mismo párrafo en español" in document.text
+    assert not any(sign in document.text for sign in "√¬∫≠≥±")
+
+
 def test_what_ftfy_leaves_in_windows_1252_uppercase_and_ligatures(tmp_path: Path) -> None:
     """ftfy leaves "ÃŒ" (Ì), "ÃŽ" (Î), "Ã’" (Ò) and "Å’"/"Å“" (Œ, œ); its quote straightening
     would also turn the "’" of "Ã’" into "'" before anything could repair it."""
