@@ -757,13 +757,18 @@ def bench_graph(
 
 
 def _register_side_tools() -> None:
-    """The UI, evaluations and fine-tuning live in their own packages with their own
-    commands; their heavy imports (streamlit, ragas, peft) happen only when one runs."""
+    """The UI, the HTTP server, evaluations and fine-tuning live in their own packages with
+    their own commands; their heavy imports (streamlit, fastapi, ragas, peft) happen only
+    when one runs."""
+    from agent.server.command import keys_app
+    from agent.server.command import serve as serve_command
     from evals.command import eval_app
     from finetune.command import finetune_app
     from ui.command import ui as ui_command
 
     app.command(name="ui")(ui_command)
+    app.command(name="serve")(serve_command)
+    app.add_typer(keys_app, name="keys")
     app.add_typer(eval_app, name="eval")
     app.add_typer(finetune_app, name="finetune")
 

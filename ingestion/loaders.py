@@ -55,6 +55,7 @@ __all__ = [
     "file_type_of",
     "load_document",
     "read_file",
+    "size_problem",
 ]
 
 logger = logging.getLogger(__name__)
@@ -266,13 +267,23 @@ def _access_error(path: Path, exc: OSError) -> LoaderError:
     return LoaderError(path, f"cannot read file: {exc.strerror or exc}")
 
 
-def _check_size(path: Path, size: int, max_bytes: int) -> None:
+def size_problem(size: int, max_bytes: int) -> str | None:
+    """Why a file of ``size`` bytes is refused (empty, over the limit), or None.
+
+    Public so that uploads (the UI, the HTTP API) refuse a file before storing it with
+    the same words an ingestion run uses.
+    """
     if size == 0:
-        raise LoaderError(path, "empty file")
+        return "empty file"
     if size > max_bytes:
-        raise LoaderError(
-            path, _OVER_LIMIT.format(size=_format_size(size), limit=_format_size(max_bytes))
-        )
+        return _OVER_LIMIT.format(size=_format_size(size), limit=_format_size(max_bytes))
+    return None
+
+
+def _check_size(path: Path, size: int, max_bytes: int) -> None:
+    problem = size_problem(size, max_bytes)
+    if problem:
+        raise LoaderError(path, problem)
 
 
 def read_file(path: Path, max_bytes: int) -> FileSnapshot:
