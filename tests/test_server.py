@@ -255,16 +255,18 @@ def test_a_user_id_keeps_a_server_side_thread(served: Served) -> None:
         user="ana-thread-1",
     )
     follow_up = client.chat.completions.create(
-        model="veraz:default", messages=[{"role": "user", "content": "¿y llama.cpp?"}],
+        model="veraz:default",
+        messages=[{"role": "user", "content": "¿y llama.cpp?"}],
         user="ana-thread-1",
-    )  # fmt: skip
+    )
     veraz = _veraz(follow_up)
     assert veraz["thread_id"].endswith(":default:ana-thread-1")
     assert "formato" in veraz["answer"]["steps"][0]["detail"]["standalone"]
     other_key = served.client("limited").chat.completions.create(
-        model="veraz:default", messages=[{"role": "user", "content": "¿y llama.cpp?"}],
+        model="veraz:default",
+        messages=[{"role": "user", "content": "¿y llama.cpp?"}],
         user="ana-thread-1",
-    )  # fmt: skip
+    )
     # another key naming the same thread starts its own: no history to lean on
     assert _veraz(other_key)["answer"]["steps"][0]["detail"]["method"] == "unchanged"
 
@@ -314,27 +316,25 @@ def test_unknown_models_and_collections_are_404(served: Served) -> None:
     assert not (served.server.home / "collections" / "nada").exists()
 
 
-@pytest.mark.parametrize(
-    ("body", "param", "words"),
-    [
-        (b'{"model": "veraz:default", "messages": [', None, "not valid JSON"),
-        (b'{"model": "veraz:default"}', "messages", "messages"),
-        (b'{"model": "veraz:default", "messages": [{"role": "robot", "content": "x"}]}',
-         "messages[0].role", "messages[0].role"),
-        (b'{"model": "veraz:default", "messages": [{"role": "assistant", "content": "x"}]}',
-         "messages", "last message"),
-        (b'{"model": "veraz:default", "messages": [{"role": "user", "content": "  "}]}',
-         "messages", "empty"),
-        (b'{"model": "veraz:default", "messages": [{"role": "user", "content": '
-         b'[{"type": "image_url", "image_url": {"url": "x"}}]}]}',
-         "messages[0].content", "only text"),
-        (b'{"model": "veraz:default", "n": 3, "messages": [{"role": "user", "content": "x"}]}',
-         "n", "n must be 1"),
-        (b'{"model": "veraz:default", "messages": [{"role": "user", "content": "x"}], '
-         b'"veraz": {"answer_model": "extractive", "colour": "red"}}',
-         "veraz.colour", "veraz.colour"),
-    ],
-)  # fmt: skip
+def _chat(messages: list[dict], **extra: object) -> bytes:
+    return json.dumps({"model": "veraz:default", "messages": messages, **extra}).encode()
+
+
+USER_X = [{"role": "user", "content": "x"}]
+IMAGE = [{"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}]
+MALFORMED = [
+    (b'{"model": "veraz:default", "messages": [', None, "not valid JSON"),
+    (b'{"model": "veraz:default"}', "messages", "messages"),
+    (_chat([{"role": "robot", "content": "x"}]), "messages[0].role", "messages[0].role"),
+    (_chat([{"role": "assistant", "content": "x"}]), "messages", "last message"),
+    (_chat([{"role": "user", "content": "  "}]), "messages", "empty"),
+    (_chat([{"role": "user", "content": IMAGE}]), "messages[0].content", "only text"),
+    (_chat(USER_X, n=3), "n", "n must be 1"),
+    (_chat(USER_X, veraz={"colour": "red"}), "veraz.colour", "veraz.colour"),
+]
+
+
+@pytest.mark.parametrize(("body", "param", "words"), MALFORMED)
 def test_malformed_chat_requests_are_400_with_the_field(
     served: Served, body: bytes, param: str | None, words: str
 ) -> None:
@@ -452,8 +452,8 @@ def test_metrics_count_requests_and_answers(served: Served) -> None:
     )
     with served.http(key=None) as http:
         values = metric_values(http.get("/metrics").text)
-    ok = ("veraz_http_requests_total", ("method", "POST"), ("route", "/v1/chat/completions"),
-          ("status", "200"))  # fmt: skip
+    route = ("route", "/v1/chat/completions")
+    ok = ("veraz_http_requests_total", ("method", "POST"), route, ("status", "200"))
     assert values[ok] >= 1
     assert values[("veraz_answers_total", ("verdict", "verified"))] >= 1
     assert values[("veraz_answers_fallback_total",)] >= 1

@@ -70,10 +70,8 @@ def running_server(
     log_path = home.parent / f"serve-{port}.log"
     environment = {k: v for k, v in os.environ.items() if k not in _PROVIDER_VARIABLES}
     environment.update(env or {})
-    command: Sequence[str] = [
-        sys.executable, "-m", "agent.cli", "serve", "--home", str(home), "--port", str(port),
-        *args,
-    ]  # fmt: skip
+    command: Sequence[str] = [sys.executable, "-m", "agent.cli", "serve"]
+    command = [*command, "--home", str(home), "--port", str(port), *args]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, env=environment, cwd=home.parent

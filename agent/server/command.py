@@ -30,8 +30,8 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def _require_server_extra() -> None:
-    missing = [m for m in ("fastapi", "uvicorn", "prometheus_client", "multipart")
-               if importlib.util.find_spec(m) is None]  # fmt: skip
+    modules = ("fastapi", "uvicorn", "prometheus_client", "multipart")
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
         _fail(
             f"the HTTP server needs {', '.join(missing)}; install it with: "

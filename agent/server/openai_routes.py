@@ -63,8 +63,9 @@ def list_models(request: Request, key: CallerKey) -> dict[str, Any]:
     for name in state.engines.existing():
         if key.allows(name):
             created = int((state.engines.folder(name, "model") / "index.sqlite").stat().st_ctime)
-            data.append({"id": model_id(name), "object": "model", "created": created,
-                         "owned_by": "veraz"})  # fmt: skip
+            data.append(
+                {"id": model_id(name), "object": "model", "created": created, "owned_by": "veraz"}
+            )
     return {"object": "list", "data": data}
 
 
@@ -101,8 +102,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, key: C
     if body.n not in (None, 1):
         raise APIError(400, "n must be 1: Veraz gives one checked answer", param="n")
     if body.tools:
-        raise APIError(400, "tools are not supported: Veraz answers from documents",
-                       param="tools")  # fmt: skip
+        raise APIError(400, "tools are not supported: Veraz answers from documents", param="tools")
     text, history = split_conversation(body.messages)
     options = body.veraz or VerazOptions()
     question = asking.Question(

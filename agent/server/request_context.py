@@ -1,6 +1,8 @@
 """Around every request: an id, the access log line, request metrics, and the last guard.
 
-A pure ASGI middleware (not BaseHTTPMiddleware, which buffers streamed responses). The
+A pure ASGI middleware (not BaseHTTPMiddleware, which buffers streamed responses). Every
+response names its request id and worker process (``X-Request-Id``, ``X-Veraz-Worker``).
+The
 access log names the route template, the status, the time and the key's id; never the
 key, a query string or a body. An exception no handler turned into a response becomes
 OpenAI's error JSON with status 500 and the request id, and the log gets its type and
@@ -10,6 +12,7 @@ where it was raised, never a traceback through uvicorn.
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from typing import Any
@@ -23,6 +26,8 @@ from ingestion.path_checks import printable
 
 logger = logging.getLogger("veraz.server")
 access = logging.getLogger("veraz.server.access")
+# which --workers process answered: for operators reading logs, and the workers test
+WORKER = str(os.getpid()).encode()
 
 
 def route_of(scope: Scope) -> str:
@@ -50,8 +55,11 @@ class RequestContext:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"], status["sent"] = message["status"], True
-                message["headers"] = [*message.get("headers", []),
-                                      (b"x-request-id", request_id.encode())]  # fmt: skip
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                    (b"x-veraz-worker", WORKER),
+                ]
             await send(message)
 
         try:
