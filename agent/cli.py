@@ -22,7 +22,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-bench_app = typer.Typer(help="Measure retrieval quality and ingestion speed.", no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Measure retrieval quality, ingestion, answering and serving speed.", no_args_is_help=True
+)
 app.add_typer(bench_app, name="bench")
 
 console = Console()
@@ -752,6 +754,37 @@ def bench_graph(
     result = _run_with_bar(
         "Questions",
         lambda progress: run_graph_benchmark(chunks=chunks, repeats=repeats, progress=progress),
+    )
+    _print_json(result) if as_json else _print_flat(result)
+
+
+@bench_app.command("serve")
+def bench_serve(
+    clients: Annotated[int, typer.Option(min=1, max=64, help="Concurrent clients.")] = 4,
+    questions: Annotated[int, typer.Option(min=1, help="Questions each client asks.")] = 12,
+    workers: Annotated[str, typer.Option(help="Worker counts to measure, comma-separated.")] = (
+        "1,2"
+    ),
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=1, help="Seconds the load phase may run.")
+    ] = 120.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load-test `veraz serve` on 127.0.0.1 (extractive): latency, throughput, errors, overhead."""
+    from evals.bench_serve import run_serve_benchmark
+
+    try:
+        counts = tuple(int(x) for x in workers.split(",") if x.strip())
+    except ValueError:
+        _fail(f"--workers must be integers separated by commas, not {workers!r}")
+    if not counts or min(counts) < 1:
+        _fail("--workers needs at least one count of 1 or more")
+
+    def say(message: str) -> None:
+        errors.print(f"[dim]{message}[/]", highlight=False)
+
+    result = run_serve_benchmark(
+        clients=clients, questions=questions, workers=counts, time_limit_s=time_limit, progress=say
     )
     _print_json(result) if as_json else _print_flat(result)
 

@@ -24,8 +24,12 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def require_key(request: Request) -> ApiKey:
-    """FastAPI dependency: the caller's valid key, or a 401."""
+async def require_key(request: Request) -> ApiKey:
+    """FastAPI dependency: the caller's valid key, or a 401.
+
+    Async on purpose: the lookup is one indexed SQLite read (well under a millisecond),
+    cheaper on the event loop than a hop to the thread pool and back.
+    """
     state = request.app.state.veraz
     token = bearer_token(request)
     key = state.keys.verify(token) if token else None

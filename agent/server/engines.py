@@ -94,6 +94,19 @@ class Engines:
 
     # -- instances -------------------------------------------------------------------
 
+    def _key(
+        self, collection: str, answer_model: str | None, fallback_model: str | None
+    ) -> tuple[str, str, str]:
+        model = self.model(answer_model, self.settings.model, "veraz.answer_model")
+        fallback = self.model(fallback_model, self.settings.fallback_model, "veraz.fallback_model")
+        return collection, model, fallback
+
+    def cached(
+        self, collection: str, answer_model: str | None = None, fallback_model: str | None = None
+    ) -> Veraz | None:
+        """The Veraz already built for these, or None (a 400 for a model not allowed)."""
+        return self._engines.get(self._key(collection, answer_model, fallback_model))
+
     def get(
         self,
         collection: str,
@@ -102,13 +115,13 @@ class Engines:
         *,
         param: str = "collection",
     ) -> Veraz:
-        """The prepared Veraz for ``collection`` answering with the given models."""
-        model = self.model(answer_model, self.settings.model, "veraz.answer_model")
-        fallback = self.model(fallback_model, self.settings.fallback_model, "veraz.fallback_model")
-        key = (collection, model, fallback)
+        """The prepared Veraz for ``collection`` answering with the given models (built
+        now if needed: seconds, so callers on the event loop use a thread)."""
+        key = self._key(collection, answer_model, fallback_model)
         engine = self._engines.get(key)
         if engine is not None:
             return engine
+        model, fallback = key[1], key[2]
         settings = self.settings_for(collection, param)
         with self._lock:
             engine = self._engines.get(key)

@@ -44,9 +44,7 @@ async def ask(body: AskRequest, request: Request, key: CallerKey) -> Any:
         history=[Turn(t.question, t.answer) for t in body.history],
         thread_id=asking.server_thread(key.id, collection, body.thread_id),
     )
-    rag = await run_in_threadpool(
-        state.engines.get, collection, body.answer_model, body.fallback_model
-    )
+    rag = await state.engine(collection, body.answer_model, body.fallback_model)
     answer, seconds = await run_in_threadpool(asking.ask, rag, question)
     state.metrics.observe_answer(answer, seconds)
     return JSONResponse(
@@ -58,7 +56,7 @@ async def ask(body: AskRequest, request: Request, key: CallerKey) -> Any:
 async def retrieve(body: RetrieveRequest, request: Request, key: CallerKey) -> dict[str, Any]:
     state: ServerState = request.app.state.veraz
     collection = _collection(request, key, body.collection)
-    rag = await run_in_threadpool(state.engines.get, collection)
+    rag = await state.engine(collection)
     hits = await run_in_threadpool(rag.retrieve, body.query, body.k, mode=body.mode)
     return {"collection": collection, "hits": [hit.to_dict() for hit in hits]}
 

@@ -111,8 +111,8 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, key: C
         history=history,
         thread_id=asking.server_thread(key.id, collection, options.thread_id or body.user),
     )
-    rag = await run_in_threadpool(
-        state.engines.get, collection, options.answer_model, options.fallback_model, param="model"
+    rag = await state.engine(
+        collection, options.answer_model, options.fallback_model, param="model"
     )
     completion_id = "chatcmpl-" + uuid.uuid4().hex[:24]
     created = int(time.time())

@@ -6,6 +6,9 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
+from starlette.concurrency import run_in_threadpool
+
+from agent.api import Veraz
 from agent.config import Settings
 from agent.server.config import ServerSettings
 from agent.server.engines import Engines
@@ -37,6 +40,22 @@ class ServerState:
             metrics=ServerMetrics(),
         )
 
+    async def engine(
+        self,
+        collection: str,
+        answer_model: str | None = None,
+        fallback_model: str | None = None,
+        *,
+        param: str = "collection",
+    ) -> Veraz:
+        """The Veraz for a request: from the cache at once, or built on a worker thread."""
+        cached = self.engines.cached(collection, answer_model, fallback_model)
+        if cached is not None:
+            return cached
+        return await run_in_threadpool(
+            self.engines.get, collection, answer_model, fallback_model, param=param
+        )
+
     def ingest_lock(self, collection: str) -> threading.Lock:
         """One ingestion at a time per collection in this worker (the index's own file
         lock orders commits between workers and other processes)."""
@@ -51,8 +70,6 @@ class ServerState:
                 # the first search loads what a query needs (FAISS generation, tables)
                 self.engines.get(self.settings.collection).retrieve("warm-up", 1)
             else:  # nothing to open yet: load the embedding model for the first ingest
-                from agent.api import Veraz
-
                 Veraz(settings=self.settings).embedder.encode(["warm-up"])
         except Exception as exc:  # /readyz says so; requests get their own error
             self.warm_up_error = "warm-up failed; the server log has the cause"
