@@ -142,6 +142,7 @@ class Veraz:
         fallback = self._model_objects["fallback_model"] or self.settings.fallback_model
         return GraphContext(
             retriever=self.retriever,
+            collection=self.settings.collection,
             answerer=ExtractiveAnswerer(self.embedder),
             verifier=Verifier(self.embedder),
             primary=resolve_model(primary, self.settings),

@@ -181,7 +181,7 @@ def run_serve_benchmark(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     from agent.api import Veraz
-    from agent.cli import samples_dir
+    from agent.samples import samples_dir
     from agent.server.keys import KeyStore
 
     asked = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines()]

@@ -21,6 +21,7 @@ class GraphContext:
     verifier: Verifier
     primary: ResolvedModel
     fallback: ResolvedModel
+    collection: str = "default"  # named in the message when it holds no documents yet
     k: int = 5
     max_rewrites: int = 2
     max_sub_questions: int = 4
