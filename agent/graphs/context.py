@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from agent.models.registry import ResolvedModel
 from agent.tools.extractive import ExtractiveAnswerer
 from agent.tools.retriever import HybridRetriever
-from agent.tools.verifier import Verifier
+from agent.tools.verification import Verifier
 
 
 @dataclass
