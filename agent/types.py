@@ -122,6 +122,19 @@ class Usage(_Serialisable):
 
 
 @dataclass
+class Turn(_Serialisable):
+    """One earlier exchange of a conversation that the caller keeps, not Veraz.
+
+    An HTTP client sends the whole conversation with each request (the OpenAI protocol):
+    its earlier questions and answers become the history a follow-up is resolved with,
+    without a server-side thread.
+    """
+
+    question: str
+    answer: str
+
+
+@dataclass
 class Answer(_Serialisable):
     question: str
     answer: str

@@ -34,6 +34,7 @@ from ingestion.loaders.file_reading import (
     DISAPPEARED_WHILE_READING,
     FileSnapshot,
     read_file,
+    size_problem,
 )
 from ingestion.loaders.pdf import OcrPolicy
 from ingestion.loaders.registry import FORMATS, SUPPORTED_EXTENSIONS, Loader, format_of
@@ -52,6 +53,7 @@ __all__ = [
     "file_type_of",
     "load_document",
     "read_file",
+    "size_problem",
 ]
 
 logger = logging.getLogger(__name__)

@@ -63,13 +63,23 @@ def _access_error(path: Path, exc: OSError) -> LoaderError:
     return LoaderError(path, f"cannot read file: {exc.strerror or exc}")
 
 
-def _check_size(path: Path, size: int, max_bytes: int) -> None:
+def size_problem(size: int, max_bytes: int) -> str | None:
+    """Why a file of ``size`` bytes is refused (empty, over the limit), or None.
+
+    Public so that uploads (the UI, the HTTP API) refuse a file before storing it with
+    the same words an ingestion run uses.
+    """
     if size == 0:
-        raise LoaderError(path, "empty file")
+        return "empty file"
     if size > max_bytes:
-        raise LoaderError(
-            path, _OVER_LIMIT.format(size=format_size(size), limit=format_size(max_bytes))
-        )
+        return _OVER_LIMIT.format(size=format_size(size), limit=format_size(max_bytes))
+    return None
+
+
+def _check_size(path: Path, size: int, max_bytes: int) -> None:
+    problem = size_problem(size, max_bytes)
+    if problem:
+        raise LoaderError(path, problem)
 
 
 def read_file(path: Path, max_bytes: int) -> FileSnapshot:
