@@ -91,3 +91,16 @@ def test_wrapped_lines_join_and_clean_removes_markup() -> None:
     assert clean("**negrita** y *cursiva* con [enlace](http://x.org/a_(b))") == (
         "negrita y cursiva con enlace"
     )
+
+
+def test_a_document_title_repeating_the_first_line_still_leaves_it_an_answer() -> None:
+    # a .txt's title is its first line: that line is content, not a heading to skip
+    line = "El proyecto Albatros mide la salinidad del lago cada martes."
+    units = passage_units(f"{line}\nLos datos se publican cada trimestre.", "", line)
+    assert units[0].text == line
+    # a PDF section keeps its heading line in the text: that line is only context
+    units = passage_units(
+        "QLoRA: LoRA sobre un modelo de 4 bits\n\nQLoRA usa NF4.",
+        "QLoRA: LoRA sobre un modelo de 4 bits",
+    )
+    assert [u.text for u in units] == ["QLoRA usa NF4."]

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.api import Veraz
-from agent.prompts import render
 from agent.server.errors import APIError
 from agent.types import Answer, Turn
 from ingestion.index.collection import IndexMismatchError
@@ -43,22 +42,6 @@ def _history(question: Question) -> list[Turn] | None:
     return None if question.thread_id else (question.history or None)
 
 
-def never_empty(answer: Answer) -> Answer:
-    """An answer with text: an empty one becomes the abstention sentence.
-
-    The graph can end with no text at all (seen: the extractive answerer finds no
-    sentence, verify marks the answer abstained, and the abstain node never runs). A
-    client must never get an empty reply, so it gets what Veraz says when the documents
-    do not hold the answer, in the question's language.
-    """
-    if not answer.answer.strip():
-        language = answer.language if answer.language in ("es", "en") else "en"
-        answer.answer = render("abstain", language)
-        answer.abstained = True
-        answer.citations = []
-    return answer
-
-
 def ask(rag: Veraz, question: Question) -> tuple[Answer, float]:
     """The answer and the seconds Veraz spent on it; user-caused errors become 4xx."""
     started = time.perf_counter()
@@ -68,19 +51,13 @@ def ask(rag: Veraz, question: Question) -> tuple[Answer, float]:
         raise APIError(409, str(exc), code="index_mismatch") from None
     except ValueError as exc:  # an empty question, a model setup problem
         raise APIError(400, str(exc)) from None
-    return never_empty(answer), time.perf_counter() - started
+    return answer, time.perf_counter() - started
 
 
 def stream(rag: Veraz, question: Question) -> Iterator[dict[str, Any]]:
     """:meth:`Veraz.stream`'s events for ``question`` (errors as in :func:`ask`)."""
     try:
-        for event in rag.stream(question.text, question.thread_id, history=_history(question)):
-            if event["type"] == "answer":
-                event = {
-                    **event,
-                    "answer": never_empty(Answer.from_dict(event["answer"])).to_dict(),
-                }
-            yield event
+        yield from rag.stream(question.text, question.thread_id, history=_history(question))
     except IndexMismatchError as exc:
         raise APIError(409, str(exc), code="index_mismatch") from None
     except ValueError as exc:

@@ -104,6 +104,7 @@ class _Reader:
     """Walks a passage's lines once; see :func:`passage_units`."""
 
     headings: list[tuple[int, str]]
+    section: str = ""  # the heading of the section the passage comes from
     units: list[AnswerUnit] = field(default_factory=list)
     paragraph: list[str] = field(default_factory=list)
     lead: str = ""
@@ -156,10 +157,9 @@ class _Reader:
                 lines.append(line)
         self.paragraph = []
         previous = ""
-        titles = {title for _, title in self.headings}
         for line in lines:
-            if line in titles:
-                continue  # a heading kept in the text (PDF, DOCX): context, not an answer
+            if line == self.section and not line.endswith("."):
+                continue  # the section's heading kept in its text (PDF, DOCX): context only
             definition = _DEFINITION.match(line)
             if _is_lead(line):
                 # "Parámetros que más tocamos:" introduces a list; "Can I serve two models
@@ -251,7 +251,7 @@ def passage_units(text: str, heading: str = "", title: str = "") -> tuple[Answer
 
     Cached: the grader and the answerer read the same passages one after the other."""
     outer = list(dict.fromkeys(clean(part) for part in (title, heading) if part))
-    reader = _Reader(headings=[(0, part) for part in outer])
+    reader = _Reader(headings=[(0, part) for part in outer], section=clean(heading))
     lines = text.splitlines()
     i = 0
     while i < len(lines):
