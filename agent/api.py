@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from functools import cached_property
@@ -18,6 +19,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from agent.config import Settings
+from agent.graphs.node_names import ANSWERING_NODES
 from agent.types import Answer, Hit, IngestReport, Turn
 
 
@@ -167,7 +169,8 @@ class Veraz:
             "configurable": {"thread_id": thread_id or f"once-{uuid.uuid4()}"},
             "recursion_limit": RECURSION_LIMIT,
         }
-        state = new_question(question.strip())
+        budget = self.settings.question_timeout_s
+        state = new_question(question.strip(), time.time() + budget if budget else 0.0)
         if history:
             state["history"] = _history_entries(history)
         return graph, config, state
@@ -234,7 +237,7 @@ class Veraz:
             else:
                 message, meta = chunk
                 text = message.content if isinstance(message.content, str) else ""
-                if text and meta.get("langgraph_node") in ("generate", "solve", "fallback"):
+                if text and meta.get("langgraph_node") in ANSWERING_NODES:
                     yield {"type": "draft_token", "node": meta["langgraph_node"], "text": text}
         answer = to_answer(final)
         for piece in re.findall(r"\S+\s*", answer.answer):

@@ -92,6 +92,7 @@ class Usage(_Serialisable):
     ``estimated``: some counts are estimates (the provider reported none and no local
     tokenizer exists). ``priced``: every call had a known price; when false, ``cost_usd``
     covers only the priced calls — a paid call is never silently counted as free.
+    ``llm_calls``: how many times a language model was called (failed calls included).
     """
 
     prompt_tokens: int = 0
@@ -99,6 +100,7 @@ class Usage(_Serialisable):
     cost_usd: float = 0.0
     estimated: bool = False
     priced: bool = True
+    llm_calls: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -107,6 +109,7 @@ class Usage(_Serialisable):
             cost_usd=self.cost_usd + other.cost_usd,
             estimated=self.estimated or other.estimated,
             priced=self.priced and other.priced,
+            llm_calls=self.llm_calls + other.llm_calls,
         )
 
     @classmethod
@@ -118,6 +121,7 @@ class Usage(_Serialisable):
             cost_usd=float(data.get("cost_usd", 0.0)),
             estimated=bool(data.get("estimated", False)),
             priced=bool(data.get("priced", True)),
+            llm_calls=int(data.get("llm_calls", 0)),
         )
 
 

@@ -132,7 +132,7 @@ def test_unanswerable_questions_abstain_with_the_message(home: Path) -> None:
 
 
 def test_citation_only_llm_answer_goes_to_the_fallback(home: Path) -> None:
-    llm = scripted('{"route": "retrieve"}', '{"relevant": [1, 2]}', "[1][2]")
+    llm = scripted('{"relevant": [1, 2]}', "[1][2]")
     answer = _answer(home, "What is throughput?", model=llm)
     assert answer.fallback_used and "did not answer the question" in answer.fallback_reason
     verify = next(s for s in answer.steps if s.node == "verify")
@@ -143,7 +143,7 @@ def test_citation_only_llm_answer_goes_to_the_fallback(home: Path) -> None:
 
 def test_echo_from_both_models_is_an_abstention_not_a_verified_answer(home: Path) -> None:
     echo = "What is throughput? [1]"
-    primary = scripted('{"route": "retrieve"}', '{"relevant": [1]}', echo)
+    primary = scripted('{"relevant": [1]}', echo)
     answer = _answer(home, "What is throughput?", model=primary, fallback_model=scripted(echo))
     assert answer.abstained and answer.answer == "I can't find this information in the documents."
     assert "did not answer the question (restates the question)" in answer.verification.method
@@ -152,7 +152,7 @@ def test_echo_from_both_models_is_an_abstention_not_a_verified_answer(home: Path
 
 def test_an_answer_without_the_number_asked_for_is_not_verified(home: Path) -> None:
     vague = "llama-server escucha en un puerto que se puede cambiar al arrancarlo [1]."
-    primary = scripted('{"route": "retrieve"}', '{"relevant": [1, 2]}', vague)
+    primary = scripted('{"relevant": [1, 2]}', vague)
     answer = _answer(
         home, "¿En qué puerto escucha llama-server?", model=primary, fallback_model=scripted(vague)
     )
@@ -164,7 +164,7 @@ def test_an_answer_without_the_number_asked_for_is_not_verified(home: Path) -> N
     ("primary", "fallback"),
     [
         # the model returns nothing, the fallback too (verify: empty draft)
-        (lambda: scripted('{"route": "retrieve"}', '{"relevant": [1]}', ""), lambda: scripted("")),
+        (lambda: scripted('{"relevant": [1]}', ""), lambda: scripted("")),
         # both models are down (fallback: no draft at all)
         (
             lambda: GenericFakeChatModel(messages=_Refused()),
@@ -173,7 +173,6 @@ def test_an_answer_without_the_number_asked_for_is_not_verified(home: Path) -> N
         # the model says it cannot find it
         (
             lambda: scripted(
-                '{"route": "retrieve"}',
                 '{"relevant": [1]}',
                 "No encuentro esta información en los documentos.",
             ),
@@ -195,7 +194,7 @@ def test_every_path_that_ends_without_an_answer_shows_the_abstention_text(
 
 
 def test_the_direct_route_never_shows_an_empty_reply(home: Path) -> None:
-    answer = _answer(home, "hola", model=scripted('{"route": "direct"}', ""))
+    answer = _answer(home, "hola", model=scripted(""))
     assert answer.answer.strip()
 
 

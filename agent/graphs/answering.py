@@ -63,14 +63,16 @@ def answer_with(
     question: str,
     language: str,
     passages: list[dict[str, Any]],
+    deadline: float = 0.0,
 ) -> tuple[str, Usage]:
-    """An answer with [n] citations into ``passages``; raises ModelCallError on LLM failure."""
+    """An answer with [n] citations into ``passages``; raises ModelCallError on LLM failure
+    (including a question whose time budget, ``deadline``, is spent)."""
     if model.llm is None:
         result = context.answerer.answer(question, language, as_passages(passages))
         return result.text, Usage()
     packed = pack_passages(model, passages, question, language)
     prompt = render("generate", language, context=format_passages(packed), question=question)
-    return call_model(model, prompt)
+    return call_model(model, prompt, deadline=deadline)
 
 
 # Tokens kept free besides the reply: chat-template wrapping and counting differences.

@@ -7,6 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.graphs.context import GraphContext
+from agent.graphs.node_names import ABSTAIN
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.prompts import render
@@ -39,7 +40,7 @@ def abstain(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         },
         "steps": [
             step(
-                "abstain",
+                ABSTAIN,
                 started,
                 rewrites=state.get("rewrites", 0),
                 empty_collection=bool(state.get("empty_collection")),

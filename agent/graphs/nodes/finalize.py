@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.graphs.node_names import FINALIZE
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.prompts import render
@@ -29,5 +30,5 @@ def finalize(state: RAGState) -> dict[str, Any]:
                 "language": state["language"],
             }
         ],
-        "steps": [step("finalize", started)],
+        "steps": [step(FINALIZE, started)],
     }

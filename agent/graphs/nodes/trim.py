@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.graphs.node_names import TRIM
 from agent.graphs.nodes.verify import abstention
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
@@ -28,7 +29,7 @@ def trim(state: RAGState) -> dict[str, Any]:
         update["verification"]["unsupported"] = verification.get("unsupported", [])
         return {
             **update,
-            "steps": [step("trim", started, kept=0, dropped=dropped, abstained=True)],
+            "steps": [step(TRIM, started, kept=0, dropped=dropped, abstained=True)],
         }
     note = render("partial_note", language, dropped=str(dropped))
     return {
@@ -39,5 +40,5 @@ def trim(state: RAGState) -> dict[str, Any]:
             "grounded": True,
             "method": f"{verification.get('method', '')}; unsupported sentences removed",
         },
-        "steps": [step("trim", started, kept=len(kept), dropped=dropped)],
+        "steps": [step(TRIM, started, kept=len(kept), dropped=dropped)],
     }

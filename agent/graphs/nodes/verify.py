@@ -16,6 +16,8 @@ from langgraph.runtime import Runtime
 
 from agent.graphs.answering import format_passages, is_abstention
 from agent.graphs.context import GraphContext
+from agent.graphs.model_or_rule import budget_spent
+from agent.graphs.node_names import ABSTAIN, FALLBACK, FINALIZE, TRIM, VERIFY
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.models.calls import ModelCallError, call_model, parse_json_object
@@ -47,7 +49,7 @@ def verify(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         why = "the model found no answer" if draft.strip() else "no answer was produced"
         return {
             **abstention(state["language"], f"abstained: {why}"),
-            "steps": [step("verify", started, abstained=True, reason=why)],
+            "steps": [step(VERIFY, started, abstained=True, reason=why)],
         }
     sources = [p["text"] for p in state["passages"]]
     cited = {n: n - 1 for n in range(1, len(sources) + 1)}
@@ -65,7 +67,8 @@ def verify(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ]
     update: dict[str, Any] = {}
     llm = runtime.context.primary.llm
-    if runtime.context.verify_with_llm and llm is not None:
+    deadline = state.get("deadline", 0.0)
+    if runtime.context.verify_with_llm and llm is not None and not budget_spent(deadline):
         spent = Usage()
         try:
             for check in (c for c in check_dicts if not c["skipped"]):
@@ -75,7 +78,7 @@ def verify(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
                     sources=format_passages(state["passages"]),
                     sentence=check["sentence"],
                 )
-                text, used = call_model(runtime.context.primary, prompt)
+                text, used = call_model(runtime.context.primary, prompt, deadline=deadline)
                 spent = spent + used
                 update["usage"] = spent.to_dict()
                 # A sentence passes only if both judges accept it: the LLM can be fooled
@@ -96,7 +99,7 @@ def verify(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         checks=check_dicts,
         steps=[
             step(
-                "verify",
+                VERIFY,
                 started,
                 grounded=result["grounded"],
                 score=result["score"],
@@ -122,10 +125,10 @@ def next_after_verify(
 ) -> Literal["finalize", "fallback", "trim", "abstain"]:
     verification = state["verification"]
     if state.get("abstained"):
-        return "finalize"
+        return FINALIZE
     answered = verification.get("answers_question", True)
     if verification.get("grounded") and answered:
-        return "finalize"
+        return FINALIZE
     if _can_fall_back(state, runtime.context):
-        return "fallback"
-    return "trim" if answered else "abstain"
+        return FALLBACK
+    return TRIM if answered else ABSTAIN
