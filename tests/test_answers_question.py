@@ -32,6 +32,12 @@ ROOT = Path(__file__).resolve().parents[1]
         ("¿Qué técnicas de cuantización vimos?", "GPTQ [1]", "one item"),
         ("Which benchmarks did we cover?", "MMLU measures knowledge [1]", "one item"),
         ("¿Cuánto cuesta la licencia?", "La licencia cubre 5 usuarios. [1]", "no price"),
+        ("¿Qué cuantización usa QLoRA?", "QLoRA usa la cuantización NF4 de 4 bits.", "cites no"),
+        (
+            "¿Qué cuantización usa QLoRA para entrenar?",
+            "Para entrenar es necesario usar QLoRA [1].\n" * 3,
+            "repeats itself",
+        ),
     ],
 )
 def test_non_answers_are_caught_with_their_reason(question: str, answer: str, reason: str) -> None:

@@ -116,3 +116,12 @@ def test_past_the_question_budget_no_model_is_called_and_the_answer_says_so(home
     assert "time budget" in answer.fallback_reason and "11434" in answer.answer
     grade = next(s for s in answer.steps if s.node == "grade")
     assert grade.detail["method"] == "rules (question time budget spent)"
+
+
+def test_a_looping_generation_is_cut_short() -> None:
+    from agent.models.local_chat import RepetitionGuard
+
+    guard = RepetitionGuard(window=20)
+    text = "Para que este pasado es necesario usar QLoRA para entrenar. "
+    assert not any(guard.feed(word + " ") for word in text.split())
+    assert any(guard.feed(word + " ") for word in (text * 2).split())

@@ -27,6 +27,7 @@ from pydantic import PrivateAttr
 from agent.models.dependencies import require
 from agent.models.local_chat import (
     Deadline,
+    RepetitionGuard,
     StopScanner,
     StreamingChatModel,
     chat_dicts,
@@ -284,6 +285,7 @@ class HFChat(StreamingChatModel):
                 streamer.end()  # unblock the consumer
 
         scanner = StopScanner(stop or [])
+        looping = RepetitionGuard()
         finish = "length"
         with loaded.lock:
             worker = threading.Thread(target=run, name="hf-generate", daemon=True)
@@ -295,6 +297,10 @@ class HFChat(StreamingChatModel):
                         yield text_chunk(text)
                     if stopped:
                         finish = "stop"
+                        halt.set()
+                        break
+                    if looping.feed(piece):
+                        finish = "repetition"
                         halt.set()
                         break
             finally:

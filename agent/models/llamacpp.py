@@ -30,6 +30,7 @@ from pydantic import PrivateAttr
 from agent.models.dependencies import require
 from agent.models.local_chat import (
     Deadline,
+    RepetitionGuard,
     StopScanner,
     StreamingChatModel,
     chat_dicts,
@@ -244,6 +245,7 @@ class LlamaCppChat(StreamingChatModel):
         budget = min(int(kwargs.get("max_tokens", self.max_tokens)), n_ctx - len(tokens))
         temperature = float(kwargs.get("temperature", self.temperature))
         scanner = StopScanner([*(stop or []), *template_stops])
+        looping = RepetitionGuard()
         deadline = Deadline(self.timeout_s, f"llamacpp:{self._model.path.name}")
         decoder = codecs.getincrementaldecoder("utf-8")(errors="ignore")
         produced, finish = 0, "length"
@@ -270,6 +272,9 @@ class LlamaCppChat(StreamingChatModel):
                     yield text_chunk(text)
                 if stopped:
                     finish = "stop"
+                    break
+                if looping.feed(piece):
+                    finish = "repetition"
                     break
                 if produced >= budget:
                     break

@@ -125,6 +125,28 @@ class Deadline:
             raise TimeoutError(f"{self.what}: generation stopped at its time limit")
 
 
+class RepetitionGuard:
+    """Notices a generation that has started to loop: small models, greedy decoding,
+    "Para que este pasado es necesario usar QLoRA. Para que este pasado es necesario…"
+    until the reply budget runs out — tens of seconds on a CPU for text no one can use.
+
+    ``feed`` returns True once the last ``window`` characters (spaces collapsed) already
+    occurred earlier in the reply; the caller stops generating there.
+    """
+
+    def __init__(self, window: int = 60) -> None:
+        self.window = window
+        self.text = ""
+
+    def feed(self, piece: str) -> bool:
+        self.text += piece
+        flat = " ".join(self.text.split())
+        if len(flat) < 2 * self.window:
+            return False
+        tail = flat[-self.window :]
+        return tail in flat[: -self.window]
+
+
 def text_chunk(text: str) -> ChatGenerationChunk:
     return ChatGenerationChunk(message=AIMessageChunk(content=text))
 

@@ -172,7 +172,7 @@ class ExtractiveAnswerer:
             else:
                 lines.append(f"{unit.text} [{n}]")
         end_prose()
-        return ExtractiveAnswer("\n".join(lines), sorted({s.passage + 1 for s in ordered}))
+        return ExtractiveAnswer(_as_markdown(lines), sorted({s.passage + 1 for s in ordered}))
 
 
 # A sentence opening with one of these points back to the one before it ("These devices
@@ -196,6 +196,19 @@ def _with_antecedents(chosen: list[ScoredUnit], scored: list[ScoredUnit]) -> lis
         if before is not None and before.unit.kind == "sentence" and before not in result:
             result.append(before)
     return result
+
+
+def _as_markdown(lines: list[str]) -> str:
+    """Lines joined so Markdown (the UI, chat clients) shows them as written: list items
+    one under the other, every other line a paragraph of its own (a single line break
+    would run two table rows together)."""
+    text = ""
+    for line in lines:
+        if text:
+            item = line.lstrip().startswith("- ")
+            text += "\n" if item else "\n\n"
+        text += line
+    return text
 
 
 def _parent(item: ScoredUnit, scored: list[ScoredUnit]) -> ScoredUnit | None:

@@ -27,7 +27,7 @@ from agent.tools.answer_features import (
     plain_words,
 )
 from agent.tools.question_kind import question_kind
-from agent.tools.sentences import strip_citations
+from agent.tools.sentences import split_sentences, strip_citations
 from ingestion.text_analysis import prefixes
 
 
@@ -39,6 +39,21 @@ class AnswerCheck:
     reason: str = ""
 
 
+_CITATION_MARKS = re.compile(r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]")
+
+
+def _repeats_itself(answer: str) -> bool:
+    """The same sentence of four words or more said twice: a model caught in a loop."""
+    seen: set[str] = set()
+    for sentence in split_sentences(answer):
+        key = " ".join(plain_words(strip_citations(sentence)).lower().split())
+        if len(key.split()) >= 4:
+            if key in seen:
+                return True
+            seen.add(key)
+    return False
+
+
 def answers_question(question: str, answer: str, language: str) -> AnswerCheck:
     """Whether ``answer`` (with its [n] markers) answers ``question``; the reason if not."""
     if not answer.strip():
@@ -46,6 +61,12 @@ def answers_question(question: str, answer: str, language: str) -> AnswerCheck:
     plain = plain_words(strip_citations(answer))
     if not re.search(r"\w", plain):
         return AnswerCheck(False, "only citation markers")
+    if not _CITATION_MARKS.search(answer):
+        # an answer that names no passage cannot be checked by its reader, and a model
+        # that cites nothing has usually not read the passages
+        return AnswerCheck(False, "cites no passage")
+    if _repeats_itself(answer):
+        return AnswerCheck(False, "repeats itself")
     asked = set(prefixes(question, language))
     said = set(prefixes(plain, language))
     if not said - asked:
