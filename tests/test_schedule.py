@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.config import Settings
-from ingestion.index import Collection
+from ingestion.index import Collection, ModelRecord
 from ingestion.run_log import RunLog
 from ingestion.scheduler import run_once, serve
 from ingestion.source_runner import SourceRunner, source_lock
@@ -266,7 +266,7 @@ def test_a_run_that_cannot_open_its_collection_is_an_error(
 ) -> None:
     docs = tmp_path / "docs"
     write_corpus(docs)
-    Collection(runner.settings.home / "collections" / "otro", embedding_model="m", dimension=8)
+    Collection(runner.settings.home / "collections" / "otro", model=ModelRecord("m", 8))
     record = runner.run(source_on(docs, collection="otro"), "once")
     assert record.status == "error" and "IndexMismatchError" in record.message
     assert record.finished_at is not None
@@ -356,7 +356,7 @@ def test_schedule_once_exits_1_when_a_run_fails(
     docs = tmp_path / "docs"
     write_corpus(docs)
     home = tmp_path / "home"
-    Collection(home / "collections" / "otro", embedding_model="m", dimension=8)
+    Collection(home / "collections" / "otro", model=ModelRecord("m", 8))
     sources = [{"name": "docs", "paths": [str(docs)], "collection": "otro"}]
     monkeypatch.setenv("VERAZ_SOURCES", json.dumps(sources))
     result = cli.invoke(app, ["schedule", "--once", "--home", str(home)])
@@ -424,7 +424,7 @@ def test_veraz_schedule_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert run.status == "stopped" and 0 < run.added < FILES, run
     stored = Settings(home=home)
     counts = Collection(
-        stored.collection_dir, embedding_model=stored.embedding_model, dimension=384
+        stored.collection_dir, model=None
     ).counts()
     assert counts["documents"] == run.added and counts["chunks"] == counts["vectors"]
     (rest,) = run_once(Settings(home=home, sources=[source_on(docs)]), [source_on(docs)])
