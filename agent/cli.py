@@ -92,7 +92,7 @@ def ingest(
                 tasks[stage] = bar.add_task(label, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        report = rag.ingest(paths, prune=prune, progress=progress)
+        report = _guarded(lambda: rag.ingest(paths, prune=prune, progress=progress))
     if as_json:
         _print_json(report.to_dict())
     else:
@@ -119,7 +119,7 @@ def retrieve(
     if mode not in ("hybrid", "bm25", "dense"):
         _fail(f"--mode must be hybrid, bm25 or dense, not {mode!r}")
     rag = _veraz(home, collection)
-    hits = rag.retrieve(query, k=k, mode=mode)
+    hits = _guarded(lambda: rag.retrieve(query, k=k, mode=mode))
     if as_json:
         _print_json([hit.to_dict() for hit in hits])
     else:
@@ -141,7 +141,7 @@ def retrieve(
 def stats(home: HomeOpt = None, collection: CollectionOpt = None, as_json: JsonOpt = False) -> None:
     """Documents, chunks and vectors in a collection."""
     rag = _veraz(home, collection)
-    data = rag.stats()
+    data = _guarded(rag.stats)
     if as_json:
         _print_json(data)
     else:
@@ -398,6 +398,7 @@ def doctor(
     from ingestion.doctor import repair as repair_collection
 
     rag = _veraz(home, collection)
+    _guarded(lambda: rag.index)
     found = _guarded(lambda: check(rag.index))
     report = repair_collection(rag.index, rag.embedder) if repair and not found.ok else found
     data = report.to_dict()
@@ -422,6 +423,51 @@ def doctor(
     rag.close()
     if not report.ok and not report.repaired:
         raise typer.Exit(1)
+
+
+@app.command()
+def reindex(
+    force: Annotated[
+        bool, typer.Option("--force", help="Re-embed even if the model has not changed.")
+    ] = False,
+    home: HomeOpt = None,
+    collection: CollectionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-embed a collection with the configured embedding model (VERAZ_EMBEDDING_MODEL).
+
+    Uses the stored chunk text (nothing is parsed again) and switches in one commit: a
+    reindex killed midway leaves the old model's index, and the next run resumes from
+    the embedding cache.
+    """
+    rag = _veraz(home, collection)
+    if not (rag.settings.collection_dir / "index.sqlite").is_file():
+        _fail(f"no collection named {rag.settings.collection!r} in {rag.settings.home}")
+    with _progress_bar() as bar:
+        task = bar.add_task(f"Embedding with {rag.embedder.model_name}", total=None)
+        report = _guarded(
+            lambda: rag.reindex(
+                force=force,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        )
+    if as_json:
+        _print_json(report.to_dict())
+    elif not report.changed:
+        console.print(
+            f"{_plain(report.collection)}: already embedded with "
+            f"{_plain(report.model.describe())}; nothing to do (--force re-embeds)",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"{_plain(report.collection)}: {report.chunks} chunks re-embedded with "
+            f"{_plain(report.model.describe())} (was {_plain(report.previous_model.name)}); "
+            f"{report.embedded} embedded, {report.embedding_cache_hits} from cache, "
+            f"{report.seconds:.1f} s",
+            highlight=False,
+        )
+    rag.close()
 
 
 def samples_dir() -> Path:
