@@ -78,14 +78,17 @@ class Veraz:
 
     @cached_property
     def retriever(self):  # type: ignore[no-untyped-def]
+        from agent.tools.fusion import FusionWeights
         from agent.tools.retriever import HybridRetriever
 
+        weights = FusionWeights(
+            bm25=self.settings.bm25_weight,
+            dense=self.settings.dense_weight,
+            per_language=dict(self.settings.fusion_per_language),
+            cross_language_bm25=self.settings.cross_language_bm25_weight,
+        )
         return HybridRetriever(
-            self.index,
-            self.embedder,
-            bm25_weight=self.settings.bm25_weight,
-            dense_weight=self.settings.dense_weight,
-            candidates=self.settings.candidates,
+            self.index, self.embedder, weights=weights, candidates=self.settings.candidates
         )
 
     def chunk_budget(self) -> tuple[int, int]:
@@ -224,9 +227,7 @@ class Veraz:
         self.__dict__.pop("index", None)
         self.__dict__.pop("retriever", None)
         self.__dict__.pop("_graph_context", None)
-        return reindex(
-            self.settings.collection_dir, self.embedder, force=force, progress=progress
-        )
+        return reindex(self.settings.collection_dir, self.embedder, force=force, progress=progress)
 
     def remove(self, sources: Sequence[str | Path]) -> int:
         """Remove documents by source path from both indexes; returns how many were stored."""

@@ -35,6 +35,14 @@ CollectionOpt = Annotated[
     str | None, typer.Option("--collection", "-c", help="Collection name (default: 'default').")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+EmbeddingModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--embedding-model",
+        help="multilingual-e5-small, all-MiniLM-L6-v2, or a sentence-transformers model "
+        "(default: VERAZ_EMBEDDING_MODEL).",
+    ),
+]
 
 
 def _veraz(home: Path | None, collection: str | None, **extra: Any):  # type: ignore[no-untyped-def]
@@ -687,36 +695,52 @@ def bench_retrieval(
     dataset: Annotated[Path, typer.Option("--dataset", help="SQuAD-format JSON file.")],
     bm25_weight: Annotated[float | None, typer.Option(help="Override VERAZ_BM25_WEIGHT.")] = None,
     dense_weight: Annotated[float | None, typer.Option(help="Override VERAZ_DENSE_WEIGHT.")] = None,
+    embedding_model: EmbeddingModelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """hit@1, hit@5, MRR@10 of BM25, dense and hybrid retrieval on a SQuAD-format file."""
+    """hit@1, hit@5, MRR@10 of BM25, dense and hybrid retrieval on a SQuAD-format file.
+
+    Also per half of the file (tune / heldout; fusion weights are chosen on "tune").
+    """
     from evals.bench_retrieval import MODES, run_retrieval_benchmark
 
     if not dataset.is_file():
         _fail(f"dataset not found: {dataset}")
-    overrides = {
-        key: value
-        for key, value in {"bm25_weight": bm25_weight, "dense_weight": dense_weight}.items()
-        if value is not None
+    given = {
+        "bm25_weight": bm25_weight,
+        "dense_weight": dense_weight,
+        "embedding_model": embedding_model,
     }
+    overrides = {key: value for key, value in given.items() if value is not None}
+    # Vectors computed before (your VERAZ_EMBEDDING_CACHE or home cache) are reused:
+    # this benchmark measures quality, not speed.
+    overrides["embedding_cache"] = _settings(None).embedding_cache_path
     with _progress_bar() as bar:
         task = bar.add_task("Questions", total=None)
-        result = run_retrieval_benchmark(
-            dataset,
-            settings_overrides=overrides,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        result = _guarded(
+            lambda: run_retrieval_benchmark(
+                dataset,
+                settings_overrides=overrides,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
         )
     if as_json:
         _print_json(result)
         return
     table = Table(
-        title=f"{dataset.name}: {result['questions']} questions, {result['paragraphs']} paragraphs"
+        title=f"{_plain(dataset.name)}: {result['questions']} questions, "
+        f"{result['paragraphs']} paragraphs, {_plain(result['embedding_model'])}"
     )
     table.add_column("method")
-    for metric in ("hit@1", "hit@5", "mrr@10"):
-        table.add_column(metric, justify="right")
+    for part in ("all", "tune", "heldout"):
+        for metric in ("hit@1", "hit@5", "mrr@10"):
+            table.add_column(f"{part} {metric}", justify="right")
     for mode in MODES:
-        table.add_row(mode, *(f"{result[mode][m]:.3f}" for m in ("hit@1", "hit@5", "mrr@10")))
+        cells = []
+        for part in ("all", "tune", "heldout"):
+            figures = result[mode] if part == "all" else result["parts"][part][mode]
+            cells.extend(f"{figures[m]:.3f}" for m in ("hit@1", "hit@5", "mrr@10"))
+        table.add_row(mode, *cells)
     console.print(table)
 
 
@@ -747,9 +771,11 @@ def bench_ingest(
     memory: Annotated[
         bool, typer.Option("--memory/--no-memory", help="Peak memory with a 200 MB file.")
     ] = True,
+    embedding_model: EmbeddingModelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ingestion throughput vs the fp32 embedder, re-run cost, memory, retrieval latency."""
+    """Ingestion throughput (pipeline vs the model's library vs MiniLM), re-run cost,
+    memory, retrieval latency."""
     from evals.bench_ingest import run_ingest_benchmark
 
     try:
@@ -762,6 +788,7 @@ def bench_ingest(
         latency_sizes=latency_sizes,
         queries=queries,
         memory=memory,
+        embedding_model=embedding_model,
     )
     _print_json(result) if as_json else _print_flat(result)
 

@@ -75,9 +75,20 @@ class Settings(BaseSettings):
         default=True, description="OCR PDFs without a text layer when tesseract exists."
     )
 
-    # Retrieval: weighted fusion of z-normalised BM25 and dense scores (see agent/tools/fusion.py).
+    # Retrieval: weighted fusion of z-normalised BM25 and dense scores (agent/tools/fusion.py),
+    # weights chosen on the tune halves of the XQuAD dev sets (evals/tune_fusion.py).
     bm25_weight: float = Field(default=1.0, ge=0)
-    dense_weight: float = Field(default=0.75, ge=0)
+    dense_weight: float = Field(default=1.0, ge=0)
+    fusion_per_language: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description='Per question language (bm25, dense) weights, e.g. {"es": [1.0, 1.5]}.',
+    )
+    cross_language_bm25_weight: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="BM25 weight factor for passages in another language than the question.",
+    )
     candidates: int = Field(
         default=50, ge=1, description="Hits taken from each list before fusion."
     )

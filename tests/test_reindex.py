@@ -75,7 +75,9 @@ def test_an_index_written_before_the_record_is_recognised(tmp_path: Path) -> Non
     rag.close()
     db = sqlite3.connect(rag.settings.collection_dir / "index.sqlite")
     with db:
-        db.execute("UPDATE meta SET value = 'bundled:all-MiniLM-L6-v2' WHERE key = 'embedding_model'")
+        db.execute(
+            "UPDATE meta SET value = 'bundled:all-MiniLM-L6-v2' WHERE key = 'embedding_model'"
+        )
         db.execute("DELETE FROM meta WHERE key = 'embedding_version'")
     db.close()
     again = Veraz(home=tmp_path / "home", collection="notas", embedding_model=MINILM)

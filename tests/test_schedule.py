@@ -423,9 +423,7 @@ def test_veraz_schedule_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     (run,) = log.last_runs("docs")
     assert run.status == "stopped" and 0 < run.added < FILES, run
     stored = Settings(home=home)
-    counts = Collection(
-        stored.collection_dir, model=None
-    ).counts()
+    counts = Collection(stored.collection_dir, model=None).counts()
     assert counts["documents"] == run.added and counts["chunks"] == counts["vectors"]
     (rest,) = run_once(Settings(home=home, sources=[source_on(docs)]), [source_on(docs)])
     assert (rest.status, rest.added, rest.unchanged) == ("ok", FILES - run.added, run.added)

