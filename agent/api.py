@@ -78,13 +78,13 @@ class Veraz:
 
     @cached_property
     def retriever(self):  # type: ignore[no-untyped-def]
-        from agent.tools.fusion import FusionWeights
+        from agent.tools.fusion import tuned_weights
         from agent.tools.retriever import HybridRetriever
 
-        weights = FusionWeights(
+        weights = tuned_weights(self.embedder.model_name).with_overrides(
             bm25=self.settings.bm25_weight,
             dense=self.settings.dense_weight,
-            per_language=dict(self.settings.fusion_per_language),
+            per_language=self.settings.fusion_per_language,
             cross_language_bm25=self.settings.cross_language_bm25_weight,
         )
         return HybridRetriever(

@@ -75,16 +75,17 @@ class Settings(BaseSettings):
         default=True, description="OCR PDFs without a text layer when tesseract exists."
     )
 
-    # Retrieval: weighted fusion of z-normalised BM25 and dense scores (agent/tools/fusion.py),
-    # weights chosen on the tune halves of the XQuAD dev sets (evals/tune_fusion.py).
-    bm25_weight: float = Field(default=1.0, ge=0)
-    dense_weight: float = Field(default=1.0, ge=0)
-    fusion_per_language: dict[str, tuple[float, float]] = Field(
-        default_factory=dict,
-        description='Per question language (bm25, dense) weights, e.g. {"es": [1.0, 1.5]}.',
+    # Retrieval: weighted fusion of z-normalised BM25 and dense scores (agent/tools/fusion.py).
+    # Unset, each embedding model gets the weights chosen for it on the tune halves of the
+    # XQuAD dev sets (fusion.TUNED_WEIGHTS, from evals/tune_fusion.py); set, they win.
+    bm25_weight: float | None = Field(default=None, ge=0)
+    dense_weight: float | None = Field(default=None, ge=0)
+    fusion_per_language: dict[str, tuple[float, float]] | None = Field(
+        default=None,
+        description='Per question language (bm25, dense) weights, e.g. {"es": [1.0, 1.9]}.',
     )
-    cross_language_bm25_weight: float = Field(
-        default=1.0,
+    cross_language_bm25_weight: float | None = Field(
+        default=None,
         ge=0,
         le=1,
         description="BM25 weight factor for passages in another language than the question.",

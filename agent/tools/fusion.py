@@ -16,7 +16,7 @@ cross-lingual XQuAD dev set; README, "Performance").
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -34,6 +34,53 @@ class FusionWeights:
     def for_language(self, language: str) -> dict[str, float]:
         bm25, dense = self.per_language.get(language, (self.bm25, self.dense))
         return {"bm25": bm25, "dense": dense}
+
+    def with_overrides(
+        self,
+        *,
+        bm25: float | None = None,
+        dense: float | None = None,
+        per_language: Mapping[str, tuple[float, float]] | None = None,
+        cross_language_bm25: float | None = None,
+    ) -> FusionWeights:
+        """These weights with the values the user set (None keeps the tuned one).
+
+        Setting the global BM25 or dense weight alone drops the per-language pairs, so
+        the value set is the one used for every language.
+        """
+        changed: dict[str, object] = {}
+        if bm25 is not None:
+            changed["bm25"] = bm25
+        if dense is not None:
+            changed["dense"] = dense
+        if changed and per_language is None:
+            changed["per_language"] = {}
+        if per_language is not None:
+            changed["per_language"] = {
+                k: (float(b), float(d)) for k, (b, d) in per_language.items()
+            }
+        if cross_language_bm25 is not None:
+            changed["cross_language_bm25"] = cross_language_bm25
+        return replace(self, **changed)
+
+
+# Chosen by evals/tune_fusion.py on the tune halves of the XQuAD dev sets (es, en and the
+# cross-lingual es-en / en-es); README "Performance" has both halves' figures.
+TUNED_WEIGHTS: dict[str, FusionWeights] = {
+    "multilingual-e5-small": FusionWeights(
+        bm25=1.0,
+        dense=2.1,
+        per_language={"es": (1.0, 1.9), "en": (1.0, 2.6)},
+        cross_language_bm25=0.35,
+    ),
+    "all-MiniLM-L6-v2": FusionWeights(bm25=1.0, dense=0.75),
+}
+"""Other models get the e5 weights: a multilingual dense list is the likelier case."""
+
+
+def tuned_weights(model_name: str) -> FusionWeights:
+    """The fusion weights chosen for ``model_name``'s dense list."""
+    return TUNED_WEIGHTS.get(model_name, TUNED_WEIGHTS["multilingual-e5-small"])
 
 
 def zscores(scores: Mapping[int, float], keys: list[int], missing: float) -> np.ndarray:

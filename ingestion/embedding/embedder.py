@@ -15,6 +15,7 @@ other are always embedded the same way.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -58,6 +59,7 @@ class Embedder:
         # differ in the 4th decimal, two versions of a model perhaps more.
         self.model_id = f"{self.record.name}@{self.record.version}@{self.precision}"
         self._query_cache: dict[str, np.ndarray] = {}
+        self._query_cache_lock = threading.Lock()  # queries come from several threads
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` in the model's vocabulary; chunk budgets are counted in them."""
@@ -105,7 +107,8 @@ class Embedder:
         if vec is None:
             with self.engine.one_thread():
                 vec = self.engine.queries([text])[0]
-            if len(self._query_cache) >= _QUERY_CACHE_SIZE:
-                self._query_cache.pop(next(iter(self._query_cache)))
-            self._query_cache[text] = vec
+            with self._query_cache_lock:
+                if len(self._query_cache) >= _QUERY_CACHE_SIZE:
+                    self._query_cache.pop(next(iter(self._query_cache)))
+                self._query_cache[text] = vec
         return vec
