@@ -86,3 +86,17 @@ def test_cross_lingual_dev_sets_pair_questions_with_the_other_languages_paragrap
     }
     shipped = json.loads((XQUAD / "xquad.en-es.dev.json").read_text())
     assert cross_lingual(raw["en"], raw["es"]) == shipped
+
+
+def test_each_embedder_has_its_tuned_weights_and_settings_override_them(tmp_path: Path) -> None:
+    from agent.tools.fusion import TUNED_WEIGHTS, tuned_weights
+    from ingestion.embedding import MINILM, MULTILINGUAL_E5_SMALL
+
+    e5 = tuned_weights(MULTILINGUAL_E5_SMALL)
+    assert e5.cross_language_bm25 < 1.0 and set(e5.per_language) == {"es", "en"}
+    assert tuned_weights(MINILM) == TUNED_WEIGHTS[MINILM] != e5
+    assert tuned_weights("/my/model") == e5
+    rag = Veraz(home=tmp_path, dense_weight=0.5, cross_language_bm25_weight=0.0)
+    weights = rag.retriever.weights
+    assert (weights.bm25, weights.dense, weights.cross_language_bm25) == (1.0, 0.5, 0.0)
+    assert weights.per_language == {}  # one dense weight set: it holds for every language
