@@ -14,8 +14,8 @@ from ingestion.language import detect_language
 def test_benchmark_shape_and_incremental_runs() -> None:
     stages: set[str] = set()
     result = run_ingest_benchmark(
-        documents=8,
-        incremental_documents=12,
+        documents=4,
+        incremental_documents=10,
         latency_sizes=(200,),
         queries=5,
         memory=False,
@@ -23,7 +23,7 @@ def test_benchmark_shape_and_incremental_runs() -> None:
     )
     assert json.loads(json.dumps(result)) == result
     assert stages == {"throughput", "incremental", "latency 200"}
-    assert result["documents"] == 8 and result["chunks"] >= 16
+    assert result["documents"] == 4 and result["chunks"] >= 8
     assert result["embedding_model"].startswith("multilingual-e5-small (384 dims")
     for key in (
         "pipeline_chunks_per_s",
@@ -43,7 +43,7 @@ def test_benchmark_shape_and_incremental_runs() -> None:
     assert all(set(t) == {"pipeline", "engine", "library", "minilm"} for t in result["trials"])
     # Re-running on unchanged files embeds nothing; changing 1% re-embeds only the change.
     assert result["rerun_embedded"] == 0 and 0 < result["rerun_ratio"] < 1
-    assert result["incremental_documents"] == 12 and result["changed_files"] == 1
+    assert result["incremental_documents"] == 10 and result["changed_files"] == 1
     assert result["changed_1pct_files_parsed"] == 1
     assert 1 <= result["changed_1pct_embedded"] < result["changed_1pct_chunks"]
     assert result["changed_1pct_chunks"] < result["incremental_chunks"]

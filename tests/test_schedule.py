@@ -268,7 +268,8 @@ def test_a_run_that_cannot_open_its_collection_is_an_error(
     write_corpus(docs)
     Collection(runner.settings.home / "collections" / "otro", model=ModelRecord("m", 8))
     record = runner.run(source_on(docs, collection="otro"), "once")
-    assert record.status == "error" and "IndexMismatchError" in record.message
+    assert record.status == "error" and "EmbeddingModelMismatch" in record.message
+    assert "veraz reindex --collection otro" in record.message
     assert record.finished_at is not None
 
 

@@ -73,7 +73,12 @@ TUNED_WEIGHTS: dict[str, FusionWeights] = {
         per_language={"es": (1.0, 1.9), "en": (1.0, 2.6)},
         cross_language_bm25=0.35,
     ),
-    "all-MiniLM-L6-v2": FusionWeights(bm25=1.0, dense=0.75),
+    "all-MiniLM-L6-v2": FusionWeights(
+        bm25=1.0,
+        dense=1.1,
+        per_language={"es": (1.0, 0.6), "en": (1.0, 1.6)},
+        cross_language_bm25=0.8,
+    ),
 }
 """Other models get the e5 weights: a multilingual dense list is the likelier case."""
 
