@@ -1,6 +1,6 @@
 """Choose the fusion weights on the tune halves of the XQuAD dev sets; report both halves.
 
-    python -m evals.tune_fusion [--embedding-model NAME] [--json]
+    python -m evals.tune_fusion [--embedding-model NAME]     # prints JSON
 
 The four dev files (es, en, and the cross-lingual es-en, en-es; evals/cross_lingual.py)
 are each indexed once through the real pipeline; every question's hybrid candidates are
