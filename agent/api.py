@@ -136,12 +136,13 @@ class Veraz:
         from agent.graphs.context import GraphContext
         from agent.models.registry import resolve_model
         from agent.tools.extractive import ExtractiveAnswerer
-        from agent.tools.verifier import Verifier
+        from agent.tools.verification import Verifier
 
         primary = self._model_objects["model"] or self.settings.model
         fallback = self._model_objects["fallback_model"] or self.settings.fallback_model
         return GraphContext(
             retriever=self.retriever,
+            collection=self.settings.collection,
             answerer=ExtractiveAnswerer(self.embedder),
             verifier=Verifier(self.embedder),
             primary=resolve_model(primary, self.settings),

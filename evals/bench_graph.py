@@ -31,7 +31,7 @@ def run_graph_benchmark(
     *, chunks: int = 10_000, repeats: int = 2, progress: Callable[[int, int], None] | None = None
 ) -> dict[str, Any]:
     from agent.api import Veraz
-    from agent.cli import samples_dir
+    from agent.samples import samples_dir
     from evals.bench_ingest import SyntheticText, build_synthetic_collection
 
     questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines()]

@@ -82,7 +82,7 @@ def run_verify_benchmark(path: Path | None = None, verifier: Any = None) -> dict
     ``verifier`` (an ``agent.tools.verifier.Verifier``) may be passed to reuse a loaded
     model; ``seconds`` excludes loading it, so it measures the verifier itself.
     """
-    from agent.tools.verifier import Verifier
+    from agent.tools.verification import Verifier
     from ingestion.language import detect_language
 
     dataset = Path(path) if path is not None else DEFAULT_DATASET

@@ -16,14 +16,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from agent.terminal import console, fail, markup, plain, say
+
 eval_app = typer.Typer(
     help="Evaluate answers and retrieval (ragas + retrieval metrics), compare runs, "
     "bootstrap a test set.",
     invoke_without_command=True,
     no_args_is_help=False,
 )
-console = Console()
-
 HomeOpt = Annotated[Path | None, typer.Option("--home", help="VERAZ_HOME (default ~/.veraz).")]
 CollectionOpt = Annotated[str | None, typer.Option("--collection", help="Collection name.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -50,8 +50,7 @@ def _rag(home: Path | None, collection: str | None, model: str | None = None):  
     try:
         return Veraz(home=home, collection=collection, model=model)
     except Exception as exc:  # invalid settings: say so, no traceback
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+        fail(str(exc))
 
 
 def _judge(spec: str | None, base_url: str | None):  # type: ignore[no-untyped-def]
@@ -68,7 +67,7 @@ def _summary_table(summary: dict[str, Any]) -> Table:
     table = Table("metric", "value")
     for name in SCORE_ORDER:
         if name in summary:
-            table.add_row(name, fmt(summary[name]))
+            table.add_row(markup("{name}", name=name), markup("{value}", value=fmt(summary[name])))
     return table
 
 
@@ -99,18 +98,16 @@ def run_eval(
     if ctx.invoked_subcommand is not None:
         return
     if dataset is None:
-        console.print(ctx.get_help())
-        console.print("\n[red]--dataset is required[/red] (or use: compare, generate)")
-        raise typer.Exit(2)
+        plain(ctx.get_help())
+        fail("--dataset is required (or use: compare, generate)")
     from evals.evaluate import evaluate
 
     rag = _rag(home, collection, model)
     if rag.index.counts().get("chunks", 0) == 0:
-        console.print("[red]The collection is empty:[/red] run `veraz ingest PATH` first.")
-        raise typer.Exit(2)
+        fail("the collection is empty: run `veraz ingest PATH` first")
     try:
         with Progress(
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -134,8 +131,7 @@ def run_eval(
                 progress=progress,
             )
     except ValueError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+        fail(str(exc))
     finally:
         rag.close()
     if as_json:
@@ -157,8 +153,8 @@ def run_eval(
         return
     console.print(_summary_table(run.summary))
     for name, why in run.metrics_skipped.items():
-        console.print(f"[yellow]not run[/yellow] {name}: {why}")
-    console.print(f"Report: {paths['report_html']}")
+        say("[yellow]not run[/yellow] {name}: {why}", name=name, why=why)
+    say("Report: {path}", path=paths["report_html"])
 
 
 @eval_app.command("compare")
@@ -177,8 +173,7 @@ def compare(
     try:
         a, b = load_run(run_a), load_run(run_b)
     except ValueError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+        fail(str(exc))
     target = out or (run_b if run_b.is_dir() else run_b.parent)
     result, html = write_comparison(a, b, target)
     if as_json:
@@ -186,9 +181,11 @@ def compare(
         return
     table = Table("metric", "A", "B", "B − A")
     for name, d in result["deltas"].items():
-        table.add_row(name, f"{d['a']:.3f}", f"{d['b']:.3f}", f"{d['delta']:+.3f}")
+        table.add_row(
+            markup("{name}", name=name), f"{d['a']:.3f}", f"{d['b']:.3f}", f"{d['delta']:+.3f}"
+        )
     console.print(table)
-    console.print(f"{len(result['changed'])} question(s) changed outcome. Report: {html}")
+    say("{n} question(s) changed outcome. Report: {html}", n=len(result["changed"]), html=html)
 
 
 @eval_app.command("generate")
@@ -229,8 +226,7 @@ def generate(
             try:
                 resolved = resolve_model(model, rag.settings)
             except ModelSetupError as exc:
-                console.print(f"[red]error:[/red] {exc}")
-                raise typer.Exit(2) from exc
+                fail(str(exc))
             items, problems = generate_with_model(rag, resolved, n, seed=seed)
             generator = llm_generator_label(resolved.name)
         else:
@@ -239,11 +235,10 @@ def generate(
         rag.close()
     if not items:
         why = problems.get("first_error") or "no usable reply" if problems else ""
-        console.print(
-            "[red]No questions generated:[/red] is the collection ingested?"
+        fail(
+            "no questions generated: is the collection ingested?"
             + (f" (model: {why})" if why else "")
         )
-        raise typer.Exit(2)
     target = out or rag.settings.home / "evals" / "testset.jsonl"
     target.parent.mkdir(parents=True, exist_ok=True)
     write_jsonl(items, target)
@@ -251,15 +246,19 @@ def generate(
         summary = {"path": str(target), "questions": len(items), "generator": generator}
         print(json.dumps({**summary, **({"model_report": problems} if problems else {})}))
         return
-    console.print(f"Wrote {len(items)} questions to {target}")
+    say("Wrote {n} questions to {target}", n=len(items), target=target)
     if problems:
-        console.print(
-            f"Generated by {generator}. Chunks tried {problems['chunks']}, replies without a "
-            f"question {problems['empty_replies']}, failed calls {problems['errors']}. "
-            "The questions inherit the model's mistakes: review a sample."
+        say(
+            "Generated by {generator}. Chunks tried {chunks}, replies without a question "
+            "{empty}, failed calls {errors}. The questions inherit the model's mistakes: "
+            "review a sample.",
+            generator=generator,
+            chunks=problems["chunks"],
+            empty=problems["empty_replies"],
+            errors=problems["errors"],
         )
         return
-    console.print(
+    say(
         "[yellow]Limits:[/yellow] questions are templated from source sentences and reuse "
         "their words; they test retrieval of stated facts, not reasoning, and are easier "
         "than real questions. Review and edit them before trusting the scores."

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import samples_dir
+from agent.samples import samples_dir
 from ingestion.chunking import Chunker
 from ingestion.embedding import Embedder
 from ingestion.loaders import LoadedDocument, Section, load_document

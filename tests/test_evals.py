@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from agent import Veraz
-from agent.cli import samples_dir
+from agent.samples import samples_dir
 from evals.command import eval_app
 from evals.dataset import EvalItem, load_dataset
 from evals.metrics_retrieval import retrieval_scores, same_passage

@@ -20,7 +20,7 @@ from wire import OpenAIServer
 from wire.base import Reply
 
 from agent import Veraz
-from agent.cli import samples_dir
+from agent.samples import samples_dir
 from evals.command import eval_app
 from evals.metrics_ragas import JUDGED
 from evals.run_record import load_run

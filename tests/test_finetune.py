@@ -164,7 +164,7 @@ def test_corpus_pairs_offline_and_with_a_model(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_structure_pairs_from_the_bundled_samples(tmp_path: Path) -> None:
-    from agent.cli import samples_dir
+    from agent.samples import samples_dir
     from finetune import corpus_pairs
 
     chunks = _chunks(tmp_path / "home", samples_dir())

@@ -14,7 +14,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from agent import Veraz
-from agent.cli import samples_dir
+from agent.samples import samples_dir
 
 
 @pytest.fixture(scope="module")

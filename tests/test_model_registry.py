@@ -213,3 +213,38 @@ def test_passages_are_packed_to_the_context_window_best_first() -> None:
     assert cut["text"].endswith("…") and counter.count(format_passages([cut])) < 700
     unknown = ResolvedModel("m", None, context_window=None, counter=counter)
     assert len(pack_passages(unknown, passages(5, 2000), "q", "en")) == 5
+
+
+def test_every_model_message_reads_in_both_languages() -> None:
+    import ast
+    import string
+
+    from agent.models.messages import LANGUAGES, MESSAGES
+
+    for code, texts in MESSAGES.items():
+        assert set(texts) == set(LANGUAGES), code
+        fields = [
+            {f for _, f, _, _ in string.Formatter().parse(texts[lang]) if f} for lang in LANGUAGES
+        ]
+        assert fields[0] == fields[1], f"{code}: the translations use different values"
+    # every code the providers use exists (a typo would raise only on that failure path)
+    root = Path(__file__).resolve().parents[1] / "agent" / "models"
+    used = {
+        node.args[0].value
+        for path in root.glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", "") == "message"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    }
+    assert used and used <= set(MESSAGES)
+
+
+def test_reachability_speaks_the_users_language() -> None:
+    report = check_model("extractive")
+    assert report.describe("es") == "integrado: responde citando frases de las fuentes"
+    assert report.detail == "embedded: answers by quoting the sources"
+    missing = check_model("llamacpp:/nowhere/model.gguf")
+    assert "no existe el archivo" in missing.describe("es")
+    assert "no such file" in missing.detail

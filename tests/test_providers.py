@@ -20,7 +20,8 @@ from wire import GeminiServer, Malformed, OllamaServer, OpenAIServer, Slow, Stat
 from wire.base import Message, Reply
 
 from agent import Veraz
-from agent.cli import app, samples_dir
+from agent.cli import app
+from agent.samples import samples_dir
 
 QUESTION = "What is QLoRA?"
 FABRICATION = "QLoRA needs a 12 GB GPU and was created by Google in 2015 [1]."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.cli import samples_dir
+from agent.samples import samples_dir
 from ingestion.loaders import load_document
 
 

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from wire.base import refused_url
 
 from agent import Veraz
-from agent.cli import samples_dir
+from agent.samples import samples_dir
 from agent.types import Answer, Citation, Step, Usage, Verification
 from ui import rendering
 from ui.launch import streamlit_command, ui_environment
@@ -103,7 +103,11 @@ def test_ask_shows_streamed_cited_verified_answer_in_spanish(home: Path) -> None
     # the trace: nodes with timings
     trace = [e for e in at.expander if e.label == "Recorrido del grafo"]
     assert trace
-    assert "`retrieve`" in "\n".join(m.value for m in trace[0].markdown)
+    assert "`recuperar`" in "\n".join(m.value for m in trace[0].markdown)
+    # the model registry speaks Spanish too (it used to say "embedded: answers by quoting")
+    captions = " ".join(c.value for c in at.sidebar.caption)
+    assert "integrado: responde citando" in captions
+    assert "embedded" not in captions
 
 
 def test_english_browser_gets_english_ui_and_can_switch(home: Path) -> None:
@@ -245,12 +249,14 @@ def test_unreachable_model_is_flagged_and_the_fallback_answers(
     no_failure(at)
     flagged = [e.value for e in at.sidebar.error]
     assert any("no disponible" in e and "respaldo" in e for e in flagged), flagged
+    assert any("no hay servidor de Ollama" in e for e in flagged), flagged
     at = ask(at, QUESTION_ES)
     no_failure(at)
     text = assistant_text(at)
     assert "48 GB" in text
     notes = [w.value for w in at.warning if "modelo de respaldo" in w.value]
     assert notes and "extractive" in notes[0]
+    assert "el modelo principal falló (sin conexión con el servidor)" in notes[0]
     assert not [e for e in at.main.error]
 
 
@@ -331,7 +337,7 @@ def test_texts_in_both_languages_and_browser_preference() -> None:
 
 
 def test_launch_binds_to_localhost_and_passes_home(tmp_path: Path) -> None:
-    command = streamlit_command(8765, open_browser=False)
+    command = streamlit_command(8765)
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--server.port") + 1] == "8765"
     assert command[command.index("--server.headless") + 1] == "true"

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from agent import Veraz
-from agent.cli import samples_dir
+from agent.samples import samples_dir
 from ui.launch import streamlit_command, ui_environment
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -77,7 +77,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.pop("VERAZ_MODEL", None)
     env.pop("VERAZ_FALLBACK_MODEL", None)
     process = subprocess.Popen(
-        streamlit_command(port, open_browser=False),
+        streamlit_command(port),
         env=env,
         cwd=home,
         stdout=log,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agent.tools.sentences import citation_numbers, split_sentences, strip_citations
-from agent.tools.verifier import METHOD, SentenceCheck, Verifier
+from agent.tools.verification import METHOD, SentenceCheck, Verifier
 from evals.bench_verify import DEFAULT_DATASET, load_labelled, run_verify_benchmark
 from ingestion.embedding import MINILM, Embedder
 

@@ -29,13 +29,12 @@ def show_answer(answer: Answer, lang: str, *, streamed: bool = False) -> None:
         st.markdown(rendering.escape_markdown(answer.answer))
     verdict = rendering.badge(answer, lang)
     st.markdown(verdict.markdown(lang))
-    if answer.abstained:
+    # An empty collection's abstention already says what to do; the note would mislead.
+    if answer.abstained and "collection is empty" not in answer.verification.method:
         st.info(text(lang, "abstained_note"), icon="🔎")
     if answer.fallback_used:
-        st.warning(
-            text(lang, "fallback_note", model=answer.model, reason=answer.fallback_reason or "—"),
-            icon="↪️",
-        )
+        reason = rendering.fallback_reason(answer, lang)
+        st.warning(text(lang, "fallback_note", model=answer.model, reason=reason), icon="↪️")
     if answer.verification.unsupported:
         lines = "\n".join(
             f"- {rendering.escape_markdown(s)}" for s in answer.verification.unsupported

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.types import Answer, Citation, Step, Usage
-from ui.texts import text
+from ui.texts import TEXTS, node_name, text
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _MARKER_GROUP = re.compile(r"(?:\s*\[\d+\])+")
@@ -167,6 +167,31 @@ def _detail_text(detail: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
+def fallback_reason(answer: Answer, lang: str) -> str:
+    """Why the fallback model answered, in ``lang``, from the fallback step's ``cause``.
+
+    Answers saved before causes were recorded fall back to the English ``fallback_reason``.
+    """
+    causes = [s.detail.get("cause") for s in answer.steps if s.node == "fallback"]
+    cause = causes[-1] if causes and isinstance(causes[-1], dict) else None
+    if cause is None:
+        return answer.fallback_reason or "—"
+
+    def failure(kind: str) -> str:
+        key = f"failure_{kind}"
+        return text(lang, key) if key in TEXTS.get(lang, TEXTS["en"]) else kind
+
+    if cause.get("code") == "model_failed":
+        reason = text(lang, "fallback_model_failed", kind=failure(cause.get("kind", "")))
+    elif cause.get("code") == "unsupported":
+        reason = text(lang, "fallback_unsupported", sentences=cause.get("sentences", 0))
+    else:
+        return answer.fallback_reason or "—"
+    if cause.get("fallback_failed"):
+        reason += text(lang, "fallback_failed_too", kind=failure(cause["fallback_failed"]))
+    return reason
+
+
 def trace_markdown(steps: list[Step], lang: str) -> str:
     """The graph's path as a Markdown table: node, milliseconds, what it did."""
     head = (
@@ -174,7 +199,7 @@ def trace_markdown(steps: list[Step], lang: str) -> str:
         f"| {text(lang, 'trace_detail')} |\n|---|---|---:|---|"
     )
     rows = [
-        f"| {i} | `{step.node}` | {step.ms:.0f} | "
+        f"| {i} | `{node_name(lang, step.node)}` | {step.ms:.0f} | "
         + escape_markdown(_detail_text(step.detail)).replace("|", "\\|").replace("\n", " ")
         + " |"
         for i, step in enumerate(steps, 1)

@@ -22,6 +22,7 @@ from agent.config import Settings
 from agent.models.registry import check_model
 from agent.models.resolved import Reachability
 from agent.types import FailedFile, IngestReport
+from ui.texts import LANGUAGES
 
 
 @dataclass
@@ -44,7 +45,7 @@ def reachability(spec: str, home: str) -> dict[str, Any]:
     """``check_model`` for the sidebar, cached briefly: a check may wait on a server."""
     del home  # part of the cache key only: settings (and so providers' hosts) are per home
     result: Reachability = check_model(spec, Settings())
-    return result.to_dict()
+    return {**result.to_dict(), "text": {lang: result.describe(lang) for lang in LANGUAGES}}
 
 
 def collections(settings: Settings) -> list[str]:

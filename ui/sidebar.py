@@ -90,10 +90,11 @@ def _models(settings: Settings, lang: str) -> tuple[str, str]:
             spec = _model_picker(text(lang, key), f"pick_{key}", default, known, lang)
             state = session.reachability(spec, str(settings.home))
             if state["reachable"]:
-                st.caption(f"🟢 {text(lang, 'reachable')} — {state['detail']}")
+                st.caption(f"🟢 {text(lang, 'reachable')} — {state['text'][lang]}")
             else:
                 note = text(lang, "unreachable_note") if key == "model" else ""
-                st.error(f"🔴 {text(lang, 'unreachable')} — {state['detail']}. {note}".strip())
+                detail = state["text"][lang]
+                st.error(f"🔴 {text(lang, 'unreachable')} — {detail}. {note}".strip())
         picked.append(spec)
     return picked[0], picked[1]
 

@@ -63,6 +63,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "abstained_note": "Veraz no encontró la respuesta en los documentos y prefiere no "
         "inventarla.",
         "fallback_note": "Respondió el modelo de respaldo ({model}): {reason}",
+        "fallback_model_failed": "el modelo principal falló ({kind})",
+        "fallback_unsupported": "la respuesta del modelo principal no estaba respaldada por "
+        "las fuentes ({sentences} frases)",
+        "fallback_failed_too": "; el modelo de respaldo también falló ({kind})",
+        "failure_rate_limit": "límite de peticiones",
+        "failure_server_error": "error del servidor",
+        "failure_auth": "clave rechazada",
+        "failure_not_found": "modelo no encontrado",
+        "failure_timeout": "tiempo agotado",
+        "failure_connection": "sin conexión con el servidor",
+        "failure_malformed": "respuesta mal formada",
         "sources": "Fuentes",
         "page": "p. {page}",
         "section": "sección «{section}»",
@@ -129,6 +140,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "abstained_note": "Veraz did not find the answer in the documents and will not make "
         "one up.",
         "fallback_note": "The fallback model ({model}) answered: {reason}",
+        "fallback_model_failed": "the primary model failed ({kind})",
+        "fallback_unsupported": "the primary model's answer was not supported by the sources "
+        "({sentences} sentences)",
+        "fallback_failed_too": "; the fallback model failed too ({kind})",
+        "failure_rate_limit": "rate limit",
+        "failure_server_error": "server error",
+        "failure_auth": "key rejected",
+        "failure_not_found": "model not found",
+        "failure_timeout": "timed out",
+        "failure_connection": "no connection to the server",
+        "failure_malformed": "malformed reply",
         "sources": "Sources",
         "page": "p. {page}",
         "section": "section “{section}”",
@@ -144,6 +166,34 @@ TEXTS: dict[str, dict[str, str]] = {
         "ingest_error": "Could not process the upload: {error}",
     },
 }
+
+
+# The graph's node names in the trace, per language (the identifiers stay in the API).
+NODE_NAMES: dict[str, dict[str, str]] = {
+    "es": {
+        "contextualize": "contextualizar",
+        "route": "enrutar",
+        "direct": "respuesta directa",
+        "retrieve": "recuperar",
+        "grade": "evaluar pasajes",
+        "rewrite": "reescribir consulta",
+        "generate": "generar",
+        "decompose": "descomponer",
+        "solve": "resolver subpregunta",
+        "synthesize": "sintetizar",
+        "verify": "verificar",
+        "fallback": "modelo de respaldo",
+        "trim": "recortar",
+        "abstain": "abstenerse",
+        "finalize": "finalizar",
+    },
+    "en": {},
+}
+
+
+def node_name(lang: str, node: str) -> str:
+    """A node's name for the trace in ``lang`` (its identifier where none is given)."""
+    return NODE_NAMES.get(lang, {}).get(node, node)
 
 
 def text(lang: str, key: str, **values: object) -> str:

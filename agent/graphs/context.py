@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from agent.models.registry import ResolvedModel
 from agent.tools.extractive import ExtractiveAnswerer
 from agent.tools.retriever import HybridRetriever
-from agent.tools.verifier import Verifier
+from agent.tools.verification import Verifier
 
 
 @dataclass
@@ -21,6 +21,7 @@ class GraphContext:
     verifier: Verifier
     primary: ResolvedModel
     fallback: ResolvedModel
+    collection: str = "default"  # named in the message when it holds no documents yet
     k: int = 5
     max_rewrites: int = 2
     max_sub_questions: int = 4

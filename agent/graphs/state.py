@@ -41,10 +41,12 @@ class RAGState(TypedDict, total=False):
     sub_questions: list[str]
     sub_answers: list[dict[str, Any]]
     hits: list[dict[str, Any]]  # retrieved, Hit.to_dict()
+    empty_collection: bool  # nothing ingested yet: say so instead of "not in the documents"
     passages: list[dict[str, Any]]  # kept after grading; citation n = position + 1
     draft: str
     model_used: str
     generation_error: str
+    generation_error_kind: str  # ModelCallError.kind: timeout, connection, malformed, ...
     fallback_used: bool
     fallback_reason: str
     verification: dict[str, Any]
@@ -67,10 +69,12 @@ def new_question(question: str) -> dict[str, Any]:
         "sub_questions": [],
         "sub_answers": [],
         "hits": [],
+        "empty_collection": False,
         "passages": [],
         "draft": "",
         "model_used": "",
         "generation_error": "",
+        "generation_error_kind": "",
         "fallback_used": False,
         "fallback_reason": "",
         "verification": {},

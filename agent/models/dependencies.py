@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from agent.models.messages import message
 from agent.models.resolved import MissingDependencyError
 
 
@@ -17,7 +18,7 @@ def require(module: str, extra: str, provider: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
+        package = exc.name or module
         raise MissingDependencyError(
-            f"{provider}: the Python package for this provider is missing ({exc.name or module}); "
-            f"install it with: pip install 'veraz[{extra}]'"
+            message("missing_package", provider=provider, package=package, extra=extra)
         ) from exc

@@ -12,6 +12,7 @@ import os
 from typing import TYPE_CHECKING
 
 from agent.models.dependencies import require
+from agent.models.messages import message
 from agent.models.pricing import lookup_price
 from agent.models.resolved import ModelSetupError, Reachability, ResolvedModel
 
@@ -24,10 +25,7 @@ PROBE_TIMEOUT_S = 5.0
 def _key(target: str) -> str:
     key = os.environ.get("GOOGLE_API_KEY") or os.environ.get("GEMINI_API_KEY")
     if not key:
-        raise ModelSetupError(
-            f"gemini:{target}: GOOGLE_API_KEY (or GEMINI_API_KEY) is not set; "
-            "export it or put it in .env"
-        )
+        raise ModelSetupError(message("gemini_no_key", target=target))
     return key
 
 
@@ -70,9 +68,10 @@ def check(target: str, settings: Settings) -> Reachability:
     except Exception as exc:
         code = getattr(exc, "code", None)
         if code == 404:
-            return Reachability(name, "gemini", False, f"no Gemini model {target!r}")
+            return Reachability(name, "gemini", False, message("gemini_not_found", target=target))
         if code in (401, 403) or (code == 400 and "key" in str(exc).lower()):
-            return Reachability(name, "gemini", False, "the API key was rejected")
-        return Reachability(name, "gemini", False, f"unreachable ({type(exc).__name__})")
+            return Reachability(name, "gemini", False, message("gemini_key_rejected"))
+        error = type(exc).__name__
+        return Reachability(name, "gemini", False, message("gemini_unreachable", error=error))
     limit = getattr(model, "input_token_limit", None)
-    return Reachability(name, "gemini", True, f"available (input limit {limit} tokens)")
+    return Reachability(name, "gemini", True, message("gemini_available", limit=limit))

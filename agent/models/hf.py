@@ -34,6 +34,7 @@ from agent.models.local_chat import (
     text_chunk,
     usage_chunk,
 )
+from agent.models.messages import message
 from agent.models.pricing import Price
 from agent.models.resolved import ModelSetupError, Reachability, ResolvedModel
 from agent.tools.token_counter import CallableCounter
@@ -51,7 +52,7 @@ def parse_target(target: str) -> tuple[str, str | None]:
     base, sep, adapter = target.partition(ADAPTER)
     base, adapter = base.strip(), adapter.strip()
     if not base or (sep and not adapter):
-        raise ModelSetupError(f"hf:{target}: expected hf:REPO_OR_PATH or hf:BASE+adapter=PATH")
+        raise ModelSetupError(message("hf_bad_target", target=target))
     return base, adapter or None
 
 
@@ -77,24 +78,21 @@ def locate(name: str, what: str, marker: str) -> str:
     folder = Path(name).expanduser()
     if folder.is_dir():
         if not (folder / marker).is_file():
-            raise ModelSetupError(f"hf: {folder} is not a {what} folder (no {marker})")
+            raise ModelSetupError(
+                message("hf_not_a_folder_of", folder=folder, what=what, marker=marker)
+            )
         return str(folder.resolve())
     if _looks_like_path(name):
-        raise ModelSetupError(f"hf: {what} folder {name} does not exist")
+        raise ModelSetupError(message("hf_no_folder", what=what, name=name))
     from huggingface_hub import try_to_load_from_cache
     from huggingface_hub.errors import HFValidationError
 
     try:
         cached = try_to_load_from_cache(name, marker)
     except HFValidationError as exc:
-        raise ModelSetupError(
-            f"hf: {name!r} is neither a folder nor a Hugging Face repo id"
-        ) from exc
+        raise ModelSetupError(message("hf_bad_name", name=name)) from exc
     if not isinstance(cached, str) and _offline():
-        raise ModelSetupError(
-            f"hf: {what} {name} is not in the local Hugging Face cache and offline mode is on "
-            f"(HF_HUB_OFFLINE); download it once with `hf download {name}` or give a folder"
-        )
+        raise ModelSetupError(message("hf_not_cached", what=what, name=name))
     return name
 
 
@@ -165,14 +163,16 @@ def load(base: str, adapter: str | None, args: dict[str, Any], precision: str) -
             tokenizer = transformers.AutoTokenizer.from_pretrained(source)
             model = transformers.AutoModelForCausalLM.from_pretrained(source, **args)
         except (OSError, ValueError) as exc:
-            raise ModelSetupError(f"hf:{base}: cannot load the model ({_first_line(exc)})") from exc
+            raise ModelSetupError(
+                message("hf_load_failed", target=base, error=_first_line(exc))
+            ) from exc
         if adapter_source:
             peft = require("peft", "hf", PROVIDER)
             try:
                 model = peft.PeftModel.from_pretrained(model, adapter_source)
             except (OSError, ValueError, RuntimeError) as exc:
                 raise ModelSetupError(
-                    f"hf:{name}: cannot apply the adapter ({_first_line(exc)})"
+                    message("hf_adapter_failed", target=name, error=_first_line(exc))
                 ) from exc
             notes.append(f"LoRA adapter {adapter} applied (not merged)")
         model.eval()
@@ -355,19 +355,15 @@ def check(target: str, settings: Settings) -> Reachability:
         if adapter:
             locate(adapter, "adapter", "adapter_config.json")
     except ModelSetupError as exc:
-        return Reachability(spec, PROVIDER, False, str(exc))
+        return Reachability(spec, PROVIDER, False, exc.message)
     import torch
 
     device = "CUDA" if torch.cuda.is_available() else "CPU"
     if Path(where).is_dir():
-        detail = f"local folder {where}; runs on {device}"
+        detail = message("hf_local_folder", folder=where, device=device)
     else:
         from huggingface_hub import try_to_load_from_cache
 
         cached = isinstance(try_to_load_from_cache(base, "config.json"), str)
-        detail = (
-            f"in the Hugging Face cache; runs on {device}"
-            if cached
-            else f"not cached: downloaded from the Hugging Face Hub on first use; runs on {device}"
-        )
+        detail = message("hf_cached" if cached else "hf_download_first", device=device)
     return Reachability(spec, PROVIDER, True, detail)

@@ -37,6 +37,7 @@ from agent.models.local_chat import (
     text_chunk,
     usage_chunk,
 )
+from agent.models.messages import message
 from agent.models.pricing import Price
 from agent.models.resolved import ModelSetupError, Reachability, ResolvedModel
 from agent.tools.token_counter import CallableCounter
@@ -72,17 +73,14 @@ def gguf_path(target: str) -> Path:
     """The model file named by ``target``; ModelSetupError unless it is a readable GGUF."""
     path = Path(target).expanduser()
     if not path.is_file():
-        raise ModelSetupError(f"llamacpp:{target}: no such file ({path.absolute()})")
+        raise ModelSetupError(message("gguf_no_file", target=target, path=path.absolute()))
     try:
         with path.open("rb") as handle:
             magic = handle.read(4)
     except OSError as exc:
-        raise ModelSetupError(f"llamacpp:{target}: cannot read the file ({exc})") from exc
+        raise ModelSetupError(message("gguf_unreadable", target=target, error=exc)) from exc
     if magic != GGUF_MAGIC:
-        raise ModelSetupError(
-            f"llamacpp:{target}: not a GGUF model file (it does not start with 'GGUF'); "
-            "convert it with llama.cpp's convert_hf_to_gguf.py"
-        )
+        raise ModelSetupError(message("gguf_not_gguf", target=target))
     return path.resolve()
 
 
@@ -138,9 +136,7 @@ def load(path: Path, n_ctx: int, n_threads: int, n_gpu_layers: int) -> LoadedMod
                     verbose=False,
                 )
         except Exception as exc:  # llama.cpp reports most failures as ValueError
-            raise ModelSetupError(
-                f"llamacpp:{path}: llama.cpp could not load the model ({exc})"
-            ) from exc
+            raise ModelSetupError(message("gguf_load_failed", target=path, error=exc)) from exc
         loaded = _prepare(llama_cpp, llm, path, n_ctx)
         _LOADED[key] = loaded
         return loaded
@@ -316,9 +312,9 @@ def check(target: str, settings: Settings) -> Reachability:
         path = gguf_path(target)
         llama_cpp = require("llama_cpp", "gguf", PROVIDER)
     except ModelSetupError as exc:
-        return Reachability(spec, PROVIDER, False, str(exc))
+        return Reachability(spec, PROVIDER, False, exc.message)
     size_mb = path.stat().st_size / 1e6
     version = getattr(llama_cpp, "__version__", "?")
     return Reachability(
-        spec, PROVIDER, True, f"GGUF file, {size_mb:.1f} MB; llama-cpp-python {version}"
+        spec, PROVIDER, True, message("gguf_ready", size_mb=size_mb, version=version)
     )

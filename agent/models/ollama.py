@@ -13,6 +13,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from agent.models.dependencies import require
+from agent.models.messages import message
 from agent.models.pricing import Price
 from agent.models.resolved import Reachability, ResolvedModel
 
@@ -90,14 +91,14 @@ def check(target: str, settings: Settings) -> Reachability:
     try:
         listed = ollama.Client(host=host, timeout=PROBE_TIMEOUT_S).list()
     except Exception as exc:
+        error = type(exc).__name__
         return Reachability(
-            name,
-            "ollama",
-            False,
-            f"no Ollama server at {host} ({type(exc).__name__}); start it with: ollama serve",
+            name, "ollama", False, message("ollama_no_server", host=host, error=error)
         )
     pulled = {m.model for m in listed.models if m.model}
     wanted = target if ":" in target else f"{target}:latest"
     if target in pulled or wanted in pulled:
-        return Reachability(name, "ollama", True, f"pulled on {host}")
-    return Reachability(name, "ollama", False, f"not pulled on {host}; run: ollama pull {target}")
+        return Reachability(name, "ollama", True, message("ollama_pulled", host=host))
+    return Reachability(
+        name, "ollama", False, message("ollama_not_pulled", host=host, target=target)
+    )

@@ -12,6 +12,7 @@ import os
 from typing import TYPE_CHECKING
 
 from agent.models.dependencies import require
+from agent.models.messages import message
 from agent.models.pricing import lookup_price
 from agent.models.resolved import ModelSetupError, Reachability, ResolvedModel
 from agent.tools.token_counter import TiktokenCounter
@@ -29,10 +30,7 @@ def _endpoint(target: str) -> tuple[str, str | None]:
     key = os.environ.get("OPENAI_API_KEY") or None
     if key is None:
         if base_url is None:
-            raise ModelSetupError(
-                f"openai:{target}: OPENAI_API_KEY is not set; export it or put it in .env "
-                "(for a local OpenAI-compatible server, set OPENAI_BASE_URL instead)"
-            )
+            raise ModelSetupError(message("openai_no_key", target=target))
         key = NO_KEY
     return key, base_url
 
@@ -83,10 +81,18 @@ def check(target: str, settings: Settings) -> Reachability:
     try:
         served = [model.id for model in client.models.list()]
     except openai.AuthenticationError:
-        return Reachability(name, "openai", False, f"{where} rejected the key (OPENAI_API_KEY)")
+        return Reachability(name, "openai", False, message("openai_key_rejected", where=where))
     except Exception as exc:
-        return Reachability(name, "openai", False, f"{where} unreachable ({type(exc).__name__})")
+        error = type(exc).__name__
+        return Reachability(
+            name, "openai", False, message("openai_unreachable", where=where, error=error)
+        )
     if served and target not in served:
         shown = ", ".join(served[:5]) + (" …" if len(served) > 5 else "")
-        return Reachability(name, "openai", False, f"{where} does not serve {target}: {shown}")
-    return Reachability(name, "openai", True, f"served by {where}")
+        return Reachability(
+            name,
+            "openai",
+            False,
+            message("openai_not_served", where=where, target=target, served=shown),
+        )
+    return Reachability(name, "openai", True, message("openai_served", where=where))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.language_models import BaseChatModel
 
+from agent.models.messages import message
 from agent.models.resolved import (
     EXTRACTIVE,
     ModelSetupError,
@@ -57,10 +58,10 @@ def parse_spec(spec: str) -> tuple[str, str]:
     if not sep or provider not in PROVIDERS:
         known = ", ".join(f"{name}:MODEL" for name in PROVIDERS)
         raise UnknownModelError(
-            f"model {spec!r}: unknown provider {provider!r}; use extractive, {known}"
+            message("unknown_provider", spec=spec, provider=provider, known=known)
         )
     if not target.strip():
-        raise UnknownModelError(f"model {spec!r}: the model name after '{provider}:' is empty")
+        raise UnknownModelError(message("empty_model_name", spec=spec, provider=provider))
     return provider, target.strip()
 
 
@@ -104,13 +105,14 @@ def check_model(spec: str, settings: Settings | None = None) -> Reachability:
     try:
         provider, target = parse_spec(spec)
     except ModelSetupError as exc:
-        return Reachability(spec, "?", False, str(exc))
+        return Reachability(spec, "?", False, exc.message)
     if provider == EXTRACTIVE:
-        return Reachability(spec, EXTRACTIVE, True, "embedded: answers by quoting the sources")
+        return Reachability(spec, EXTRACTIVE, True, message("extractive"))
     try:
         module = importlib.import_module(PROVIDERS[provider])
         return module.check(target, _settings(settings))
     except ModelSetupError as exc:
-        return Reachability(spec, provider, False, str(exc))
+        return Reachability(spec, provider, False, exc.message)
     except Exception as exc:  # a check must report, never crash `veraz models`
-        return Reachability(spec, provider, False, f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+        return Reachability(spec, provider, False, message("check_failed", error=error))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from langchain_core.language_models import BaseChatModel
 
+from agent.models.messages import ModelMessage
 from agent.models.pricing import Price
 from agent.models.retry import RetryPolicy
 from agent.tools.token_counter import EstimatedCounter, TokenCounter
@@ -18,7 +19,14 @@ EXTRACTIVE = "extractive"
 
 
 class ModelSetupError(ValueError):
-    """A model setting that cannot be used as given: the message is one line for the user."""
+    """A model setting that cannot be used as given: the message is one line for the user.
+
+    ``str(error)`` is English; ``error.message`` renders in Spanish too (the UI).
+    """
+
+    def __init__(self, message: ModelMessage) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 class UnknownModelError(ModelSetupError):
@@ -62,7 +70,16 @@ class Reachability:
     model: str
     provider: str
     reachable: bool
-    detail: str
+    message: ModelMessage
+
+    @property
+    def detail(self) -> str:
+        """The reason in English (``veraz models``, JSON)."""
+        return self.message.text("en")
+
+    def describe(self, language: str) -> str:
+        """The reason in ``language`` (the UI's)."""
+        return self.message.text(language)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -70,4 +87,5 @@ class Reachability:
             "provider": self.provider,
             "reachable": self.reachable,
             "detail": self.detail,
+            "code": self.message.code,
         }

@@ -24,6 +24,7 @@ def generate(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         return {
             "draft": "",
             "generation_error": str(exc),
+            "generation_error_kind": exc.kind,
             "model_used": model.name,
             "steps": [step("generate", started, model=model.name, error=str(exc))],
         }

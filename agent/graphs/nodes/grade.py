@@ -63,6 +63,6 @@ def grade(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
 def next_after_grade(state: RAGState, runtime: Runtime[GraphContext]) -> str:
     if state["passages"]:
         return "generate"
-    if state["rewrites"] < runtime.context.max_rewrites:
+    if state["rewrites"] < runtime.context.max_rewrites and not state.get("empty_collection"):
         return "rewrite"
     return "abstain"

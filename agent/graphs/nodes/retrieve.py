@@ -11,10 +11,17 @@ from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 
 
+def collection_is_empty(context: GraphContext) -> bool:
+    """Whether nothing has been ingested yet (dense search returns hits otherwise)."""
+    return context.retriever.collection.counts()["chunks"] == 0
+
+
 def retrieve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     started = now()
     hits = runtime.context.retriever.retrieve(state["query"], k=runtime.context.k)
+    empty = not hits and collection_is_empty(runtime.context)
     return {
         "hits": [hit.to_dict() for hit in hits],
+        "empty_collection": empty,
         "steps": [step("retrieve", started, query=state["query"], hits=len(hits))],
     }

@@ -14,6 +14,7 @@ from langgraph.runtime import Runtime
 from agent.graphs.answering import answer_with, is_abstention
 from agent.graphs.context import GraphContext
 from agent.graphs.nodes.grade import select_relevant
+from agent.graphs.nodes.retrieve import collection_is_empty
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.models.calls import ModelCallError, call_model
@@ -64,10 +65,16 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     parts: list[dict[str, Any]] = []
     steps: list[dict[str, Any]] = []
     usage = Usage()
-    error = ""
+    error = error_kind = ""
     for sub in state["sub_questions"]:
         started = now()
         hits = [h.to_dict() for h in context.retriever.retrieve(sub, k=context.k)]
+        if not hits and collection_is_empty(context):
+            return {
+                "empty_collection": True,
+                "draft": "",
+                "steps": [step("solve", started, sub_question=sub, hits=0, empty_collection=True)],
+            }
         kept, method, used = select_relevant(model, sub, language, hits)
         usage = usage + used
         for passage in kept:
@@ -79,7 +86,7 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
                 answer, used = answer_with(model, context, sub, language, kept)
                 usage = usage + used
             except ModelCallError as exc:
-                error = str(exc)
+                error, error_kind = str(exc), exc.kind
         if answer and not is_abstention(answer, language):
             parts.append({"question": sub, "answer": _renumber(answer, kept, shared)})
         steps.append(
@@ -104,7 +111,7 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
             )
             usage = usage + used
         except ModelCallError as exc:
-            error = str(exc)
+            error, error_kind = str(exc), exc.kind
     steps.append(step("synthesize", started, parts=len(parts), model=model.name))
     return {
         "passages": shared,
@@ -112,6 +119,7 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         "draft": draft,
         "model_used": model.name,
         "generation_error": error,
+        "generation_error_kind": error_kind,
         "usage": usage.to_dict(),
         "steps": steps,
     }

@@ -1,0 +1,44 @@
+"""The ``veraz`` command: parses arguments, calls :class:`agent.api.Veraz`, prints.
+
+Thin on purpose: every behaviour lives in the API so the CLI, the UI, the HTTP server and
+users' scripts agree. ``--json`` prints exactly the result's ``to_dict()``; otherwise
+Rich, with every value escaped (agent/terminal.py). One module per group of commands:
+
+- documents.py: ingest, retrieve, stats, demo
+- answers.py: ask, chat, models (answer_view.py draws an answer)
+- sources.py: schedule, watch, status, doctor
+- reindex.py: reindex (re-embed a collection with another embedding model)
+- bench.py: bench retrieval | ingest | verify | graph
+
+The UI, evaluations and fine-tuning register their own commands from their packages;
+their heavy imports (streamlit, ragas, peft) happen only when one of them runs.
+"""
+
+from __future__ import annotations
+
+# isort: off
+# Importing a command module registers its commands; this order is the order of `--help`.
+from agent.cli import documents, answers, sources, reindex, bench  # noqa: F401
+from agent.cli.app import app
+
+# isort: on
+
+
+def _register_side_tools() -> None:
+    from evals.command import eval_app
+    from finetune.command import finetune_app
+    from ui.command import ui as ui_command
+
+    app.command(name="ui")(ui_command)
+    app.add_typer(eval_app, name="eval")
+    app.add_typer(finetune_app, name="finetune")
+
+
+_register_side_tools()
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,200 @@
+"""``veraz bench …``: the benchmarks behind the README's figures (code in evals/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from agent.cli.app import bench_app
+from agent.cli.options import EmbeddingModelOpt, JsonOpt
+from agent.cli.setup import guarded, load_settings
+from agent.terminal import console, fail, markup, print_flat, print_json, progress_bar
+
+
+def dataset_path(given: Path, *, folder_ok: bool = False) -> Path:
+    """``given`` if it exists, else the same path inside this checkout (so
+    ``--dataset evals/data/xquad/xquad.es.dev.json`` works from any folder)."""
+
+    def usable(path: Path) -> bool:
+        return path.is_file() or (folder_ok and path.is_dir())
+
+    if usable(given):
+        return given
+    bundled = Path(__file__).resolve().parents[2] / given
+    if not given.is_absolute() and usable(bundled):
+        return bundled
+    fail(f"dataset not found: {given}")
+
+
+def _run_with_bar(label: str, run):  # type: ignore[no-untyped-def]
+    with progress_bar() as bar:
+        task = bar.add_task(label, total=None)
+        return run(lambda done, total: bar.update(task, completed=done, total=total))
+
+
+@bench_app.command("retrieval")
+def bench_retrieval(
+    dataset: Annotated[Path, typer.Option("--dataset", help="SQuAD-format JSON file.")],
+    bm25_weight: Annotated[float | None, typer.Option(help="Override VERAZ_BM25_WEIGHT.")] = None,
+    dense_weight: Annotated[float | None, typer.Option(help="Override VERAZ_DENSE_WEIGHT.")] = None,
+    embedding_model: EmbeddingModelOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """hit@1, hit@5, MRR@10 of BM25, dense and hybrid retrieval on a SQuAD-format file.
+
+    Also per half of the file (tune / heldout; fusion weights are chosen on "tune").
+    """
+    from evals.bench_retrieval import MODES, run_retrieval_benchmark
+
+    dataset = dataset_path(dataset)
+    given = {
+        "bm25_weight": bm25_weight,
+        "dense_weight": dense_weight,
+        "embedding_model": embedding_model,
+    }
+    overrides = {key: value for key, value in given.items() if value is not None}
+    # Vectors computed before (VERAZ_EMBEDDING_CACHE or the home's cache) are reused:
+    # this benchmark measures quality, not speed.
+    overrides["embedding_cache"] = load_settings(None).embedding_cache_path
+    result = _run_with_bar(
+        "Questions",
+        lambda progress: guarded(
+            lambda: run_retrieval_benchmark(
+                dataset, settings_overrides=overrides, progress=progress
+            )
+        ),
+    )
+    if as_json:
+        print_json(result)
+        return
+    table = Table(
+        title=markup(
+            "{name}: {questions} questions, {paragraphs} paragraphs, {model}",
+            name=dataset.name,
+            questions=result["questions"],
+            paragraphs=result["paragraphs"],
+            model=result["embedding_model"],
+        )
+    )
+    table.add_column("method")
+    parts = ("all", "tune", "heldout")
+    for part in parts:
+        for metric in ("hit@1", "hit@5", "mrr@10"):
+            table.add_column(f"{part} {metric}", justify="right")
+    for mode in MODES:
+        cells = []
+        for part in parts:
+            figures = result[mode] if part == "all" else result["parts"][part][mode]
+            cells.extend(f"{figures[m]:.3f}" for m in ("hit@1", "hit@5", "mrr@10"))
+        table.add_row(mode, *cells)
+    console.print(table)
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    documents: Annotated[int, typer.Option(min=10, help="Synthetic documents to ingest.")] = 300,
+    sizes: Annotated[
+        str, typer.Option(help="Comma-separated index sizes for retrieval latency.")
+    ] = "1000,10000,100000",
+    queries: Annotated[int, typer.Option(min=1, help="Queries per size.")] = 50,
+    incremental_documents: Annotated[
+        int, typer.Option(min=10, help="Files in the re-run / 1%-change corpus.")
+    ] = 1_000,
+    memory: Annotated[
+        bool, typer.Option("--memory/--no-memory", help="Peak memory with a 200 MB file.")
+    ] = True,
+    embedding_model: EmbeddingModelOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingestion throughput (pipeline vs the model's own library vs MiniLM), re-run cost,
+    memory, retrieval latency."""
+    from evals.bench_ingest import run_ingest_benchmark
+
+    try:
+        latency_sizes = tuple(int(x) for x in sizes.split(",") if x.strip())
+    except ValueError:
+        fail(f"--sizes must be integers separated by commas, not {sizes!r}")
+    result = run_ingest_benchmark(
+        documents=documents,
+        incremental_documents=incremental_documents,
+        latency_sizes=latency_sizes,
+        queries=queries,
+        memory=memory,
+        embedding_model=embedding_model,
+    )
+    print_json(result) if as_json else print_flat(result)
+
+
+@bench_app.command("verify")
+def bench_verify(
+    dataset: Annotated[
+        Path | None,
+        typer.Option("--dataset", help="JSONL {sentence, sources, supported}; default: ours."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recall, false-alarm rate and precision of the answer verifier on labelled sentences."""
+    from evals.bench_verify import run_verify_benchmark
+
+    path = dataset_path(dataset) if dataset is not None else None
+    try:
+        result = run_verify_benchmark(path)
+    except ValueError as exc:
+        fail(str(exc))
+    print_json(result) if as_json else print_flat(result)
+
+
+@bench_app.command("graph")
+def bench_graph(
+    chunks: Annotated[int, typer.Option(min=100, help="Index size (padded).")] = 10_000,
+    repeats: Annotated[int, typer.Option(min=1, help="Times each question is asked.")] = 2,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer latency with the extractive model, and the graph's overhead apart from models."""
+    from evals.bench_graph import run_graph_benchmark
+
+    result = _run_with_bar(
+        "Questions",
+        lambda progress: run_graph_benchmark(chunks=chunks, repeats=repeats, progress=progress),
+    )
+    print_json(result) if as_json else print_flat(result)
+
+
+@bench_app.command("answers")
+def bench_answers(
+    dataset: Annotated[
+        Path,
+        typer.Option(
+            "--dataset", help="SQuAD-format JSON file, or a notes folder (docs/ + questions.jsonl)."
+        ),
+    ],
+    model: Annotated[str | None, typer.Option("--model", help="provider:model to answer.")] = None,
+    split: Annotated[
+        str | None, typer.Option("--split", help="Only questions of this split (tune, heldout).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="First N questions.")] = None,
+    home: Annotated[
+        Path | None, typer.Option("--home", help="Keep the benchmark index here between runs.")
+    ] = None,
+    rows: Annotated[bool, typer.Option("--rows", help="Include every question's answer.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Share of answers that contain a gold answer, cite the gold document, abstain, are empty."""
+    from evals.bench_answers import run_answers_benchmark
+
+    chosen = dataset_path(dataset, folder_ok=True)
+    try:
+        result = _run_with_bar(
+            "Questions",
+            lambda progress: run_answers_benchmark(
+                chosen, model=model, split=split, limit=limit, home=home, progress=progress
+            ),
+        )
+    except ValueError as exc:
+        fail(str(exc))
+    if not rows:
+        result.pop("rows")
+    print_json(result) if as_json else print_flat(result)

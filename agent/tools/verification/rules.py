@@ -1,0 +1,391 @@
+"""The verifier's hard checks: each vetoes a sentence however well it overlaps.
+
+Unsupported sentences written by LLMs are rarely unrelated to the sources: they copy a
+source sentence and change one thing. Every rule here needs positive evidence of a
+conflict, not just a difference: paraphrases reorder, drop and substitute words all the
+time, and a verifier that cries wolf gets switched off. Each rule is a function of
+(sentence analysis, evidence[, best-matching source sentence]) returning the reason it
+fails, or "" — testable alone (tests/test_verification_rules.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from agent.tools.verification.analysis import (
+    NUMBER_KINDS,
+    Analysis,
+    Item,
+    fine_kind,
+    fold,
+    items_match,
+    stem_of,
+)
+from agent.tools.verification.evidence import Evidence
+from agent.tools.verification.word_lists import SCALE_UNITS
+
+_MAX_KEY_GAP = 3  # content words between two keys for them to count as linked
+
+
+_CONTEXT_REACH = 5  # items on one side of a source name that still count as its context
+
+
+_NUMBER_REACH = 3  # the same for numbers
+
+
+_CONFLICT_REACH = 3  # how far from a context word a rival name may sit
+
+
+def hard_failure(sentence: Analysis, evidence: Evidence, best: Analysis) -> str:
+    """The first consistency check the sentence fails, in words; "" when none fails."""
+    return (
+        missing_key(sentence, evidence)
+        or polarity_failure(sentence, evidence, best)
+        or context_conflict(sentence, evidence)
+        or linked_keys_conflict(sentence, evidence)
+        or frame_substitution(sentence, evidence, best)
+    )
+
+
+def missing_key(sentence: Analysis, evidence: Evidence) -> str:
+    """A number or name of the sentence that the evidence lacks (named in full)."""
+    for key in sentence.keys:
+        if key.kind in NUMBER_KINDS:
+            if key.forms.isdisjoint(evidence.numbers):
+                return f"number {key.surface} not in sources"
+        elif not _name_found(key, evidence):
+            whole = next((i for i in sentence.items if i.start <= key.start < i.end), key)
+            return f"name '{whole.surface}' not in sources"
+    return ""
+
+
+def _name_found(key: Item, evidence: Evidence) -> bool:
+    if not key.forms.isdisjoint(evidence.tokens) or not key.forms.isdisjoint(evidence.squashed):
+        return True
+    if key.kind == "date":
+        return bool(evidence.occurrences(key))
+    surface = key.surface
+    if surface[:1].isupper() and surface[1:].islower():
+        # A plain capitalised word: inflection may differ ("Transformers").
+        stems = evidence.stems["en"] | evidence.stems["es"]
+        return any(stem_of(surface.lower(), lang) in stems for lang in ("en", "es"))
+    return False
+
+
+def _found_in(item: Item, items: Iterable[Item]) -> bool:
+    return any(items_match(item, other) for other in items)
+
+
+def polarity_failure(sentence: Analysis, evidence: Evidence, best: Analysis) -> str:
+    """Negation or direction that differs from the source.
+
+    Negation is compared with the best-matching source sentence: what the sentence
+    negates must not be asserted there, and what it negates must not be asserted here.
+    A direction word is compared with every source statement about the same thing
+    ("más veraces" against "menos veraces"); when no source statement is about the same
+    thing, with the best-matching sentence, if it uses only the opposite direction
+    about something nearby ("barely changes throughput" against "raises throughput").
+    """
+    for item in sentence.negated:
+        if _found_in(item, best.items) and not _found_in(item, best.negated):
+            return f"negates '{item.surface}', which the source asserts"
+    for item in best.negated:
+        if _found_in(item, sentence.items) and not _found_in(item, sentence.negated):
+            return f"the source negates '{item.surface}'"
+    for concept, pole, target in sentence.pole_marks:
+        if target is None:
+            continue
+        aligned = {
+            p
+            for other in evidence.sentences
+            for c, p, t in other.pole_marks
+            if c == concept and t is not None and items_match(t, target)
+        }
+        if aligned and pole not in aligned:
+            return f"contradicts the source ({concept}: '{target.surface}')"
+        if aligned or pole in best.poles.get(concept, ()):
+            continue
+        ours = _surroundings(sentence, target)
+        for c, p, t in best.pole_marks:
+            if c != concept or p == pole or t is None:
+                continue
+            if any(_found_in(x, ours) for x in _surroundings(best, t)):
+                return f"contradicts the source ({concept}: '{t.surface}')"
+    return ""
+
+
+def _surroundings(analysis: Analysis, item: Item, radius: int = 2) -> list[Item]:
+    """The items within ``radius`` of ``item`` (itself included) in ``analysis``."""
+    items = analysis.items
+    for position, candidate in enumerate(items):
+        if candidate.start <= item.start < candidate.end or candidate.start == item.start:
+            return items[max(position - radius, 0) : position + radius + 1]
+    return [item]
+
+
+def _neighbours(items: Sequence[Item], position: int, radius: int) -> tuple[list, list]:
+    left = [items[position - d] for d in range(1, radius + 1) if position - d >= 0]
+    right = [items[position + d] for d in range(1, radius + 1) if position + d < len(items)]
+    return left, right
+
+
+def _is_rival(candidate: Item | None, item: Item, sentence: Analysis) -> bool:
+    """Whether ``candidate`` is another key of the same sort where ``item`` should be."""
+    if candidate is None or not candidate.is_key or items_match(candidate, item):
+        return False
+    if fine_kind(candidate) != fine_kind(item):
+        return False
+    if item.kind in NUMBER_KINDS:
+        scaled = candidate.unit in SCALE_UNITS and item.unit in SCALE_UNITS
+        return candidate.unit == item.unit or scaled
+    return not any(items_match(candidate, key) for key in sentence.items if key.is_key)
+
+
+def context_conflict(sentence: Analysis, evidence: Evidence) -> str:
+    """A name or number whose neighbours in the sentence neighbour another one in the source.
+
+    "coined by Riley Goodside" where the source reads "coined by Simon Willison": the
+    name occurs in the source, but never on the same side of "coined" without another
+    name in between, and "coined" sits next to a different name. Numbers are held to
+    their immediate neighbours on both sides ("alpha = 32, es decir" against "alpha = 16,
+    es decir"). Without such positive evidence a moved key is left alone, since
+    paraphrases move words around.
+    """
+    items = sentence.items
+    for i, item in enumerate(items):
+        occurrences = evidence.occurrences(item)
+        candidate_name = item.kind == "word" and item.opens_clause and not occurrences
+        if not item.is_key and not candidate_name:
+            continue
+        probe = item if not candidate_name else replace(item, kind="name")
+        number = item.kind in NUMBER_KINDS
+        radius = 1 if number else 2
+        left, right = _neighbours(items, i, radius)
+        if not left and not right:
+            continue
+        if any(_keeps_context(evidence, s, j, left, right, probe) for s, j in occurrences):
+            continue
+        if number:
+            rival = _number_in_frame(evidence, probe, left, right, sentence)
+            if rival is not None:
+                return f"{item.surface} where the source has {rival.surface}"
+            continue
+        for side, neighbours in ((1, left), (-1, right)):
+            for neighbour in neighbours:
+                for s, j in evidence.occurrences(neighbour):
+                    rival = _first_key(evidence.sentences[s], j, side)
+                    if rival is not None and _is_rival(rival, probe, sentence):
+                        return (
+                            f"'{item.surface}' where the source has '{rival.surface}' "
+                            f"(next to '{neighbour.surface}')"
+                        )
+    return ""
+
+
+def _clause_break(between: str) -> bool:
+    """Clause punctuation in ``between``, ignoring what sits inside parentheses."""
+    return bool(re.search(r"[,;:]", re.sub(r"\([^()]*\)", "", between)))
+
+
+def _first_key(analysis: Analysis, j: int, side: int) -> Item | None:
+    """The first name, number or date from item j in direction ``side``, within the
+    clause and the conflict reach, past asides; None if a clause ends first."""
+    items = analysis.items
+    position, steps, previous = j, 0, items[j]
+    in_aside = items[j].aside
+    while steps < _CONFLICT_REACH:
+        position += side
+        if not 0 <= position < len(items):
+            return None
+        found = items[position]
+        if found.aside and not in_aside:
+            continue
+        steps += 1
+        first, second = sorted((previous, found), key=lambda x: x.start)
+        if _clause_break(analysis.text[first.end : second.start]) and not (in_aside or found.aside):
+            return None
+        if found.is_key:
+            return found
+        previous = found
+    return None
+
+
+def _keeps_context(
+    evidence: Evidence,
+    s: int,
+    j: int,
+    left: Sequence[Item],
+    right: Sequence[Item],
+    item: Item,
+    either_side: bool = True,
+) -> bool:
+    """Whether the occurrence at (s, j) keeps some of the sentence's context nearby.
+
+    A neighbour counts on the same side; with ``either_side`` a plain word also counts
+    on the other side (active and passive voice swap sides: "Fleming discovered
+    penicillin" / "penicillin was discovered by Fleming"; "en 1789 con la toma de la
+    Bastilla" / "la toma de la Bastilla en 1789"). Asides are looked past. For a
+    name, what lies beyond both another name or number *and* clause punctuation
+    describes something else ("coined by Simon Willison in September 2022, after Riley
+    Goodside showed"); either one alone is common in faithful wording ("in 1928 at St
+    Mary's Hospital in London", "text-davinci-002, zero-shot accuracy rose").
+    """
+    words = [y for y in (*left, *right) if not y.is_key] if either_side else []
+    if item.kind in NUMBER_KINDS:
+        return _scan_context(evidence, s, j, left, right, item, False, False, _NUMBER_REACH, words)
+    if _scan_context(evidence, s, j, left, right, item, True, False, _CONTEXT_REACH, words):
+        return True
+    # Within the clause, a neighbouring name or number also counts on the other side
+    # ("Fleming ... in 1928" / "in 1928, Fleming").
+    either = [*left, *right] if either_side else []
+    return _scan_context(evidence, s, j, left, right, item, False, True, _CONTEXT_REACH, either)
+
+
+def _scan_context(
+    evidence: Evidence,
+    s: int,
+    j: int,
+    left: Sequence[Item],
+    right: Sequence[Item],
+    item: Item,
+    stop_at_key: bool,
+    stop_at_clause: bool,
+    reach: int,
+    words: Sequence[Item] = (),
+) -> bool:
+    analysis = evidence.sentences[s]
+    items = analysis.items
+    in_aside = items[j].aside
+    for side, neighbours in ((-1, left), (1, right)):
+        position, steps, previous = j, 0, items[j]
+        while steps < reach:
+            position += side
+            if not 0 <= position < len(items):
+                break
+            found = items[position]
+            if found.aside and not in_aside:
+                # An aside neither ends nor uses up the search, but may hold the context.
+                if _found_in(found, neighbours) or _found_in(found, words):
+                    return True
+                continue
+            steps += 1
+            if stop_at_clause:
+                first, second = sorted((previous, found), key=lambda x: x.start)
+                if _clause_break(analysis.text[first.end : second.start]):
+                    break
+            previous = found
+            if _found_in(found, neighbours) or _found_in(found, words):
+                return True
+            if stop_at_key and found.is_key and not items_match(found, item):
+                break
+    return False
+
+
+def _number_in_frame(
+    evidence: Evidence,
+    item: Item,
+    left: Sequence[Item],
+    right: Sequence[Item],
+    sentence: Analysis,
+) -> Item | None:
+    """A different number of the same unit between the same two neighbours in a source."""
+    anchor = left[0] if left else right[0]
+    offset = 1 if left else -1
+    for s, j in evidence.occurrences(anchor):
+        candidate = evidence.item_at(s, j + offset)
+        if candidate is None or not _is_rival(candidate, item, sentence):
+            continue
+        position = j + offset
+        if left and right:
+            after = evidence.item_at(s, position + 1)
+            if after is None or not items_match(after, right[0]):
+                continue
+        return candidate
+    return None
+
+
+def linked_keys_conflict(sentence: Analysis, evidence: Evidence) -> str:
+    """Two keys the sentence links, which the sources never state together.
+
+    "Claude 2.1 in March 2023": both occur, but no source sentence holds both, and the
+    sentence about Claude 2.1 has another date. Dates, years and percentages need no
+    more evidence than that; names and plain numbers also need a word of the sentence's
+    link between them ("developed") in the rival's source sentence.
+    """
+    keyed = [(i, item) for i, item in enumerate(sentence.items) if item.is_key]
+    for (i, a), (k, b) in itertools.pairwise(keyed):
+        if k - i - 1 > _MAX_KEY_GAP:
+            continue
+        in_a = {s for s, _ in evidence.occurrences(a)}
+        in_b = {s for s, _ in evidence.occurrences(b)}
+        if in_a & in_b or not in_a or not in_b:
+            continue
+        links = sentence.items[i + 1 : k]
+        for anchor_sentences, other in ((in_a, b), (in_b, a)):
+            for s in anchor_sentences:
+                items = evidence.sentences[s].items
+                rivals = [p for p, z in enumerate(items) if _is_rival(z, other, sentence)]
+                if not rivals:
+                    continue
+                strong = fine_kind(other) in ("date", "year", "percent")
+                linked = any(
+                    _found_in(link, items[max(p - 2, 0) : p + 3]) for p in rivals for link in links
+                )
+                if strong or linked:
+                    return (
+                        f"'{a.surface}' and '{b.surface}' are not stated together in the "
+                        f"sources (there: '{items[rivals[0]].surface}')"
+                    )
+    return ""
+
+
+def frame_substitution(sentence: Analysis, evidence: Evidence, best: Analysis) -> str:
+    """A word swapped inside the source sentence the claim copies, the word being nearby.
+
+    "La deduplicación aproximada se hace con un hash" against "La deduplicación exacta
+    se hace con un hash ...; la aproximada, con MinHash": same neighbours, a different
+    word in between, and "aproximada" is said of something else (other neighbours) in the
+    same or the next source sentence. Only the best-matching source sentence is searched
+    for the frame: a frame found in an unrelated sentence is a coincidence of wording.
+    """
+    items = sentence.items
+    frame = best.items
+    best_index = evidence.sentences.index(best)
+    nearby = {
+        k
+        for k in (best_index - 1, best_index, best_index + 1)
+        if 0 <= k < len(evidence.sentences)
+        and evidence.sentence_source[k] == evidence.sentence_source[best_index]
+    }
+    for i in range(1, len(items) - 1):
+        word, left, right = items[i], items[i - 1], items[i + 1]
+        if word.is_key or items_match(word, left) or items_match(word, right):
+            continue
+        placed = [(s, j) for s, j in evidence.occurrences(word) if s in nearby]
+        if not placed:
+            continue
+        context = _neighbours(items, i, 2)
+        if any(_scan_context(evidence, s, j, *context, word, False, True, 2) for s, j in placed):
+            continue  # the word also appears in its own context: not a swap
+        swaps: list[Item] = []
+        exact = False
+        for j in range(1, len(frame) - 1):
+            if not (items_match(frame[j - 1], left) and items_match(frame[j + 1], right)):
+                continue
+            if items_match(frame[j], word):
+                exact = True
+                break
+            if not frame[j].is_key and not _abbreviates(frame[j], word):
+                swaps.append(frame[j])
+        if swaps and not exact:
+            return f"'{word.surface}' where the source has '{swaps[0].surface}'"
+    return ""
+
+
+def _abbreviates(a: Item, b: Item) -> bool:
+    """ "r" for "rango": one word is a short prefix of the other."""
+    x, y = sorted((fold(a.surface), fold(b.surface)), key=len)
+    return len(x) <= 3 and y.startswith(x)

@@ -1,0 +1,107 @@
+"""The soft support score of a sentence: lexical coverage plus embedding similarity.
+
+Lexical coverage is the backbone (the share of the sentence's content terms found in
+the best window of source sentences, and in the evidence overall); the embedding
+rescues paraphrases with other words. Which sentences are not judged at all (questions,
+connectives) is decided here too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agent.tools.verification.analysis import OTHER_LANGUAGE, Analysis, fold, is_stopword
+from agent.tools.verification.evidence import Evidence
+from agent.tools.verification.rules import hard_failure
+from agent.tools.verification.word_lists import CONNECTIVES
+
+# Weights of the support score. Lexical coverage is the backbone; the embedding rescues
+# paraphrases with different words, and is trusted less where the model is weak (Spanish).
+WINDOW_WEIGHT = 0.7  # coverage in the best window vs. in the whole evidence
+EMBEDDING_WEIGHT = {"en": 0.35, "es": 0.2}
+EMBEDDING_FLOOR, EMBEDDING_CEIL = 0.25, 0.85  # cosine mapped linearly onto 0..1
+CANDIDATE_WINDOWS = 3  # source sentences per answer sentence that get embedded
+
+# similarity(a, b) -> cosine of two texts the caller has embedded (0.0 if it has not)
+Similarity = Callable[[str, str], float]
+
+
+@dataclass
+class Evaluation:
+    """A sentence against one body of evidence: support score and hard-check verdict."""
+
+    score: float
+    failure: str
+    source: int | None
+    inconclusive: bool = False
+
+
+def skip_reason(text: str) -> str:
+    """Why a sentence is not judged: it asks, or it only frames what follows."""
+    stripped = text.strip()
+    if not re.search(r"\w", stripped):
+        return "skipped: no content words"
+    if stripped.endswith("?"):
+        return "skipped: question"
+    words = re.findall(r"\w+", fold(stripped))
+    content = [w for w in words if w not in CONNECTIVES and not is_stopword(w)]
+    if not content:
+        return "skipped: connective"
+    return ""
+
+
+def term_coverage(sentence: Analysis, stems: dict[str, frozenset[str]]) -> float:
+    """Share of the sentence's content terms found in ``stems`` (either language)."""
+    if not sentence.terms:
+        return 1.0
+    own, other = stems[sentence.language], stems[OTHER_LANGUAGE[sentence.language]]
+    hits = sum(1 for s, o in sentence.terms if s in own or (o is not None and o in other))
+    return hits / len(sentence.terms)
+
+
+def evaluate(
+    sentence: Analysis,
+    evidence: Evidence,
+    similarity: Similarity,
+    *,
+    embedded: bool,
+    threshold: float,
+) -> Evaluation:
+    """Support score and hard-check verdict of ``sentence`` against ``evidence``.
+
+    Without ``embedded``, windows are ranked by coverage alone and the score is the
+    lexical one; the result is marked inconclusive when an embedding similarity
+    anywhere in 0..1 could still move the score across ``threshold``.
+    """
+    if not evidence.windows:
+        return Evaluation(0.0, "no sources", None)
+    weight = EMBEDDING_WEIGHT.get(sentence.language, 0.2) if embedded else 0.0
+    best_value, best_single_value = -1.0, -1.0
+    coverage = embedded_score = 0.0
+    window = single = evidence.windows[0]
+    for candidate in evidence.windows:
+        cov = term_coverage(sentence, candidate.stems)
+        emb = 0.0
+        if embedded:
+            cosine = max(
+                similarity(sentence.text, evidence.sentences[k].text) for k in candidate.sentences
+            )
+            emb = (cosine - EMBEDDING_FLOOR) / (EMBEDDING_CEIL - EMBEDDING_FLOOR)
+            emb = min(max(emb, 0.0), 1.0)
+        value = (1 - weight) * cov + weight * emb
+        if value > best_value:
+            best_value, coverage, embedded_score, window = value, cov, emb, candidate
+        if len(candidate.sentences) == 1 and value > best_single_value:
+            best_single_value, single = value, candidate
+    whole = term_coverage(sentence, evidence.stems)
+    lexical = WINDOW_WEIGHT * coverage + (1 - WINDOW_WEIGHT) * whole
+    failure = hard_failure(sentence, evidence, evidence.sentences[single.sentences[0]])
+    if embedded:
+        score = (1 - weight) * lexical + weight * embedded_score
+        return Evaluation(score, failure, window.source)
+    full = EMBEDDING_WEIGHT.get(sentence.language, 0.2)
+    lowest, highest = (1 - full) * lexical, (1 - full) * lexical + full
+    inconclusive = not failure and lowest < threshold <= highest
+    return Evaluation(lexical, failure, window.source, inconclusive)

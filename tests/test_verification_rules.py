@@ -1,0 +1,102 @@
+"""Each hard check of the verifier, alone: it flags the fabrication it exists for and
+leaves the faithful wording of the same source alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.tools.verification import rules
+from agent.tools.verification.analysis import analyse
+from agent.tools.verification.evidence import Evidence, passage_of
+from agent.tools.verification.scoring import skip_reason, term_coverage
+
+DEDUP = "La deduplicación exacta se hace con un hash del documento; la aproximada, con MinHash."
+COINED = (
+    "The term prompt injection was coined by Simon Willison in September 2022, after Riley "
+    "Goodside showed the attack."
+)
+CLAUDE = [
+    "Claude 2.1 was released in November 2023.",
+    "The first Claude was released in March 2023.",
+]
+
+CASES = [
+    # rule, language, sources, fabricated sentence, faithful sentence, reason fragment
+    (
+        "missing_key",
+        "es",
+        ["QLoRA usa pesos de 4 bits en el formato NF4."],
+        "QLoRA usa pesos de 8 bits.",
+        "QLoRA usa pesos de 4 bits.",
+        "number 8 not in sources",
+    ),
+    (
+        "polarity_failure",
+        "es",
+        ["LoRA reduce la memoria necesaria para ajustar el modelo."],
+        "LoRA no reduce la memoria necesaria.",
+        "LoRA reduce la memoria necesaria.",
+        "negates 'reduce'",
+    ),
+    (
+        "context_conflict",
+        "en",
+        [COINED],
+        "The term prompt injection was coined by Riley Goodside.",
+        "Simon Willison coined the term prompt injection.",
+        "'Riley Goodside' where the source has 'Simon Willison'",
+    ),
+    (
+        "linked_keys_conflict",
+        "en",
+        CLAUDE,
+        "Claude 2.1 was released in March 2023.",
+        "Claude 2.1 was released in November 2023.",
+        "not stated together",
+    ),
+    (
+        "frame_substitution",
+        "es",
+        [DEDUP],
+        "La deduplicación aproximada se hace con un hash del documento.",
+        "La deduplicación exacta se hace con un hash del documento.",
+        "'aproximada' where the source has 'exacta'",
+    ),
+]
+
+
+def _judge(rule: str, language: str, sources: list[str], sentence: str) -> str:
+    passages = [passage_of(text, i) for i, text in enumerate(sources)]
+    names = frozenset().union(*(p.known_names for p in passages))
+    evidence = Evidence(passages, names)
+    analysis = analyse(sentence, language, names)
+    check = getattr(rules, rule)
+    if rule in ("polarity_failure", "frame_substitution"):
+        return check(analysis, evidence, evidence.sentences[0])
+    return check(analysis, evidence)
+
+
+@pytest.mark.parametrize(("rule", "language", "sources", "bad", "good", "reason"), CASES)
+def test_rule_flags_the_fabrication_and_passes_the_faithful_wording(
+    rule: str, language: str, sources: list[str], bad: str, good: str, reason: str
+) -> None:
+    assert reason in _judge(rule, language, sources, bad)
+    assert _judge(rule, language, sources, good) == ""
+
+
+def test_coverage_counts_terms_in_either_language_and_skips_connectives() -> None:
+    passage = passage_of("El modelo cuantizado ocupa 4 GB en memoria.", 0)
+    evidence = Evidence([passage], frozenset())
+    assert (
+        term_coverage(
+            analyse("El modelo cuantizado ocupa memoria.", "es", frozenset()), evidence.stems
+        )
+        == 1.0
+    )
+    assert (
+        term_coverage(analyse("The model needs a GPU cluster.", "en", frozenset()), evidence.stems)
+        < 0.5
+    )
+    assert skip_reason("En resumen:") == "skipped: connective"
+    assert skip_reason("¿Qué es QLoRA?") == "skipped: question"
+    assert skip_reason("QLoRA usa 4 bits.") == ""
