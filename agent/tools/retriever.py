@@ -7,7 +7,6 @@ like with like instead of guessing a score for what a list did not return.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,9 +19,6 @@ from ingestion.language import detect_language
 from ingestion.text_analysis import fts_query, query_words
 
 Mode = Literal["hybrid", "bm25", "dense"]
-
-# Query embeddings run here, beside the BM25 read (HybridRetriever._candidates).
-_QUERY_EMBEDDING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="veraz-query-embedding")
 
 LEXICAL_DEPTH = 200
 FREQUENT_RATIO = 0.05
@@ -127,15 +123,10 @@ class HybridRetriever:
         scores 0 if the list ran out (it matches no query word), else the list's last
         score (an upper bound). Scoring those rows with a second MATCH cost as much as
         the first query.
-
-        The query is embedded on a worker thread while SQLite reads BM25 on this one:
-        both release the GIL (the embedding engine runs in C or torch), so on two cores
-        the BM25 read costs no extra time.
         """
-        embedding = _QUERY_EMBEDDING.submit(self.embedder.embed_query, query)
+        vector = self.embedder.embed_query(query)
         depth = max(pool, LEXICAL_DEPTH)
         lexical = dict(self.collection.bm25(snap, match, depth))
-        vector = embedding.result()
         dense = dict(self.collection.dense(snap, vector, pool))
         floor = min(lexical.values()) if len(lexical) >= depth else 0.0
         for row in dense:
