@@ -163,3 +163,22 @@ def test_a_reindex_killed_midway_leaves_the_old_model_and_resumes(
     e5 = Veraz(home=home, collection="notas")
     assert check(e5.index).ok
     assert e5.retrieve("latencia de 14 milisegundos", k=1)[0].source.endswith("nota2.txt")
+
+
+def test_demo_re_embeds_a_samples_collection_made_with_minilm(tmp_path: Path) -> None:
+    """``veraz demo`` on a home from before e5 was the default: the samples collection is
+    Veraz's own, so it is re-embedded with a message instead of failing."""
+    from agent.samples import samples_dir
+
+    home = tmp_path / "home"
+    old = Veraz(home=home, collection="samples", embedding_model=MINILM)
+    assert not old.ingest([samples_dir()]).failed
+    old.close()
+    result = CliRunner().invoke(app, ["demo", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "The samples collection was embedded with all-MiniLM-L6-v2" in text
+    assert "with multilingual-e5-small (once)" in text
+    assert Collection(home / "collections" / "samples", model=None).model.name == (
+        MULTILINGUAL_E5_SMALL
+    )
