@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from functools import cached_property
@@ -18,7 +19,8 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from agent.config import Settings
-from agent.types import Answer, Hit, IngestReport
+from agent.graphs.node_names import ANSWERING_NODES
+from agent.types import Answer, Hit, IngestReport, Turn
 
 
 class Veraz:
@@ -152,40 +154,74 @@ class Veraz:
             verify_with_llm=self.settings.verify == "llm",
         )
 
-    def _run_args(self, question: str, thread_id: str | None) -> tuple[Any, dict, dict]:
+    def _run_args(
+        self, question: str, thread_id: str | None, history: Sequence[Turn] | None = None
+    ) -> tuple[Any, dict, dict]:
         from agent.graphs.rag import RECURSION_LIMIT
         from agent.graphs.state import new_question
 
         if not question or not question.strip():
             raise ValueError("the question is empty")
+        if thread_id and history:
+            raise ValueError("give a thread_id (Veraz keeps the history) or a history, not both")
         graph = self._graphs["threads" if thread_id else "once"]
         config = {
             "configurable": {"thread_id": thread_id or f"once-{uuid.uuid4()}"},
             "recursion_limit": RECURSION_LIMIT,
         }
-        return graph, config, new_question(question.strip())
+        budget = self.settings.question_timeout_s
+        state = new_question(question.strip(), time.time() + budget if budget else 0.0)
+        if history:
+            state["history"] = _history_entries(history)
+        return graph, config, state
 
     # -- public API --------------------------------------------------------------------
 
-    def ask(self, question: str, thread_id: str | None = None) -> Answer:
+    def prepare(self) -> None:
+        """Build every component now: embedder, index, graph and models.
+
+        Components are otherwise built on first use. A server calls this once, before
+        its threads share the instance, so the first request pays nothing and two
+        threads never race to build the same component.
+        """
+        self.retriever  # noqa: B018 - builds the embedder and opens the index
+        self._graphs  # noqa: B018
+        self._graph_context  # noqa: B018 - resolves the models (ModelSetupError here)
+
+    def ask(
+        self,
+        question: str,
+        thread_id: str | None = None,
+        *,
+        history: Sequence[Turn] | None = None,
+    ) -> Answer:
         """Answer ``question`` from the collection, with citations and a verification.
 
         With ``thread_id``, earlier questions of that thread are remembered (follow-ups
-        like "¿y QLoRA?" work) and the thread persists under VERAZ_HOME.
+        like "¿y QLoRA?" work) and the thread persists under VERAZ_HOME. ``history``
+        instead passes the earlier turns of a conversation the caller keeps (an HTTP
+        client's messages); nothing is stored then.
         """
         from agent.graphs.result import to_answer
 
-        graph, config, state = self._run_args(question, thread_id)
+        graph, config, state = self._run_args(question, thread_id, history)
         final = graph.invoke(state, config, context=self._graph_context)
         return to_answer(final)
 
-    def stream(self, question: str, thread_id: str | None = None) -> Iterator[dict[str, Any]]:
+    def stream(
+        self,
+        question: str,
+        thread_id: str | None = None,
+        *,
+        history: Sequence[Turn] | None = None,
+    ) -> Iterator[dict[str, Any]]:
         """Events while answering: ``node`` as each node finishes, ``draft_token`` while an
         LLM writes (before verification), then ``token`` pieces of the final, verified
-        answer and one ``answer`` event with the full :class:`Answer` dict."""
+        answer and one ``answer`` event with the full :class:`Answer` dict.
+        ``thread_id`` and ``history`` as in :meth:`ask`."""
         from agent.graphs.result import to_answer
 
-        graph, config, state = self._run_args(question, thread_id)
+        graph, config, state = self._run_args(question, thread_id, history)
         final: dict[str, Any] = {}
         for mode, chunk in graph.stream(
             state,
@@ -201,7 +237,7 @@ class Veraz:
             else:
                 message, meta = chunk
                 text = message.content if isinstance(message.content, str) else ""
-                if text and meta.get("langgraph_node") in ("generate", "solve", "fallback"):
+                if text and meta.get("langgraph_node") in ANSWERING_NODES:
                     yield {"type": "draft_token", "node": meta["langgraph_node"], "text": text}
         answer = to_answer(final)
         for piece in re.findall(r"\S+\s*", answer.answer):
@@ -253,3 +289,21 @@ class Veraz:
     def close(self) -> None:
         if "index" in self.__dict__:
             self.index.close()
+
+
+def _history_entries(history: Sequence[Turn]) -> list[dict[str, Any]]:
+    """Caller-kept turns in the shape the graph's thread memory has (see finalize)."""
+    from agent.graphs.nodes.contextualize import question_language
+
+    entries: list[dict[str, Any]] = []
+    for turn in history:
+        question = turn.question.strip()
+        entries.append(
+            {
+                "question": question,
+                "standalone": question,
+                "answer": turn.answer,
+                "language": question_language(question, entries),
+            }
+        )
+    return entries

@@ -104,6 +104,12 @@ class Settings(BaseSettings):
         default=2, ge=0, le=5, description="Query rewrites before abstaining."
     )
     verify: str = Field(default="offline", pattern="^(offline|llm)$", description="offline or llm.")
+    question_timeout_s: float = Field(
+        default=180.0,
+        ge=0,
+        description="Seconds one question may take; past it, no model is called and the "
+        "offline answer is given (0: no limit).",
+    )
 
     # Model providers (agent/models/). API keys and server URLs (OPENAI_API_KEY,
     # OPENAI_BASE_URL, GOOGLE_API_KEY/GEMINI_API_KEY, OLLAMA_HOST) come from the

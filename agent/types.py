@@ -66,10 +66,16 @@ class Citation(_Serialisable):
 
 @dataclass
 class Verification(_Serialisable):
+    """``grounded``: every judged sentence is supported by the sources. ``answers_question``:
+    the answer holds what the question asks for (not empty, not only [n] markers, not the
+    question repeated, a number for "how many…"); ``answer_issue`` says why not."""
+
     grounded: bool
     score: float
     unsupported: list[str] = field(default_factory=list)
     method: str = ""
+    answers_question: bool = True
+    answer_issue: str = ""
 
 
 @dataclass
@@ -86,6 +92,7 @@ class Usage(_Serialisable):
     ``estimated``: some counts are estimates (the provider reported none and no local
     tokenizer exists). ``priced``: every call had a known price; when false, ``cost_usd``
     covers only the priced calls — a paid call is never silently counted as free.
+    ``llm_calls``: how many times a language model was called (failed calls included).
     """
 
     prompt_tokens: int = 0
@@ -93,6 +100,7 @@ class Usage(_Serialisable):
     cost_usd: float = 0.0
     estimated: bool = False
     priced: bool = True
+    llm_calls: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -101,6 +109,7 @@ class Usage(_Serialisable):
             cost_usd=self.cost_usd + other.cost_usd,
             estimated=self.estimated or other.estimated,
             priced=self.priced and other.priced,
+            llm_calls=self.llm_calls + other.llm_calls,
         )
 
     @classmethod
@@ -112,7 +121,21 @@ class Usage(_Serialisable):
             cost_usd=float(data.get("cost_usd", 0.0)),
             estimated=bool(data.get("estimated", False)),
             priced=bool(data.get("priced", True)),
+            llm_calls=int(data.get("llm_calls", 0)),
         )
+
+
+@dataclass
+class Turn(_Serialisable):
+    """One earlier exchange of a conversation that the caller keeps, not Veraz.
+
+    An HTTP client sends the whole conversation with each request (the OpenAI protocol):
+    its earlier questions and answers become the history a follow-up is resolved with,
+    without a server-side thread.
+    """
+
+    question: str
+    answer: str
 
 
 @dataclass

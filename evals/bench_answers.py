@@ -5,7 +5,9 @@ Two kinds of dataset:
 - a SQuAD-format file (XQuAD and friends): every paragraph becomes a document (a
   ``.txt`` file, or a file named by the article title when the title carries a
   Markdown/text extension), every question is asked; questions marked
-  ``is_impossible`` (SQuAD 2.0) must be abstained on;
+  ``is_impossible`` (SQuAD 2.0) must be abstained on. Articles at even positions form
+  the ``tune`` split, the others ``heldout``, so thresholds chosen on one half can be
+  checked on the other;
 - a notes folder (``evals/data/notes``): ``docs/`` with the documents as users write them
   and ``questions.jsonl`` — ``question``, ``answers`` (any of them counts, or all of them
   with ``"all": true``), ``source`` (the file holding the answer, "" when none does),
@@ -77,6 +79,7 @@ def _squad(path: Path) -> AnswerDataset:
                         question=str(qa["question"]).strip(),
                         answers=list(dict.fromkeys(answers)),
                         source="" if impossible else name,
+                        split="tune" if a % 2 == 0 else "heldout",
                     )
                 )
     return data
@@ -215,11 +218,12 @@ def run_answers_benchmark(
             )
             if progress:
                 progress(done, len(items))
+        chunks = rag.stats()["chunks"]
         rag.close()
     return {
         "dataset": str(dataset),
         "documents": len(data.documents),
-        "chunks": report.chunks,
+        "chunks": chunks,
         **summarise(rows),
         "by_split": _groups(rows, "split"),
         "by_language": _groups(rows, "language"),

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-MODEL_NODES = frozenset({"generate", "solve", "synthesize", "fallback", "verify"})
+from agent.graphs.node_names import MODEL_NODES
+
 QUESTIONS = Path(__file__).resolve().parent.parent / "agent" / "samples" / "questions.jsonl"
 
 

@@ -27,6 +27,11 @@ best (shortest) of its two timings. The mirrored order cancels a slow drift in m
 load; taking the best discards bursts from other processes. Per-trial seconds are
 returned under ``trials``.
 
+Loading. On the throughput corpus, :func:`evals.bench_loading.run_loading_benchmark`
+times ``load_document`` alone, the share of it the mojibake repair takes on clean text,
+and loading two copies of the corpus with every other line mojibaked (Mac Roman,
+Windows-1252), with how many files came back exactly clean (``loading`` in the result).
+
 Incremental runs. A corpus of ``incremental_documents`` files (1,000 by default, the
 same generator) is ingested into a fresh home with the models warm (``first``); the
 unchanged corpus is ingested three more times (the median is reported, with its ratio to
@@ -61,6 +66,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from evals.bench_loading import run_loading_benchmark
 
 # Called as progress(stage, done, total), like the ingestion pipeline's progress callback.
 Progress = Callable[[str, int, int], None]
@@ -568,7 +575,7 @@ def run_ingest_benchmark(
     """Measure ingestion and retrieval speed in a throwaway home; returns a JSON-ready dict.
 
     ``progress(stage, done, total)`` is called as work advances; stages are
-    "throughput", "incremental" and "latency <size>".
+    "throughput", "loading", "incremental" and "latency <size>".
     """
     import torch
 
@@ -654,6 +661,10 @@ def run_ingest_benchmark(
 
         rag.close()
 
+        # -- loading: what load_document and its mojibake repair cost -----------------------
+        loading = run_loading_benchmark(corpus, tmp / "loading")
+        report_progress("loading", 1, 1)
+
         # -- incremental runs on their own corpus -------------------------------------------
         incremental = _incremental_runs(
             tmp,
@@ -716,6 +727,7 @@ def run_ingest_benchmark(
         "min_cosine_engine_vs_library": round(float(cosines.min()), 6),
         "mean_cosine_engine_vs_library": round(float(cosines.mean()), 6),
         **incremental,
+        "loading": loading,
         "memory": _memory_of_oversize_file(memory_file_mb) if memory else None,
         "trials": trials,
         "retrieval_latency": latency,

@@ -31,7 +31,7 @@ def test_benchmark_shape_and_incremental_runs() -> None:
         progress=lambda stage, done, total: stages.add(stage),
     )
     assert json.loads(json.dumps(result)) == result
-    assert stages == {"throughput", "incremental", "latency 200"}
+    assert stages == {"throughput", "loading", "incremental", "latency 200"}
     assert result["documents"] == 8 and result["chunks"] >= 16
     assert result["embedding_model"].startswith("all-MiniLM-L6-v2 (384 dims")
     for key in (
@@ -57,6 +57,12 @@ def test_benchmark_shape_and_incremental_runs() -> None:
     assert 1 <= result["changed_1pct_embedded"] < result["changed_1pct_chunks"]
     assert result["changed_1pct_chunks"] < result["incremental_chunks"]
     assert result["memory"] is None
+    loading = result["loading"]
+    assert loading["files"] == 8 and loading["load_ms_per_file"] > 0
+    assert 0 < loading["repair_share"] < 1 and 0 < loading["ftfy_share"] < 1
+    # Both damaged copies of the corpus load back exactly as the clean files do.
+    assert loading["mac_roman_repaired_files"] == loading["windows_1252_repaired_files"] == 8
+    assert loading["mac_roman_vs_clean"] > 0 and loading["windows_1252_vs_clean"] > 0
     latency = result["retrieval_latency"]
     assert set(latency) == {"200"}
     assert 0 < latency["200"]["p50_ms"] <= latency["200"]["p95_ms"]

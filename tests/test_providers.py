@@ -141,7 +141,7 @@ def test_a_rate_limit_is_retried_and_the_primary_answers(
     served.push(Status(429))
     answer = veraz(home, case.spec).ask(QUESTION)
     assert answer.model == case.spec and not answer.fallback_used
-    assert len(served.chat_requests()) >= 4  # the refused call, its retry, then the rest
+    assert len(served.chat_requests()) >= 3  # the refused grade call, its retry, generate
 
 
 FAULTS = {
@@ -155,8 +155,8 @@ FAULTS = {
 def test_a_failing_model_falls_back_and_says_why(
     home: Path, case: Case, served: WireServer, kind: str
 ) -> None:
-    # route and grade succeed; the fault hits the generation call
-    served.push(Reply(json.dumps({"route": "retrieve"})), Reply('{"relevant": [1, 2]}'))
+    # grade succeeds (a simple question is routed by the rules); the fault hits generation
+    served.push(Reply('{"relevant": [1, 2]}'))
     served.push(*[FAULTS[kind]() for _ in range(1 if kind == "server_error" else 3)])
     answer = veraz(home, case.spec, model_timeout_s=0.5, model_attempts=2).ask(QUESTION)
     assert answer.fallback_used and answer.model == "extractive"
@@ -240,10 +240,13 @@ def test_usage_counts_every_call_even_unusable_replies(
     with OpenAIServer(responder=quoting) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", "test")
-        server.push(Reply("I think it is a retrieval question."))  # route: not JSON
+        server.push(Reply("I think passages 1 and 2 are relevant."))  # grade: not JSON
         answer = veraz(home, "openai:gpt-4o-mini", verify="llm").ask(QUESTION)
         sent = [r.body["messages"] for r in server.chat_requests()]
-    assert answer.steps[1].detail["method"] == "rules (model failed: malformed)"
+    grade = next(s for s in answer.steps if s.node == "grade")
+    assert grade.detail["method"] == "rules (model failed: malformed)"
+    assert grade.detail["llm_calls"] == 1 and grade.detail["prompt_tokens"] > 0
+    assert answer.usage.llm_calls == len(sent)  # every call counted, the unusable one too
     verify_calls = [m for m in sent if "supported" in m[-1]["content"]]
     assert verify_calls  # the LLM judge ran, once per checked sentence
     words = sum(len(m["content"].split()) for messages in sent for m in messages)

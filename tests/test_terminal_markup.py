@@ -53,8 +53,10 @@ def _violations(path: Path) -> list[str]:
         first = node.args[0]
         where = f"{path.relative_to(ROOT)}:{node.lineno}"
         forwarded = isinstance(first, ast.Name) and first.id == "template"  # say() -> markup()
-        if name in ("say", "markup") and not forwarded and not isinstance(
-            first, ast.Constant | ast.BinOp
+        if (
+            name in ("say", "markup")
+            and not forwarded
+            and not isinstance(first, ast.Constant | ast.BinOp)
         ):
             found.append(f"{where}: {name}() template must be a literal")
         elif name in ("say", "markup") and _interpolates(first):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent.graphs.node_names import FALLBACK
 from agent.types import Answer, Citation, Step, Usage
 from ui.texts import TEXTS, node_name, text
 
@@ -172,7 +173,7 @@ def fallback_reason(answer: Answer, lang: str) -> str:
 
     Answers saved before causes were recorded fall back to the English ``fallback_reason``.
     """
-    causes = [s.detail.get("cause") for s in answer.steps if s.node == "fallback"]
+    causes = [s.detail.get("cause") for s in answer.steps if s.node == FALLBACK]
     cause = causes[-1] if causes and isinstance(causes[-1], dict) else None
     if cause is None:
         return answer.fallback_reason or "—"
@@ -185,6 +186,8 @@ def fallback_reason(answer: Answer, lang: str) -> str:
         reason = text(lang, "fallback_model_failed", kind=failure(cause.get("kind", "")))
     elif cause.get("code") == "unsupported":
         reason = text(lang, "fallback_unsupported", sentences=cause.get("sentences", 0))
+    elif cause.get("code") == "not_an_answer":
+        reason = text(lang, "fallback_not_an_answer")
     else:
         return answer.fallback_reason or "—"
     if cause.get("fallback_failed"):

@@ -67,6 +67,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "fallback_unsupported": "la respuesta del modelo principal no estaba respaldada por "
         "las fuentes ({sentences} frases)",
         "fallback_failed_too": "; el modelo de respaldo también falló ({kind})",
+        "fallback_not_an_answer": "la respuesta del modelo principal no respondía a la pregunta",
         "failure_rate_limit": "límite de peticiones",
         "failure_server_error": "error del servidor",
         "failure_auth": "clave rechazada",
@@ -144,6 +145,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "fallback_unsupported": "the primary model's answer was not supported by the sources "
         "({sentences} sentences)",
         "fallback_failed_too": "; the fallback model failed too ({kind})",
+        "fallback_not_an_answer": "the primary model's answer did not answer the question",
         "failure_rate_limit": "rate limit",
         "failure_server_error": "server error",
         "failure_auth": "key rejected",

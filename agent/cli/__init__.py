@@ -8,10 +8,11 @@ Rich, with every value escaped (agent/terminal.py). One module per group of comm
 - answers.py: ask, chat, models (answer_view.py draws an answer)
 - sources.py: schedule, watch, status, doctor
 - reindex.py: reindex (re-embed a collection with another embedding model)
-- bench.py: bench retrieval | ingest | verify | graph
+- bench.py: bench retrieval | ingest | verify | graph | answers | serve
 
-The UI, evaluations and fine-tuning register their own commands from their packages;
-their heavy imports (streamlit, ragas, peft) happen only when one of them runs.
+The UI, the HTTP server (serve, keys), evaluations and fine-tuning register their own
+commands from their packages; their heavy imports (streamlit, fastapi, ragas, peft)
+happen only when one of them runs.
 """
 
 from __future__ import annotations
@@ -25,11 +26,15 @@ from agent.cli.app import app
 
 
 def _register_side_tools() -> None:
+    from agent.server.command import keys_app
+    from agent.server.command import serve as serve_command
     from evals.command import eval_app
     from finetune.command import finetune_app
     from ui.command import ui as ui_command
 
     app.command(name="ui")(ui_command)
+    app.command(name="serve")(serve_command)
+    app.add_typer(keys_app, name="keys")
     app.add_typer(eval_app, name="eval")
     app.add_typer(finetune_app, name="finetune")
 

@@ -60,7 +60,7 @@ def print_answer(answer: Answer, show_trace: bool = False, streamed: str = "") -
             "[cyan]\\[{n}][/] {where}: {text}…",
             n=c.n,
             where=where(c.source, c.page),
-            text=c.text[:160],
+            text=" ".join(c.text.split())[:160],
         )
     if show_trace:
         trace = " → ".join(f"{s.node} {s.ms:.0f}ms" for s in answer.steps)

@@ -11,7 +11,7 @@ from rich.table import Table
 from agent.cli.app import bench_app
 from agent.cli.options import EmbeddingModelOpt, JsonOpt
 from agent.cli.setup import guarded, load_settings
-from agent.terminal import console, fail, markup, print_flat, print_json, progress_bar
+from agent.terminal import console, errors, fail, markup, print_flat, print_json, progress_bar
 
 
 def dataset_path(given: Path, *, folder_ok: bool = False) -> Path:
@@ -197,4 +197,35 @@ def bench_answers(
         fail(str(exc))
     if not rows:
         result.pop("rows")
+    print_json(result) if as_json else print_flat(result)
+
+
+@bench_app.command("serve")
+def bench_serve(
+    clients: Annotated[int, typer.Option(min=1, max=64, help="Concurrent clients.")] = 4,
+    questions: Annotated[int, typer.Option(min=1, help="Questions each client asks.")] = 12,
+    workers: Annotated[str, typer.Option(help="Worker counts to measure, comma-separated.")] = (
+        "1,2"
+    ),
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=1, help="Seconds the load phase may run.")
+    ] = 120.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load-test `veraz serve` on 127.0.0.1 (extractive): latency, throughput, errors, overhead."""
+    from evals.bench_serve import run_serve_benchmark
+
+    try:
+        counts = tuple(int(x) for x in workers.split(",") if x.strip())
+    except ValueError:
+        fail(f"--workers must be integers separated by commas, not {workers!r}")
+    if not counts or min(counts) < 1:
+        fail("--workers needs at least one count of 1 or more")
+
+    def say(message: str) -> None:
+        errors.print(message, style="dim", markup=False, highlight=False)
+
+    result = run_serve_benchmark(
+        clients=clients, questions=questions, workers=counts, time_limit_s=time_limit, progress=say
+    )
     print_json(result) if as_json else print_flat(result)

@@ -15,7 +15,13 @@ from agent.graphs.context import GraphContext
 from agent.models.calls import call_model
 from agent.models.registry import ResolvedModel
 from agent.prompts import render
+from agent.tools.unit_scoring import Passage
 from agent.types import Usage
+
+
+def as_passages(passages: list[dict[str, Any]]) -> list[Passage]:
+    """Hits (``Hit.to_dict()``) as the offline scorers read them: text, section, title."""
+    return [Passage(p["text"], p.get("section") or "", p.get("title") or "") for p in passages]
 
 
 def format_passages(passages: list[dict[str, Any]]) -> str:
@@ -57,14 +63,16 @@ def answer_with(
     question: str,
     language: str,
     passages: list[dict[str, Any]],
+    deadline: float = 0.0,
 ) -> tuple[str, Usage]:
-    """An answer with [n] citations into ``passages``; raises ModelCallError on LLM failure."""
+    """An answer with [n] citations into ``passages``; raises ModelCallError on LLM failure
+    (including a question whose time budget, ``deadline``, is spent)."""
     if model.llm is None:
-        result = context.answerer.answer(question, language, [p["text"] for p in passages])
+        result = context.answerer.answer(question, language, as_passages(passages))
         return result.text, Usage()
     packed = pack_passages(model, passages, question, language)
     prompt = render("generate", language, context=format_passages(packed), question=question)
-    return call_model(model, prompt)
+    return call_model(model, prompt, deadline=deadline)
 
 
 # Tokens kept free besides the reply: chat-template wrapping and counting differences.

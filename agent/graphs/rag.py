@@ -6,6 +6,8 @@
                            │      └─────────────┘             │         └─ trim ────┘
                            │                    └─ abstain ───┼──────────────────────┘
                            └─ decompose → solve ───────────────┘ (→ verify / fallback / abstain)
+    (verify also → abstain when the answer does not answer the question and no fallback is
+    left)
 
 Loops are bounded twice: ``max_rewrites`` in the grade edge and ``fallback_used`` in the
 verify edge; LangGraph's recursion limit backs both.
@@ -18,6 +20,22 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from agent.graphs.context import GraphContext
+from agent.graphs.node_names import (
+    ABSTAIN,
+    CONTEXTUALIZE,
+    DECOMPOSE,
+    DIRECT,
+    FALLBACK,
+    FINALIZE,
+    GENERATE,
+    GRADE,
+    RETRIEVE,
+    REWRITE,
+    ROUTE,
+    SOLVE,
+    TRIM,
+    VERIFY,
+)
 from agent.graphs.nodes.abstain import abstain
 from agent.graphs.nodes.contextualize import contextualize
 from agent.graphs.nodes.decompose import decompose
@@ -40,35 +58,35 @@ RECURSION_LIMIT = 40
 def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
     graph = StateGraph(RAGState, context_schema=GraphContext)
     for name, node in (
-        ("contextualize", contextualize),
-        ("route", route),
-        ("direct", direct),
-        ("retrieve", retrieve),
-        ("grade", grade),
-        ("rewrite", rewrite),
-        ("generate", generate),
-        ("decompose", decompose),
-        ("solve", solve),
-        ("verify", verify),
-        ("fallback", fallback),
-        ("trim", trim),
-        ("abstain", abstain),
-        ("finalize", finalize),
+        (CONTEXTUALIZE, contextualize),
+        (ROUTE, route),
+        (DIRECT, direct),
+        (RETRIEVE, retrieve),
+        (GRADE, grade),
+        (REWRITE, rewrite),
+        (GENERATE, generate),
+        (DECOMPOSE, decompose),
+        (SOLVE, solve),
+        (VERIFY, verify),
+        (FALLBACK, fallback),
+        (TRIM, trim),
+        (ABSTAIN, abstain),
+        (FINALIZE, finalize),
     ):
         graph.add_node(name, node)
-    graph.add_edge(START, "contextualize")
-    graph.add_edge("contextualize", "route")
-    graph.add_conditional_edges("route", next_after_route, ["direct", "retrieve", "decompose"])
-    graph.add_edge("direct", "finalize")
-    graph.add_edge("retrieve", "grade")
-    graph.add_conditional_edges("grade", next_after_grade, ["generate", "rewrite", "abstain"])
-    graph.add_edge("rewrite", "retrieve")
-    graph.add_conditional_edges("generate", next_after_generate, ["verify", "fallback"])
-    graph.add_edge("decompose", "solve")
-    graph.add_conditional_edges("solve", next_after_solve, ["verify", "fallback", "abstain"])
-    graph.add_conditional_edges("verify", next_after_verify, ["finalize", "fallback", "trim"])
-    graph.add_edge("fallback", "verify")
-    graph.add_edge("trim", "finalize")
-    graph.add_edge("abstain", "finalize")
-    graph.add_edge("finalize", END)
+    graph.add_edge(START, CONTEXTUALIZE)
+    graph.add_edge(CONTEXTUALIZE, ROUTE)
+    graph.add_conditional_edges(ROUTE, next_after_route, [DIRECT, RETRIEVE, DECOMPOSE])
+    graph.add_edge(DIRECT, FINALIZE)
+    graph.add_edge(RETRIEVE, GRADE)
+    graph.add_conditional_edges(GRADE, next_after_grade, [GENERATE, REWRITE, ABSTAIN])
+    graph.add_edge(REWRITE, RETRIEVE)
+    graph.add_conditional_edges(GENERATE, next_after_generate, [VERIFY, FALLBACK])
+    graph.add_edge(DECOMPOSE, SOLVE)
+    graph.add_conditional_edges(SOLVE, next_after_solve, [VERIFY, FALLBACK, ABSTAIN])
+    graph.add_conditional_edges(VERIFY, next_after_verify, [FINALIZE, FALLBACK, TRIM, ABSTAIN])
+    graph.add_edge(FALLBACK, VERIFY)
+    graph.add_edge(TRIM, FINALIZE)
+    graph.add_edge(ABSTAIN, FINALIZE)
+    graph.add_edge(FINALIZE, END)
     return graph.compile(checkpointer=checkpointer)

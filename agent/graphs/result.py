@@ -43,6 +43,8 @@ def to_answer(state: dict[str, Any]) -> Answer:
             score=float(verification.get("score", 0.0)),
             unsupported=list(verification.get("unsupported", [])),
             method=str(verification.get("method", "")),
+            answers_question=bool(verification.get("answers_question", True)),
+            answer_issue=str(verification.get("answer_issue", "")),
         ),
         steps=[Step(s["node"], s["ms"], s.get("detail", {})) for s in state.get("steps") or []],
         usage=Usage.from_dict(usage),

@@ -33,6 +33,7 @@ class RAGState(TypedDict, total=False):
 
     # the current question
     question: str
+    deadline: float  # epoch seconds when the question's time budget ends; 0: none
     standalone: str
     language: str
     route: str
@@ -57,10 +58,11 @@ class RAGState(TypedDict, total=False):
     usage: Annotated[dict[str, Any], usage_reducer]
 
 
-def new_question(question: str) -> dict[str, Any]:
+def new_question(question: str, deadline: float = 0.0) -> dict[str, Any]:
     """The input that starts a question: per-question fields reset, history untouched."""
     return {
         "question": question,
+        "deadline": deadline,
         "standalone": question,
         "language": "",
         "route": "",

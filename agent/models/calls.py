@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 from langchain_core.messages import HumanMessage
 
+from agent.models.local_chat import question_deadline
 from agent.models.resolved import ResolvedModel
 from agent.models.retry import with_retries
 from agent.types import Usage
@@ -75,13 +77,20 @@ def classify_error(exc: BaseException) -> str:
     return "error"
 
 
-def call_model(model: ResolvedModel, prompt: str) -> tuple[str, Usage]:
-    """Send one user message; return the reply text and its token usage and cost."""
+def call_model(model: ResolvedModel, prompt: str, *, deadline: float = 0.0) -> tuple[str, Usage]:
+    """Send one user message; return the reply text and its token usage and cost.
+
+    ``deadline`` (epoch seconds, 0: none) is the question's time budget: no call starts
+    after it, and in-process models stop generating at it (see local_chat.Deadline).
+    """
     if model.llm is None:
         raise ModelCallError("error", "the extractive model has no language model to call")
+    if deadline and time.time() >= deadline:
+        raise ModelCallError("timeout", "the question's time budget is spent")
     llm, messages = model.llm, [HumanMessage(content=prompt)]
     try:
-        reply, _ = with_retries(lambda: llm.invoke(messages), model.retry, classify_error)
+        with question_deadline(deadline):
+            reply, _ = with_retries(lambda: llm.invoke(messages), model.retry, classify_error)
     except Exception as exc:
         kind = classify_error(exc)
         hint = model.hints.get(kind)
@@ -109,6 +118,7 @@ def _usage(model: ResolvedModel, reply: Any, prompt: str, text: str) -> Usage:
             completion_tokens=model.counter.count(text),
             estimated=not model.counter.exact,
         )
+    usage.llm_calls = 1
     if model.price is None:
         usage.priced = False
     else:

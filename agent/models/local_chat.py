@@ -10,8 +10,10 @@ only yields; calling ``on_llm_new_token`` as well would send each token twice.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -83,8 +85,25 @@ class StopScanner:
         return best
 
 
+# The whole question's deadline (epoch seconds, 0: none), set by the graph around each
+# model call (agent.models.calls.call_model) so an in-process model stops generating
+# when the question's time budget (VERAZ_QUESTION_TIMEOUT_S) runs out, not only at its
+# own per-call timeout.
+_QUESTION_DEADLINE: ContextVar[float] = ContextVar("veraz_question_deadline", default=0.0)
+
+
+@contextlib.contextmanager
+def question_deadline(deadline: float) -> Iterator[None]:
+    token = _QUESTION_DEADLINE.set(deadline)
+    try:
+        yield
+    finally:
+        _QUESTION_DEADLINE.reset(token)
+
+
 class Deadline:
-    """Wall-clock bound for one local generation (``model_timeout_s``).
+    """Wall-clock bound for one local generation (``model_timeout_s``, and the question's
+    time budget when that ends sooner).
 
     A local model has no server to time out; without this a large model on a slow CPU
     would hold the graph for minutes. Raises :class:`TimeoutError`, which the graph
@@ -92,13 +111,18 @@ class Deadline:
     """
 
     def __init__(self, seconds: float | None, what: str) -> None:
-        self.end = time.monotonic() + seconds if seconds else None
+        ends = []
+        if seconds:
+            ends.append(time.monotonic() + seconds)
+        if question := _QUESTION_DEADLINE.get():
+            ends.append(time.monotonic() + (question - time.time()))
+        self.end = min(ends) if ends else None
         self.seconds = seconds
         self.what = what
 
     def check(self) -> None:
         if self.end is not None and time.monotonic() > self.end:
-            raise TimeoutError(f"{self.what}: generation timed out after {self.seconds:g} s")
+            raise TimeoutError(f"{self.what}: generation stopped at its time limit")
 
 
 def text_chunk(text: str) -> ChatGenerationChunk:

@@ -1,28 +1,46 @@
-"""The ``extractive`` answerer: selects and cites source sentences; writes no words of its own.
+"""The ``extractive`` answerer: quotes and cites the passages' own words; writes none.
 
-Scoring each candidate sentence mixes how much of the question it covers (lexical, by
-prefixes) with its embedding similarity to the question, then maximal marginal relevance
-picks a few that are good and not redundant. Sentences keep their original wording and
-come back in reading order, each followed by the [n] of its passage, so every claim is
-quoted from a cited source and the verifier can check it.
+Candidates are the answer units of the kept passages (agent/tools/answer_units.py):
+sentences, list items, table rows read with their header, definition lines, and code
+lines when the question is about code. Only units that answer (unit_scoring.py:
+coverage of the question with their context, something the question does not already
+say, and what the question asks for) are candidates; none means no answer.
+
+They are ranked by that lexical evidence plus embedding similarity to the question,
+then composed:
+
+- a question asking for several things ("¿Qué técnicas…?") whose best unit is a list
+  item or a table row is answered with the whole list (its lead line, then every item at
+  that level) or table;
+- otherwise up to ``max_units`` good, non-redundant units (maximal marginal relevance).
+
+Each unit keeps its wording and comes with the [n] of its passage, in reading order; a
+nested item is shown under its parent item, which says what it is about. So every claim
+is quoted from a cited source and the verifier can check it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from agent.tools.relevance import MIN_COVERAGE, coverage
-from agent.tools.sentences import split_sentences
+from agent.tools.question_kind import QuestionKind, question_kind
+from agent.tools.unit_scoring import Passage, ScoredUnit, score_units
 from ingestion.embedding import Embedder
 
-_MIN_WORDS = 4
-_MIN_LETTER_SHARE = 0.6  # code, JSON and tables are not answer sentences
 _MMR_LAMBDA = 0.7
-_KEEP_RATIO = 0.6  # later sentences must score at least this share of the best one
+_KEEP_RATIO = 0.6  # further units must score at least this share of the best one
+_EMBEDDED = 48  # candidates, by lexical evidence, whose similarity is computed
+_MAX_LIST = 15  # items quoted from one list or table
+
+# Weights of the ranking score: coverage with context, coverage by the unit alone,
+# similarity to the question, and bonuses for the form the question asks for.
+_W_COVERAGE, _W_OWN, _W_SIMILARITY = 0.5, 0.1, 0.4
+_FORM_BONUS = 0.1
+_RANK_BONUS = 0.05
 
 
 @dataclass
@@ -33,76 +51,161 @@ class ExtractiveAnswer:
 
 @dataclass
 class _Candidate:
-    passage: int
-    position: int
-    text: str
-    lexical: float = 0.0  # share of the question's content covered
+    scored: ScoredUnit
+    similarity: float = 0.0
     score: float = 0.0
+    vector: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return self.scored.passage, self.scored.unit.position
 
 
-_WRAPPED_LINE = re.compile(r"(?<=[^\n.!?:])\n(?![\n\-*•\d])")
-
-
-def _unwrap(passage: str) -> str:
-    """Join hard-wrapped lines (plain-text files wrap mid-sentence); keep lists and paragraphs."""
-    return _WRAPPED_LINE.sub(" ", passage)
-
-
-def _is_prose(sentence: str) -> bool:
-    """A full sentence of text: not a heading, a code line, JSON or a table row."""
-    words = sentence.split()
-    if len(words) < _MIN_WORDS or any(mark in sentence for mark in ("{", "}", "```", "|")):
-        return False
-    letters = sum(ch.isalpha() or ch.isspace() for ch in sentence)
-    if letters / len(sentence) < _MIN_LETTER_SHARE:
-        return False
-    # Headings end without punctuation and are short.
-    return sentence.rstrip().endswith((".", "!", "?", ")", "]")) or len(words) >= 12
+def _form_bonus(scored: ScoredUnit, kind: QuestionKind) -> float:
+    """The unit has the form the question asks for: an item or row for "several",
+    a definition line for "what is"."""
+    unit = scored.unit
+    if kind.several and unit.kind in ("item", "row"):
+        return _FORM_BONUS
+    if kind.expects == "definition" and (unit.kind == "definition" or unit.term):
+        return _FORM_BONUS
+    if kind.expects == "code" and unit.kind == "code":
+        return _FORM_BONUS
+    return 0.0
 
 
 class ExtractiveAnswerer:
-    def __init__(self, embedder: Embedder, max_sentences: int = 3) -> None:
+    def __init__(self, embedder: Embedder, max_units: int = 3) -> None:
         self.embedder = embedder
-        self.max_sentences = max_sentences
+        self.max_units = max_units
 
-    def answer(self, question: str, language: str, passages: Sequence[str]) -> ExtractiveAnswer:
+    def answer(self, question: str, language: str, passages: Sequence[Passage]) -> ExtractiveAnswer:
+        kind = question_kind(question)
+        scored = score_units(question, language, passages)
         candidates = [
-            _Candidate(passage=i, position=j, text=sentence)
-            for i, passage in enumerate(passages)
-            for j, sentence in enumerate(split_sentences(_unwrap(passage)))
-            if _is_prose(sentence)
+            _Candidate(s)
+            for s in scored
+            if s.answers and (s.unit.kind != "code" or kind.about_code)
         ]
-        for candidate in candidates:
-            candidate.lexical = coverage(question, candidate.text, language)
-        # The best sentence must itself cover the question, or nothing here answers it.
-        candidates = [c for c in candidates if c.lexical > 0]
-        if not candidates or max(c.lexical for c in candidates) < MIN_COVERAGE:
+        if not candidates:
             return ExtractiveAnswer("", [])
-        vectors = self.embedder.encode([c.text for c in candidates])
+        candidates.sort(key=lambda c: -(c.scored.coverage + c.scored.own))
+        candidates = candidates[:_EMBEDDED]
+        vectors = self.embedder.encode([c.scored.unit.text for c in candidates])
         query = self.embedder.embed_query(question)
-        similarity = vectors @ query
-        for candidate, sim in zip(candidates, similarity, strict=True):
-            rank_bonus = 0.05 / (candidate.passage + 1)
-            candidate.score = 0.6 * candidate.lexical + 0.4 * float(sim) + rank_bonus
-        chosen = self._mmr(candidates, vectors)
-        chosen.sort(key=lambda c: (c.passage, c.position))
-        text = " ".join(f"{c.text} [{c.passage + 1}]" for c in chosen)
-        return ExtractiveAnswer(text, sorted({c.passage + 1 for c in chosen}))
+        for candidate, vector in zip(candidates, vectors, strict=True):
+            s = candidate.scored
+            candidate.vector = vector
+            candidate.similarity = float(vector @ query)
+            candidate.score = (
+                _W_COVERAGE * s.coverage
+                + _W_OWN * s.own
+                + _W_SIMILARITY * candidate.similarity
+                + _form_bonus(s, kind)
+                + _RANK_BONUS / (s.passage + 1)
+            )
+        best = max(candidates, key=lambda c: c.score)
+        unit = best.scored.unit
+        if kind.several and unit.kind in ("item", "row"):
+            chosen = self._whole_list(best, scored)
+        else:
+            chosen = [c.scored for c in self._mmr(candidates, best)]
+            chosen = _with_antecedents(chosen, scored)
+        return self._render(chosen, scored)
 
-    def _mmr(self, candidates: list[_Candidate], vectors: np.ndarray) -> list[_Candidate]:
-        order = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
-        best = candidates[order[0]].score
-        picked: list[int] = [order[0]]
-        while len(picked) < self.max_sentences:
-            best_i, best_value = None, -1e9
-            for i in order:
-                if i in picked or candidates[i].score < _KEEP_RATIO * best:
-                    continue
-                redundancy = max(float(vectors[i] @ vectors[j]) for j in picked)
-                value = _MMR_LAMBDA * candidates[i].score - (1 - _MMR_LAMBDA) * redundancy
-                if redundancy < 0.95 and value > best_value:
-                    best_i, best_value = i, value
-            if best_i is None:
-                break
-            picked.append(best_i)
-        return [candidates[i] for i in picked]
+    def _whole_list(self, best: _Candidate, scored: list[ScoredUnit]) -> list[ScoredUnit]:
+        """Every unit of the best unit's list (at its level) or table, in order."""
+        passage, group = best.scored.passage, best.scored.unit.group
+        members = [s for s in scored if s.passage == passage and s.unit.group == group]
+        return members[:_MAX_LIST]
+
+    def _mmr(self, candidates: list[_Candidate], best: _Candidate) -> list[_Candidate]:
+        picked = [best]
+        pool = [c for c in candidates if c is not best and c.score >= _KEEP_RATIO * best.score]
+        while len(picked) < self.max_units and pool:
+
+            def value(c: _Candidate) -> float:
+                redundancy = max(float(c.vector @ p.vector) for p in picked)
+                return _MMR_LAMBDA * c.score - (1 - _MMR_LAMBDA) * redundancy
+
+            choice = max(pool, key=value)
+            pool.remove(choice)
+            if max(float(choice.vector @ p.vector) for p in picked) < 0.95:
+                picked.append(choice)
+        return picked
+
+    def _render(self, chosen: list[ScoredUnit], scored: list[ScoredUnit]) -> ExtractiveAnswer:
+        """The chosen units in reading order as answer text, each with its [n]."""
+        shown: dict[tuple[int, int], ScoredUnit] = {}
+        for s in chosen:
+            # A nested item is shown under its parent, which says what it is about (and
+            # which unit_scoring counted as part of what the item tells).
+            parent = _parent(s, scored) if s.unit.kind == "item" and s.unit.depth > 0 else None
+            if parent is not None:
+                shown[(parent.passage, parent.unit.position)] = parent
+            shown[(s.passage, s.unit.position)] = s
+        ordered = [shown[key] for key in sorted(shown)]
+        lines: list[str] = []
+        lead_done: set[tuple[int, int]] = set()
+        prose: list[str] = []
+
+        def end_prose() -> None:
+            if prose:
+                lines.append(" ".join(prose))
+                prose.clear()
+
+        for s in ordered:
+            n = s.passage + 1
+            unit = s.unit
+            if unit.kind in ("sentence", "definition"):
+                prose.append(f"{unit.text} [{n}]")
+                continue
+            end_prose()
+            if unit.kind == "item":
+                if unit.lead and (s.passage, unit.group) not in lead_done:
+                    lead_done.add((s.passage, unit.group))
+                    lines.append(f"{unit.lead} [{n}]")
+                indent = "  " * min(unit.depth, 3) if len(ordered) > 1 else ""
+                lines.append(f"{indent}- {unit.text} [{n}]")
+            elif unit.kind == "code":
+                lines.append(f"`{unit.text}` [{n}]")
+            else:
+                lines.append(f"{unit.text} [{n}]")
+        end_prose()
+        return ExtractiveAnswer("\n".join(lines), sorted({s.passage + 1 for s in ordered}))
+
+
+# A sentence opening with one of these points back to the one before it ("These devices
+# treat carbon monoxide poisoning" after "Hyperbaric medicine uses oxygen chambers").
+_POINTS_BACK = re.compile(
+    r"^\W*(?:this|these|that|those|such|he|she|it|they|his|her|its|their|there|then|"
+    r"est[eaoe]s?|es[eao]s?|aquel\w*|dich[oa]s?|él|ella|ellos|ellas|su|sus|allí|entonces|"
+    r"ello|esto)\b",
+    re.IGNORECASE,
+)
+
+
+def _with_antecedents(chosen: list[ScoredUnit], scored: list[ScoredUnit]) -> list[ScoredUnit]:
+    """Each chosen sentence that points back is quoted with the sentence before it."""
+    by_place = {(s.passage, s.unit.position): s for s in scored}
+    result = list(chosen)
+    for s in chosen:
+        if s.unit.kind != "sentence" or not _POINTS_BACK.match(s.unit.text):
+            continue
+        before = by_place.get((s.passage, s.unit.position - 1))
+        if before is not None and before.unit.kind == "sentence" and before not in result:
+            result.append(before)
+    return result
+
+
+def _parent(item: ScoredUnit, scored: list[ScoredUnit]) -> ScoredUnit | None:
+    """The list item a nested item belongs to (the nearest one above it, one level up)."""
+    above = [
+        s
+        for s in scored
+        if s.passage == item.passage
+        and s.unit.kind == "item"
+        and s.unit.position < item.unit.position
+        and s.unit.depth == item.unit.depth - 1
+    ]
+    return above[-1] if above else None

@@ -31,7 +31,8 @@ Or on its own: ``retriever.invoke("pregunta")`` returns ``Document`` objects who
 ``page_content`` is the chunk text and whose ``metadata`` holds the rest of
 :class:`agent.types.Hit` (``chunk_id``, ``doc_id``, ``source``, ``title``, ``page``,
 ``score``, ``section``, ``language``); ``Document.id`` is the chunk id. ``ainvoke``
-works too (LangChain runs the search in a worker thread).
+works too (LangChain runs the search in a worker thread), and ``invoke(query, k=3)``
+overrides ``k`` for one call.
 """
 
 from __future__ import annotations
@@ -63,7 +64,14 @@ class VerazLangChainRetriever(BaseRetriever):
     )
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+        k: int | None = None,
+        mode: Literal["hybrid", "bm25", "dense"] | None = None,
     ) -> list[Document]:
-        hits = self.veraz.retrieve(query, k=self.k, mode=self.mode)
+        """``k`` and ``mode`` given to ``invoke`` override the fields for that call, as
+        LangChain's standard retriever tests expect (``retriever.invoke(q, k=3)``)."""
+        hits = self.veraz.retrieve(query, k=k or self.k, mode=mode or self.mode)
         return [hit_to_document(hit) for hit in hits]

@@ -1,21 +1,34 @@
-"""Offline relevance of a retrieved passage to a question (the ``extractive`` grader).
+"""Offline relevance of retrieved passages to a question (the ``extractive`` grader).
 
 Fused retrieval scores rank passages but are not comparable across questions, so the
-grader asks two absolute questions instead: does the passage contain the question's
-names and numbers (a passage about LoRA does not answer a question about "Claude 3"),
-and how much of the question's content it covers (five-letter prefixes, so "interceptó"
-meets "intercepciones", and languages mix safely).
+grader asks absolute questions instead. A passage is kept when:
+
+- it names what the question names (a passage about LoRA does not answer a question
+  about "Claude 3");
+- it covers enough of the question's content (five-letter prefixes, so "interceptó"
+  meets "intercepciones" and languages mix safely);
+- and one of its answer units answers (agent/tools/unit_scoring.py): a heading or a
+  link that repeats the question's words covers the question but answers nothing, and
+  a passage whose only matching line lacks the number a "¿cuántos…?" asks for holds no
+  answer either.
+
+So a passage is kept exactly when the extractive answerer could answer from it, and the
+graph abstains only when no unit anywhere answers.
 """
 
 from __future__ import annotations
 
-from agent.tools.question_rules import is_number, key_terms
-from ingestion.text_analysis import fold_accents, prefixes
+from collections.abc import Sequence
+
+from agent.tools.unit_scoring import Passage, missing_key_terms, score_units
+from ingestion.text_analysis import prefixes
 
 # Calibrated with evals/calibrate_grader.py on the XQuAD dev halves: at 0.375 the gold
 # paragraph passes for 95% of questions (es and en) while the best-covering paragraph of
 # another article fails for 64-66% of them (names/numbers then catch a further ~20%).
 MIN_COVERAGE = 0.375
+
+__all__ = ["MIN_COVERAGE", "coverage", "missing_key_terms", "relevant"]
 
 
 def coverage(question: str, passage: str, language: str) -> float:
@@ -27,23 +40,15 @@ def coverage(question: str, passage: str, language: str) -> float:
     return len(wanted & present) / len(wanted)
 
 
-def missing_key_terms(question: str, passage: str) -> list[str]:
-    """The question's names that the passage never mentions (accent- and case-blind).
-
-    Numbers are not required: "65B" is written "65.000 millones" in a Spanish source.
-    """
-    haystack = fold_accents(passage).lower()
-    return [
-        t
-        for t in key_terms(question)
-        if not is_number(t) and fold_accents(t).lower() not in haystack
-    ]
-
-
-def is_relevant(
-    question: str, passage: str, language: str, min_coverage: float = MIN_COVERAGE
-) -> bool:
-    return (
-        not missing_key_terms(question, passage)
-        and coverage(question, passage, language) >= min_coverage
-    )
+def relevant(question: str, language: str, passages: Sequence[Passage]) -> list[bool]:
+    """For each passage, whether it can answer ``question`` (see the module docstring)."""
+    answering = {s.passage for s in score_units(question, language, passages) if s.answers}
+    verdicts = []
+    for index, passage in enumerate(passages):
+        whole = f"{passage.title}\n{passage.section}\n{passage.text}"
+        verdicts.append(
+            index in answering
+            and not missing_key_terms(question, whole)
+            and coverage(question, whole, language) >= MIN_COVERAGE
+        )
+    return verdicts

@@ -20,7 +20,7 @@ __all__ = ["citation_numbers", "split_sentences", "strip_citations"]
 _NEVER_FINAL = frozenset({
     "e.g", "i.e", "p.ej", "ej", "vs", "v.s", "cf", "approx", "aprox", "fig", "figs", "eq",
     "eqs", "núm", "num", "nº", "vol", "vols", "pág", "págs", "pp", "sr", "sra", "srta",
-    "sres", "dr", "dra", "drs", "dras", "prof", "profa", "lic", "mr", "mrs", "ms", "mt",
+    "sres", "dr", "dra", "drs", "dras", "prof", "profa", "lic", "mr", "mrs", "ms", "mt", "st",
     "ud", "uds", "vd", "vds", "et", "al", "dept", "depto", "cap", "trad", "op", "cit", "av",
     "avda", "ee", "uu",
 })  # fmt: skip

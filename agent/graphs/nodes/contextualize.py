@@ -2,7 +2,8 @@
 
 Uses the thread's history (persisted by the checkpointer). With an LLM, the
 contextualize prompt; with ``extractive`` (or when the LLM fails), the name-substitution
-rule of agent/tools/question_rules.py.
+rule of agent/tools/question_rules.py. A question that is not a follow-up is left as
+it is without asking the model.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.graphs.context import GraphContext
+from agent.graphs.model_or_rule import first_line, model_or_rule
+from agent.graphs.node_names import CONTEXTUALIZE
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
-from agent.models.calls import ModelCallError, call_model
 from agent.prompts import render
 from agent.tools.question_rules import is_follow_up, standalone_question
 from ingestion.language import detect_language
@@ -37,31 +39,29 @@ def contextualize(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, 
     question = state["question"].strip()
     history = state.get("history") or []
     language = question_language(question, history)
-    standalone, method, usage = question, "unchanged", None
-    if history:
-        llm = runtime.context.primary.llm
-        if llm is not None:
-            turns = "\n".join(
-                f"- {turn['standalone']}\n  {turn['answer'][:300]}"
-                for turn in history[-_HISTORY_TURNS:]
-            )
-            try:
-                text, used = call_model(
-                    runtime.context.primary,
-                    render("contextualize", language, history=turns, question=question),
-                )
-                standalone, method, usage = text.splitlines()[0].strip(), "llm", used.to_dict()
-            except ModelCallError as exc:
-                method = f"rules (model failed: {exc.kind})"
-        if method != "llm" and is_follow_up(question):
-            standalone = standalone_question(question, history[-1]["standalone"])
-            method = "rules" if method == "unchanged" else method
-    update: dict[str, Any] = {
-        "standalone": standalone,
-        "query": standalone,
+    if not history:
+        return {
+            "standalone": question,
+            "query": question,
+            "language": language,
+            "steps": [step(CONTEXTUALIZE, started, standalone=question, method="unchanged")],
+        }
+    previous = history[-1]["standalone"]
+    turns = "\n".join(
+        f"- {turn['standalone']}\n  {turn['answer'][:300]}" for turn in history[-_HISTORY_TURNS:]
+    )
+    follow_up = is_follow_up(question)
+    outcome = model_or_rule(
+        runtime.context.primary,
+        lambda: render("contextualize", language, history=turns, question=question),
+        first_line,
+        lambda: standalone_question(question, previous) if follow_up else question,
+        deadline=state.get("deadline", 0.0),
+    )
+    return {
+        "standalone": outcome.value,
+        "query": outcome.value,
         "language": language,
-        "steps": [step("contextualize", started, standalone=standalone, method=method)],
+        **outcome.state_usage(),
+        "steps": [step(CONTEXTUALIZE, started, standalone=outcome.value, **outcome.detail())],
     }
-    if usage:
-        update["usage"] = usage
-    return update

@@ -1,4 +1,9 @@
-"""fallback: the fallback model answers when the primary failed or was not supported."""
+"""fallback: the fallback model answers when the primary failed or was not supported.
+
+When the question's time budget (VERAZ_QUESTION_TIMEOUT_S) is already spent, the
+offline ``extractive`` answerer answers instead of the configured fallback model: it
+takes milliseconds, and the answer says why.
+"""
 
 from __future__ import annotations
 
@@ -8,39 +13,74 @@ from langgraph.runtime import Runtime
 
 from agent.graphs.answering import answer_with
 from agent.graphs.context import GraphContext
+from agent.graphs.model_or_rule import BUDGET_SPENT, budget_spent
+from agent.graphs.node_names import FALLBACK
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.models.calls import ModelCallError
+from agent.models.resolved import EXTRACTIVE, ResolvedModel
+
+
+def _why(state: RAGState) -> tuple[str, dict[str, Any]]:
+    """The reason in English (the Answer contract) and as data (the UI words it)."""
+    verification = state.get("verification") or {}
+    if state.get("generation_error"):
+        reason = f"primary model failed: {state['generation_error']}"
+        return reason, {"code": "model_failed", "kind": state.get("generation_error_kind", "")}
+    if not verification.get("answers_question", True):
+        issue = verification.get("answer_issue", "")
+        return f"the answer did not answer the question ({issue})", {
+            "code": "not_an_answer",
+            "issue": issue,
+        }
+    unsupported = len(verification.get("unsupported", []))
+    return f"answer not supported by the sources ({unsupported} sentence(s))", {
+        "code": "unsupported",
+        "sentences": unsupported,
+    }
 
 
 def fallback(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     started = now()
+    deadline = state.get("deadline", 0.0)
+    reason, cause = _why(state)
     model = runtime.context.fallback
-    # ``reason`` is the English sentence of the Answer contract; ``cause`` the same as
-    # data, which the UI words in the user's language.
-    if state.get("generation_error"):
-        reason = f"primary model failed: {state['generation_error']}"
-        cause = {"code": "model_failed", "kind": state.get("generation_error_kind", "")}
-    else:
-        unsupported = len(state["verification"].get("unsupported", []))
-        reason = f"answer not supported by the sources ({unsupported} sentence(s))"
-        cause = {"code": "unsupported", "sentences": unsupported}
+    if model.llm is not None and budget_spent(deadline):
+        model = ResolvedModel(EXTRACTIVE, None)
+        reason += f"; {BUDGET_SPENT}: answered offline"
+        cause["budget_spent"] = True
     update: dict[str, Any] = {
         "fallback_used": True,
-        "fallback_reason": reason,
         "generation_error": "",
         "generation_error_kind": "",
         "model_used": model.name,
     }
     try:
-        draft, usage = answer_with(
-            model, runtime.context, state["standalone"], state["language"], state["passages"]
-        )
+        try:
+            draft, usage = answer_with(
+                model,
+                runtime.context,
+                state["standalone"],
+                state["language"],
+                state["passages"],
+                deadline,
+            )
+        except ModelCallError as exc:
+            if model.llm is None or not budget_spent(deadline):
+                raise
+            # the budget ran out during the fallback's own call: the offline answer
+            model = ResolvedModel(EXTRACTIVE, None)
+            update["model_used"] = model.name
+            reason += f"; fallback model stopped ({exc.kind}), {BUDGET_SPENT}: answered offline"
+            cause["budget_spent"] = True
+            draft, usage = answer_with(
+                model, runtime.context, state["standalone"], state["language"], state["passages"]
+            )
         update.update(draft=draft, usage=usage.to_dict())
     except ModelCallError as exc:
-        update["draft"] = ""
+        update.update(draft="", usage={"llm_calls": 1})
         reason += f"; fallback model failed too: {exc}"
-        update["fallback_reason"] = reason
         cause["fallback_failed"] = exc.kind
-    update["steps"] = [step("fallback", started, model=model.name, reason=reason, cause=cause)]
+    update["fallback_reason"] = reason
+    update["steps"] = [step(FALLBACK, started, model=model.name, reason=reason, cause=cause)]
     return update

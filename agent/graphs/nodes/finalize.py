@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.graphs.node_names import FINALIZE
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
+from agent.prompts import render
 
 
 def finalize(state: RAGState) -> dict[str, Any]:
     started = now()
     answer = state.get("answer") or state.get("draft", "")
+    update: dict[str, Any] = {}
+    if not answer.strip():
+        # Every path should have given an answer or the abstention text by now; a user
+        # must never see an empty message, whatever a model returned.
+        answer = render("abstain", state["language"])
+        update = {"abstained": True, "passages": []}
     return {
+        **update,
         "answer": answer,
         "history": [
             {
@@ -21,5 +30,5 @@ def finalize(state: RAGState) -> dict[str, Any]:
                 "language": state["language"],
             }
         ],
-        "steps": [step("finalize", started)],
+        "steps": [step(FINALIZE, started)],
     }

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
 from agent.graphs.answering import answer_with
 from agent.graphs.context import GraphContext
+from agent.graphs.node_names import FALLBACK, GENERATE, VERIFY
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.models.calls import ModelCallError
@@ -18,7 +19,12 @@ def generate(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     model = runtime.context.primary
     try:
         draft, usage = answer_with(
-            model, runtime.context, state["standalone"], state["language"], state["passages"]
+            model,
+            runtime.context,
+            state["standalone"],
+            state["language"],
+            state["passages"],
+            state.get("deadline", 0.0),
         )
     except ModelCallError as exc:
         return {
@@ -26,15 +32,23 @@ def generate(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
             "generation_error": str(exc),
             "generation_error_kind": exc.kind,
             "model_used": model.name,
-            "steps": [step("generate", started, model=model.name, error=str(exc))],
+            "usage": {"llm_calls": 1},
+            "steps": [step(GENERATE, started, model=model.name, error=str(exc), llm_calls=1)],
         }
+    detail: dict[str, Any] = {"model": model.name, "chars": len(draft)}
+    if usage.llm_calls:
+        detail.update(
+            llm_calls=usage.llm_calls,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+        )
     return {
         "draft": draft,
         "model_used": model.name,
         "usage": usage.to_dict(),
-        "steps": [step("generate", started, model=model.name, chars=len(draft))],
+        "steps": [step(GENERATE, started, **detail)],
     }
 
 
-def next_after_generate(state: RAGState) -> str:
-    return "fallback" if state.get("generation_error") else "verify"
+def next_after_generate(state: RAGState) -> Literal["verify", "fallback"]:
+    return FALLBACK if state.get("generation_error") else VERIFY

@@ -7,6 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.graphs.context import GraphContext
+from agent.graphs.node_names import RETRIEVE
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 
@@ -23,5 +24,5 @@ def retrieve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     return {
         "hits": [hit.to_dict() for hit in hits],
         "empty_collection": empty,
-        "steps": [step("retrieve", started, query=state["query"], hits=len(hits))],
+        "steps": [step(RETRIEVE, started, query=state["query"], hits=len(hits))],
     }

@@ -1,4 +1,11 @@
-"""route: direct reply, one retrieval, or a decomposition into sub-questions."""
+"""route: direct reply, one retrieval, or a decomposition into sub-questions.
+
+The rules decide when they are confident: a greeting or a question about the
+conversation goes ``direct``, a single-part question goes to ``retrieve``, without a
+model call (a small model often sends simple factual questions to ``decompose``). Only
+a question the rules see as several parts is put to the model, and it is decomposed
+only when the model agrees.
+"""
 
 from __future__ import annotations
 
@@ -7,36 +14,44 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.graphs.context import GraphContext
+from agent.graphs.model_or_rule import model_or_rule
+from agent.graphs.node_names import DECOMPOSE, RETRIEVE, ROUTE, ROUTES, Route
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
-from agent.models.calls import ModelCallError, call_model, parse_json_object
+from agent.models.calls import ModelCallError, parse_json_object
 from agent.prompts import render
 from agent.tools import question_rules
 
-ROUTES = ("direct", "retrieve", "decompose")
+
+def _parse_route(text: str) -> Route:
+    value = str(parse_json_object(text).get("route", "")).strip().lower()
+    for route in ROUTES:
+        if value == route:
+            return route
+    raise ModelCallError("malformed", f"unknown route {value!r}")
 
 
 def route(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     started = now()
     question = state["standalone"]
-    llm = runtime.context.primary.llm
-    update: dict[str, Any] = {}
-    chosen, method = question_rules.route(question), "rules"
-    if llm is not None:
-        try:
-            text, usage = call_model(
-                runtime.context.primary, render("route", state["language"], question=question)
-            )
-            update["usage"] = usage.to_dict()  # spent even if the reply is unusable
-            value = str(parse_json_object(text).get("route", "")).strip().lower()
-            if value not in ROUTES:
-                raise ModelCallError("malformed", f"unknown route {value!r}")
-            chosen, method = value, "llm"
-        except ModelCallError as exc:
-            method = f"rules (model failed: {exc.kind})"
-    update.update(route=chosen, steps=[step("route", started, route=chosen, method=method)])
-    return update
+    by_rules: Route = question_rules.route(question)  # type: ignore[assignment]
+    outcome = model_or_rule(
+        runtime.context.primary,
+        lambda: render("route", state["language"], question=question),
+        _parse_route,
+        lambda: by_rules,
+        deadline=state.get("deadline", 0.0),
+        ask=by_rules == DECOMPOSE,
+    )
+    chosen = outcome.value
+    if by_rules == DECOMPOSE and outcome.method == "llm" and chosen != DECOMPOSE:
+        chosen = RETRIEVE  # the model sees one question where the rules saw several
+    return {
+        "route": chosen,
+        **outcome.state_usage(),
+        "steps": [step(ROUTE, started, route=chosen, rules=by_rules, **outcome.detail())],
+    }
 
 
-def next_after_route(state: RAGState) -> str:
-    return state["route"]
+def next_after_route(state: RAGState) -> Route:
+    return state["route"]  # type: ignore[return-value]

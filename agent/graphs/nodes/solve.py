@@ -7,17 +7,19 @@ answer's [n] markers point into the same citations the user sees.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
 from agent.graphs.answering import answer_with, is_abstention
 from agent.graphs.context import GraphContext
+from agent.graphs.model_or_rule import model_or_rule, whole_reply
+from agent.graphs.node_names import ABSTAIN, FALLBACK, SOLVE, SYNTHESIZE, VERIFY
 from agent.graphs.nodes.grade import select_relevant
 from agent.graphs.nodes.retrieve import collection_is_empty
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
-from agent.models.calls import ModelCallError, call_model
+from agent.models.calls import ModelCallError
 from agent.prompts import render
 from agent.tools.sentences import split_sentences, strip_citations
 from agent.types import Usage
@@ -60,7 +62,7 @@ def _joined_without_repeats(answers: list[str]) -> str:
 
 def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     context, language = runtime.context, state["language"]
-    model = context.primary
+    model, deadline = context.primary, state.get("deadline", 0.0)
     shared: list[dict[str, Any]] = []
     parts: list[dict[str, Any]] = []
     steps: list[dict[str, Any]] = []
@@ -73,17 +75,17 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
             return {
                 "empty_collection": True,
                 "draft": "",
-                "steps": [step("solve", started, sub_question=sub, hits=0, empty_collection=True)],
+                "steps": [step(SOLVE, started, sub_question=sub, hits=0, empty_collection=True)],
             }
-        kept, method, used = select_relevant(model, sub, language, hits)
-        usage = usage + used
+        kept, graded = select_relevant(model, sub, language, hits, deadline)
+        usage = usage + graded.usage
         for passage in kept:
             if all(p["chunk_id"] != passage["chunk_id"] for p in shared):
                 shared.append(passage)
         answer = ""
         if kept and not error:
             try:
-                answer, used = answer_with(model, context, sub, language, kept)
+                answer, used = answer_with(model, context, sub, language, kept, deadline)
                 usage = usage + used
             except ModelCallError as exc:
                 error, error_kind = str(exc), exc.kind
@@ -91,28 +93,31 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
             parts.append({"question": sub, "answer": _renumber(answer, kept, shared)})
         steps.append(
             step(
-                "solve",
+                SOLVE,
                 started,
                 sub_question=sub,
                 hits=len(hits),
                 kept=len(kept),
-                grade=method,
+                grade=graded.method,
                 answered=bool(answer),
             )
         )
     started = now()
-    draft = _joined_without_repeats([part["answer"] for part in parts])
-    if model.llm is not None and len(parts) > 1 and not error:
-        listed = "\n\n".join(f"{p['question']}\n{p['answer']}" for p in parts)
-        try:
-            draft, used = call_model(
-                model,
-                render("synthesize", language, question=state["standalone"], parts=listed),
-            )
-            usage = usage + used
-        except ModelCallError as exc:
-            error, error_kind = str(exc), exc.kind
-    steps.append(step("synthesize", started, parts=len(parts), model=model.name))
+    joined = _joined_without_repeats([part["answer"] for part in parts])
+    listed = "\n\n".join(f"{p['question']}\n{p['answer']}" for p in parts)
+    synthesis = model_or_rule(
+        model,
+        lambda: render("synthesize", language, question=state["standalone"], parts=listed),
+        whole_reply,
+        lambda: joined,
+        deadline=deadline,
+        ask=len(parts) > 1 and not error,  # one part needs no combining
+    )
+    usage = usage + synthesis.usage
+    steps.append(
+        step(SYNTHESIZE, started, parts=len(parts), model=model.name, **synthesis.detail())
+    )
+    draft = synthesis.value
     return {
         "passages": shared,
         "sub_answers": parts,
@@ -125,7 +130,7 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     }
 
 
-def next_after_solve(state: RAGState) -> str:
+def next_after_solve(state: RAGState) -> Literal["verify", "fallback", "abstain"]:
     if state.get("generation_error"):
-        return "fallback"
-    return "verify" if state["draft"].strip() else "abstain"
+        return FALLBACK
+    return VERIFY if state["draft"].strip() else ABSTAIN

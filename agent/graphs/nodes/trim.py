@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.graphs.node_names import TRIM
+from agent.graphs.nodes.verify import abstention
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.prompts import render
+from agent.tools.verification.answers_question import answers_question
 
 
 def trim(state: RAGState) -> dict[str, Any]:
@@ -18,12 +21,15 @@ def trim(state: RAGState) -> dict[str, Any]:
     if not any(c["supported"] for c in checks):
         kept = []
     verification = dict(state["verification"])
-    if not kept:
+    # What is left must still answer: "QLoRA usa NF4." is no answer to "¿cuántos GB…?".
+    answered = answers_question(state["standalone"], "\n".join(kept), language) if kept else None
+    if answered is None or not answered.answers:
+        issue = answered.reason if answered else "no sentence is supported by the sources"
+        update = abstention(language, f"abstained: after trimming, {issue}")
+        update["verification"]["unsupported"] = verification.get("unsupported", [])
         return {
-            "answer": render("abstain", language),
-            "abstained": True,
-            "verification": {**verification, "grounded": False},
-            "steps": [step("trim", started, kept=0, dropped=dropped, abstained=True)],
+            **update,
+            "steps": [step(TRIM, started, kept=0, dropped=dropped, abstained=True)],
         }
     note = render("partial_note", language, dropped=str(dropped))
     return {
@@ -34,5 +40,5 @@ def trim(state: RAGState) -> dict[str, Any]:
             "grounded": True,
             "method": f"{verification.get('method', '')}; unsupported sentences removed",
         },
-        "steps": [step("trim", started, kept=len(kept), dropped=dropped)],
+        "steps": [step(TRIM, started, kept=len(kept), dropped=dropped)],
     }

@@ -1,34 +1,55 @@
-"""verify: check every answer sentence against the passages it cites (and the others)."""
+"""verify: is the answer supported by the sources, sentence by sentence, and does it answer?
+
+Two checks, for every model: grounding (agent/tools/verification/: every sentence against
+the passages it cites and the others; with ``VERAZ_VERIFY=llm`` an LLM judge must also
+accept it) and "does it answer?" (agent/tools/verification/answers_question.py: not
+empty, not only [n] markers, not the question repeated, and holding what the question
+asks for). An answer that fails either goes to the fallback model; if it still fails,
+unsupported sentences are trimmed, and an answer that does not answer is an abstention.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
 from agent.graphs.answering import format_passages, is_abstention
 from agent.graphs.context import GraphContext
+from agent.graphs.model_or_rule import budget_spent
+from agent.graphs.node_names import ABSTAIN, FALLBACK, FINALIZE, TRIM, VERIFY
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.models.calls import ModelCallError, call_model, parse_json_object
 from agent.prompts import render
+from agent.tools.verification.answers_question import answers_question
 from agent.types import Usage
+
+
+def abstention(language: str, method: str) -> dict[str, Any]:
+    """The state of an abstention: the abstention text in ``language``, never empty."""
+    return {
+        "answer": render("abstain", language),
+        "abstained": True,
+        "verification": {
+            "grounded": True,
+            "score": 1.0,
+            "unsupported": [],
+            "method": method,
+            "answers_question": True,
+            "answer_issue": "",
+        },
+    }
 
 
 def verify(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     started = now()
     draft = state["draft"]
     if is_abstention(draft, state["language"]):
+        why = "the model found no answer" if draft.strip() else "no answer was produced"
         return {
-            "answer": draft or "",
-            "abstained": True,
-            "verification": {
-                "grounded": True,
-                "score": 1.0,
-                "unsupported": [],
-                "method": "abstained: nothing to verify",
-            },
-            "steps": [step("verify", started, abstained=True)],
+            **abstention(state["language"], f"abstained: {why}"),
+            "steps": [step(VERIFY, started, abstained=True, reason=why)],
         }
     sources = [p["text"] for p in state["passages"]]
     cited = {n: n - 1 for n in range(1, len(sources) + 1)}
@@ -46,7 +67,8 @@ def verify(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     ]
     update: dict[str, Any] = {}
     llm = runtime.context.primary.llm
-    if runtime.context.verify_with_llm and llm is not None:
+    deadline = state.get("deadline", 0.0)
+    if runtime.context.verify_with_llm and llm is not None and not budget_spent(deadline):
         spent = Usage()
         try:
             for check in (c for c in check_dicts if not c["skipped"]):
@@ -56,7 +78,7 @@ def verify(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
                     sources=format_passages(state["passages"]),
                     sentence=check["sentence"],
                 )
-                text, used = call_model(runtime.context.primary, prompt)
+                text, used = call_model(runtime.context.primary, prompt, deadline=deadline)
                 spent = spent + used
                 update["usage"] = spent.to_dict()
                 # A sentence passes only if both judges accept it: the LLM can be fooled
@@ -70,28 +92,43 @@ def verify(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
             )
         except ModelCallError as exc:
             result["method"] += f" (llm judge failed: {exc.kind})"
+    answered = answers_question(state["standalone"], draft, state["language"])
+    result.update(answers_question=answered.answers, answer_issue=answered.reason)
     update.update(
         verification=result,
         checks=check_dicts,
         steps=[
             step(
-                "verify",
+                VERIFY,
                 started,
                 grounded=result["grounded"],
                 score=result["score"],
                 unsupported=len(result["unsupported"]),
                 method=result["method"],
+                answers_question=answered.answers,
+                **({"answer_issue": answered.reason} if answered.reason else {}),
             )
         ],
     )
     return update
 
 
-def next_after_verify(state: RAGState, runtime: Runtime[GraphContext]) -> str:
-    if state.get("abstained") or state["verification"].get("grounded"):
-        return "finalize"
-    context = runtime.context
-    can_fall_back = not state.get("fallback_used") and (
+def _can_fall_back(state: RAGState, context: GraphContext) -> bool:
+    """One hop, and only to a model that can answer differently from the one that did."""
+    return not state.get("fallback_used") and (
         context.primary.llm is not None or context.fallback.llm is not None
     )
-    return "fallback" if can_fall_back else "trim"
+
+
+def next_after_verify(
+    state: RAGState, runtime: Runtime[GraphContext]
+) -> Literal["finalize", "fallback", "trim", "abstain"]:
+    verification = state["verification"]
+    if state.get("abstained"):
+        return FINALIZE
+    answered = verification.get("answers_question", True)
+    if verification.get("grounded") and answered:
+        return FINALIZE
+    if _can_fall_back(state, runtime.context):
+        return FALLBACK
+    return TRIM if answered else ABSTAIN

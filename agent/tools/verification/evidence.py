@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from agent.tools.answer_units import table_sentences
 from agent.tools.sentences import split_sentences
 from agent.tools.verification.analysis import (
     NUMBER,
@@ -72,7 +73,9 @@ def passage_of(text: str, index: int) -> Passage:
     squashed.update(a + b for a, b in itertools.pairwise(plain))
     numbers = {v for m in NUMBER.finditer(text) for v in number_values(m.group(0))}
     numbers.update(f"{float(v):.6g}" for w, v in NUMBER_WORDS.items() if w in plain)
-    sentence_texts = split_sentences(text) or [text]
+    # A table row is also evidence as the answerer quotes it, read with its header
+    # ("Formato: Q4_K_M · Tamaño: 4,1 GB"): the row alone has no header words.
+    sentence_texts = [*(split_sentences(text) or [text]), *table_sentences(text)]
     # Capitalised sentence openers are collected to decide, per call and over all
     # sources, which of them are names (see Verifier._check).
     names: set[str] = set()

@@ -1,0 +1,305 @@
+"""A passage read as people write notes: sentences, list items, table rows, definitions, code.
+
+Course notes and READMEs hold their answers in list items ("- **GPTQ**: …"), table cells
+("| Q4_K_M | 4,1 GB |"), definition lines ("pass@k: the probability …") and code
+("--port 8000"), not in full sentences. Split into sentences only, those answers were
+either never candidates or glued to the line before them. Here each is a unit of its
+own, carrying:
+
+- ``text``: what an answer quotes. The document's own words, with Markdown marks
+  removed (``**bold**`` → bold, ``[text](url)`` → text, a task box ``[x]`` dropped); a
+  table row is read with its header ("Formato: Q4_K_M · Tamaño en disco: 4,1 GB").
+- ``context``: what the unit sits under — the headings above it, the line that
+  introduces its list, its parent items, the sentence before it. Scoring reads it (the
+  items under "## Técnicas de cuantización" are about quantization techniques); answers
+  never quote it.
+- ``group``: the items of one list (or the rows of one table) share a group, so a
+  question asking for several things can be answered with all of them.
+
+The verifier reads table rows the same way (:func:`table_sentences`), so a quoted row is
+checked against the row as the answer shows it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Literal
+
+from agent.tools.sentences import split_sentences
+
+UnitKind = Literal["sentence", "item", "row", "definition", "code"]
+
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_ITEM = re.compile(r"^(\s*)(?:[-*+•◦▪]|\d{1,3}[.)])\s+(.*)$")
+_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_TASK_BOX = re.compile(r"^\[[ xX]\]\s+")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")  # badges and pictures say nothing to quote
+_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)")
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)")
+_BLOCKQUOTE = re.compile(r"^\s*>\s?")
+# "**BM25**: búsqueda léxica…", "pass@k: the probability…", "`--port`: puerto…"
+_DEFINITION = re.compile(r"^(?P<term>[^:.!?]{1,60}?)\s*[:：]\s+(?P<body>\S.*)$")
+_SENTENCE_END = (".", "!", "?", ":", ";", "…")
+
+
+@dataclass(frozen=True)
+class AnswerUnit:
+    """One thing a passage says, as an answer could quote it (see the module docstring)."""
+
+    kind: UnitKind
+    text: str
+    context: str = ""
+    position: int = 0
+    group: int = -1
+    depth: int = 0
+    lead: str = ""  # the line that introduces the unit's list, quoted with a list answer
+    term: str = ""  # for definitions and "Term: …" items: the term defined
+
+
+def clean(text: str) -> str:
+    """The words of a Markdown line without its marks: links to their text, no emphasis."""
+    text = _IMAGE.sub("", text)
+    text = _LINK.sub(r"\1", text)
+    for _ in range(2):  # nested emphasis ("**a *b* c**")
+        text = _EMPHASIS.sub(lambda m: m.group(2) or m.group(3) or "", text)
+    return " ".join(text.split())
+
+
+def _cells(line: str) -> list[str]:
+    body = line.strip()
+    body = body[1:] if body.startswith("|") else body
+    body = body[:-1] if body.endswith("|") else body
+    return [clean(cell) for cell in re.split(r"(?<!\\)\|", body)]
+
+
+def _is_table_row(line: str) -> bool:
+    return line.count("|") >= 2 and not _FENCE.match(line)
+
+
+def render_row(header: list[str], cells: list[str]) -> str:
+    """A table row with its header: "Formato: Q4_K_M · Tamaño en disco: 4,1 GB".
+
+    A row whose first header cell is empty is labelled by its own first cell
+    ("Público — Ollama: uso personal · vLLM: producción").
+    """
+    pairs = list(zip(header, cells, strict=False))
+    label = ""
+    if pairs and not pairs[0][0] and pairs[0][1]:
+        label, pairs = pairs[0][1], pairs[1:]
+    parts = [f"{h}: {c}" if h else c for h, c in pairs if c]
+    body = " · ".join(parts)
+    return f"{label} — {body}" if label and body else (label or body)
+
+
+def table_sentences(text: str) -> list[str]:
+    """Every table row of ``text`` read with its header (for the verifier's evidence)."""
+    return [unit.text for unit in passage_units(text) if unit.kind == "row"]
+
+
+@dataclass
+class _Reader:
+    """Walks a passage's lines once; see :func:`passage_units`."""
+
+    headings: list[tuple[int, str]]
+    section: str = ""  # the heading of the section the passage comes from
+    units: list[AnswerUnit] = field(default_factory=list)
+    paragraph: list[str] = field(default_factory=list)
+    lead: str = ""
+    groups: int = 0
+    # open list levels: (indent, group, item text)
+    levels: list[tuple[int, int, str]] = field(default_factory=list)
+    list_lead: str = ""
+
+    def heading_path(self) -> str:
+        return " › ".join(title for _, title in self.headings if title)
+
+    def context(self, *more: str) -> str:
+        return " › ".join(part for part in (self.heading_path(), *more) if part)
+
+    def add(self, kind: UnitKind, text: str, context: str, **extra: object) -> None:
+        if re.search(r"\w", text):
+            self.units.append(
+                AnswerUnit(
+                    kind,
+                    text,
+                    context,
+                    position=len(self.units),
+                    **extra,  # type: ignore[arg-type]
+                )
+            )
+
+    def new_group(self) -> int:
+        self.groups += 1
+        return self.groups
+
+    # -- blocks -----------------------------------------------------------------------
+
+    def heading(self, level: int, title: str) -> None:
+        self.flush()
+        self.end_list()
+        self.headings = [(lv, t) for lv, t in self.headings if lv < level] + [(level, clean(title))]
+        self.lead = ""
+
+    def flush(self) -> None:
+        """The prose paragraph gathered so far becomes definitions or sentences."""
+        if not self.paragraph:
+            return
+        lines: list[str] = []
+        for raw in self.paragraph:
+            line = clean(_BLOCKQUOTE.sub("", raw))
+            wrapped = lines and not lines[-1].endswith(_SENTENCE_END) and line[:1].islower()
+            if wrapped:
+                lines[-1] = f"{lines[-1]} {line}"
+            elif line:
+                lines.append(line)
+        self.paragraph = []
+        previous = ""
+        for line in lines:
+            if line == self.section and not line.endswith("."):
+                continue  # the section's heading kept in its text (PDF, DOCX): context only
+            definition = _DEFINITION.match(line)
+            if _is_lead(line):
+                # "Parámetros que más tocamos:" introduces a list; "Can I serve two models
+                # at once?" set as a FAQ entry frames the answer below it.
+                self.lead = line.rstrip(":").strip()
+                continue
+            if definition and _is_term(definition.group("term")):
+                self.add("definition", line, self.context(self.lead), term=definition["term"])
+                previous = line
+                continue
+            for sentence in split_sentences(line):
+                self.add("sentence", sentence, self.context(self.lead, previous))
+                previous = sentence
+        self.list_lead = lines[-1] if lines and lines[-1].endswith(":") else ""
+
+    def item(self, indent: int, body: str) -> None:
+        self.flush()
+        while self.levels and self.levels[-1][0] > indent:
+            self.levels.pop()
+        if self.levels and self.levels[-1][0] == indent:
+            group = self.levels[-1][1]
+            self.levels.pop()
+        else:
+            group = self.new_group()
+        parents = [text for _, _, text in self.levels]
+        lead = self.list_lead if not self.levels else ""
+        text = clean(_TASK_BOX.sub("", body.strip()))
+        definition = _DEFINITION.match(text)
+        term = definition["term"] if definition and _is_term(definition["term"]) else ""
+        self.add(
+            "item",
+            text,
+            self.context(self.list_lead.rstrip(":"), *parents),
+            group=group,
+            depth=len(parents),
+            lead=lead if not parents else "",
+            term=term,
+        )
+        self.levels.append((indent, group, text))
+
+    def continue_item(self, line: str) -> None:
+        """A wrapped line of the last list item."""
+        last = self.units[-1] if self.units else None
+        if last is None or last.kind != "item":
+            self.paragraph.append(line)
+            return
+        self.units[-1] = replace(last, text=f"{last.text} {clean(line)}")
+
+    def end_list(self) -> None:
+        self.levels = []
+        self.list_lead = ""
+
+    def table(self, header: list[str] | None, rows: list[list[str]]) -> None:
+        self.flush()
+        self.end_list()
+        self.list_lead = ""
+        group = self.new_group()
+        context = self.context(self.lead)
+        for cells in rows:
+            text = render_row(header, cells) if header else " · ".join(c for c in cells if c)
+            self.add("row", text, context, group=group)
+
+    def code(self, lines: list[str]) -> None:
+        self.flush()
+        self.list_lead = ""
+        context = self.context(self.lead)
+        for line in lines:
+            stripped = line.strip()
+            if stripped and not stripped.startswith(("#", "//")):
+                self.add("code", stripped, context)
+
+
+def _is_term(term: str) -> bool:
+    """A defined term is short and not a clause: "BM25", "`--port`", "Mitigation"."""
+    words = term.split()
+    return 0 < len(words) <= 6 and not term.endswith((",", ";"))
+
+
+def _is_lead(line: str) -> bool:
+    """A line that introduces what follows: "Parámetros que más tocamos:", or a question
+    set as a FAQ entry ("Does it support GPUs?")."""
+    return line.endswith((":", "?")) and len(line.split()) <= 14
+
+
+@lru_cache(maxsize=4096)
+def passage_units(text: str, heading: str = "", title: str = "") -> tuple[AnswerUnit, ...]:
+    """The answer units of ``text`` in reading order, under the document's ``title`` and
+    the ``heading`` of the section the passage comes from.
+
+    Cached: the grader and the answerer read the same passages one after the other."""
+    outer = list(dict.fromkeys(clean(part) for part in (title, heading) if part))
+    reader = _Reader(headings=[(0, part) for part in outer], section=clean(heading))
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        fence = _FENCE.match(line)
+        if fence:
+            marker, block = fence.group(1), []
+            i += 1
+            while i < len(lines) and not lines[i].lstrip().startswith(marker):
+                block.append(lines[i])
+                i += 1
+            reader.code(block)
+            i += 1
+            continue
+        heading_match = _HEADING.match(line)
+        if heading_match:
+            reader.heading(len(heading_match.group(1)), heading_match.group(2))
+            i += 1
+            continue
+        if _is_table_row(line):
+            header: list[str] | None = None
+            if i + 1 < len(lines) and _TABLE_SEPARATOR.match(lines[i + 1]):
+                header, i = _cells(line), i + 2
+            rows = []
+            while i < len(lines) and _is_table_row(lines[i]):
+                if not _TABLE_SEPARATOR.match(lines[i]):
+                    rows.append(_cells(lines[i]))
+                i += 1
+            reader.table(header, rows)
+            continue
+        item = _ITEM.match(line)
+        if item:
+            reader.item(len(item.group(1).expandtabs(4)), item.group(2))
+        elif not line.strip():
+            reader.flush()
+        elif reader.levels and line[:1].isspace():
+            reader.continue_item(line)
+        elif line.startswith(("    ", "\t")) and not reader.paragraph:
+            block = []
+            while i < len(lines) and lines[i].startswith(("    ", "\t")):
+                block.append(lines[i])
+                i += 1
+            reader.code(block)
+            continue
+        else:
+            if reader.levels:
+                reader.end_list()
+            reader.paragraph.append(line)
+        i += 1
+    reader.flush()
+    return tuple(reader.units)

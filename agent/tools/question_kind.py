@@ -1,0 +1,179 @@
+"""What a question asks for: a number, a date, a name, several things, a definition, code.
+
+Read from its wording in Spanish and English, without a model. Two readers use it: the
+extractive answerer prefers the answer units that hold what is asked for (a number for
+"¿cuántos…?", the items of a list for "¿qué técnicas…?"), and the "does it answer?"
+check turns away an answer that lacks it. Only what the wording makes clear is
+required; anything else is ``open``, and an open question asks for nothing in particular.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Expects = Literal["number", "date", "name", "list", "definition", "code", "yes_no", "open"]
+
+
+@dataclass(frozen=True)
+class QuestionKind:
+    """``expects``: what an answer must hold. ``several``: the question asks for more than
+    one thing (a plural "¿qué técnicas…?", "which benchmarks…", "list…"). ``about_code``:
+    commands, flags, ports, variables, files."""
+
+    expects: Expects
+    several: bool = False
+    about_code: bool = False
+    money: bool = False  # a price: "¿cuánto cuesta…?", "how much does … cost"
+
+
+_QUANTITY_ES = (
+    r"porcentaje|fracci[óo]n|proporci[óo]n|tamaño|valor|versi[óo]n|puerto|rango|cantidad|"
+    r"n[úu]mero|puntuaci[óo]n|precio|velocidad|tasa|learning rate|batch size"
+)
+_QUANTITY_EN = (
+    r"percentage|fraction|size|value|version|port|rank|number|score|price|speed|"
+    r"learning rate|count|amount|length|temperature"
+)
+# Spanish question words carry an accent ("qué", "cuándo"); without it they are
+# conjunctions ("que", "cuando"), except typed at the start of the question, which
+# _accented() restores before these patterns run.
+_NUMBER = re.compile(
+    r"\b(?:cuánt[oa]s?|how (?:many|much|long|big|large|old|far|fast)|"
+    rf"(?:qué|cuál es (?:el|la)) (?:\w+ ){{0,2}}?(?:{_QUANTITY_ES})|"
+    r"en qué puerto|on which port|what share)\b|"
+    rf"^\W*(?:what|which)(?:'s| is| was| are| were)? (?:the )?(?:[\w@.'-]+ ){{0,5}}?"
+    rf"(?:{_QUANTITY_EN})\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\bcuándo\b|^\W*when (?:did|was|were|is|are|does|do|will|has|had|would|could|can)\b|"
+    r"\b(?:what year|which year|en qué (?:año|fecha|siglo|d[ée]cada)|"
+    r"qué (?:año|fecha|d[íi]a)|cuál (?:es|fue|era) (?:la fecha|el año)|"
+    r"what (?:date|day|century|decade)|in (?:what|which) (?:year|century|decade))\b",
+    re.IGNORECASE,
+)
+_REASON = re.compile(r"^\W*(?:por qué|why|how come|para qué)\b", re.IGNORECASE)
+_MONEY = re.compile(
+    r"\b(?:cuest[ao]n?|cost(?:s|ó|aba|ar)?|precio|price|pagar|pay|tarifa|fee)\b", re.IGNORECASE
+)
+_WHO = re.compile(r"\bquién(?:es)?\b|^\W*(?:who|whom|whose)\b|\bby whom\b", re.IGNORECASE)
+# "¿Qué es X?", "What is pass@k?", "¿Para qué sirve BM25?": short, about one term.
+# "What is the name of…" is not a definition question.
+_DEFINITION = re.compile(
+    r"^\W*(?:qué (?:es|son|significa|quiere decir|mide|hace)|"
+    r"what (?:is|are)(?! (?:the|a|an) )|what does .+ (?:mean|do|measure)|"
+    r"para qué (?:sirve|se usa)|define|explica)\b",
+    re.IGNORECASE,
+)
+_YES_NO = re.compile(
+    r"^\W*(?:does|do|is|are|can|could|should|will|did|has|have|se puede|puede|puedo|"
+    r"soporta|funciona|hay que|es (?:posible|necesario))\b",
+    re.IGNORECASE,
+)
+_LIST = re.compile(
+    r"\b(?:cuáles (?:son|fueron) (?:los|las)|qué (?:\w+ )?(?:hay|existen)|enumera|lista(?:r)?|"
+    r"list|name (?:the|all)|qué pasos|what steps|los pasos|the steps)\b",
+    re.IGNORECASE,
+)
+# "¿Qué técnicas…?", "which benchmarks…", "what biases…": a plural noun right after the
+# question word. Spanish and English plurals end in -s; a few invariable words are not.
+# The noun after the question word (past "other"/"otras", "the"/"las"); or, when the
+# first word is a modifier ("which vector indexes are…"), the second, if a verb follows.
+_PLURAL_AFTER = re.compile(
+    r"\b(?:qué|cuáles|which|what)\s+(?:(?:otr[oa]s|other|the|l[oa]s|main|principales)\s+)?"
+    r"([^\W\d_][\w-]{2,})(?:\s+([^\W\d_][\w-]{2,})(?=\s+(?:are|were|did|do|have|has|"
+    r"son|eran|fueron|hay|se)\b))?",
+    re.IGNORECASE,
+)
+_AUXILIARIES = frozenset({
+    "are", "were", "was", "is", "did", "does", "do", "have", "has", "son", "eran", "fueron",
+    "es", "era", "fue", "hay", "han", "se",
+})  # fmt: skip
+_NOT_PLURAL = frozenset({
+    "es", "is", "has", "was", "does", "this", "tus", "sus", "mis", "les", "más", "mas",
+    "bus", "plus", "status", "corpus", "virus", "bias", "analysis", "class",
+    "process", "access", "loss", "address", "pass", "less", "its", "as", "us", "yes",
+    # "¿qué tipos de…?" asks what kind, as often one as several
+    "types", "kinds", "sorts", "tipos", "clases",
+})  # fmt: skip
+_QUESTION_WORDS = {
+    "que": "qué", "cuando": "cuándo", "quien": "quién", "quienes": "quiénes",
+    "cuanto": "cuánto", "cuanta": "cuánta", "cuantos": "cuántos", "cuantas": "cuántas",
+    "cual": "cuál", "cuales": "cuáles", "donde": "dónde", "como": "cómo",
+}  # fmt: skip
+_UNACCENTED_OPENING = re.compile(
+    r"(^\W*|¿\s*)(" + "|".join(_QUESTION_WORDS) + r")\b", re.IGNORECASE
+)
+
+
+def _accented(text: str) -> str:
+    """ "cuantas muestras…?" typed without accents: an opening "cuantas" is the question
+    word, so it gets its accent back — right after "¿", or at the start of a question that
+    has no "¿" further on ("Cuando estaban…, ¿cuál era…?" opens with a conjunction)."""
+
+    def restore(match: re.Match[str]) -> str:
+        opening = match.group(1)
+        if "¿" not in opening and "¿" in text[match.end() :]:
+            return match.group(0)
+        return opening + _QUESTION_WORDS[match.group(2).lower()]
+
+    return _UNACCENTED_OPENING.sub(restore, text)
+
+
+_CODE = re.compile(
+    r"\b(?:comando|command|flag|opci[óo]n|option|par[áa]metro|parameter|argumento|argument|"
+    r"variable|env(?:ironment)?|puerto|port|instal\w*|install\w*|ejecut\w*|run|script|cli|"
+    r"endpoint|ruta|path|config\w*|archivo|file|terminal|shell|bash|pip|cargo|npm)\b|`",
+    re.IGNORECASE,
+)
+
+
+def question_kind(question: str) -> QuestionKind:
+    """What ``question`` asks for (see :class:`QuestionKind`)."""
+    text = _accented(" ".join(question.split()))
+    about_code = bool(_CODE.search(text))
+    if _REASON.search(text):  # "¿por qué…?" asks for an explanation, whatever follows
+        return QuestionKind("open", about_code=about_code)
+    several = _asks_for_several(text)
+    if _NUMBER.search(text):
+        expects: Expects = "number"
+        if _MONEY.search(text):
+            return QuestionKind("number", several, about_code, money=True)
+    elif _DATE.search(text):
+        expects = "date"
+    elif _WHO.search(text):
+        expects = "name"
+    elif several:
+        expects = "list"
+    elif _YES_NO.search(text):
+        expects = "yes_no"
+    elif _DEFINITION.search(text) and len(text.split()) <= 8:
+        expects = "definition"
+    elif about_code and re.search(r"\b(?:cómo|how|qué|which|what)\b", text, re.I):
+        expects = "code"
+    else:
+        expects = "open"
+    return QuestionKind(expects, several=several, about_code=about_code)
+
+
+def _asks_for_several(text: str) -> bool:
+    if _LIST.search(text):
+        return True
+    match = _PLURAL_AFTER.search(text)
+    if match is None:
+        return False
+    first, second = (w.lower() if w else None for w in match.groups())
+    if first in _AUXILIARIES:  # "what are clades?" asks what they are
+        return False
+    return _is_plural(first) or (second is not None and _is_plural(second))
+
+
+def _is_plural(word: str | None) -> bool:
+    return (
+        word is not None
+        and word not in _NOT_PLURAL
+        and word.endswith("s")
+        and not word.endswith(("ss", "is", "ous", "'s", "’s"))
+    )

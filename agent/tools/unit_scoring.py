@@ -1,0 +1,171 @@
+"""How well each answer unit of the retrieved passages answers a question, offline.
+
+Shared by the grader (agent/tools/relevance.py: is there a unit here that answers?) and
+the extractive answerer (agent/tools/extractive.py: which units to quote), so a passage
+is kept exactly when the answerer could answer from it.
+
+A unit *answers* when three things hold:
+
+- **coverage**: the question's content words (five-letter prefixes, so "cuantizar"
+  meets "cuantización") are found in the unit together with what it sits under (its
+  headings, its list's lead line, its parent items, the sentence before it);
+- **news**: the unit itself says something the question does not — a heading or a
+  link that only repeats the question's words answers nothing;
+- **fit**: it holds what the question asks for (agent/tools/question_kind.py): a number
+  for "¿cuántos…?", a date for "when…", a name for "who…". A unit without it can still
+  be context, never the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agent.tools.answer_features import has_date, has_price, names, numbers
+from agent.tools.answer_units import AnswerUnit, passage_units
+from agent.tools.question_kind import QuestionKind, question_kind
+from agent.tools.question_rules import is_number, key_terms
+from ingestion.text_analysis import fold_accents, prefixes
+
+# Calibrated with evals/calibrate_grader.py on the XQuAD dev halves (tuning half) and the
+# tuning part of the course-notes dev set: see README.md, "Answers".
+MIN_UNIT_COVERAGE = 0.3
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved passage as the scorers need it: its text and the section it is in."""
+
+    text: str
+    section: str = ""
+    title: str = ""
+
+
+@dataclass
+class ScoredUnit:
+    """A unit of passage ``passage`` with its lexical evidence (see the module docstring)."""
+
+    unit: AnswerUnit
+    passage: int
+    coverage: float  # of the question, by the unit and its context
+    own: float  # of the question, by the unit's own text
+    news: int  # content words of the unit that the question does not have
+    fits: bool  # holds what the question asks for (always true for open questions)
+
+    @property
+    def answers(self) -> bool:
+        return self.coverage >= MIN_UNIT_COVERAGE and self.news > 0 and self.fits
+
+
+def _coverage(wanted: set[str], text: str, language: str) -> float:
+    if not wanted:
+        return 0.0
+    return len(wanted & set(prefixes(text, language))) / len(wanted)
+
+
+def fits(text: str, kind: QuestionKind, question: str, language: str) -> bool:
+    """Whether ``text`` holds what ``kind`` asks for, as the "does it answer?" check reads
+    it (a number, date or name the question itself does not already give)."""
+    if kind.expects == "number":
+        new = numbers(text) - numbers(question)
+        return bool(new) and (not kind.money or has_price(text))
+    if kind.expects == "date":
+        return has_date(text)
+    if kind.expects == "name":
+        return bool(names(text, language, people=True) - names(question, language))
+    return True
+
+
+def score_units(question: str, language: str, passages: Sequence[Passage]) -> list[ScoredUnit]:
+    """Every unit of ``passages`` with its lexical evidence, in passage and reading order."""
+    kind = question_kind(question)
+    wanted = set(prefixes(question, language))
+    scored = []
+    asked_tokens = _technical(question)
+    for index, passage in enumerate(passages):
+        for unit in passage_units(passage.text, passage.section, passage.title):
+            said = _said(unit, scored, index)
+            technical = _technical(said)
+            scored.append(
+                ScoredUnit(
+                    unit=unit,
+                    passage=index,
+                    coverage=_coverage(wanted, f"{unit.context}\n{unit.text}", language),
+                    own=_coverage(wanted, unit.text, language),
+                    news=len(set(prefixes(said, language)) - wanted)
+                    + len(technical - asked_tokens),
+                    fits=fits(unit.text, kind, question, language),
+                )
+            )
+    return scored
+
+
+# Paths, flags, identifiers and values: "~/.ollama/models" is news to "¿Dónde guarda
+# Ollama los modelos?" although each of its words is in the question.
+_TOKEN_RUN = re.compile(r"[\w~./:=@+-]+")
+
+
+def _technical(text: str) -> set[str]:
+    """Tokens with path, flag or identifier punctuation, or starting with a digit."""
+    found = set()
+    for token in _TOKEN_RUN.findall(text):
+        token = token.strip(".:-")
+        has_mark = any(mark in token for mark in "/._=:~@")
+        if token and (token[0].isdigit() or has_mark) and any(c.isalnum() for c in token):
+            found.add(fold_accents(token).lower())
+    return found
+
+
+def _said(unit: AnswerUnit, scored: list[ScoredUnit], passage: int) -> str:
+    """What quoting ``unit`` tells the reader: its text, and for a nested list item also
+    its parent item, which the answer shows above it ("bitsandbytes (NF4…)" over "lo usa
+    QLoRA para entrenar")."""
+    if unit.kind != "item" or unit.depth == 0:
+        return unit.text
+    parents = [
+        s.unit.text
+        for s in scored
+        if s.passage == passage and s.unit.kind == "item" and s.unit.depth == unit.depth - 1
+    ]
+    return f"{parents[-1]}\n{unit.text}" if parents else unit.text
+
+
+_SIZED_NUMBER = re.compile(r"\b(\d+(?:[.,]\d+)?)\s?(?:[kmbt]|gb|mb|tb|k)\b", re.IGNORECASE)
+
+
+def _mentions(haystack: str, name: str) -> bool:
+    """``name`` in ``haystack`` (both folded), also without a plural or possessive ending."""
+    folded = fold_accents(name).lower()
+    if folded in haystack:
+        return True
+    return any(
+        folded.endswith(ending)
+        and len(folded) > len(ending) + 2
+        and folded[: -len(ending)] in haystack
+        for ending in ("'s", "’s", "es", "s")
+    )
+
+
+def missing_key_terms(question: str, text: str) -> list[str]:
+    """What ``question`` names that ``text`` lacks, when that rules ``text`` out.
+
+    - Names (accent- and case-blind, plural or possessive folded): only when *none* of
+      the question's names occurs. A passage often leaves out what its document is about
+      ("Super Bowl 50" is the article, not every paragraph), but a passage naming none of
+      "Claude", "GPT-4" does not answer a question about them.
+    - Sizes written with their number ("70B", "8 GB", "128k"): the number must occur (in
+      any form: "65B" is "65.000 millones" in a Spanish source). Figures about a 7B model
+      do not answer a question about a 70B one.
+    """
+    haystack = fold_accents(text).lower()
+    names = [t for t in key_terms(question) if not is_number(t)]
+    missing = [t for t in names if not _mentions(haystack, t)]
+    if len(missing) < len(names):
+        missing = []
+    digit_runs = set(re.findall(r"\d+", haystack))  # "65.000" holds "65"
+    for size in _SIZED_NUMBER.finditer(question):
+        whole = re.split(r"[.,]", size.group(1))[0]
+        if whole not in digit_runs:
+            missing.append(size.group(0))
+    return missing

@@ -1,0 +1,140 @@
+"""Building a document's sections from the blocks a format loader reads, in order.
+
+Every loader feeds its blocks (paragraphs, list items, headings) to one
+:class:`SectionBuilder`, so all formats agree on what a section is: a run of text under one
+heading on one page, cleaned by :func:`~ingestion.loaders.text_cleanup.clean_texts`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from ingestion.loaders.document import Section
+from ingestion.loaders.text_cleanup import clean_texts, fold_title
+
+__all__ = ["SectionBuilder", "Sectioned", "join_wrapped_lines"]
+
+_CID_RE = re.compile(r"\(cid:\d+\)")
+
+
+def join_wrapped_lines(lines: Iterable[str]) -> str:
+    """Join lines a layout wrapped into one paragraph, undoing end-of-line hyphenation.
+
+    "optimi-\\nzation" becomes "optimization" (a lower-case letter must follow), which is what
+    search needs; the rare compound split at its own hyphen loses that hyphen. pdfminer's
+    "(cid:NN)" placeholders for glyphs it cannot map to text are dropped.
+    """
+    out = ""
+    for raw in lines:
+        line = _CID_RE.sub("", raw).strip()
+        if not line:
+            continue
+        if not out:
+            out = line
+        elif re.search(r"[^\W\d_][-\u00ad]$", out) and line[:1].islower():
+            out = out[:-1] + line
+        else:
+            out = out + " " + line
+    return out
+
+
+class Sectioned(NamedTuple):
+    """What a :class:`SectionBuilder` built: the sections and the first heading among them."""
+
+    sections: list[Section]
+    first_heading: str
+    """The document's first heading, the usual fallback for its title."""
+
+
+@dataclass
+class _RawSection:
+    text: str
+    page: int | None
+    title: str
+
+
+@dataclass
+class SectionBuilder:
+    """Accumulates blocks of text into sections, starting a new one at each heading or page.
+
+    A heading directly followed by another heading on the same page (a chapter title, then its
+    first subsection) does not get a section of its own: it stays as text in front of the next
+    one, so no chunk downstream is a bare heading.
+
+    Text is cleaned in :meth:`finish`, all of it together, so the mojibake diagnosis sees
+    the whole document (see :func:`~ingestion.loaders.text_cleanup.clean_texts`).
+    """
+
+    _raw: list[_RawSection] = field(default_factory=list)
+    _headings: list[str] = field(default_factory=list)
+    _blocks: list[str] = field(default_factory=list)
+    _page: int | None = None
+    _title: str = ""
+    _started: bool = False
+    _has_body: bool = False
+
+    def heading(self, text: str, page: int | None, *, title: str | None = None) -> None:
+        """Start a section under heading ``text`` (also part of its text); ``title`` overrides
+        the section title, e.g. a Markdown heading's text without its ``#`` marks."""
+        heading_title = text if title is None else title
+        self._headings.append(heading_title)
+        if self._has_body or page != self._page:
+            self._flush()
+        self._title = heading_title
+        self._page = page
+        self._started = True
+        self._blocks.append(text)
+
+    def add(self, text: str, page: int | None, *, joiner: str = "\n\n") -> None:
+        """Append a block; a page change starts a new section under the same heading.
+
+        Except when the block continues a sentence cut by the page break (the previous
+        block ends without closing punctuation and this one starts in lower case): it is
+        joined to that sentence, so no chunk starts or ends mid-sentence at a page edge.
+        """
+        if self._started and page != self._page:
+            if self._continues(text):
+                self._blocks[-1] = join_wrapped_lines([self._blocks[-1], text])
+                self._has_body = True
+                return
+            self._flush()
+        self._page = page
+        self._started = True
+        self._has_body = True
+        if self._blocks and joiner != "\n\n":
+            self._blocks[-1] = self._blocks[-1] + joiner + text
+        else:
+            self._blocks.append(text)
+
+    def _continues(self, text: str) -> bool:
+        if not self._has_body or not self._blocks:
+            return False
+        tail = self._blocks[-1].rstrip()
+        return bool(tail) and tail[-1] not in '.!?:;»")]' and text[:1].islower()
+
+    def finish(self) -> Sectioned:
+        """The sections with clean text (empty ones dropped) and the first heading."""
+        self._flush()
+        raw = self._raw
+        cleaned = clean_texts([s.text for s in raw] + [s.title for s in raw] + self._headings)
+        texts, titles, headings = (
+            cleaned[: len(raw)],
+            cleaned[len(raw) : 2 * len(raw)],
+            cleaned[2 * len(raw) :],
+        )
+        sections = [
+            Section(text=text, page=section.page, title=fold_title(title))
+            for section, text, title in zip(raw, texts, titles, strict=True)
+            if text
+        ]
+        first_heading = next((folded for h in headings if (folded := fold_title(h))), "")
+        return Sectioned(sections, first_heading)
+
+    def _flush(self) -> None:
+        if self._blocks:
+            self._raw.append(_RawSection("\n\n".join(self._blocks), self._page, self._title))
+        self._blocks = []
+        self._has_body = False

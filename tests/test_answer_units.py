@@ -1,0 +1,106 @@
+"""Passages read as people write notes: each answer-unit kind, its text and its context."""
+
+from __future__ import annotations
+
+from agent.tools.answer_units import clean, passage_units, render_row, table_sentences
+
+NOTES = """# 🧮 Cuantización
+
+## 🛠️ Técnicas que vimos
+
+- **GPTQ**: cuantización post-entrenamiento capa a capa
+  - usa un conjunto de calibración pequeño (~128 muestras)
+- **AWQ** (Activation-aware Weight Quantization)
+- [x] revisar el [paper de GPTQ](https://arxiv.org/abs/2210.17323)
+
+Parámetros que más tocamos:
+* `--port`: puerto del servidor (8000 por defecto)
+* `--max-model-len`: longitud máxima de contexto
+
+| Formato | Tamaño en disco |
+|---------|-----------------|
+| Q4_K_M  | 4,1 GB          |
+
+| | Ollama | vLLM |
+|---|---|---|
+| Hardware | CPU o GPU | GPU (CUDA) |
+
+**BM25**: búsqueda léxica clásica.
+
+```bash
+ollama serve --port 11434
+```
+
+![build](https://img.shields.io/badge/build-passing-green)
+
+**Does it support GPUs?**
+Yes, CUDA and Metal builds are published.
+"""
+
+
+def _units():  # type: ignore[no-untyped-def]
+    return passage_units(NOTES, "Cuantización", "apuntes.md")
+
+
+def test_list_items_keep_their_level_group_parent_and_lead() -> None:
+    items = [u for u in _units() if u.kind == "item"]
+    gptq, calibration, awq, paper, port, length = items
+    assert gptq.text == "GPTQ: cuantización post-entrenamiento capa a capa"
+    assert gptq.term == "GPTQ" and gptq.depth == 0
+    assert calibration.depth == 1 and calibration.group != gptq.group
+    assert "GPTQ: cuantización" in calibration.context  # the parent item is its context
+    assert awq.group == gptq.group == paper.group  # siblings answer together
+    assert paper.text == "revisar el paper de GPTQ"  # task box and link markup gone
+    assert port.lead == "Parámetros que más tocamos:" and port.group == length.group
+    assert "Técnicas que vimos" in gptq.context  # the heading path
+
+
+def test_table_rows_are_read_with_their_header() -> None:
+    rows = [u.text for u in _units() if u.kind == "row"]
+    assert rows == [
+        "Formato: Q4_K_M · Tamaño en disco: 4,1 GB",
+        "Hardware — Ollama: CPU o GPU · vLLM: GPU (CUDA)",
+    ]
+    assert table_sentences(NOTES) == rows
+    assert render_row(["a", "b"], ["1", ""]) == "a: 1"
+
+
+def test_definitions_code_and_faq_answers() -> None:
+    units = _units()
+    definition = next(u for u in units if u.kind == "definition")
+    assert definition.text == "BM25: búsqueda léxica clásica." and definition.term == "BM25"
+    assert [u.text for u in units if u.kind == "code"] == ["ollama serve --port 11434"]
+    faq = next(u for u in units if u.text.startswith("Yes, CUDA"))
+    assert faq.kind == "sentence" and "Does it support GPUs?" in faq.context
+    assert not any(u.text == "build" for u in units)  # a badge says nothing to quote
+
+
+def test_prose_is_split_into_sentences_with_the_one_before_as_context() -> None:
+    text = "Peyton Manning ganó la Super Bowl 50. Con 39 años fue el más veterano en jugarla."
+    first, second = passage_units(text)
+    assert (first.kind, second.kind) == ("sentence", "sentence")
+    assert "Peyton Manning" in second.context
+
+
+def test_wrapped_lines_join_and_clean_removes_markup() -> None:
+    units = passage_units("La cuantización reduce\nla precisión de los pesos.\nOtra línea.")
+    assert [u.text for u in units] == [
+        "La cuantización reduce la precisión de los pesos.",
+        "Otra línea.",
+    ]
+    assert clean("**negrita** y *cursiva* con [enlace](http://x.org/a_(b))") == (
+        "negrita y cursiva con enlace"
+    )
+
+
+def test_a_document_title_repeating_the_first_line_still_leaves_it_an_answer() -> None:
+    # a .txt's title is its first line: that line is content, not a heading to skip
+    line = "El proyecto Albatros mide la salinidad del lago cada martes."
+    units = passage_units(f"{line}\nLos datos se publican cada trimestre.", "", line)
+    assert units[0].text == line
+    # a PDF section keeps its heading line in the text: that line is only context
+    units = passage_units(
+        "QLoRA: LoRA sobre un modelo de 4 bits\n\nQLoRA usa NF4.",
+        "QLoRA: LoRA sobre un modelo de 4 bits",
+    )
+    assert [u.text for u in units] == ["QLoRA usa NF4."]
