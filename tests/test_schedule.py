@@ -428,6 +428,7 @@ def test_veraz_schedule_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     stored = Settings(home=home)
     counts = Collection(stored.collection_dir, model=None).counts()
     assert counts["documents"] == run.added and counts["chunks"] == counts["vectors"]
-    (rest,) = run_once(Settings(home=home, sources=[source_on(docs)]), [source_on(docs)])
+    finish = Settings(home=home, sources=[source_on(docs)], embedding_model="all-MiniLM-L6-v2")
+    (rest,) = run_once(finish, [source_on(docs)])
     assert (rest.status, rest.added, rest.unchanged) == ("ok", FILES - run.added, run.added)
     log.close()
