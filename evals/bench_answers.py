@@ -28,9 +28,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ingestion.text_analysis import fold_accents
+
+if TYPE_CHECKING:
+    from agent.api import Veraz
 
 TEXT_EXTENSIONS = (".md", ".markdown", ".txt", ".html", ".htm")
 
@@ -161,6 +164,30 @@ def _groups(rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
     return {value: summarise([r for r in rows if r[key] == value]) for value in values}
 
 
+def select(data: AnswerDataset, split: str | None, limit: int | None) -> list[AnswerItem]:
+    """The questions of ``split`` (all when None or "all"), the first ``limit`` of them."""
+    items = [i for i in data.items if split in (None, "all") or i.split == split]
+    return items[:limit] if limit else items
+
+
+def open_collection(data: AnswerDataset, root: Path, **veraz_options: Any) -> Veraz:
+    """A Veraz over ``data``'s documents, written under ``root/corpus`` and ingested into
+    ``root/home`` (a kept ``root`` makes a re-run ingest nothing)."""
+    from agent.api import Veraz
+
+    corpus = root / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name, text in data.documents.items():
+        target = corpus / name
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+    rag = Veraz(home=root / "home", collection="bench-answers", **veraz_options)
+    report = rag.ingest([corpus], prune=True)
+    if report.failed:
+        raise RuntimeError(f"benchmark ingestion failed for {report.failed[:3]}")
+    return rag
+
+
 def run_answers_benchmark(
     dataset: Path,
     *,
@@ -175,23 +202,10 @@ def run_answers_benchmark(
     ``home``: keep the index there between runs (unchanged documents are not ingested
     again); by default a throwaway folder.
     """
-    from agent.api import Veraz
-
     data = load_answer_dataset(dataset)
-    items = [i for i in data.items if split in (None, "all") or i.split == split]
-    items = items[:limit] if limit else items
+    items = select(data, split, limit)
     with tempfile.TemporaryDirectory(prefix="veraz-answers-") as tmp:
-        root = Path(home) if home else Path(tmp)
-        corpus = root / "corpus"
-        corpus.mkdir(parents=True, exist_ok=True)
-        for name, text in data.documents.items():
-            target = corpus / name
-            if not target.exists() or target.read_text(encoding="utf-8") != text:
-                target.write_text(text, encoding="utf-8")
-        rag = Veraz(home=root / "home", collection="bench-answers", model=model)
-        report = rag.ingest([corpus], prune=True)
-        if report.failed:
-            raise RuntimeError(f"benchmark ingestion failed for {report.failed[:3]}")
+        rag = open_collection(data, Path(home) if home else Path(tmp), model=model)
         rows = []
         for done, item in enumerate(items, start=1):
             started = time.perf_counter()

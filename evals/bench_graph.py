@@ -67,3 +67,96 @@ def run_graph_benchmark(
         "model_nodes_ms": {"p50": _p(model_ms, 50), "p95": _p(model_ms, 95)},
         "total_ms": {"p50": _p(totals, 50), "p95": _p(totals, 95)},
     }
+
+
+def _share(rows: list[dict[str, Any]], key: str) -> float:
+    return round(sum(bool(r[key]) for r in rows) / len(rows), 4) if rows else 0.0
+
+
+def _median(values: list[float]) -> float:
+    return round(float(np.median(values)), 2) if values else 0.0
+
+
+def run_model_benchmark(
+    dataset: Path,
+    *,
+    model: str | None = None,
+    fallback_model: str | None = None,
+    split: str | None = None,
+    limit: int | None = None,
+    home: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Every question of ``dataset`` (a SQuAD file or a notes folder, as for ``bench
+    answers``) through the streamed graph with ``model``: what each costs and gives.
+
+    Per question: LLM calls and tokens, seconds, time to the first streamed token (a
+    model's draft, or the checked answer's first piece when nothing was drafted), and
+    whether the answer contains the gold answer, is verified, fell back or abstained.
+    """
+    from agent.types import Answer
+    from evals.bench_answers import contains_answer, load_answer_dataset, open_collection, select
+
+    data = load_answer_dataset(dataset)
+    items = select(data, split, limit)
+    options = {"model": model, "fallback_model": fallback_model}
+    with tempfile.TemporaryDirectory(prefix="veraz-graph-") as tmp:
+        rag = open_collection(data, Path(home) if home else Path(tmp), **options)
+        rows = []
+        for done, item in enumerate(items, start=1):
+            started = time.perf_counter()
+            first_token = None
+            final: dict[str, Any] = {}
+            for event in rag.stream(item.question):
+                if event["type"] in ("draft_token", "token") and first_token is None:
+                    first_token = time.perf_counter() - started
+                elif event["type"] == "answer":
+                    final = event["answer"]
+            seconds = time.perf_counter() - started
+            answer = Answer.from_dict(final)
+            v = answer.verification
+            rows.append(
+                {
+                    "question": item.question,
+                    "answerable": item.answerable,
+                    "single_part": answer.route != "decompose",
+                    "llm_calls": answer.usage.llm_calls,
+                    "prompt_tokens": answer.usage.prompt_tokens,
+                    "completion_tokens": answer.usage.completion_tokens,
+                    "seconds": seconds,
+                    "first_token_s": first_token if first_token is not None else seconds,
+                    "contains": contains_answer(answer.answer, item),
+                    "verified": v.grounded and v.answers_question and not answer.abstained,
+                    "fell_back": answer.fallback_used,
+                    "abstained": answer.abstained,
+                    "empty": not answer.answer.strip(),
+                    "answered_by": answer.model,
+                }
+            )
+            if progress:
+                progress(done, len(items))
+        primary = rag.settings.model if model is None else model
+        rag.close()
+    single = [r for r in rows if r["single_part"]]
+    answerable = [r for r in rows if r["answerable"]]
+    seconds = [r["seconds"] for r in rows]
+    return {
+        "dataset": str(dataset),
+        "model": primary,
+        "questions": len(rows),
+        "llm_calls_median_single_part": _median([r["llm_calls"] for r in single]),
+        "llm_calls_max": max((r["llm_calls"] for r in rows), default=0),
+        "prompt_tokens_median": _median([r["prompt_tokens"] for r in rows]),
+        "completion_tokens_median": _median([r["completion_tokens"] for r in rows]),
+        "seconds": {"p50": _p(seconds, 50), "p95": _p(seconds, 95)} if rows else {},
+        "first_token_s_p50": _median([r["first_token_s"] for r in rows]),
+        "contains_answer": _share(answerable, "contains"),
+        "verified": _share(rows, "verified"),
+        "fell_back": _share(rows, "fell_back"),
+        "abstained": _share(rows, "abstained"),
+        "empty": sum(r["empty"] for r in rows),
+        "answered_by_model": (
+            round(sum(r["answered_by"] == primary for r in rows) / len(rows), 4) if rows else 0.0
+        ),
+        "rows": rows,
+    }

@@ -149,17 +149,60 @@ def bench_verify(
 
 @bench_app.command("graph")
 def bench_graph(
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="Ask each question with this model (per-question costs)."),
+    ] = None,
+    dataset: Annotated[
+        Path | None,
+        typer.Option(
+            "--dataset", help="SQuAD file or notes folder (default with --model: evals/data/notes)."
+        ),
+    ] = None,
+    fallback_model: Annotated[
+        str | None, typer.Option("--fallback-model", help="Fallback (default: extractive).")
+    ] = None,
+    split: Annotated[str | None, typer.Option("--split", help="tune or heldout.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="First N questions.")] = None,
+    home: Annotated[
+        Path | None, typer.Option("--home", help="Keep the benchmark index here between runs.")
+    ] = None,
+    rows: Annotated[bool, typer.Option("--rows", help="Include every question.")] = False,
     chunks: Annotated[int, typer.Option(min=100, help="Index size (padded).")] = 10_000,
     repeats: Annotated[int, typer.Option(min=1, help="Times each question is asked.")] = 2,
     as_json: JsonOpt = False,
 ) -> None:
-    """Answer latency with the extractive model, and the graph's overhead apart from models."""
-    from evals.bench_graph import run_graph_benchmark
+    """Per question with --model/--dataset: LLM calls, tokens, seconds, first token, and the
+    share of answers that contain the gold answer, are verified, fell back or abstained.
+    Without them: the graph's own overhead on the samples with the extractive model."""
+    if model is None and dataset is None:
+        from evals.bench_graph import run_graph_benchmark
 
-    result = _run_with_bar(
-        "Questions",
-        lambda progress: run_graph_benchmark(chunks=chunks, repeats=repeats, progress=progress),
-    )
+        result = _run_with_bar(
+            "Questions",
+            lambda progress: run_graph_benchmark(chunks=chunks, repeats=repeats, progress=progress),
+        )
+    else:
+        from evals.bench_graph import run_model_benchmark
+
+        chosen = dataset_path(dataset or Path("evals/data/notes"), folder_ok=True)
+        try:
+            result = _run_with_bar(
+                "Questions",
+                lambda progress: run_model_benchmark(
+                    chosen,
+                    model=model,
+                    fallback_model=fallback_model,
+                    split=split,
+                    limit=limit,
+                    home=home,
+                    progress=progress,
+                ),
+            )
+        except ValueError as exc:
+            fail(str(exc))
+        if not rows:
+            result.pop("rows")
     print_json(result) if as_json else print_flat(result)
 
 

@@ -24,6 +24,9 @@ from agent.types import Usage
 T = TypeVar("T")
 
 BUDGET_SPENT = "question time budget spent"
+# Reply budget of a decision (a route, the passages' numbers, a rewritten query): a few
+# tokens of JSON or one line.
+DECISION_TOKENS = 64
 
 
 def budget_spent(deadline: float) -> bool:
@@ -82,22 +85,35 @@ def model_or_rule(
     *,
     deadline: float = 0.0,
     ask: bool = True,
+    max_tokens: int | None = DECISION_TOKENS,
+    structured: bool = True,
 ) -> Outcome[T]:
     """``parse`` of the model's reply to ``prompt()``, or ``rule()`` (see the module doc).
 
     ``ask=False``: the rules are confident enough that the model is not asked at all (a
     simple question is routed without a call). ``parse`` raises ModelCallError or
-    ValueError for a reply it cannot use.
+    ValueError for a reply it cannot use. ``max_tokens``: the reply budget (a decision
+    is short; None keeps the model's own). ``structured``: the reply must be JSON; how
+    often the model manages that decides whether it is asked at all (DecisionRecord).
     """
     if model.llm is None or not ask:
         return Outcome(rule(), "rules")
     if budget_spent(deadline):
         return Outcome(rule(), f"rules ({BUDGET_SPENT})")
+    decision = structured and max_tokens is not None  # a JSON decision, not free text
+    if decision and model.decisions.skipping:
+        skipped = model.decisions.unusable_in_a_row
+        return Outcome(rule(), f"rules (model not asked: its last {skipped} replies were unusable)")
     try:
-        text, usage = call_model(model, prompt(), deadline=deadline)
+        text, usage = call_model(model, prompt(), deadline=deadline, max_tokens=max_tokens)
     except ModelCallError as exc:
-        return Outcome(rule(), f"rules (model failed: {exc.kind})", Usage(llm_calls=1))
+        return Outcome(rule(), f"rules (model failed: {exc.kind})", exc.usage)
     try:
-        return Outcome(parse(text), "llm", usage)
+        value = parse(text)
     except (ModelCallError, ValueError, TypeError):
+        if decision:
+            model.decisions.record(usable=False)
         return Outcome(rule(), "rules (model failed: malformed)", usage)
+    if decision:
+        model.decisions.record(usable=True)
+    return Outcome(value, "llm", usage)

@@ -22,10 +22,19 @@ from agent.types import Usage
 
 
 class ModelCallError(RuntimeError):
-    def __init__(self, kind: str, message: str) -> None:
+    """A call that gave no usable text. ``called``: the model was actually asked (False
+    when the question's time budget was spent before the call started)."""
+
+    def __init__(self, kind: str, message: str, *, called: bool = True) -> None:
         super().__init__(f"{kind}: {message}")
         self.kind = kind
         self.message = message
+        self.called = called
+
+    @property
+    def usage(self) -> Usage:
+        """What the failed call counts for: one call, or none if it never started."""
+        return Usage(llm_calls=1 if self.called else 0)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -77,16 +86,21 @@ def classify_error(exc: BaseException) -> str:
     return "error"
 
 
-def call_model(model: ResolvedModel, prompt: str, *, deadline: float = 0.0) -> tuple[str, Usage]:
+def call_model(
+    model: ResolvedModel, prompt: str, *, deadline: float = 0.0, max_tokens: int | None = None
+) -> tuple[str, Usage]:
     """Send one user message; return the reply text and its token usage and cost.
 
     ``deadline`` (epoch seconds, 0: none) is the question's time budget: no call starts
     after it, and in-process models stop generating at it (see local_chat.Deadline).
+    ``max_tokens``: a shorter reply budget for this call (a JSON decision).
     """
+    if max_tokens is not None:
+        model = model.with_reply_limit(max_tokens)
     if model.llm is None:
         raise ModelCallError("error", "the extractive model has no language model to call")
     if deadline and time.time() >= deadline:
-        raise ModelCallError("timeout", "the question's time budget is spent")
+        raise ModelCallError("timeout", "the question's time budget is spent", called=False)
     llm, messages = model.llm, [HumanMessage(content=prompt)]
     try:
         with question_deadline(deadline):

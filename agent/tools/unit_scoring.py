@@ -169,3 +169,31 @@ def missing_key_terms(question: str, text: str) -> list[str]:
         if whole not in digit_runs:
             missing.append(size.group(0))
     return missing
+
+
+def excerpts(
+    question: str, language: str, passages: Sequence[Passage], chars: int = 500
+) -> list[str]:
+    """Each passage cut to its units that bear most on ``question``, in reading order.
+
+    What an LLM grader reads: five whole passages cost a 0.5B model most of a question's
+    time, and it judges a passage by the lines that could answer anyway. A passage
+    shorter than ``chars`` is kept whole.
+    """
+    scored = score_units(question, language, passages)
+    result = []
+    for index, passage in enumerate(passages):
+        if len(passage.text) <= chars:
+            result.append(passage.text)
+            continue
+        units = [s for s in scored if s.passage == index]
+        best = sorted(units, key=lambda s: (-(s.coverage + s.own), s.unit.position))
+        chosen, used = [], 0
+        for s in best:
+            if used + len(s.unit.text) > chars and chosen:
+                break
+            chosen.append(s)
+            used += len(s.unit.text) + 1
+        chosen.sort(key=lambda s: s.unit.position)
+        result.append(" … ".join(s.unit.text for s in chosen) or passage.text[:chars])
+    return result

@@ -57,6 +57,7 @@ def contextualize(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, 
         first_line,
         lambda: standalone_question(question, previous) if follow_up else question,
         deadline=state.get("deadline", 0.0),
+        structured=False,  # one line of text: always usable
     )
     return {
         "standalone": outcome.value,

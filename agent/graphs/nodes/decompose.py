@@ -42,6 +42,7 @@ def decompose(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]
         _parse_sub_questions,
         lambda: by_rules,
         deadline=state.get("deadline", 0.0),
+        max_tokens=40 * limit + 24,  # a JSON list of at most ``limit`` short questions
     )
     subs = outcome.value[:limit]
     return {

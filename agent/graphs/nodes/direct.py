@@ -42,6 +42,7 @@ def direct(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         _reply,
         lambda: _canned(question, language, history),
         deadline=state.get("deadline", 0.0),
+        max_tokens=None,  # a reply to the user, not a decision
     )
     by_model = outcome.method == "llm"
     # Canned replies carry no claim about the documents; an LLM's reply is not checked.

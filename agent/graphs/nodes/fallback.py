@@ -78,7 +78,7 @@ def fallback(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
             )
         update.update(draft=draft, usage=usage.to_dict())
     except ModelCallError as exc:
-        update.update(draft="", usage={"llm_calls": 1})
+        update.update(draft="", usage=exc.usage.to_dict())
         reason += f"; fallback model failed too: {exc}"
         cause["fallback_failed"] = exc.kind
     update["fallback_reason"] = reason

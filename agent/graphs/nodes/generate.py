@@ -32,8 +32,16 @@ def generate(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
             "generation_error": str(exc),
             "generation_error_kind": exc.kind,
             "model_used": model.name,
-            "usage": {"llm_calls": 1},
-            "steps": [step(GENERATE, started, model=model.name, error=str(exc), llm_calls=1)],
+            "usage": exc.usage.to_dict(),
+            "steps": [
+                step(
+                    GENERATE,
+                    started,
+                    model=model.name,
+                    error=str(exc),
+                    llm_calls=exc.usage.llm_calls,
+                )
+            ],
         }
     detail: dict[str, Any] = {"model": model.name, "chars": len(draft)}
     if usage.llm_calls:

@@ -22,6 +22,7 @@ from agent.models.calls import ModelCallError, parse_json_object
 from agent.models.registry import ResolvedModel
 from agent.prompts import render
 from agent.tools.relevance import relevant
+from agent.tools.unit_scoring import excerpts
 
 FLOOR_RANKS = 2  # offline-relevant passages among the top ranks are never dropped
 
@@ -43,10 +44,18 @@ def select_relevant(
     """The relevant hits and how they were chosen (the LLM, the rules, or both)."""
     if not hits:
         return [], Outcome(set(), "none retrieved")
-    offline = {n for n, ok in enumerate(relevant(question, language, as_passages(hits)), 1) if ok}
+    passages = as_passages(hits)
+    offline = {n for n, ok in enumerate(relevant(question, language, passages), 1) if ok}
+
+    def prompt() -> str:
+        # the grader reads each passage's lines that bear on the question, not all of it
+        cut = excerpts(question, language, passages)
+        shown = [{**hit, "text": text} for hit, text in zip(hits, cut, strict=True)]
+        return render("grade", language, question=question, passages=format_passages(shown))
+
     outcome = model_or_rule(
         model,
-        lambda: render("grade", language, question=question, passages=format_passages(hits)),
+        prompt,
         _parse_numbers,
         lambda: offline,
         deadline=deadline,

@@ -26,6 +26,7 @@ def rewrite(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         first_line,
         lambda: keyword_query(state["standalone"], attempt),
         deadline=state.get("deadline", 0.0),
+        structured=False,  # one line of text: always usable
     )
     detail = outcome.detail()
     detail["method"] = outcome.method.replace("rules", "keywords", 1)

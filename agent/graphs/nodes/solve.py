@@ -112,6 +112,7 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         lambda: joined,
         deadline=deadline,
         ask=len(parts) > 1 and not error,  # one part needs no combining
+        max_tokens=None,  # the combined answer, not a decision
     )
     usage = usage + synthesis.usage
     steps.append(
