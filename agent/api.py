@@ -67,41 +67,41 @@ class Veraz:
             self.settings.embedding_model,
             batch_size=self.settings.embedding_batch_size,
             precision=self.settings.embedding_precision,
-            cache=EmbeddingCache(self.settings.cache_dir / "embeddings.sqlite"),
+            cache=EmbeddingCache(self.settings.embedding_cache_path),
         )
 
     @cached_property
     def index(self):  # type: ignore[no-untyped-def]
+        """The collection, which must have been embedded with the configured model
+        (else EmbeddingModelMismatch, naming both and ``veraz reindex``)."""
         from ingestion.index import Collection
 
-        return Collection(
-            self.settings.collection_dir,
-            embedding_model=self.settings.embedding_model,
-            dimension=self.embedder.dimension,
-        )
+        return Collection(self.settings.collection_dir, model=self.embedder.record)
 
     @cached_property
     def retriever(self):  # type: ignore[no-untyped-def]
+        from agent.tools.fusion import tuned_weights
         from agent.tools.retriever import HybridRetriever
 
+        weights = tuned_weights(self.embedder.model_name).with_overrides(
+            bm25=self.settings.bm25_weight,
+            dense=self.settings.dense_weight,
+            per_language=self.settings.fusion_per_language,
+            cross_language_bm25=self.settings.cross_language_bm25_weight,
+        )
         return HybridRetriever(
-            self.index,
-            self.embedder,
-            bm25_weight=self.settings.bm25_weight,
-            dense_weight=self.settings.dense_weight,
-            candidates=self.settings.candidates,
+            self.index, self.embedder, weights=weights, candidates=self.settings.candidates
         )
 
     def chunk_budget(self) -> tuple[int, int]:
         """Chunk size and overlap in tokens, capped at what the embedding model reads.
 
-        A chunk longer than the model's input (256 tokens for the bundled MiniLM, two of
-        them special) would be cut before embedding and its tail never found by dense
-        search. Capping measured slightly better on XQuAD (es hybrid hit@1 0.928 vs
-        0.925 with 300-token chunks, 0.923 with the model stretched to 512 tokens). The
-        overlap shrinks in proportion.
+        A chunk longer than the model's input (254 text tokens for MiniLM, 507 for e5
+        after its specials and "passage: " prefix) would be cut, or for e5 windowed,
+        before embedding. Capping measured slightly better with MiniLM on XQuAD (es hybrid
+        hit@1 0.928 vs 0.925 with 300-token chunks). The overlap shrinks in proportion.
         """
-        limit = max(32, self.embedder.max_tokens - 2)
+        limit = max(32, self.embedder.max_content_tokens)
         size = min(self.settings.chunk_tokens, limit)
         overlap = round(self.settings.chunk_overlap * size / self.settings.chunk_tokens)
         return size, overlap
@@ -251,6 +251,20 @@ class Veraz:
         if isinstance(paths, str | Path):
             paths = [paths]
         return self.pipeline().run(list(paths), prune=prune, progress=progress)
+
+    def reindex(self, *, force: bool = False, progress=None):  # type: ignore[no-untyped-def]
+        """Re-embed the collection's stored chunks with the configured model (one commit).
+
+        For a collection built with another model (EmbeddingModelMismatch says so): its
+        chunk texts are embedded again, nothing is parsed. Returns a ReindexReport.
+        """
+        from ingestion.index.reindex import reindex
+
+        self.close()
+        self.__dict__.pop("index", None)
+        self.__dict__.pop("retriever", None)
+        self.__dict__.pop("_graph_context", None)
+        return reindex(self.settings.collection_dir, self.embedder, force=force, progress=progress)
 
     def remove(self, sources: Sequence[str | Path]) -> int:
         """Remove documents by source path from both indexes; returns how many were stored."""

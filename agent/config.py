@@ -20,9 +20,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from ingestion.embedding.models import DEFAULT_EMBEDDING_MODEL
 from ingestion.sources import SourceConfig
 
-BUNDLED_EMBEDDING_MODEL = "bundled:all-MiniLM-L6-v2"
 _COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -43,8 +43,14 @@ class Settings(BaseSettings):
 
     # Embeddings
     embedding_model: str = Field(
-        default=BUNDLED_EMBEDDING_MODEL,
-        description="sentence-transformers model name or path; the default ships in the wheel.",
+        default=DEFAULT_EMBEDDING_MODEL,
+        description="multilingual-e5-small (default), all-MiniLM-L6-v2 (fast, English), or "
+        "any sentence-transformers name or path.",
+    )
+    embedding_cache: Path | None = Field(
+        default=None,
+        description="The embedding cache file (default: VERAZ_HOME/cache/embeddings.sqlite); "
+        "homes that name one file share their vectors.",
     )
     # 16 measured fastest on 2 CPU cores with ~250-token chunks (bf16: 45/s at 16, 41/s
     # at 64): smaller batches carry less padding; GPUs want larger ones.
@@ -69,9 +75,21 @@ class Settings(BaseSettings):
         default=True, description="OCR PDFs without a text layer when tesseract exists."
     )
 
-    # Retrieval: weighted fusion of z-normalised BM25 and dense scores (see agent/tools/fusion.py).
-    bm25_weight: float = Field(default=1.0, ge=0)
-    dense_weight: float = Field(default=0.75, ge=0)
+    # Retrieval: weighted fusion of z-normalised BM25 and dense scores (agent/tools/fusion.py).
+    # Unset, each embedding model gets the weights chosen for it on the tune halves of the
+    # XQuAD dev sets (fusion.TUNED_WEIGHTS, from evals/tune_fusion.py); set, they win.
+    bm25_weight: float | None = Field(default=None, ge=0)
+    dense_weight: float | None = Field(default=None, ge=0)
+    fusion_per_language: dict[str, tuple[float, float]] | None = Field(
+        default=None,
+        description='Per question language (bm25, dense) weights, e.g. {"es": [1.0, 1.9]}.',
+    )
+    cross_language_bm25_weight: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="BM25 weight factor for passages in another language than the question.",
+    )
     candidates: int = Field(
         default=50, ge=1, description="Hits taken from each list before fusion."
     )
@@ -205,6 +223,13 @@ class Settings(BaseSettings):
     def cache_dir(self) -> Path:
         """Folder for caches shared by all collections (embeddings)."""
         return self.home / "cache"
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        """The embedding cache: VERAZ_EMBEDDING_CACHE, or one file under the home."""
+        if self.embedding_cache is not None:
+            return Path(self.embedding_cache).expanduser().resolve()
+        return self.cache_dir / "embeddings.sqlite"
 
     @property
     def max_file_bytes(self) -> int:

@@ -3,18 +3,25 @@
 Every paragraph is written out as a text file and ingested through the real pipeline
 (loader, chunker, embedder, index), so the figures measure the product, not a model of
 it. A paragraph split into several chunks counts at the rank of its best chunk.
+
+Each figure is given for the whole file and for its two halves (evals/squad.py,
+``SquadQuestion.part``): fusion weights are tuned on the "tune" half only
+(evals/tune_fusion.py), so the "heldout" half shows whether they hold on unseen
+questions. Cross-lingual files (evals/cross_lingual.py) work the same way.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from evals.squad import load_squad
+from evals.squad import SquadDataset, load_squad
 
 MODES = ("bm25", "dense", "hybrid")
+PARTS = ("tune", "heldout")
 DEPTH = 10
 
 
@@ -28,16 +35,22 @@ def ranks_to_metrics(ranks: list[int | None]) -> dict[str, float]:
     }
 
 
-def run_retrieval_benchmark(
-    dataset: Path,
-    *,
-    settings_overrides: dict[str, Any] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> dict[str, Any]:
-    """Index ``dataset``'s paragraphs in a throwaway home and score every question."""
+def paragraph_rank(ranked_paragraphs: list[int], gold: int) -> int | None:
+    """1-based rank of ``gold`` among distinct paragraphs, None when not in the top 10."""
+    distinct = list(dict.fromkeys(ranked_paragraphs))[:DEPTH]
+    return distinct.index(gold) + 1 if gold in distinct else None
+
+
+@contextmanager
+def indexed_paragraphs(
+    data: SquadDataset, settings_overrides: dict[str, Any] | None = None
+) -> Iterator[tuple[Any, dict[str, int], int]]:
+    """A Veraz over a throwaway home holding ``data``'s paragraphs, one file each.
+
+    Yields the Veraz, source path -> paragraph index, and the number of chunks.
+    """
     from agent.api import Veraz
 
-    data = load_squad(dataset)
     with tempfile.TemporaryDirectory(prefix="veraz-bench-") as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
@@ -50,22 +63,55 @@ def run_retrieval_benchmark(
         report = rag.ingest([corpus])
         if report.failed:
             raise RuntimeError(f"benchmark ingestion failed for {report.failed[:3]}")
+        try:
+            yield rag, source_to_paragraph, report.chunks
+        finally:
+            rag.close()
+
+
+def run_retrieval_benchmark(
+    dataset: Path,
+    *,
+    settings_overrides: dict[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Index ``dataset``'s paragraphs in a throwaway home and score every question."""
+    data = load_squad(dataset)
+    with indexed_paragraphs(data, settings_overrides) as (rag, source_to_paragraph, chunks):
         ranks: dict[str, list[int | None]] = {mode: [] for mode in MODES}
         for done, question in enumerate(data.questions, start=1):
             for mode in MODES:
                 hits = rag.retrieve(question.question, k=DEPTH * 3, mode=mode)
-                ranked_paragraphs = list(dict.fromkeys(source_to_paragraph[h.source] for h in hits))
-                try:
-                    ranks[mode].append(ranked_paragraphs.index(question.paragraph) + 1)
-                except ValueError:
-                    ranks[mode].append(None)
+                ranked = [source_to_paragraph[h.source] for h in hits]
+                ranks[mode].append(paragraph_rank(ranked, question.paragraph))
             if progress:
                 progress(done, len(data.questions))
-        rag.close()
+        embedding_model = rag.embedder.record.describe()
+        weights = rag.retriever.weights
+    parts = [q.part for q in data.questions]
     return {
         "dataset": str(dataset),
+        "embedding_model": embedding_model,
+        "fusion": {
+            "bm25": weights.bm25,
+            "dense": weights.dense,
+            "per_language": {k: list(v) for k, v in weights.per_language.items()},
+            "cross_language_bm25": weights.cross_language_bm25,
+        },
         "questions": len(data.questions),
         "paragraphs": len(data.paragraphs),
-        "chunks": report.chunks,
+        "chunks": chunks,
         **{mode: ranks_to_metrics(ranks[mode]) for mode in MODES},
+        "parts": {
+            part: {
+                "questions": parts.count(part),
+                **{
+                    mode: ranks_to_metrics(
+                        [r for r, p in zip(ranks[mode], parts, strict=True) if p == part]
+                    )
+                    for mode in MODES
+                },
+            }
+            for part in PARTS
+        },
     }

@@ -12,6 +12,16 @@ class SquadQuestion:
     question: str
     paragraph: int  # index into SquadDataset.paragraphs
     answers: list[str]
+    article: int = 0  # index of its article in the file
+
+    @property
+    def part(self) -> str:
+        """ "tune" (articles 0, 2, 4, ...) or "heldout" (1, 3, 5, ...).
+
+        Weights and thresholds are chosen on the tune part only; the held-out part is
+        reported beside it, so a figure shows whether a choice holds on unseen data.
+        """
+        return "tune" if self.article % 2 == 0 else "heldout"
 
 
 @dataclass
@@ -31,7 +41,7 @@ def load_squad(path: Path) -> SquadDataset:
     paragraphs: list[str] = []
     titles: list[str] = []
     questions: list[SquadQuestion] = []
-    for article in articles:
+    for article_index, article in enumerate(articles):
         for paragraph in article.get("paragraphs", []):
             index = len(paragraphs)
             paragraphs.append(paragraph["context"].lstrip("\ufeff").strip())
@@ -42,6 +52,7 @@ def load_squad(path: Path) -> SquadDataset:
                         question=qa["question"].lstrip("\ufeff").strip(),
                         paragraph=index,
                         answers=[a["text"] for a in qa.get("answers", [])],
+                        article=article_index,
                     )
                 )
     if not paragraphs or not questions:

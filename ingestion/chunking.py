@@ -66,13 +66,7 @@ class Chunker:
                 titles = " · ".join(dict.fromkeys(s.title for s in group if s.title))
                 pieces.append((text, titles, first.page, start, start + len(text)))
                 continue
-            nodes = self._splitter.get_nodes_from_documents([Document(text=text)])
-            for node in nodes:
-                node_text = node.get_content()
-                offset = node.start_char_idx if node.start_char_idx is not None else 0
-                end = (
-                    node.end_char_idx if node.end_char_idx is not None else offset + len(node_text)
-                )
+            for node_text, offset, end in self._split(text, self._splitter):
                 pieces.append((node_text, first.title, first.page, start + offset, start + end))
         return [
             Chunk(
@@ -87,6 +81,34 @@ class Chunker:
             for i, (text, title, page, start, end) in enumerate(pieces)
             if text.strip()
         ]
+
+    def _split(
+        self, text: str, splitter: SentenceSplitter, depth: int = 0
+    ) -> list[tuple[str, int, int]]:
+        """``text`` cut by ``splitter`` into (piece, start, end), each within the budget.
+
+        The splitter adds up the token counts of the sentences it joins; a SentencePiece
+        tokenizer (e5) can spend a token or two more on the joined text. A piece over the
+        budget is split again with a budget smaller by its overflow.
+        """
+        pieces: list[tuple[str, int, int]] = []
+        for node in splitter.get_nodes_from_documents([Document(text=text)]):
+            node_text = node.get_content()
+            offset = node.start_char_idx if node.start_char_idx is not None else 0
+            end = node.end_char_idx if node.end_char_idx is not None else offset + len(node_text)
+            over = self.count_tokens(node_text) - self.chunk_tokens
+            if over <= 0 or depth >= 3 or splitter.chunk_size - over - 2 < 16:
+                pieces.append((node_text, offset, end))
+                continue
+            smaller = SentenceSplitter(
+                chunk_size=splitter.chunk_size - over - 2,
+                chunk_overlap=min(splitter.chunk_overlap, (splitter.chunk_size - over - 2) // 4),
+                tokenizer=lambda t: [0] * self.count_tokens(t),
+                paragraph_separator=SECTION_SEPARATOR,
+            )
+            for piece, piece_start, piece_end in self._split(node_text, smaller, depth + 1):
+                pieces.append((piece, offset + piece_start, offset + piece_end))
+        return pieces
 
     def _packed_sections(self, sections: list[Section]) -> list[tuple[list[Section], int]]:
         """Group consecutive small sections of one page while they fit the budget.
@@ -105,6 +127,12 @@ class Chunker:
                 current
                 and section.page == current[0].page
                 and current_tokens + tokens <= self.chunk_tokens
+                # Counted again joined: a SentencePiece tokenizer (e5) may spend tokens
+                # on the separator, so the sum of the parts can undercount the whole.
+                and self.count_tokens(
+                    SECTION_SEPARATOR.join([*(s.text for s in current), section.text])
+                )
+                <= self.chunk_tokens
             )
             if fits:
                 current.append(section)

@@ -1,10 +1,24 @@
 """Shared test setup: the suite runs offline, as Veraz does in production.
 
 Set at import time, before any test module imports a library that reads these variables once.
+
+The embedding cache is shared by every test of a session (VERAZ_EMBEDDING_CACHE): the
+suite ingests the same small corpora many times, and the default multilingual-e5-small
+embeds about 4x slower than MiniLM did. Each text is embedded once per session; the
+vectors are the ones the product computes. Tests that count what a run embeds give their
+Veraz a cache of its own.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+
+if "VERAZ_EMBEDDING_CACHE" not in os.environ:
+    _cache_dir = tempfile.mkdtemp(prefix="veraz-tests-cache-")
+    atexit.register(shutil.rmtree, _cache_dir, ignore_errors=True)
+    os.environ["VERAZ_EMBEDDING_CACHE"] = os.path.join(_cache_dir, "embeddings.sqlite")

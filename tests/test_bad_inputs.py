@@ -414,7 +414,10 @@ def test_instructions_inside_a_document_are_data(rag: Veraz, tmp_path: Path) -> 
     )
     report, failed = ingest_with(rag, docs)
     assert failed == {} and report.added == 3
-    hit = rag.retrieve("ignore previous instructions developer mode", k=1)[0]
+    # Stored verbatim: an exact-words lookup finds it. (Hybrid ranks by meaning too: on a
+    # three-file corpus the multilingual dense model places rag.txt closer to this
+    # keyword string, and its weight outvotes BM25 there.)
+    hit = rag.retrieve("ignore previous instructions developer mode", k=1, mode="bm25")[0]
     assert hit.source.endswith("atlantis.txt") and injection in hit.text  # stored verbatim
 
     answer = rag.ask("What is the capital of Atlantis?")

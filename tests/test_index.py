@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingestion.index import Collection, DocumentRecord, NewChunk
+from ingestion.index import Collection, DocumentRecord, ModelRecord, NewChunk
 from ingestion.index.collection import IndexMismatchError
 from ingestion.text_analysis import fts_document, fts_query
 
@@ -57,7 +57,7 @@ def consistent(col: Collection) -> dict[str, int]:
 
 
 def test_commit_replace_and_remove(tmp_path: Path) -> None:
-    col = Collection(tmp_path, embedding_model="m", dimension=DIM)
+    col = Collection(tmp_path, model=ModelRecord("m", DIM))
     col.commit(
         [
             make_doc("a", ["quantization of weights", "rank of the adapter"]),
@@ -78,7 +78,7 @@ def test_commit_replace_and_remove(tmp_path: Path) -> None:
 
 
 def test_only_current_and_previous_vector_files_are_kept(tmp_path: Path) -> None:
-    col = Collection(tmp_path, embedding_model="m", dimension=DIM)
+    col = Collection(tmp_path, model=ModelRecord("m", DIM))
     for seed in range(4):
         col.commit([make_doc("a", ["text"], seed=seed)])
     assert sorted(p.name for p in tmp_path.glob("vectors.*")) == [
@@ -88,14 +88,14 @@ def test_only_current_and_previous_vector_files_are_kept(tmp_path: Path) -> None
 
 
 def test_other_embedding_model_is_refused(tmp_path: Path) -> None:
-    Collection(tmp_path, embedding_model="m", dimension=DIM)
+    Collection(tmp_path, model=ModelRecord("m", DIM))
     with pytest.raises(IndexMismatchError, match="VERAZ_EMBEDDING_MODEL"):
-        Collection(tmp_path, embedding_model="other", dimension=DIM)
+        Collection(tmp_path, model=ModelRecord("other", DIM))
 
 
 def test_reader_sees_new_generation_from_another_instance(tmp_path: Path) -> None:
-    reader = Collection(tmp_path, embedding_model="m", dimension=DIM)
-    writer = Collection(tmp_path, embedding_model="m", dimension=DIM)
+    reader = Collection(tmp_path, model=ModelRecord("m", DIM))
+    writer = Collection(tmp_path, model=ModelRecord("m", DIM))
     assert reader.counts()["chunks"] == 0
     writer.commit([make_doc("a", ["one", "two"])])
     assert consistent(reader)["chunks"] == 2
@@ -106,7 +106,7 @@ CRASH_SCRIPT = textwrap.dedent(
     import os, signal, sys
     sys.path.insert(0, {tests!r})
     from test_index import make_doc
-    from ingestion.index import Collection, vector_file
+    from ingestion.index import Collection, ModelRecord, vector_file
 
     real_write = vector_file.write_index_atomically
 
@@ -116,7 +116,7 @@ CRASH_SCRIPT = textwrap.dedent(
             os.kill(os.getpid(), signal.SIGKILL)   # ...but SQLite never commits
 
     vector_file.write_index_atomically = write_then_die
-    col = Collection({path!r}, embedding_model="m", dimension=8)
+    col = Collection({path!r}, model=ModelRecord("m", 8))
     if {stage!r} == "during_sql":
         import sqlite3
         real_commit = col._commit_locked
@@ -132,7 +132,7 @@ CRASH_SCRIPT = textwrap.dedent(
 
 @pytest.mark.parametrize("stage", ["after_faiss", "during_sql"])
 def test_sigkill_inside_commit_leaves_previous_state(tmp_path: Path, stage: str) -> None:
-    col = Collection(tmp_path, embedding_model="m", dimension=DIM)
+    col = Collection(tmp_path, model=ModelRecord("m", DIM))
     col.commit([make_doc("a", ["quantization of weights", "adapter rank"])])
     col.close()
     script = CRASH_SCRIPT.format(tests=str(Path(__file__).parent), path=str(tmp_path), stage=stage)
@@ -143,7 +143,7 @@ def test_sigkill_inside_commit_leaves_previous_state(tmp_path: Path, stage: str)
         env={**os.environ, "PYTHONPATH": os.getcwd()},
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
-    reopened = Collection(tmp_path, embedding_model="m", dimension=DIM)
+    reopened = Collection(tmp_path, model=ModelRecord("m", DIM))
     assert consistent(reopened) == {"documents": 1, "chunks": 2, "vectors": 2}
     with reopened.snapshot() as snap:
         assert len(reopened.bm25(snap, fts_query("quantization", "en"), 5)) == 1
@@ -163,8 +163,8 @@ def test_reader_whose_generation_vanished_reads_the_newer_one(
     so the file is already deleted: the reader takes a fresh view instead of failing."""
     from ingestion.index import vector_file
 
-    reader = Collection(tmp_path, embedding_model="m", dimension=DIM)
-    writer = Collection(tmp_path, embedding_model="m", dimension=DIM)
+    reader = Collection(tmp_path, model=ModelRecord("m", DIM))
+    writer = Collection(tmp_path, model=ModelRecord("m", DIM))
     writer.commit([make_doc("a", ["first version"], seed=1)])
     real_read = vector_file.read_index
     raced: list[str] = []

@@ -17,7 +17,8 @@ from agent import Veraz
 
 @pytest.fixture()
 def rag(tmp_path: Path) -> Veraz:
-    instance = Veraz(home=tmp_path / "home")
+    # Its own embedding cache: these tests count what a run embeds.
+    instance = Veraz(home=tmp_path / "home", embedding_cache=tmp_path / "embeddings.sqlite")
     yield instance
     instance.close()
 

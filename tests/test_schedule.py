@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.config import Settings
-from ingestion.index import Collection
+from ingestion.index import Collection, ModelRecord
 from ingestion.run_log import RunLog
 from ingestion.scheduler import run_once, serve
 from ingestion.source_runner import SourceRunner, source_lock
@@ -266,9 +266,10 @@ def test_a_run_that_cannot_open_its_collection_is_an_error(
 ) -> None:
     docs = tmp_path / "docs"
     write_corpus(docs)
-    Collection(runner.settings.home / "collections" / "otro", embedding_model="m", dimension=8)
+    Collection(runner.settings.home / "collections" / "otro", model=ModelRecord("m", 8))
     record = runner.run(source_on(docs, collection="otro"), "once")
-    assert record.status == "error" and "IndexMismatchError" in record.message
+    assert record.status == "error" and "EmbeddingModelMismatch" in record.message
+    assert "veraz reindex --collection otro" in record.message
     assert record.finished_at is not None
 
 
@@ -356,7 +357,7 @@ def test_schedule_once_exits_1_when_a_run_fails(
     docs = tmp_path / "docs"
     write_corpus(docs)
     home = tmp_path / "home"
-    Collection(home / "collections" / "otro", embedding_model="m", dimension=8)
+    Collection(home / "collections" / "otro", model=ModelRecord("m", 8))
     sources = [{"name": "docs", "paths": [str(docs)], "collection": "otro"}]
     monkeypatch.setenv("VERAZ_SOURCES", json.dumps(sources))
     result = cli.invoke(app, ["schedule", "--once", "--home", str(home)])
@@ -401,9 +402,11 @@ def test_veraz_schedule_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         )
     home = tmp_path / "home"
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "VERAZ_EMBEDDING_CACHE"},
         "PYTHONPATH": os.getcwd(),
         "VERAZ_HOME": str(home),
+        # Signal handling is under test, not the embedder: the fast model keeps it short.
+        "VERAZ_EMBEDDING_MODEL": "all-MiniLM-L6-v2",
         "VERAZ_SOURCES": json.dumps([{"name": "docs", "paths": [str(docs)], "every": "1h"}]),
     }
     proc = subprocess.Popen(
@@ -423,10 +426,9 @@ def test_veraz_schedule_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     (run,) = log.last_runs("docs")
     assert run.status == "stopped" and 0 < run.added < FILES, run
     stored = Settings(home=home)
-    counts = Collection(
-        stored.collection_dir, embedding_model=stored.embedding_model, dimension=384
-    ).counts()
+    counts = Collection(stored.collection_dir, model=None).counts()
     assert counts["documents"] == run.added and counts["chunks"] == counts["vectors"]
-    (rest,) = run_once(Settings(home=home, sources=[source_on(docs)]), [source_on(docs)])
+    finish = Settings(home=home, sources=[source_on(docs)], embedding_model="all-MiniLM-L6-v2")
+    (rest,) = run_once(finish, [source_on(docs)])
     assert (rest.status, rest.added, rest.unchanged) == ("ok", FILES - run.added, run.added)
     log.close()

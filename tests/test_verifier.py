@@ -13,7 +13,7 @@ import pytest
 from agent.tools.sentences import citation_numbers, split_sentences, strip_citations
 from agent.tools.verification import METHOD, SentenceCheck, Verifier
 from evals.bench_verify import DEFAULT_DATASET, load_labelled, run_verify_benchmark
-from ingestion.embedding import Embedder
+from ingestion.embedding import MINILM, Embedder
 
 HELDOUT = Path(__file__).parent / "data" / "verify_heldout.jsonl"
 
@@ -41,7 +41,10 @@ LORA_ES = (
 
 @pytest.fixture(scope="module")
 def verifier() -> Verifier:
-    return Verifier(Embedder())
+    # The verifier's thresholds were calibrated with MiniLM's similarities; e5's run
+    # higher (unrelated sentences score ~0.75). Until they are calibrated for the new
+    # default (issue 12), these figures are checked with the model they were set on.
+    return Verifier(Embedder(MINILM))
 
 
 # ------------------------------------------------------------------ sentence splitting

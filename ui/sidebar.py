@@ -15,6 +15,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from agent.config import Settings
+from ingestion.index.collection import IndexMismatchError
 from ingestion.loaders import SUPPORTED_EXTENSIONS
 from ui import rendering, session
 from ui.texts import LANGUAGES, preferred_language, text
@@ -235,7 +236,11 @@ def sidebar(lang: str) -> Choice:
     settings = _collection(base, lang)
     model, fallback = _models(settings, lang)
     engine = session.engine(str(settings.home), settings.collection, model, fallback)
-    stats = session.counts(engine.rag)
+    try:
+        stats = session.counts(engine.rag)
+    except IndexMismatchError as exc:  # built with another model: say how to reindex
+        st.error(text(lang, "model_mismatch", error=str(exc)), icon="⚠️")
+        st.stop()
     st.sidebar.caption(text(lang, "collection_stats", **stats))
     _uploads(engine, settings, lang)
     registry = ThreadRegistry(settings.home)

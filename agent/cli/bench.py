@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 
 from agent.cli.app import bench_app
-from agent.cli.options import JsonOpt
-from agent.terminal import console, errors, fail, print_flat, print_json, progress_bar
+from agent.cli.options import EmbeddingModelOpt, JsonOpt
+from agent.cli.setup import guarded, load_settings
+from agent.terminal import console, errors, fail, markup, print_flat, print_json, progress_bar
 
 
 def dataset_path(given: Path, *, folder_ok: bool = False) -> Path:
@@ -39,34 +40,56 @@ def bench_retrieval(
     dataset: Annotated[Path, typer.Option("--dataset", help="SQuAD-format JSON file.")],
     bm25_weight: Annotated[float | None, typer.Option(help="Override VERAZ_BM25_WEIGHT.")] = None,
     dense_weight: Annotated[float | None, typer.Option(help="Override VERAZ_DENSE_WEIGHT.")] = None,
+    embedding_model: EmbeddingModelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """hit@1, hit@5, MRR@10 of BM25, dense and hybrid retrieval on a SQuAD-format file."""
+    """hit@1, hit@5, MRR@10 of BM25, dense and hybrid retrieval on a SQuAD-format file.
+
+    Also per half of the file (tune / heldout; fusion weights are chosen on "tune").
+    """
     from evals.bench_retrieval import MODES, run_retrieval_benchmark
 
     dataset = dataset_path(dataset)
-    overrides = {
-        key: value
-        for key, value in {"bm25_weight": bm25_weight, "dense_weight": dense_weight}.items()
-        if value is not None
+    given = {
+        "bm25_weight": bm25_weight,
+        "dense_weight": dense_weight,
+        "embedding_model": embedding_model,
     }
+    overrides = {key: value for key, value in given.items() if value is not None}
+    # Vectors computed before (VERAZ_EMBEDDING_CACHE or the home's cache) are reused:
+    # this benchmark measures quality, not speed.
+    overrides["embedding_cache"] = load_settings(None).embedding_cache_path
     result = _run_with_bar(
         "Questions",
-        lambda progress: run_retrieval_benchmark(
-            dataset, settings_overrides=overrides, progress=progress
+        lambda progress: guarded(
+            lambda: run_retrieval_benchmark(
+                dataset, settings_overrides=overrides, progress=progress
+            )
         ),
     )
     if as_json:
         print_json(result)
         return
     table = Table(
-        title=f"{dataset.name}: {result['questions']} questions, {result['paragraphs']} paragraphs"
+        title=markup(
+            "{name}: {questions} questions, {paragraphs} paragraphs, {model}",
+            name=dataset.name,
+            questions=result["questions"],
+            paragraphs=result["paragraphs"],
+            model=result["embedding_model"],
+        )
     )
     table.add_column("method")
-    for metric in ("hit@1", "hit@5", "mrr@10"):
-        table.add_column(metric, justify="right")
+    parts = ("all", "tune", "heldout")
+    for part in parts:
+        for metric in ("hit@1", "hit@5", "mrr@10"):
+            table.add_column(f"{part} {metric}", justify="right")
     for mode in MODES:
-        table.add_row(mode, *(f"{result[mode][m]:.3f}" for m in ("hit@1", "hit@5", "mrr@10")))
+        cells = []
+        for part in parts:
+            figures = result[mode] if part == "all" else result["parts"][part][mode]
+            cells.extend(f"{figures[m]:.3f}" for m in ("hit@1", "hit@5", "mrr@10"))
+        table.add_row(mode, *cells)
     console.print(table)
 
 
@@ -83,9 +106,11 @@ def bench_ingest(
     memory: Annotated[
         bool, typer.Option("--memory/--no-memory", help="Peak memory with a 200 MB file.")
     ] = True,
+    embedding_model: EmbeddingModelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ingestion throughput vs the fp32 embedder, re-run cost, memory, retrieval latency."""
+    """Ingestion throughput (pipeline vs the model's own library vs MiniLM), re-run cost,
+    memory, retrieval latency."""
     from evals.bench_ingest import run_ingest_benchmark
 
     try:
@@ -98,6 +123,7 @@ def bench_ingest(
         latency_sizes=latency_sizes,
         queries=queries,
         memory=memory,
+        embedding_model=embedding_model,
     )
     print_json(result) if as_json else print_flat(result)
 

@@ -21,6 +21,7 @@ from agent.samples import samples_dir
 from agent.terminal import errors, fail, plain, print_json, progress_bar, say
 
 if TYPE_CHECKING:
+    from agent.api import Veraz
     from agent.types import IngestReport
 
 
@@ -134,6 +135,25 @@ def stats(home: HomeOpt = None, collection: CollectionOpt = None, as_json: JsonO
     rag.close()
 
 
+def _reindex_samples_if_needed(rag: Veraz) -> None:
+    """The samples collection is Veraz's own: one embedded with another model (MiniLM,
+    before e5 became the default) is re-embedded here, saying so, instead of failing."""
+    from ingestion.index.collection import EmbeddingModelMismatch
+
+    try:
+        _ = rag.index
+    except EmbeddingModelMismatch as exc:
+        say(
+            "[yellow]The samples collection was embedded with {old}; re-embedding its "
+            "{chunks} chunks with {new} (once).[/]",
+            old=exc.stored.name,
+            chunks=exc.chunks,
+            new=exc.wanted.name,
+            to=errors,
+        )
+        guarded(rag.reindex)
+
+
 @app.command()
 def demo(
     question: Annotated[
@@ -144,6 +164,7 @@ def demo(
 ) -> None:
     """Ingest the bundled sample documents (collection 'samples') and answer a question."""
     rag = open_veraz(home, "samples")
+    _reindex_samples_if_needed(rag)
     report = guarded(lambda: rag.ingest([samples_dir()], prune=True))
     # The collection mirrors this checkout's samples: drop copies from other checkouts.
     elsewhere = [s for s in rag.index.documents() if not Path(s).is_relative_to(samples_dir())]

@@ -23,3 +23,11 @@ FallbackOpt = Annotated[
 LogLevelOpt = Annotated[
     str, typer.Option("--log-level", help="debug, info, warning or error (logs go to stderr).")
 ]
+EmbeddingModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--embedding-model",
+        help="multilingual-e5-small, all-MiniLM-L6-v2, or a sentence-transformers model "
+        "(default: VERAZ_EMBEDDING_MODEL).",
+    ),
+]

@@ -228,6 +228,7 @@ def doctor(
     from ingestion.doctor import repair as repair_collection
 
     rag = open_veraz(home, collection)
+    guarded(lambda: rag.index)  # a collection of another embedding model: say so first
     found = guarded(lambda: check(rag.index))
     report = repair_collection(rag.index, rag.embedder) if repair and not found.ok else found
     data = report.to_dict()

@@ -7,9 +7,10 @@ like with like instead of guessing a score for what a list did not return.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
-from agent.tools.fusion import fuse
+from agent.tools.fusion import FusionWeights, fuse
 from agent.types import Hit
 from ingestion.embedding import Embedder
 from ingestion.index import Collection
@@ -24,6 +25,34 @@ FREQUENT_RATIO = 0.05
 FREQUENT_MIN_CHUNKS = 2_000
 
 
+@dataclass
+class Candidates:
+    """Every candidate of one hybrid query with both of its scores and its language."""
+
+    language: str
+    bm25: dict[int, float]
+    dense: dict[int, float]
+    languages: dict[int, str]
+
+    def fused(self, weights: FusionWeights) -> list[tuple[int, float]]:
+        """The candidates ranked by ``weights`` (the tuning script re-fuses with many)."""
+        cross = {
+            row: weights.cross_language_bm25
+            for row, language in self.languages.items()
+            if _different_languages(self.language, language)
+        }
+        return fuse(
+            {"bm25": self.bm25, "dense": self.dense},
+            weights.for_language(self.language),
+            scale={"bm25": cross},
+        )
+
+
+def _different_languages(question: str, passage: str) -> bool:
+    """Spanish vs English, either way; "other" on either side is not judged."""
+    return question != passage and question in ("es", "en") and passage in ("es", "en")
+
+
 class HybridRetriever:
     """Finds the chunks that best answer a query in one collection."""
 
@@ -32,13 +61,12 @@ class HybridRetriever:
         collection: Collection,
         embedder: Embedder,
         *,
-        bm25_weight: float = 1.0,
-        dense_weight: float = 0.75,
+        weights: FusionWeights | None = None,
         candidates: int = 50,
     ) -> None:
         self.collection = collection
         self.embedder = embedder
-        self.weights = {"bm25": bm25_weight, "dense": dense_weight}
+        self.weights = weights or FusionWeights()
         self.candidates = candidates
 
     def retrieve(
@@ -57,8 +85,17 @@ class HybridRetriever:
             elif mode == "dense":
                 ranked = self.collection.dense(snap, self.embedder.embed_query(query), k)
             else:
-                ranked = self._hybrid(snap, query, match, pool)[:k]
+                ranked = self._candidates(snap, query, language, match, pool)
+                ranked = ranked.fused(self.weights)[:k]
             return self._hits(snap, ranked)
+
+    def candidates_for(self, query: str, language: str | None = None) -> Candidates:
+        """The hybrid candidates of ``query`` before fusion (for tuning the weights)."""
+        query = query.strip()
+        language = language or detect_language(query)
+        with self.collection.snapshot() as snap:
+            match = fts_query(query, language, self._frequent(snap, query, language))
+            return self._candidates(snap, query, language, match, self.candidates)
 
     def _frequent(self, snap: Snapshot, query: str, language: str) -> frozenset[str]:
         """Query words in so many chunks that they barely rank, yet cost the most to score.
@@ -77,8 +114,10 @@ class HybridRetriever:
             frequent.discard(min(frequencies, key=frequencies.__getitem__))
         return frozenset(frequent)
 
-    def _hybrid(self, snap: Snapshot, query: str, match: str, pool: int) -> list[tuple[int, float]]:
-        """Fuse BM25 and dense candidates, each candidate with both of its scores.
+    def _candidates(
+        self, snap: Snapshot, query: str, language: str, match: str, pool: int
+    ) -> Candidates:
+        """BM25 and dense candidates, each candidate with both of its scores.
 
         BM25 is read once, deep (``LEXICAL_DEPTH``): a dense candidate outside that list
         scores 0 if the list ran out (it matches no query word), else the list's last
@@ -96,12 +135,11 @@ class HybridRetriever:
         candidates = set(top_lexical) | set(dense)
         missing = [row for row in candidates if row not in dense]
         dense.update(self.collection.dense_for(snap, vector, missing))
-        return fuse(
-            {
-                "bm25": {row: lexical[row] for row in candidates},
-                "dense": {row: dense[row] for row in candidates},
-            },
-            self.weights,
+        return Candidates(
+            language=language,
+            bm25={row: lexical[row] for row in candidates},
+            dense={row: dense[row] for row in candidates},
+            languages=self.collection.chunk_languages(snap, list(candidates)),
         )
 
     def _hits(self, snap: Snapshot, ranked: list[tuple[int, float]]) -> list[Hit]:

@@ -12,6 +12,7 @@ and always see one consistent generation.
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import threading
 import time
@@ -24,7 +25,10 @@ import numpy as np
 
 from ingestion.file_lock import file_lock
 from ingestion.index import vector_file
+from ingestion.index.model_record import ModelRecord
 from ingestion.text_analysis import FtsDocument
+
+logger = logging.getLogger("veraz.index")
 
 SCHEMA_VERSION = "2"
 
@@ -68,6 +72,38 @@ GenerationChange = Callable[[sqlite3.Connection, faiss.Index], None]
 
 class IndexMismatchError(RuntimeError):
     """The collection was built with another embedding model or dimension."""
+
+
+class EmbeddingModelMismatch(IndexMismatchError):
+    """The collection's vectors come from another model than the one configured."""
+
+    def __init__(self, collection: str, stored: ModelRecord, wanted: ModelRecord, chunks: int):
+        self.collection, self.stored, self.wanted, self.chunks = collection, stored, wanted, chunks
+        super().__init__(
+            f"collection {collection!r} was embedded with {stored.describe()}, but Veraz is "
+            f"set to {wanted.describe()}. Run `veraz reindex --collection {collection}` to "
+            f"re-embed its {chunks} chunks from the stored text (nothing is parsed again), "
+            f"or set VERAZ_EMBEDDING_MODEL={stored.name} to keep using the old model."
+        )
+
+
+def stored_model_record(meta: dict[str, str]) -> ModelRecord:
+    """The model record in a collection's ``meta`` table (legacy names made canonical)."""
+    from ingestion.embedding.models import canonical_model_name
+
+    return ModelRecord(
+        name=canonical_model_name(meta.get("embedding_model", "")),
+        dimension=int(meta.get("dimension", 0)),
+        version=meta.get("embedding_version", ""),
+    )
+
+
+def _model_meta(record: ModelRecord) -> list[tuple[str, str]]:
+    return [
+        ("embedding_model", record.name),
+        ("dimension", str(record.dimension)),
+        ("embedding_version", record.version),
+    ]
 
 
 @dataclass
@@ -127,14 +163,24 @@ class Snapshot:
 
 
 class Collection:
-    """Opens (creating if needed) the index under ``directory``."""
+    """Opens (creating if needed) the index under ``directory``.
 
-    def __init__(self, directory: str | Path, *, embedding_model: str, dimension: int) -> None:
+    ``model`` is the embedding model queries and new chunks will be embedded with; a new
+    collection records it, an existing one must have been built with it (else
+    :class:`EmbeddingModelMismatch`; ``veraz reindex`` converts it). ``model=None`` opens
+    an existing collection with whatever model it records (reindexing, status).
+    """
+
+    def __init__(self, directory: str | Path, *, model: ModelRecord | None) -> None:
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
         self.db_path = self.directory / "index.sqlite"
-        self.embedding_model = embedding_model
-        self.dimension = dimension
+        if model is None:
+            meta = self._read_meta()
+            if not meta:
+                raise FileNotFoundError(f"no collection at {self.directory}")
+            model = stored_model_record(meta)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.model = model
         self._local = threading.local()
         self._vectors_lock = threading.Lock()
         self._vectors: faiss.Index | None = None
@@ -188,8 +234,7 @@ class Collection:
                     "INSERT INTO meta (key, value) VALUES (?, ?)",
                     [
                         ("schema_version", SCHEMA_VERSION),
-                        ("embedding_model", self.embedding_model),
-                        ("dimension", str(self.dimension)),
+                        *_model_meta(self.model),
                         ("generation", "0"),
                     ],
                 )
@@ -216,15 +261,38 @@ class Collection:
                 f"{meta.get('schema_version')}, this Veraz reads format {SCHEMA_VERSION}: "
                 "ingest the documents again into a new collection (or delete this folder)."
             )
-        if meta.get("embedding_model") != self.embedding_model or int(meta["dimension"]) != (
-            self.dimension
-        ):
-            raise IndexMismatchError(
-                f"collection at {self.directory} was built with embedding model "
-                f"{meta.get('embedding_model')!r} ({meta['dimension']} dims), not "
-                f"{self.embedding_model!r} ({self.dimension} dims). Use another collection "
-                "or set VERAZ_EMBEDDING_MODEL to the original model."
+        self._check_model(stored_model_record(meta))
+
+    def _check_model(self, stored: ModelRecord) -> None:
+        """Refuse another model's vectors; a new version of the same model only warns."""
+        if not stored.same_model(self.model):
+            raise EmbeddingModelMismatch(
+                self.directory.name, stored, self.model, self._stored_chunk_count()
             )
+        if stored.version and self.model.version and stored.version != self.model.version:
+            logger.warning(
+                "collection %r was embedded with %s, now %s: vectors of two versions of a "
+                "model differ slightly; `veraz reindex --collection %s` re-embeds it",
+                self.directory.name,
+                stored.describe(),
+                self.model.describe(),
+                self.directory.name,
+            )
+
+    def _stored_chunk_count(self) -> int:
+        db = self._connect()
+        try:
+            return int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+        finally:
+            db.close()
+
+    @property
+    def dimension(self) -> int:
+        return self.model.dimension
+
+    def stored_model(self) -> ModelRecord:
+        """The model record as committed now (another process may have reindexed)."""
+        return stored_model_record(self._read_meta())
 
     def _vector_path(self, generation: int) -> Path:
         return self.directory / f"vectors.{generation}.faiss"
@@ -259,9 +327,14 @@ class Collection:
         for _attempt in range(5):
             db.execute("BEGIN")
             try:
-                generation = int(
-                    db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
-                )
+                meta = dict(db.execute("SELECT key, value FROM meta"))
+                generation = int(meta["generation"])
+                stored = stored_model_record(meta)
+                if not stored.same_model(self.model):  # reindexed by another process
+                    db.execute("ROLLBACK")
+                    raise EmbeddingModelMismatch(
+                        self.directory.name, stored, self.model, self._stored_chunk_count()
+                    )
                 vectors = self._vectors_for(generation)
             except FileNotFoundError:
                 db.execute("ROLLBACK")
@@ -333,6 +406,19 @@ class Collection:
         return {int(r): float(s) for r, s in zip(rows, scores, strict=True)}
 
     @staticmethod
+    def chunk_languages(snap: Snapshot, rows: Sequence[int]) -> dict[int, str]:
+        """The language of each chunk's document (es, en, other)."""
+        if not rows:
+            return {}
+        marks = ",".join("?" * len(rows))
+        result = snap.db.execute(
+            "SELECT c.id, d.language FROM chunks c JOIN documents d ON d.id = c.doc_row"
+            f" WHERE c.id IN ({marks})",
+            tuple(rows),
+        )
+        return {int(row): str(language) for row, language in result}
+
+    @staticmethod
     def chunks(snap: Snapshot, rows: Sequence[int]) -> dict[int, StoredChunk]:
         if not rows:
             return {}
@@ -386,15 +472,29 @@ class Collection:
                 db.close()
 
     def _next_generation(
-        self, db: sqlite3.Connection, change: GenerationChange, *, from_empty: bool = False
+        self,
+        db: sqlite3.Connection,
+        change: GenerationChange,
+        *,
+        from_empty: bool = False,
+        model: ModelRecord | None = None,
     ) -> None:
-        """The commit protocol (module docstring): FAISS file first, then the SQLite commit."""
+        """The commit protocol (module docstring): FAISS file first, then the SQLite commit.
+
+        ``model``: the generation holds this model's vectors (a reindex): it starts from
+        an empty index of its dimension and the model record changes in the same commit.
+        """
         db.execute("BEGIN IMMEDIATE")
         try:
             generation = int(
                 db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
             )
-            if from_empty:
+            if model is not None:
+                vectors = vector_file.empty_index(model.dimension)
+                db.executemany(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", _model_meta(model)
+                )
+            elif from_empty:
                 vectors = vector_file.empty_index(self.dimension)
             else:
                 vectors = faiss.clone_index(self._vectors_for(generation))
@@ -407,7 +507,48 @@ class Collection:
             raise
         with self._vectors_lock:
             self._vectors, self._vectors_generation = vectors, generation + 1
+        if model is not None:
+            self.model = model
         self._remove_stale_vector_files(generation + 1)
+
+    def replace_embeddings(
+        self, model: ModelRecord, embed: Callable[[list[str]], np.ndarray]
+    ) -> int:
+        """Every chunk's vector from ``model``, in one commit of a new generation.
+
+        ``embed(texts)`` returns the vectors of the chunk texts (in order); it runs inside
+        the write transaction on exactly the chunks committed then, so a chunk added by
+        an ingest run a moment before is not left without a vector. Documents, chunks and
+        BM25 rows are untouched. Like every commit, a crash at any moment leaves either the
+        old model's generation or the new one (module docstring). Returns the chunk count.
+        """
+        done = 0
+
+        def change(db: sqlite3.Connection, vectors: faiss.Index) -> None:
+            nonlocal done
+            rows = db.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
+            if rows:
+                matrix = np.ascontiguousarray(embed([text for _, text in rows]), dtype=np.float32)
+                if matrix.shape != (len(rows), model.dimension):
+                    raise IndexMismatchError(
+                        f"got vectors of shape {matrix.shape}; expected "
+                        f"({len(rows)}, {model.dimension}) for {model.describe()}"
+                    )
+                vectors.add_with_ids(matrix, np.asarray([r for r, _ in rows], dtype=np.int64))
+            done = len(rows)
+
+        with self._write_lock():
+            db = self._connect()
+            try:
+                self._next_generation(db, change, model=model)
+            finally:
+                db.close()
+        return done
+
+    def chunk_texts(self) -> list[tuple[int, str]]:
+        """(row, text) of every chunk in one consistent read, in row order."""
+        with self.snapshot() as snap:
+            return snap.db.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
 
     def _apply(
         self,
@@ -516,7 +657,7 @@ def read_summary(directory: str | Path) -> dict[str, object] | None:
         "documents": int(documents),
         "chunks": int(chunks),
         "generation": int(meta.get("generation", 0)),
-        "embedding_model": meta.get("embedding_model", ""),
+        "embedding_model": stored_model_record(meta).name if meta else "",
         "last_change": last,
         "bytes": _folder_bytes(folder),
     }

