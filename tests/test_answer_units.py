@@ -104,3 +104,13 @@ def test_a_document_title_repeating_the_first_line_still_leaves_it_an_answer() -
         "QLoRA: LoRA sobre un modelo de 4 bits",
     )
     assert [u.text for u in units] == ["QLoRA usa NF4."]
+
+
+def test_a_line_that_is_mostly_a_link_is_a_reference_not_an_answer() -> None:
+    text = (
+        "- Ver también: [herramientas de cuantización](https://example.org/c)\n"
+        "- El conversor está en el repo de [llama.cpp](https://github.com/ggml-org/llama.cpp)\n"
+    )
+    see_also, converter = passage_units(text)
+    assert see_also.reference and see_also.text == "Ver también: herramientas de cuantización"
+    assert not converter.reference

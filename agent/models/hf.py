@@ -309,7 +309,7 @@ class HFChat(StreamingChatModel):
         if "error" in outcome:
             raise outcome["error"]
         if timed_out.is_set():
-            raise TimeoutError(f"hf:{loaded.name}: generation timed out after {self.timeout_s} s")
+            raise TimeoutError(f"hf:{loaded.name}: generation stopped at its time limit")
         if rest := scanner.flush():
             yield text_chunk(rest)
         new = outcome["ids"][0, input_ids.shape[1] :].tolist()

@@ -57,6 +57,7 @@ class AnswerUnit:
     depth: int = 0
     lead: str = ""  # the line that introduces the unit's list, quoted with a list answer
     term: str = ""  # for definitions and "Term: …" items: the term defined
+    reference: bool = False  # mostly the text of a link: it points elsewhere, says nothing
 
 
 def clean(text: str) -> str:
@@ -105,6 +106,7 @@ class _Reader:
 
     headings: list[tuple[int, str]]
     section: str = ""  # the heading of the section the passage comes from
+    links: set[str] = field(default_factory=set)  # the texts of the passage's links
     units: list[AnswerUnit] = field(default_factory=list)
     paragraph: list[str] = field(default_factory=list)
     lead: str = ""
@@ -127,9 +129,18 @@ class _Reader:
                     text,
                     context,
                     position=len(self.units),
+                    reference=self.is_reference(text),
                     **extra,  # type: ignore[arg-type]
                 )
             )
+
+    def is_reference(self, text: str) -> bool:
+        """Half the words or more are link text ("Ver también: herramientas de
+        cuantización"): a pointer to another page, not an answer, however well its words
+        match the question."""
+        words = len(text.split())
+        linked = sum(len(link.split()) for link in self.links if link and link in text)
+        return words > 0 and linked * 2 >= words
 
     def new_group(self) -> int:
         self.groups += 1
@@ -256,6 +267,7 @@ def passage_units(text: str, heading: str = "", title: str = "") -> tuple[Answer
     i = 0
     while i < len(lines):
         line = lines[i]
+        reader.links.update(clean(m.group(1)) for m in _LINK.finditer(line))
         fence = _FENCE.match(line)
         if fence:
             marker, block = fence.group(1), []

@@ -55,7 +55,12 @@ class ScoredUnit:
 
     @property
     def answers(self) -> bool:
-        return self.coverage >= MIN_UNIT_COVERAGE and self.news > 0 and self.fits
+        return (
+            self.coverage >= MIN_UNIT_COVERAGE
+            and self.news > 0
+            and self.fits
+            and not self.unit.reference
+        )
 
 
 def _coverage(wanted: set[str], text: str, language: str) -> float:
