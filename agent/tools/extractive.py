@@ -107,17 +107,30 @@ class ExtractiveAnswerer:
         best = max(candidates, key=lambda c: c.score)
         unit = best.scored.unit
         if kind.several and unit.kind in ("item", "row"):
-            chosen = self._whole_list(best, scored)
+            chosen = self._whole_list(candidates, scored)
         else:
             chosen = [c.scored for c in self._mmr(candidates, best)]
             chosen = _with_antecedents(chosen, scored)
         return self._render(chosen, scored)
 
-    def _whole_list(self, best: _Candidate, scored: list[ScoredUnit]) -> list[ScoredUnit]:
-        """Every unit of the best unit's list (at its level) or table, in order."""
-        passage, group = best.scored.passage, best.scored.unit.group
-        members = [s for s in scored if s.passage == passage and s.unit.group == group]
-        return members[:_MAX_LIST]
+    def _whole_list(
+        self, candidates: list[_Candidate], scored: list[ScoredUnit]
+    ) -> list[ScoredUnit]:
+        """Every unit of the best list (at one level) or table, in order.
+
+        The best list is the one whose best answering member scores highest among lists
+        of two or more (a nested item alone under its parent is not "several"); with no
+        such list, the best unit's own.
+        """
+
+        def members(c: _Candidate) -> list[ScoredUnit]:
+            key = (c.scored.passage, c.scored.unit.group)
+            return [s for s in scored if (s.passage, s.unit.group) == key]
+
+        listed = [c for c in candidates if c.scored.unit.kind in ("item", "row")]
+        several = [c for c in listed if len(members(c)) >= 2]
+        best = max(several or listed, key=lambda c: c.score)
+        return members(best)[:_MAX_LIST]
 
     def _mmr(self, candidates: list[_Candidate], best: _Candidate) -> list[_Candidate]:
         picked = [best]
