@@ -187,7 +187,7 @@ def test_upload_good_corrupt_unsupported_and_oversized(
     no_failure(at)
     results = "\n".join(w.value for w in at.sidebar.warning)
     assert "✅ albatros.txt" in results
-    assert "❌ roto.pdf" in results
+    assert "❌ roto.pdf: no es un PDF válido" in results  # ingestion's reason, in Spanish
     assert "❌ programa.exe: tipo de archivo no admitido" in results
     assert "❌ enorme.txt: pesa" in results and "el máximo es" in results
     assert "1 documentos" in " ".join(c.value for c in at.sidebar.caption)
@@ -343,3 +343,24 @@ def test_launch_binds_to_localhost_and_passes_home(tmp_path: Path) -> None:
     assert command[command.index("--server.headless") + 1] == "true"
     assert command[command.index("--browser.gatherUsageStats") + 1] == "false"
     assert ui_environment(tmp_path)["VERAZ_HOME"] == str(tmp_path.resolve())
+
+
+def test_every_common_ingestion_reason_reads_in_spanish(tmp_path: Path) -> None:
+    """Real refusals from the real pipeline, each worded by the Spanish table."""
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "vacio.txt").write_bytes(b"")
+    (bad / "binario.txt").write_bytes(bytes(range(256)) * 8)
+    (bad / "roto.pdf").write_bytes(b"%PDF-1.7\n not a pdf")
+    (bad / "roto.docx").write_bytes(b"not a zip at all")
+    (bad / "video.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    (bad / "enorme.md").write_text("palabra " * 200_000, encoding="utf-8")
+    rag = Veraz(home=tmp_path / "home", max_file_mb=1)
+    reasons = [f.error for f in rag.ingest([bad]).failed]
+    assert len(reasons) == 6
+    from ui.texts import ingest_reason
+
+    for reason in reasons:
+        assert ingest_reason("es", reason) != reason, f"no Spanish for: {reason}"
+        assert ingest_reason("en", reason) == reason
+

@@ -18,7 +18,7 @@ from agent.config import Settings
 from ingestion.index.collection import IndexMismatchError
 from ingestion.loaders import SUPPORTED_EXTENSIONS
 from ui import rendering, session
-from ui.texts import LANGUAGES, preferred_language, text
+from ui.texts import LANGUAGES, ingest_reason, preferred_language, text
 from ui.threads import ThreadRegistry
 
 THREAD_KEY = "thread_choice"
@@ -166,7 +166,7 @@ def _ingest_result(lang: str) -> None:
     )
     lines = [text(lang, "file_ok", name=name) for name in result["ok"]]
     lines += [
-        text(lang, "file_failed", name=Path(f["path"]).name, reason=f["error"])
+        text(lang, "file_failed", name=Path(f["path"]).name, reason=ingest_reason(lang, f["error"]))
         for f in report["failed"]
     ]
     box = st.sidebar.warning if report["failed"] else st.sidebar.success

@@ -8,6 +8,8 @@ checks they stay in step.
 
 from __future__ import annotations
 
+import re
+
 LANGUAGES: dict[str, str] = {"es": "Español", "en": "English"}
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -213,3 +215,68 @@ def preferred_language(locale: str | None) -> str:
     if locale and locale.strip().lower().split("-")[0].split("_")[0] == "es":
         return "es"
     return "en"
+
+
+# Why ingestion refused a file, as the Spanish page says it. Ingestion words its reasons
+# in English (they go to logs, JSON and the CLI); each pattern is one reason's English
+# template, its groups the parts that stay as they are (sizes, names, library errors).
+# An unknown reason is shown as it is. tests/test_ui.py keeps the patterns matching what
+# ingestion really says.
+INGEST_REASONS_ES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), spanish)
+    for pattern, spanish in (
+        (r"^empty file$", "archivo vacío"),
+        (
+            r"^file is (.+), over the limit of (.+) \(VERAZ_MAX_FILE_MB\)$",
+            "pesa {0}, más que el límite de {1} (VERAZ_MAX_FILE_MB)",
+        ),
+        (
+            r"^unsupported file type '(.*)' \(supported: (.*)\)$",
+            "tipo de archivo no admitido «{0}» (se admiten: {1})",
+        ),
+        (r"^not a valid PDF: (.*)$", "no es un PDF válido: {0}"),
+        (r"^PDF is encrypted \(password-protected\)$", "el PDF está cifrado (con contraseña)"),
+        (
+            r"^PDF has no text layer \(scanned\?\) and OCR is turned off$",
+            "el PDF no tiene capa de texto (¿escaneado?) y el OCR está desactivado",
+        ),
+        (
+            r"^PDF has no text layer \(scanned\?\); install tesseract-ocr.*$",
+            "el PDF no tiene capa de texto (¿escaneado?); instala tesseract-ocr (y "
+            "tesseract-ocr-spa) para leerlo con OCR",
+        ),
+        (
+            r"^PDF has no text layer and OCR found no text in it$",
+            "el PDF no tiene capa de texto y el OCR no encontró texto",
+        ),
+        (
+            r"^binary content, not text \(is this really a \.(\w+) file\?\)$",
+            "contenido binario, no texto (¿de verdad es un archivo .{0}?)",
+        ),
+        (
+            r"^not a valid (\w+) file \(not a ZIP archive; corrupt\?\)$",
+            "no es un archivo {0} válido (no es un ZIP; ¿está dañado?)",
+        ),
+        (r"^could not read (.+?) file: (.*)$", "no se pudo leer el archivo {0}: {1}"),
+        (r"^cannot read file: permission denied$", "no se puede leer el archivo: permiso denegado"),
+        (r"^cannot read file: (.*)$", "no se puede leer el archivo: {0}"),
+        (r"^file not found$", "el archivo no existe"),
+        (r"^no text$", "no tiene texto"),
+        (r"^no text to index after parsing$", "no queda texto que indexar tras leerlo"),
+        (
+            r"^file changed while it was being read.*$",
+            "el archivo cambió mientras se leía; se leerá de nuevo en la próxima ejecución",
+        ),
+    )
+)
+
+
+def ingest_reason(lang: str, reason: str) -> str:
+    """Ingestion's reason for refusing a file, in ``lang`` (as it is when unknown)."""
+    if lang != "es":
+        return reason
+    for pattern, spanish in INGEST_REASONS_ES:
+        match = pattern.match(reason)
+        if match:
+            return spanish.format(*match.groups())
+    return reason
