@@ -19,6 +19,9 @@ from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.models.calls import ModelCallError
 from agent.models.resolved import EXTRACTIVE, ResolvedModel
+from agent.types import Usage
+
+OFFLINE = ResolvedModel(EXTRACTIVE, None)  # answers in milliseconds, whatever the budget
 
 
 def _why(state: RAGState) -> tuple[str, dict[str, Any]]:
@@ -46,41 +49,35 @@ def fallback(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     reason, cause = _why(state)
     model = runtime.context.fallback
     if model.llm is not None and budget_spent(deadline):
-        model = ResolvedModel(EXTRACTIVE, None)
+        model = OFFLINE
         reason += f"; {BUDGET_SPENT}: answered offline"
         cause["budget_spent"] = True
-    update: dict[str, Any] = {
+
+    def answer(by: ResolvedModel) -> tuple[str, Usage]:
+        return answer_with(
+            by, runtime.context, state["standalone"], state["language"], state["passages"], deadline
+        )
+
+    try:
+        draft, usage = answer(model)
+    except ModelCallError as exc:
+        draft, usage = "", exc.usage
+        if budget_spent(deadline):  # it ran out during the fallback's own call
+            model = OFFLINE
+            reason += f"; fallback model stopped ({exc.kind}), {BUDGET_SPENT}: answered offline"
+            cause["budget_spent"] = True
+            draft, more = answer(model)
+            usage = usage + more
+        else:
+            reason += f"; fallback model failed too: {exc}"
+            cause["fallback_failed"] = exc.kind
+    return {
         "fallback_used": True,
+        "fallback_reason": reason,
         "generation_error": "",
         "generation_error_kind": "",
         "model_used": model.name,
+        "draft": draft,
+        "usage": usage.to_dict(),
+        "steps": [step(FALLBACK, started, model=model.name, reason=reason, cause=cause)],
     }
-    try:
-        try:
-            draft, usage = answer_with(
-                model,
-                runtime.context,
-                state["standalone"],
-                state["language"],
-                state["passages"],
-                deadline,
-            )
-        except ModelCallError as exc:
-            if model.llm is None or not budget_spent(deadline):
-                raise
-            # the budget ran out during the fallback's own call: the offline answer
-            model = ResolvedModel(EXTRACTIVE, None)
-            update["model_used"] = model.name
-            reason += f"; fallback model stopped ({exc.kind}), {BUDGET_SPENT}: answered offline"
-            cause["budget_spent"] = True
-            draft, usage = answer_with(
-                model, runtime.context, state["standalone"], state["language"], state["passages"]
-            )
-        update.update(draft=draft, usage=usage.to_dict())
-    except ModelCallError as exc:
-        update.update(draft="", usage=exc.usage.to_dict())
-        reason += f"; fallback model failed too: {exc}"
-        cause["fallback_failed"] = exc.kind
-    update["fallback_reason"] = reason
-    update["steps"] = [step(FALLBACK, started, model=model.name, reason=reason, cause=cause)]
-    return update
