@@ -319,8 +319,7 @@ def _library_encoder(model_name: str) -> Callable[[list[str]], np.ndarray]:
 
 
 def _chunk_texts(rag: Any) -> list[str]:
-    with rag.index.snapshot() as snap:
-        return [text for (text,) in snap.db.execute("SELECT text FROM chunks ORDER BY id")]
+    return [text for _row, text in rag.index.chunk_texts()]
 
 
 def _fresh_veraz(home: Path, embedding_model: str | None = None) -> Any:

@@ -24,8 +24,8 @@ from agent.cli import app
 from agent.config import Settings
 from ingestion.index import Collection, ModelRecord
 from ingestion.run_log import RunLog
-from ingestion.scheduler import run_once, serve
-from ingestion.source_runner import SourceRunner, source_lock
+from agent.scheduling.scheduler import run_once, serve
+from agent.scheduling.runner import SourceRunner, source_lock
 from ingestion.source_selection import glob_match, select
 from ingestion.sources import SourceConfig
 
