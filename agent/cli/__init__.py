@@ -8,6 +8,7 @@ Rich, with every value escaped (agent/terminal.py). One module per group of comm
 - answers.py: ask, chat, models (answer_view.py draws an answer)
 - sources.py: schedule, watch, status, doctor
 - reindex.py: reindex (re-embed a collection with another embedding model)
+- migrate.py: migrate (copy collections between the sqlite and postgres stores)
 - bench.py: bench retrieval | ingest | verify | graph | answers | serve
 
 The UI, the HTTP server (serve, keys), evaluations and fine-tuning register their own
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 # isort: off
 # Importing a command module registers its commands; this order is the order of `--help`.
-from agent.cli import documents, answers, sources, reindex, bench  # noqa: F401
+from agent.cli import documents, answers, sources, reindex, migrate, bench  # noqa: F401
 from agent.cli.app import app
 
 # isort: on
