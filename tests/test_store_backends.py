@@ -241,6 +241,7 @@ TWO_WRITERS = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_two_writers_ingest_into_one_collection(store_setting: str, tmp_path: Path) -> None:
     """Two processes ingest different folders into one collection at the same time."""
     home, name = tmp_path / "home", unique_collection()
@@ -349,4 +350,3 @@ def test_doctor_repairs_a_damaged_postgres_collection(postgres_url: str, tmp_pat
     with store.read() as view:
         assert len(view.lexical("quantization", "en", 5)) == 1
     store.close()
-

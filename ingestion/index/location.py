@@ -72,6 +72,18 @@ def collection_exists(location: StoreLocation, home: Path, collection: str) -> b
     return collection in collection_names(location, home)
 
 
+def drop_collection(location: StoreLocation, home: Path, collection: str) -> None:
+    """Delete ``collection`` and everything in it (benchmarks drop what they built)."""
+    if location.kind == "postgres":
+        from ingestion.index.postgres.store import drop_collection as drop
+
+        drop(location.url, collection)
+        return
+    import shutil
+
+    shutil.rmtree(collection_folder(home, collection), ignore_errors=True)
+
+
 def collection_names(location: StoreLocation, home: Path) -> list[str]:
     """The collections stored at ``location``, sorted."""
     if location.kind == "postgres":

@@ -36,6 +36,9 @@ _PLAIN = "aaaaaaeeeeiiiiooooouuuuncyy"
 CONFIGURATIONS = {"es": "spanish", "en": "english"}
 """Text search configuration per document language; any other language is ``simple``."""
 
+K1_PLUS_1 = 2.2
+"""BM25's k1 + 1 (k1 = 1.2, as FTS5); lexical.py passes the length norm k1·(1 − b + b·dl/avgdl)."""
+
 PREFIX_MARK = ">"
 """Prefix keys start with it; ``to_tsvector`` never makes a lexeme that does."""
 
@@ -106,6 +109,23 @@ def create_statements(schema: str, dimension: int) -> list[str]:
                     ) AS parts GROUP BY key
                 ) AS grouped
             )""",
+        # BM25 of one chunk: its keys read once (a copy in memory: reading a TOASTed jsonb
+        # once per key cost 4-5x more), IDF-weighted saturated counts added up.
+        f"""CREATE FUNCTION {s}.bm25(terms JSONB, keys TEXT[], idfs FLOAT8[], norm FLOAT8)
+            RETURNS FLOAT8 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+            DECLARE
+                t JSONB := terms || '{{}}'::jsonb;
+                total FLOAT8 := 0;
+                tf FLOAT8;
+            BEGIN
+                FOR i IN 1 .. cardinality(keys) LOOP
+                    tf := (t ->> keys[i])::float8;
+                    IF tf IS NOT NULL THEN
+                        total := total + idfs[i] * tf * {K1_PLUS_1} / (tf + norm);
+                    END IF;
+                END LOOP;
+                RETURN total;
+            END $$""",
         # The keys of a query: stems, and prefixes of the words that are not stopwords of
         # the query's language (a stopword's prefix would match nearly every chunk).
         f"""CREATE FUNCTION {s}.query_keys(config REGCONFIG, query TEXT) RETURNS TEXT[]

@@ -133,6 +133,28 @@ class PostgresView:
         scores.update((int(row), float(score)) for row, score in found)
         return scores
 
+    def ts_rank(self, query: str, language: str, k: int) -> list[tuple[int, float]]:
+        """PostgreSQL's built-in ranking, for measuring BM25 against (``veraz bench
+        retrieval --lexical ts_rank``); never used to answer.
+
+        ``ts_rank`` over ``to_tsvector`` of each chunk in its language's configuration,
+        for the query's words OR-ed in the question's configuration: what an application
+        gets from PostgreSQL's full-text search without IDF. It analyses every chunk at
+        query time, so it is for small benchmark collections only.
+        """
+        found = self.db.execute(
+            f"""SELECT c.id, ts_rank(v.doc, q.query) AS score
+            FROM {self._s}.chunks c JOIN {self._s}.documents d ON d.id = c.doc_row
+            CROSS JOIN (SELECT replace(plainto_tsquery(%(config)s::regconfig, %(q)s)::text,
+                                       ' & ', ' | ')::tsquery AS query) AS q
+            CROSS JOIN LATERAL (SELECT to_tsvector(CASE d.language
+                WHEN 'es' THEN 'spanish'::regconfig WHEN 'en' THEN 'english'::regconfig
+                ELSE 'simple'::regconfig END, c.section || E'\\n' || c.text) AS doc) AS v
+            WHERE v.doc @@ q.query ORDER BY score DESC, c.id LIMIT %(k)s""",
+            {"config": schema.configuration(language), "q": query, "k": k},
+        )
+        return [(int(row), float(score)) for row, score in found]
+
     # -- dense ---------------------------------------------------------------------------
 
     def dense(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -593,3 +615,16 @@ def summary(db: psycopg.Connection, schema_name: str) -> dict[str, Any]:
         "last_change": last,
         "bytes": int(size),
     }
+
+
+def drop_collection(url: str, name: str) -> None:
+    """DROP its schema and forget it in the registry, in one transaction."""
+    db = connect(url)
+    try:
+        with db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (_CREATE_LOCK,))
+            db.execute(f'DROP SCHEMA IF EXISTS "{schema.schema_name(name)}" CASCADE')
+            if db.execute("SELECT to_regclass('public.veraz_collections')").fetchone()[0]:
+                db.execute("DELETE FROM public.veraz_collections WHERE name = %s", (name,))
+    finally:
+        db.close()
