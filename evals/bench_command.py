@@ -1,4 +1,8 @@
-"""``veraz bench …``: the benchmarks behind the README's figures (code in evals/)."""
+"""``veraz bench …``: the benchmarks behind the README's figures.
+
+Registered into the ``veraz`` command through the ``veraz.commands`` entry point
+(pyproject.toml), so ``agent`` never imports ``evals``.
+"""
 
 from __future__ import annotations
 
@@ -299,3 +303,8 @@ def bench_serve(
         clients=clients, questions=questions, workers=counts, time_limit_s=time_limit, progress=say
     )
     print_json(result) if as_json else print_flat(result)
+
+
+def register(app: typer.Typer) -> None:
+    """Entry point ``veraz.commands``: the bench group is ``agent.cli.app.bench_app``,
+    which the CLI adds; importing this module fills it."""
