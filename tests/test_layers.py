@@ -87,7 +87,7 @@ def test_no_import_cycles_between_packages_of_different_layers_or_modules() -> N
         state[node] = 1
         for target in top[node]:
             if state.get(target) == 1:
-                cycles.append(stack[stack.index(target) :] + [target])
+                cycles.append([*stack[stack.index(target) :], target])
             elif target not in state:
                 visit(target, [*stack, target])
         state[node] = 2
