@@ -1,13 +1,19 @@
-"""Held-out cross-language claims for the verifier, built from the parallel XQuAD halves.
+"""Cross-language claims for the verifier, built from the parallel XQuAD halves.
 
 A sentence of one language's paragraph, checked against the *other* language's version
 of that paragraph, is a faithful claim made across languages (the translation says the
 same). The same sentence with a number changed, or a name swapped for one from another
-article, is a fabrication. Only the held-out half of the articles (odd positions) is
-used, so the verifier's weights, tuned on evals/data/verify_cross_language.jsonl, never
-saw them. Deterministic: re-running writes the same file.
+article, is a fabrication. Deterministic: re-running writes the same files.
 
-``python -m evals.cross_language_claims evals/data/verify_cross_language_heldout.jsonl``
+Two files from two disjoint sets of articles:
+
+- ``verify_cross_language_dev.jsonl`` (odd articles): looked at while the verifier's
+  cross-language rules were written (names that translate, "England" / "Inglaterra");
+  part of the tuned sets.
+- ``verify_cross_language_heldout.jsonl`` (even articles): never looked at while tuning.
+
+``python -m evals.cross_language_claims odd evals/data/verify_cross_language_dev.jsonl``
+``python -m evals.cross_language_claims even evals/data/verify_cross_language_heldout.jsonl``
 """
 
 from __future__ import annotations
@@ -48,15 +54,17 @@ def _altered(sentence: str, other_names: list[str]) -> str | None:
     return None
 
 
-def build() -> list[dict[str, object]]:
+def build(first_article: int) -> list[dict[str, object]]:
     items: list[dict[str, object]] = []
     by_language = {"es": _paragraphs("es"), "en": _paragraphs("en")}
     for claim, source in (("en", "es"), ("es", "en")):
         made = 0
-        articles = list(range(1, len(by_language[claim]), 2))  # the held-out half
+        articles = list(range(first_article, len(by_language[claim]), 2))
         for a in articles:
-            names_elsewhere = _NAME.findall(" ".join(by_language[claim][(a + 2) % len(articles)]))
-            for claim_text, source_text in zip(by_language[claim][a], by_language[source][a]):
+            elsewhere = by_language[claim][(a + 2) % len(by_language[claim])]
+            names_elsewhere = _NAME.findall(" ".join(elsewhere))
+            pairs = zip(by_language[claim][a], by_language[source][a], strict=True)
+            for claim_text, source_text in pairs:
                 sentences = [s for s in split_sentences(claim_text) if 10 <= len(s.split()) <= 35]
                 usable = [s for s in sentences if _altered(s, names_elsewhere)]
                 if not usable or made >= PER_DIRECTION:
@@ -71,7 +79,7 @@ def build() -> list[dict[str, object]]:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1])
+    parity, target = sys.argv[1], Path(sys.argv[2])
     with target.open("w", encoding="utf-8") as out:
-        for item in build():
+        for item in build(1 if parity == "odd" else 0):
             out.write(json.dumps(item, ensure_ascii=False) + "\n")

@@ -114,7 +114,7 @@ def test_a_stream_abandoned_early_releases_the_model(resolved) -> None:
 
 def test_generation_past_model_timeout_raises_timeout(tiny_gguf: Path) -> None:  # noqa: F811
     slow = resolve_model(f"llamacpp:{tiny_gguf}", Settings(model_timeout_s=1e-6))
-    with pytest.raises(TimeoutError, match="time limit|timed out"):
+    with pytest.raises(TimeoutError, match="time limit"):
         slow.llm.invoke("Hello there")
 
 

@@ -15,7 +15,7 @@ from agent.tools.verification import METHOD, SentenceCheck, Verifier
 from evals.bench_verify import DEFAULT_DATASET, load_labelled, run_verify_benchmark
 from ingestion.embedding import MINILM, Embedder
 
-HELDOUT = Path(__file__).parent / "data" / "verify_heldout.jsonl"
+HELDOUT = Path(__file__).resolve().parents[1] / "evals" / "data" / "verify_heldout.jsonl"
 
 QLORA_EN = (
     "QLoRA was introduced in May 2023 by Tim Dettmers and colleagues at the University of "
@@ -41,10 +41,14 @@ LORA_ES = (
 
 @pytest.fixture(scope="module")
 def verifier() -> Verifier:
-    # The verifier's thresholds were calibrated with MiniLM's similarities; e5's run
-    # higher (unrelated sentences score ~0.75). Until they are calibrated for the new
-    # default (issue 12), these figures are checked with the model they were set on.
+    # Most checks here were written with MiniLM, the English model; the default
+    # multilingual model (e5) is checked by the benchmark tests at the end.
     return Verifier(Embedder(MINILM))
+
+
+@pytest.fixture(scope="module")
+def default_verifier() -> Verifier:
+    return Verifier()
 
 
 # ------------------------------------------------------------------ sentence splitting
@@ -226,7 +230,7 @@ def test_english_sentence_matches_technical_terms_of_a_spanish_source(
 
 
 def test_benchmark_meets_targets_on_the_labelled_set(verifier: Verifier) -> None:
-    result = run_verify_benchmark(verifier=verifier)
+    result = run_verify_benchmark(DEFAULT_DATASET, verifier=verifier)
     assert set(result) == {
         "n",
         "recall",
@@ -242,6 +246,21 @@ def test_benchmark_meets_targets_on_the_labelled_set(verifier: Verifier) -> None
     assert result["recall"] >= 0.90
     assert result["false_alarm_rate"] <= 0.10
     json.dumps(result)  # the CLI prints it as JSON
+
+
+def test_default_model_meets_targets_including_cross_language_claims(
+    default_verifier: Verifier,
+) -> None:
+    """The default (multilingual) verifier on the tuned sets: the labelled sentences and
+    the claims written in the other language than their source, supported and made up."""
+    result = run_verify_benchmark(verifier=default_verifier)
+    assert set(result["sets"]) == {"labelled", "cross_language", "cross_language_dev"}
+    assert result["recall"] >= 0.90 and result["false_alarm_rate"] <= 0.10
+    across = result["sets"]["cross_language"]
+    assert across["recall"] >= 0.85 and across["false_alarm_rate"] <= 0.15
+    # never looked at while tuning (README, "Verifier"): below target, guarded here
+    held_out = result["held_out"]["cross_language"]
+    assert held_out["recall"] >= 0.70 and held_out["false_alarm_rate"] <= 0.20
 
 
 def test_benchmark_generalises_to_the_held_out_set(verifier: Verifier) -> None:

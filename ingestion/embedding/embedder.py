@@ -23,7 +23,7 @@ import numpy as np
 from ingestion.embedding.cache import EmbeddingCache, text_hash
 from ingestion.embedding.engine import EmbeddingEngine
 from ingestion.embedding.factory import load_engine
-from ingestion.embedding.models import DEFAULT_EMBEDDING_MODEL
+from ingestion.embedding.models import DEFAULT_EMBEDDING_MODEL, is_multilingual, similarity_range
 from ingestion.index.model_record import ModelRecord
 
 # Queries are embedded one at a time on a hot path; keep the per-call overhead low.
@@ -55,6 +55,11 @@ class Embedder:
         self.dimension = self.record.dimension
         self.precision = self.engine.precision
         self.max_content_tokens = self.engine.max_content_tokens
+        # How to read this model's cosines (the verifier maps them onto 0..1), and
+        # whether they compare sentences across Spanish and English.
+        self.similarity_range = similarity_range(self.model_name)
+        self.cross_language_range = similarity_range(self.model_name, across_languages=True)
+        self.multilingual = is_multilingual(self.model_name)
         # The cache key names the weights and the precision: bf16 and fp32 vectors
         # differ in the 4th decimal, two versions of a model perhaps more.
         self.model_id = f"{self.record.name}@{self.record.version}@{self.precision}"

@@ -37,6 +37,29 @@ _ALIASES = {
 
 BUNDLED_MODELS = (MULTILINGUAL_E5_SMALL, MINILM)
 
+# Where a model's cosines fall (passages embedded the same way): about the 75th percentile
+# for unrelated sentence pairs, and for a claim and the source sentence that supports it
+# (measured on the verifier's labelled sentences). e5's space is compressed: unrelated
+# sentences still score ~0.79. The verifier maps cosines onto 0..1 with these.
+SIMILARITY_RANGES = {MINILM: (0.25, 0.85), MULTILINGUAL_E5_SMALL: (0.82, 0.96)}
+# The same for a Spanish sentence against an English one (or the reverse): a claim and
+# its translated source meet lower than a same-language paraphrase (e5: ~0.88).
+CROSS_LANGUAGE_RANGES = {MULTILINGUAL_E5_SMALL: (0.80, 0.88)}
+# Models whose vectors put a Spanish sentence next to its English translation.
+MULTILINGUAL = frozenset({MULTILINGUAL_E5_SMALL})
+
+
+def similarity_range(name: str, *, across_languages: bool = False) -> tuple[float, float]:
+    """(unrelated, supporting) cosine levels of ``name``; MiniLM's for unknown models."""
+    name = canonical_model_name(name)
+    if across_languages and name in CROSS_LANGUAGE_RANGES:
+        return CROSS_LANGUAGE_RANGES[name]
+    return SIMILARITY_RANGES.get(name, SIMILARITY_RANGES[MINILM])
+
+
+def is_multilingual(name: str) -> bool:
+    return canonical_model_name(name) in MULTILINGUAL
+
 
 def canonical_model_name(name: str) -> str:
     """The one name a model is recorded under (aliases resolved, whitespace trimmed)."""

@@ -140,6 +140,7 @@ class Evidence:
         self.tokens = frozenset().union(*(p.tokens for p in passages))
         self.squashed = frozenset().union(*(p.squashed for p in passages))
         self.numbers = frozenset().union(*(p.numbers for p in passages))
+        self.languages = frozenset(p.language for p in passages)
 
     def occurrences(self, item: Item) -> list[tuple[int, int]]:
         """Where ``item`` occurs: (sentence, position); numbers must agree on their unit."""

@@ -14,6 +14,7 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from difflib import SequenceMatcher
 
 from agent.tools.verification.analysis import (
     NUMBER_KINDS,
@@ -25,7 +26,7 @@ from agent.tools.verification.analysis import (
     stem_of,
 )
 from agent.tools.verification.evidence import Evidence
-from agent.tools.verification.word_lists import SCALE_UNITS
+from agent.tools.verification.word_lists import SCALE_UNITS, TRANSLATED_NAMES
 
 _MAX_KEY_GAP = 3  # content words between two keys for them to count as linked
 
@@ -40,6 +41,17 @@ _CONFLICT_REACH = 3  # how far from a context word a rival name may sit
 
 
 def hard_failure(sentence: Analysis, evidence: Evidence, best: Analysis) -> str:
+    """The first consistency check the sentence fails, in words; "" when none fails.
+
+    Across languages only the checks on names and numbers apply: the others compare the
+    words around them, and an English claim shares no words with its Spanish source.
+    """
+    if sentence.language not in evidence.languages:
+        return missing_key(sentence, evidence) or linked_keys_conflict(sentence, evidence)
+    return _same_language_failure(sentence, evidence, best)
+
+
+def _same_language_failure(sentence: Analysis, evidence: Evidence, best: Analysis) -> str:
     """The first consistency check the sentence fails, in words; "" when none fails."""
     return (
         missing_key(sentence, evidence)
@@ -52,6 +64,8 @@ def hard_failure(sentence: Analysis, evidence: Evidence, best: Analysis) -> str:
 
 def missing_key(sentence: Analysis, evidence: Evidence) -> str:
     """A number or name of the sentence that the evidence lacks (named in full)."""
+    if sentence.language not in evidence.languages:
+        return _missing_across_languages(sentence, evidence)
     for key in sentence.keys:
         if key.kind in NUMBER_KINDS:
             if key.forms.isdisjoint(evidence.numbers):
@@ -60,6 +74,53 @@ def missing_key(sentence: Analysis, evidence: Evidence) -> str:
             whole = next((i for i in sentence.items if i.start <= key.start < i.end), key)
             return f"name '{whole.surface}' not in sources"
     return ""
+
+
+def _missing_across_languages(sentence: Analysis, evidence: Evidence) -> str:
+    """The same check for a claim written in another language than its sources.
+
+    Numbers are checked as always. Names are checked as the reader would: acronyms and
+    technical names ("MSFC", "GPT-4") survive translation and must be there; a name of
+    plain words may be translated ("England" / "Inglaterra", "Luther" / "Lutero",
+    "Marshall Space Flight Center" / "Centro Marshall de Vuelos Espaciales"), so half of
+    its words found, spelled alike or through TRANSLATED_NAMES, is enough: more than half
+    of them ("Google Research" for "Facebook AI Research" is not).
+    """
+    for key in sentence.keys:
+        if key.kind in NUMBER_KINDS and key.forms.isdisjoint(evidence.numbers):
+            return f"number {key.surface} not in sources"
+    for item in sentence.items:
+        if item.kind != "name" or _name_found(item, evidence):
+            continue
+        words = re.findall(r"[^\W_][\w.+-]*", item.surface)
+        strong = [w for w in words if w.isupper() or _CAMEL_OR_DIGIT.search(w)]
+        found = [w for w in words if _translated_word_found(w, evidence)]
+        if strong and not any(w in found for w in strong):
+            return f"name '{item.surface}' not in sources"
+        if not strong and len(found) * 2 <= len(words) and not (len(words) == 1 and found):
+            return f"name '{item.surface}' not in sources"
+    return ""
+
+
+_CAMEL_OR_DIGIT = re.compile(r"[a-z][A-Z]|\d")
+
+
+def _translated_word_found(word: str, evidence: Evidence) -> bool:
+    """``word`` of a name, or what it becomes in the other language, in ``evidence``."""
+    folded = fold(word).strip(".'’")
+    if folded.endswith("'s"):
+        folded = folded[:-2]
+    if folded in evidence.tokens or any(
+        stem_of(folded, lang) in evidence.stems[lang] for lang in ("en", "es")
+    ):
+        return True
+    translations = TRANSLATED_NAMES.get(folded, frozenset()) | {
+        english for english, spanish in TRANSLATED_NAMES.items() if folded in spanish
+    }
+    if translations & evidence.tokens:
+        return True
+    close = [t for t in evidence.tokens if abs(len(t) - len(folded)) <= 3 and t[:1] == folded[:1]]
+    return any(SequenceMatcher(None, folded, t).ratio() >= 0.75 for t in close)
 
 
 def _name_found(key: Item, evidence: Evidence) -> bool:

@@ -18,14 +18,27 @@ from agent.tools.verification.rules import hard_failure
 from agent.tools.verification.word_lists import CONNECTIVES
 
 # Weights of the support score. Lexical coverage is the backbone; the embedding rescues
-# paraphrases with different words, and is trusted less where the model is weak (Spanish).
+# paraphrases with different words. How much it is trusted depends on the model: an
+# English-only one is weak on Spanish and blind across languages; a multilingual one
+# carries a claim written in the other language than its source, where lexical
+# coverage finds only the names and numbers.
 WINDOW_WEIGHT = 0.7  # coverage in the best window vs. in the whole evidence
-EMBEDDING_WEIGHT = {"en": 0.35, "es": 0.2}
-EMBEDDING_FLOOR, EMBEDDING_CEIL = 0.25, 0.85  # cosine mapped linearly onto 0..1
+EMBEDDING_WEIGHT = 0.35
+WEAK_EMBEDDING_WEIGHT = 0.2  # an English-only model on Spanish or across languages
+CROSS_LANGUAGE_WEIGHT = 0.75  # a multilingual model, claim and source in two languages
 CANDIDATE_WINDOWS = 3  # source sentences per answer sentence that get embedded
 
-# similarity(a, b) -> cosine of two texts the caller has embedded (0.0 if it has not)
-Similarity = Callable[[str, str], float]
+# similarity(a, b, across_languages) -> how similar two embedded texts are, mapped onto
+# 0..1 with the model's similarity range (0.0 if one was not embedded)
+Similarity = Callable[[str, str, bool], float]
+
+
+def embedding_weight(sentence: Analysis, evidence: Evidence, multilingual: bool) -> float:
+    """How much the embedding counts for ``sentence`` against ``evidence``."""
+    across = sentence.language not in evidence.languages
+    if multilingual:
+        return CROSS_LANGUAGE_WEIGHT if across else EMBEDDING_WEIGHT
+    return WEAK_EMBEDDING_WEIGHT if across or sentence.language == "es" else EMBEDDING_WEIGHT
 
 
 @dataclass
@@ -68,6 +81,7 @@ def evaluate(
     *,
     embedded: bool,
     threshold: float,
+    multilingual: bool = False,
 ) -> Evaluation:
     """Support score and hard-check verdict of ``sentence`` against ``evidence``.
 
@@ -77,7 +91,9 @@ def evaluate(
     """
     if not evidence.windows:
         return Evaluation(0.0, "no sources", None)
-    weight = EMBEDDING_WEIGHT.get(sentence.language, 0.2) if embedded else 0.0
+    full = embedding_weight(sentence, evidence, multilingual)
+    weight = full if embedded else 0.0
+    across = sentence.language not in evidence.languages
     best_value, best_single_value = -1.0, -1.0
     coverage = embedded_score = 0.0
     window = single = evidence.windows[0]
@@ -85,11 +101,10 @@ def evaluate(
         cov = term_coverage(sentence, candidate.stems)
         emb = 0.0
         if embedded:
-            cosine = max(
-                similarity(sentence.text, evidence.sentences[k].text) for k in candidate.sentences
+            emb = max(
+                similarity(sentence.text, evidence.sentences[k].text, across)
+                for k in candidate.sentences
             )
-            emb = (cosine - EMBEDDING_FLOOR) / (EMBEDDING_CEIL - EMBEDDING_FLOOR)
-            emb = min(max(emb, 0.0), 1.0)
         value = (1 - weight) * cov + weight * emb
         if value > best_value:
             best_value, coverage, embedded_score, window = value, cov, emb, candidate
@@ -101,7 +116,6 @@ def evaluate(
     if embedded:
         score = (1 - weight) * lexical + weight * embedded_score
         return Evaluation(score, failure, window.source)
-    full = EMBEDDING_WEIGHT.get(sentence.language, 0.2)
     lowest, highest = (1 - full) * lexical, (1 - full) * lexical + full
     inconclusive = not failure and lowest < threshold <= highest
     return Evaluation(lexical, failure, window.source, inconclusive)

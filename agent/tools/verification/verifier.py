@@ -185,11 +185,14 @@ class Verifier:
         while len(self._vectors) > _VECTOR_CACHE_SIZE:
             self._vectors.popitem(last=False)
 
-    def _similarity(self, a: str, b: str) -> float:
+    def _similarity(self, a: str, b: str, across_languages: bool = False) -> float:
+        """The cosine of two embedded texts on the model's own scale, 0..1."""
         va, vb = self._vectors.get(a), self._vectors.get(b)
         if va is None or vb is None:
             return 0.0
-        return float(np.dot(va, vb))
+        embedder = self.embedder
+        low, high = embedder.cross_language_range if across_languages else embedder.similarity_range
+        return min(max((float(np.dot(va, vb)) - low) / (high - low), 0.0), 1.0)
 
     # ------------------------------------------------------------------ judging
 
@@ -228,7 +231,12 @@ class Verifier:
         first: Evaluation | None = None
         for evidence, note in attempts:
             result = evaluate(
-                sentence, evidence, self._similarity, embedded=embedded, threshold=self.threshold
+                sentence,
+                evidence,
+                self._similarity,
+                embedded=embedded,
+                threshold=self.threshold,
+                multilingual=self.embedder.multilingual,
             )
             if result.inconclusive:
                 return None

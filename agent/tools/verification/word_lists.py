@@ -125,3 +125,57 @@ SCALE_UNITS = frozenset({
     "b", "bn", "billion", "billon", "m", "million", "millon", "mil", "k", "thousand", "t",
     "trillion", "millone", "billione",
 })  # fmt: skip
+
+# Names that change across Spanish and English: countries, peoples, languages, months, and
+# the common words that names of institutions and events are made of ("Seven Years' War"
+# / "Guerra de los Siete Años"). A claim in one language names them as its source in the
+# other does not, so the cross-language name check looks them up here. Folded, lowercase.
+TRANSLATED_NAMES: dict[str, frozenset[str]] = {
+    english: frozenset(spanish.split())
+    for english, spanish in {
+        "england": "inglaterra", "english": "ingles inglesa ingleses inglesas",
+        "spain": "espana", "spanish": "espanol espanola espanoles espanolas",
+        "france": "francia", "french": "frances francesa franceses francesas francos franco",
+        "germany": "alemania", "german": "aleman alemana alemanes alemanas",
+        "italy": "italia", "italian": "italiano italiana italianos italianas",
+        "britain": "bretana", "british": "britanico britanica britanicos britanicas",
+        "scotland": "escocia", "scottish": "escoces escocesa escoceses escocesas",
+        "ireland": "irlanda", "irish": "irlandes irlandesa irlandeses",
+        "europe": "europa", "european": "europeo europea europeos europeas",
+        "america": "america", "american": "americano americana estadounidense norteamericano",
+        "united": "unidos unido unidas", "states": "estados", "kingdom": "reino",
+        "china": "china", "chinese": "chino china chinos chinas",
+        "japan": "japon", "japanese": "japones japonesa japoneses",
+        "russia": "rusia", "russian": "ruso rusa rusos rusas",
+        "portugal": "portugal", "portuguese": "portugues portuguesa",
+        "mexico": "mexico", "brazil": "brasil", "egypt": "egipto", "greece": "grecia",
+        "greek": "griego griega griegos", "rome": "roma", "roman": "romano romana romanos",
+        "london": "londres", "netherlands": "holanda neerlandes paises bajos",
+        "dutch": "holandes neerlandes", "switzerland": "suiza", "sweden": "suecia",
+        "poland": "polonia", "turkey": "turquia", "turks": "turcos", "normans": "normandos",
+        "norman": "normando normanda normandos", "huguenots": "hugonotes",
+        "huguenot": "hugonote", "protestant": "protestante", "catholic": "catolico catolica",
+        "christian": "cristiano cristiana", "muslim": "musulman musulmana",
+        "pacific": "pacifico", "atlantic": "atlantico", "mediterranean": "mediterraneo",
+        "north": "norte", "south": "sur", "east": "este oriente", "west": "oeste occidente",
+        "january": "enero", "february": "febrero", "march": "marzo", "april": "abril",
+        "may": "mayo", "june": "junio", "july": "julio", "august": "agosto",
+        "september": "septiembre setiembre", "october": "octubre", "november": "noviembre",
+        "december": "diciembre", "monday": "lunes", "sunday": "domingo",
+        "war": "guerra", "wars": "guerras", "battle": "batalla", "treaty": "tratado",
+        "revolution": "revolucion", "empire": "imperio",
+        "republic": "republica", "king": "rey", "queen": "reina", "church": "iglesia",
+        "university": "universidad", "college": "colegio", "school": "escuela",
+        "council": "consejo", "assembly": "asamblea", "bureau": "mesa oficina",
+        "parliament": "parlamento", "government": "gobierno", "party": "partido",
+        "center": "centro", "centre": "centro", "institute": "instituto",
+        "association": "asociacion", "society": "sociedad", "department": "departamento",
+        "ministry": "ministerio", "court": "tribunal corte", "city": "ciudad",
+        "river": "rio", "sea": "mar", "ocean": "oceano", "lake": "lago", "island": "isla",
+        "islands": "islas", "mountains": "montanas", "bay": "bahia", "valley": "valle",
+        "national": "nacional", "general": "general", "royal": "real",
+        "years": "anos", "year": "ano", "seven": "siete", "hundred": "cien",
+        "space": "espacial espaciales", "flight": "vuelo vuelos", "award": "premio",
+        "awards": "premios", "prize": "premio",
+    }.items()
+}  # fmt: skip
