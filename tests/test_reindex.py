@@ -18,8 +18,8 @@ from agent import Veraz
 from agent.cli import app
 from ingestion.doctor import check
 from ingestion.embedding import MINILM, MULTILINGUAL_E5_SMALL
+from ingestion.index import EmbeddingModelMismatch
 from ingestion.index.sqlite import SqliteStore
-from ingestion.index.collection import EmbeddingModelMismatch
 
 EXTRA = {
     f"nota{i}.txt": f"Nota {i}: el experimento {i} midió la latencia de {i * 7} milisegundos."
