@@ -24,7 +24,7 @@ if "VERAZ_EMBEDDING_CACHE" not in os.environ:
     os.environ["VERAZ_EMBEDDING_CACHE"] = os.path.join(_cache_dir, "embeddings.sqlite")
 
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture(scope="session")
