@@ -8,7 +8,6 @@ only retrieves never loads a parser.
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -74,9 +73,14 @@ class Veraz:
     def index(self):  # type: ignore[no-untyped-def]
         """The collection, which must have been embedded with the configured model
         (else EmbeddingModelMismatch, naming both and ``veraz reindex``)."""
-        from ingestion.index import Collection
+        from ingestion.index import open_store
 
-        return Collection(self.settings.collection_dir, model=self.embedder.record)
+        return open_store(
+            self.settings.store_location,
+            self.settings.home,
+            self.settings.collection,
+            model=self.embedder.record,
+        )
 
     @cached_property
     def retriever(self):  # type: ignore[no-untyped-def]
@@ -124,14 +128,12 @@ class Veraz:
 
     @cached_property
     def _graphs(self):  # type: ignore[no-untyped-def]
-        """The compiled graph twice: with the SQLite checkpointer (threads) and without."""
-        from langgraph.checkpoint.sqlite import SqliteSaver
-
+        """The compiled graph twice: with the store's checkpointer (threads) and without."""
         from agent.graphs.rag import build_graph
+        from agent.threads import open_checkpointer
 
-        self.settings.home.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.settings.home / "threads.sqlite", check_same_thread=False)
-        return {"threads": build_graph(SqliteSaver(connection)), "once": build_graph(None)}
+        self._checkpointer = open_checkpointer(self.settings)
+        return {"threads": build_graph(self._checkpointer.saver), "once": build_graph(None)}
 
     @cached_property
     def _graph_context(self):  # type: ignore[no-untyped-def]
@@ -258,13 +260,20 @@ class Veraz:
         For a collection built with another model (EmbeddingModelMismatch says so): its
         chunk texts are embedded again, nothing is parsed. Returns a ReindexReport.
         """
+        from ingestion.index import open_store
         from ingestion.index.reindex import reindex
 
         self.close()
         self.__dict__.pop("index", None)
         self.__dict__.pop("retriever", None)
         self.__dict__.pop("_graph_context", None)
-        return reindex(self.settings.collection_dir, self.embedder, force=force, progress=progress)
+        self.__dict__.pop("_graphs", None)
+        settings = self.settings
+        store = open_store(settings.store_location, settings.home, settings.collection, model=None)
+        try:
+            return reindex(store, self.embedder, force=force, progress=progress)
+        finally:
+            store.close()
 
     def remove(self, sources: Sequence[str | Path]) -> int:
         """Remove documents by source path from both indexes; returns how many were stored."""
@@ -282,13 +291,17 @@ class Veraz:
         """Documents, chunks and vectors in the collection, and where it lives."""
         return {
             "collection": self.settings.collection,
-            "path": str(self.settings.collection_dir),
+            "path": self.index.location,
             **self.index.counts(),
         }
 
     def close(self) -> None:
         if "index" in self.__dict__:
             self.index.close()
+        checkpointer = self.__dict__.pop("_checkpointer", None)
+        if checkpointer is not None:
+            self.__dict__.pop("_graphs", None)
+            checkpointer.close()
 
 
 def _history_entries(history: Sequence[Turn]) -> list[dict[str, Any]]:

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         default=Path("~/.veraz"), description="Where indexes, caches and threads live."
     )
     collection: str = Field(default="default", description="Name of the document collection.")
+    store: str = Field(
+        default="sqlite",
+        description="Where collections and conversation threads live: sqlite (folders under "
+        "VERAZ_HOME) or a postgresql://user:password@host:port/database URL shared by "
+        'several Veraz processes (pip install "veraz[postgres]").',
+    )
 
     # Embeddings
     embedding_model: str = Field(
@@ -179,6 +185,14 @@ class Settings(BaseSettings):
     def _expand_home(cls, value: Path) -> Path:
         return Path(value).expanduser().resolve()
 
+    @field_validator("store")
+    @classmethod
+    def _check_store(cls, value: str) -> str:
+        from ingestion.index.location import StoreLocation
+
+        StoreLocation.parse(value)  # ValueError naming what is accepted
+        return value.strip() or "sqlite"
+
     @field_validator("collection")
     @classmethod
     def _check_collection(cls, value: str) -> str:
@@ -215,9 +229,18 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def store_location(self):  # type: ignore[no-untyped-def]
+        """The parsed VERAZ_STORE (ingestion.index.StoreLocation)."""
+        from ingestion.index.location import StoreLocation
+
+        return StoreLocation.parse(self.store)
+
+    @property
     def collection_dir(self) -> Path:
-        """Folder holding one collection's SQLite database and FAISS files."""
-        return self.home / "collections" / self.collection
+        """Folder of the collection in the sqlite store (SQLite database and FAISS files)."""
+        from ingestion.index.location import collection_folder
+
+        return collection_folder(self.home, self.collection)
 
     @property
     def cache_dir(self) -> Path:

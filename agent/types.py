@@ -1,5 +1,8 @@
 """The result types of the public contract (docs/design.md, "Contracts").
 
+``FailedFile`` and ``IngestReport`` belong to ingestion (ingestion/types.py), the lower
+layer that makes them; they are re-exported here because they are part of the contract.
+
 Plain dataclasses: typed, cheap to build in hot loops, and ``to_dict()`` gives exactly
 what the CLI prints with ``--json`` and what the UI and evaluations read.
 """
@@ -8,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from ingestion.types import FailedFile as FailedFile
+from ingestion.types import IngestReport as IngestReport
 
 
 class _Serialisable:
@@ -28,29 +34,6 @@ class Hit(_Serialisable):
     score: float
     section: str = ""
     language: str = ""
-
-
-@dataclass
-class FailedFile(_Serialisable):
-    """A file an ingestion run could not take, and why in words a user can act on."""
-
-    path: str
-    error: str
-
-
-@dataclass
-class IngestReport(_Serialisable):
-    """What one ingestion run did. A bad file lands in ``failed``; it never aborts the run."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    chunks: int = 0
-    seconds: float = 0.0
-    failed: list[FailedFile] = field(default_factory=list)
-    embedded: int = 0
-    embedding_cache_hits: int = 0
 
 
 @dataclass

@@ -55,12 +55,13 @@ and every size gets its own queries so none hits the query-vector cache).
 
 from __future__ import annotations
 
+import contextlib
 import random
-import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,7 @@ PARAGRAPH_TOKENS = 245
 LATENCY_WARMUP_QUERIES = 3
 LATENCY_CHUNKS_PER_DOCUMENT = 5
 LATENCY_SENTENCES_PER_CHUNK = 12
-LATENCY_COMMIT_BATCH = 50_000
+LATENCY_COMMIT_BATCH = 10_000
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -319,19 +320,119 @@ def _library_encoder(model_name: str) -> Callable[[list[str]], np.ndarray]:
 
 
 def _chunk_texts(rag: Any) -> list[str]:
-    with rag.index.snapshot() as snap:
-        return [text for (text,) in snap.db.execute("SELECT text FROM chunks ORDER BY id")]
+    return [text for _row, text in rag.index.chunk_texts()]
 
 
-def _fresh_veraz(home: Path, embedding_model: str | None = None) -> Any:
-    """A Veraz on an empty home, with its components built (not part of the timed run)."""
+def _fresh_veraz(home: Path, embedding_model: str | None = None, store: str | None = None) -> Any:
+    """A Veraz on an empty home, with its components built (not part of the timed run).
+
+    Its collection has a name of its own, so a shared PostgreSQL store starts it empty.
+    """
     from agent.api import Veraz
 
-    extra = {"embedding_model": embedding_model} if embedding_model else {}
+    extra: dict[str, Any] = {"embedding_model": embedding_model} if embedding_model else {}
+    if store:
+        extra["store"] = store
     # Its own cache under the throwaway home: a first run must embed everything.
-    rag = Veraz(home=home, collection="bench", embedding_cache=home / "embeddings.sqlite", **extra)
+    rag = Veraz(
+        home=home,
+        collection=f"bench-{uuid.uuid4().hex[:12]}",
+        embedding_cache=home / "embeddings.sqlite",
+        **extra,
+    )
     _ = rag.index  # opens the embedder too
+    _CREATED.append(rag)
     return rag
+
+
+_CREATED: list[Any] = []
+"""Veraz instances whose collections the benchmark drops at the end."""
+
+
+def _drop_created() -> None:
+    from ingestion.index.location import drop_collection
+
+    while _CREATED:
+        rag = _CREATED.pop()
+        rag.close()
+        drop_collection(rag.settings.store_location, rag.settings.home, rag.settings.collection)
+
+
+@contextlib.contextmanager
+def _dropping_created() -> Iterator[None]:
+    try:
+        yield
+    finally:
+        _drop_created()
+
+
+def _embedding_record(embedding_model: str | None) -> str:
+    from agent.config import Settings
+    from ingestion.embedding import Embedder
+
+    name = embedding_model or Settings().embedding_model
+    return Embedder(name).record.describe()
+
+
+def _describe_store(store: str | None) -> str:
+    from ingestion.index import StoreLocation
+
+    return StoreLocation.parse(store).describe()
+
+
+def _latency(
+    sizes: Sequence[int],
+    queries: int,
+    generator: SyntheticText,
+    seed: int,
+    report_progress: Progress,
+    *,
+    home: Path,
+    keep: bool,
+    store: str | None,
+    embedding_model: str | None,
+) -> dict[str, dict[str, float]]:
+    """Retrieval latency per collection size (module docstring, "Retrieval latency")."""
+    from agent.api import Veraz
+    from ingestion.index.location import drop_collection
+
+    latency: dict[str, dict[str, float]] = {}
+    per_size = queries + LATENCY_WARMUP_QUERIES
+    questions = _distinct_questions(generator, per_size * len(sizes), seed=seed)
+    extra: dict[str, Any] = {"embedding_model": embedding_model} if embedding_model else {}
+    if store:
+        extra["store"] = store
+    for number, size in enumerate(sizes):
+        name = f"latency-{size}-s{seed}" if keep else f"latency-{size}-{uuid.uuid4().hex[:8]}"
+        rag = Veraz(home=home, collection=name, **extra)
+        reused = keep and rag.index.counts()["chunks"] == size
+        if not reused and rag.index.counts()["chunks"]:
+            rag.close()
+            drop_collection(rag.settings.store_location, home, name)
+            rag = Veraz(home=home, collection=name, **extra)
+        build_seconds = 0.0
+        if not reused:
+            build_seconds, _ = _seconds(build_synthetic_collection, rag, size, generator, seed)
+        mine = questions[number * per_size : (number + 1) * per_size]
+        for question in mine[:LATENCY_WARMUP_QUERIES]:
+            rag.retriever.retrieve(question, k=5)
+        times = []
+        for done, question in enumerate(mine[LATENCY_WARMUP_QUERIES:], start=1):
+            seconds, hits = _seconds(rag.retriever.retrieve, question, 5)
+            if not hits:
+                raise RuntimeError(f"no hits for {question!r} in the {size}-chunk collection")
+            times.append(seconds)
+            report_progress(f"latency {size}", done, queries)
+        latency[str(size)] = {
+            "p50_ms": _percentile_ms(times, 50),
+            "p95_ms": _percentile_ms(times, 95),
+            "build_seconds": round(build_seconds, 2),
+            "reused": reused,
+        }
+        rag.close()
+        if not keep:
+            drop_collection(rag.settings.store_location, home, name)
+    return latency
 
 
 def _checked_ingest(rag: Any, corpus: Path) -> tuple[float, Any]:
@@ -347,32 +448,25 @@ def _checked_ingest(rag: Any, corpus: Path) -> tuple[float, Any]:
 def build_synthetic_collection(rag: Any, size: int, generator: SyntheticText, seed: int) -> None:
     """``size`` synthetic chunks committed straight into ``rag``'s collection.
 
-    Chunk texts are drawn from a pool of sentences whose FTS columns are computed once
-    with ``fts_document``; a chunk's columns are the concatenation of its sentences'
-    (the analyzer works word by word, so that is exactly ``fts_document`` of the chunk
-    text; checked on a sample below). This keeps a 100k build within a minute or so.
+    Chunk texts are drawn from a pool of sentences, with random unit vectors; the store
+    analyses them for its lexical index as it does any chunk. Committed in batches of
+    ``LATENCY_COMMIT_BATCH`` chunks.
     """
     from ingestion.index import DocumentRecord, NewChunk
-    from ingestion.text_analysis import FtsDocument, fts_document
 
     rng = random.Random(f"latency/{seed}/{size}")
     np_rng = np.random.default_rng(seed + size)
     pool_size = max(200, min(20_000, size // 5))
-    pools = {}
-    for lang in ("es", "en"):
-        sentences = [generator.sentence(rng, lang) for _ in range(pool_size)]
-        pools[lang] = (sentences, [fts_document(s, lang) for s in sentences])
-
-    def join(parts: Sequence[str]) -> str:
-        return " ".join(p for p in parts if p)
-
+    pools = {
+        lang: [generator.sentence(rng, lang) for _ in range(pool_size)] for lang in ("es", "en")
+    }
     documents = -(-size // LATENCY_CHUNKS_PER_DOCUMENT)
     chunk_number = 0
     batch: list[tuple[DocumentRecord, list[NewChunk]]] = []
     batch_chunks = 0
     for doc_number in range(documents):
         lang = _document_language(doc_number)
-        sentences, fts = pools[lang]
+        sentences = pools[lang]
         n_chunks = min(LATENCY_CHUNKS_PER_DOCUMENT, size - chunk_number)
         vectors = np_rng.standard_normal((n_chunks, rag.embedder.dimension), dtype=np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -380,12 +474,6 @@ def build_synthetic_collection(rag: Any, size: int, generator: SyntheticText, se
         for ordinal in range(n_chunks):
             picks = [rng.randrange(pool_size) for _ in range(LATENCY_SENTENCES_PER_CHUNK)]
             text = " ".join(sentences[i] for i in picks)
-            document = FtsDocument(
-                terms=join([fts[i].terms for i in picks]),
-                prefixes=join([fts[i].prefixes for i in picks]),
-            )
-            if chunk_number < 20 and document != fts_document(text, lang):
-                raise AssertionError("composed FTS columns differ from fts_document(text)")
             chunks.append(
                 NewChunk(
                     chunk_id=f"c{size}-{chunk_number:07d}",
@@ -395,7 +483,6 @@ def build_synthetic_collection(rag: Any, size: int, generator: SyntheticText, se
                     page=None,
                     start=0,
                     end=len(text),
-                    fts=document,
                     vector=vectors[ordinal],
                 )
             )
@@ -442,11 +529,12 @@ def _incremental_runs(
     seed: int,
     report_progress: Progress,
     embedding_model: str | None = None,
+    store: str | None = None,
 ) -> dict[str, Any]:
     """First run, unchanged re-runs and a 1%-changed run of a ``documents``-file corpus."""
     corpus = tmp / "incremental-corpus"
     paths = write_corpus(corpus, documents, count_tokens, seed=seed, generator=generator)
-    rag = _fresh_veraz(tmp / "incremental-home", embedding_model)
+    rag = _fresh_veraz(tmp / "incremental-home", embedding_model, store)
     first_seconds, first = _checked_ingest(rag, corpus)
     if first.added != documents:
         raise RuntimeError(f"first run added {first.added} of {documents} files")
@@ -570,16 +658,23 @@ def run_ingest_benchmark(
     memory: bool = True,
     memory_file_mb: int = 200,
     embedding_model: str | None = None,
+    store: str | None = None,
+    latency_home: Path | None = None,
+    latency_only: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Measure ingestion and retrieval speed in a throwaway home; returns a JSON-ready dict.
+
+    ``store`` (VERAZ_STORE: sqlite or a postgresql:// URL) is where every collection is
+    built. ``latency_home``: build the latency collections there and keep them (the 1M
+    one takes long to build); a kept collection of the right size is reused.
+    ``latency_only``: measure retrieval latency only.
 
     ``progress(stage, done, total)`` is called as work advances; stages are
     "throughput", "loading", "incremental" and "latency <size>".
     """
     import torch
 
-    from agent.api import Veraz
     from ingestion.embedding import MINILM
 
     if documents < 2 or incremental_documents < 2:
@@ -592,11 +687,35 @@ def run_ingest_benchmark(
         if progress:
             progress(stage, done, total)
 
-    with tempfile.TemporaryDirectory(prefix="veraz-bench-ingest-") as tmp_name:
+    if latency_only:
+        with tempfile.TemporaryDirectory(prefix="veraz-bench-latency-") as tmp_name:
+            latency = _latency(
+                latency_sizes,
+                queries,
+                generator,
+                seed,
+                report_progress,
+                home=latency_home or Path(tmp_name),
+                keep=latency_home is not None,
+                store=store,
+                embedding_model=embedding_model,
+            )
+        return {
+            "store": _describe_store(store),
+            "embedding_model": _embedding_record(embedding_model),
+            "retrieval_latency": latency,
+            "queries": queries,
+            "seconds_total": round(time.perf_counter() - began, 1),
+        }
+
+    with (
+        tempfile.TemporaryDirectory(prefix="veraz-bench-ingest-") as tmp_name,
+        _dropping_created(),
+    ):
         tmp = Path(tmp_name)
 
         # -- warm-up: models, loaders, chunker, index, through the real pipeline -----------
-        warm = _fresh_veraz(tmp / "warmup-home", embedding_model)
+        warm = _fresh_veraz(tmp / "warmup-home", embedding_model, store)
         embedder = warm.embedder
         count_tokens = embedder.count_tokens
         write_corpus(tmp / "warmup-corpus", 6, count_tokens, seed=seed + 1, generator=generator)
@@ -629,7 +748,7 @@ def run_ingest_benchmark(
             timings: dict[str, float] = {}
             for step in order:
                 if step == "pipeline":
-                    rag = _fresh_veraz(tmp / f"home{trial}", embedding_model)
+                    rag = _fresh_veraz(tmp / f"home{trial}", embedding_model, store)
                     timings[step], first_report = _checked_ingest(rag, corpus)
                     # Repeated chunk texts are embedded once; nothing else may be skipped.
                     distinct = len(set(_chunk_texts(rag)))
@@ -674,38 +793,24 @@ def run_ingest_benchmark(
             seed,
             report_progress,
             embedding_model,
+            store,
         )
 
         # -- retrieval latency ---------------------------------------------------------------
-        latency: dict[str, dict[str, float]] = {}
-        per_size = queries + LATENCY_WARMUP_QUERIES
-        questions = _distinct_questions(generator, per_size * len(latency_sizes), seed=seed)
-        for number, size in enumerate(latency_sizes):
-            store = Veraz(
-                home=tmp / "latency-home",
-                collection=f"n{size}",
-                **({"embedding_model": embedding_model} if embedding_model else {}),
-            )
-            build_seconds, _ = _seconds(build_synthetic_collection, store, size, generator, seed)
-            mine = questions[number * per_size : (number + 1) * per_size]
-            for question in mine[:LATENCY_WARMUP_QUERIES]:
-                store.retriever.retrieve(question, k=5)
-            times = []
-            for done, question in enumerate(mine[LATENCY_WARMUP_QUERIES:], start=1):
-                seconds, hits = _seconds(store.retriever.retrieve, question, 5)
-                if not hits:
-                    raise RuntimeError(f"no hits for {question!r} in the {size}-chunk collection")
-                times.append(seconds)
-                report_progress(f"latency {size}", done, queries)
-            latency[str(size)] = {
-                "p50_ms": _percentile_ms(times, 50),
-                "p95_ms": _percentile_ms(times, 95),
-                "build_seconds": round(build_seconds, 2),
-            }
-            store.close()
-            shutil.rmtree(store.settings.collection_dir, ignore_errors=True)
+        latency = _latency(
+            latency_sizes,
+            queries,
+            generator,
+            seed,
+            report_progress,
+            home=latency_home or tmp / "latency-home",
+            keep=latency_home is not None,
+            store=store,
+            embedding_model=embedding_model,
+        )
 
     return {
+        "store": _describe_store(store),
         "embedding_model": embedder.record.describe(),
         "documents": documents,
         "chunks": chunks,

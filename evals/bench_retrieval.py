@@ -13,6 +13,7 @@ questions. Cross-lingual files (evals/cross_lingual.py) work the same way.
 from __future__ import annotations
 
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,6 +51,7 @@ def indexed_paragraphs(
     Yields the Veraz, source path -> paragraph index, and the number of chunks.
     """
     from agent.api import Veraz
+    from ingestion.index.location import drop_collection
 
     with tempfile.TemporaryDirectory(prefix="veraz-bench-") as tmp:
         corpus = Path(tmp) / "corpus"
@@ -59,14 +61,17 @@ def indexed_paragraphs(
             path = corpus / f"p{i:05d}.txt"
             path.write_text(text, encoding="utf-8")
             source_to_paragraph[str(path.resolve())] = i
-        rag = Veraz(home=Path(tmp) / "home", collection="bench", **(settings_overrides or {}))
-        report = rag.ingest([corpus])
-        if report.failed:
-            raise RuntimeError(f"benchmark ingestion failed for {report.failed[:3]}")
+        # A collection of its own: a shared PostgreSQL store may hold other runs' benches.
+        collection = f"bench-{uuid.uuid4().hex[:12]}"
+        rag = Veraz(home=Path(tmp) / "home", collection=collection, **(settings_overrides or {}))
         try:
+            report = rag.ingest([corpus])
+            if report.failed:
+                raise RuntimeError(f"benchmark ingestion failed for {report.failed[:3]}")
             yield rag, source_to_paragraph, report.chunks
         finally:
             rag.close()
+            drop_collection(rag.settings.store_location, rag.settings.home, collection)
 
 
 def run_retrieval_benchmark(
@@ -74,14 +79,25 @@ def run_retrieval_benchmark(
     *,
     settings_overrides: dict[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    lexical: str = "bm25",
 ) -> dict[str, Any]:
-    """Index ``dataset``'s paragraphs in a throwaway home and score every question."""
+    """Index ``dataset``'s paragraphs in a throwaway home and score every question.
+
+    ``lexical="ts_rank"`` (postgres store only) scores the ``bm25`` row with
+    PostgreSQL's built-in ``ts_rank`` instead (PostgresView.ts_rank), to measure the
+    store's BM25 against what PostgreSQL gives without it.
+    """
     data = load_squad(dataset)
     with indexed_paragraphs(data, settings_overrides) as (rag, source_to_paragraph, chunks):
+        if lexical == "ts_rank" and rag.settings.store_location.kind != "postgres":
+            raise ValueError("--lexical ts_rank needs a PostgreSQL store (--store postgresql://…)")
         ranks: dict[str, list[int | None]] = {mode: [] for mode in MODES}
         for done, question in enumerate(data.questions, start=1):
             for mode in MODES:
-                hits = rag.retrieve(question.question, k=DEPTH * 3, mode=mode)
+                if mode == "bm25" and lexical == "ts_rank":
+                    hits = _ts_rank_hits(rag, question.question, DEPTH * 3)
+                else:
+                    hits = rag.retrieve(question.question, k=DEPTH * 3, mode=mode)
                 ranked = [source_to_paragraph[h.source] for h in hits]
                 ranks[mode].append(paragraph_rank(ranked, question.paragraph))
             if progress:
@@ -91,6 +107,8 @@ def run_retrieval_benchmark(
     parts = [q.part for q in data.questions]
     return {
         "dataset": str(dataset),
+        "store": rag.settings.store_location.describe(),
+        "lexical": lexical,
         "embedding_model": embedding_model,
         "fusion": {
             "bm25": weights.bm25,
@@ -115,3 +133,12 @@ def run_retrieval_benchmark(
             for part in PARTS
         },
     }
+
+
+def _ts_rank_hits(rag: Any, question: str, k: int) -> list[Any]:
+    from ingestion.language import detect_language
+
+    with rag.index.read() as view:
+        ranked = view.ts_rank(question, detect_language(question), k)
+        stored = view.chunks([row for row, _ in ranked])
+    return [stored[row] for row, _ in ranked if row in stored]

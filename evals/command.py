@@ -263,3 +263,8 @@ def generate(
         "their words; they test retrieval of stated facts, not reasoning, and are easier "
         "than real questions. Review and edit them before trusting the scores."
     )
+
+
+def register(app: typer.Typer) -> None:
+    """Entry point ``veraz.commands``: ``veraz eval``."""
+    app.add_typer(eval_app, name="eval")

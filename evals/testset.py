@@ -99,9 +99,7 @@ def _topic(sentence: str) -> str:
 
 
 def _chunks(rag: Any) -> list[Any]:
-    with rag.index.snapshot() as snap:
-        rows = [int(r[0]) for r in snap.db.execute("SELECT id FROM chunks ORDER BY id")]
-        return list(rag.index.chunks(snap, rows).values())
+    return list(rag.index.iter_chunks())
 
 
 def generate_offline(rag: Any, n: int = 50, seed: int = 0) -> list[EvalItem]:

@@ -48,12 +48,7 @@ def collect(path: Path, overrides: dict[str, Any]) -> tuple[list[_Question], str
     """Every question's candidates (with their paragraph) from one indexed file."""
     data = load_squad(path)
     with indexed_paragraphs(data, overrides) as (rag, source_to_paragraph, _chunks):
-        with rag.index.snapshot() as snap:
-            sources = dict(
-                snap.db.execute(
-                    "SELECT c.id, d.source FROM chunks c JOIN documents d ON d.id = c.doc_row"
-                )
-            )
+        sources = {chunk.row: chunk.source for chunk in rag.index.iter_chunks()}
         rows = {row: source_to_paragraph[source] for row, source in sources.items()}
         questions = [
             _Question(rag.retriever.candidates_for(q.question), rows, q.paragraph, q.part)

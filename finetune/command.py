@@ -312,3 +312,8 @@ def memory_table(
             f"{r['base']:<22}{r['lora_cpu_fp32_gib']:>13}{r['lora_gpu_bf16_gib']:>16}"
             f"{r['qlora_gpu_nf4_gib']:>16}"
         )
+
+
+def register(app: typer.Typer) -> None:
+    """Entry point ``veraz.commands``: ``veraz finetune``."""
+    app.add_typer(finetune_app, name="finetune")

@@ -47,10 +47,7 @@ class CorpusChunk:
 
 
 def read_chunks(collection: Any) -> list[CorpusChunk]:
-    """Every chunk of a :class:`ingestion.index.Collection`, in storage order."""
-    with collection.snapshot() as snap:
-        rows = [int(r) for (r,) in snap.db.execute("SELECT id FROM chunks ORDER BY id")]
-        stored = collection.chunks(snap, rows)
+    """Every chunk of a collection's store (:class:`ingestion.index.Store`), in row order."""
     return [
         CorpusChunk(
             chunk_id=c.chunk_id,
@@ -60,7 +57,7 @@ def read_chunks(collection: Any) -> list[CorpusChunk]:
             section=c.section or "",
             text=c.text,
         )
-        for c in (stored[r] for r in rows)
+        for c in collection.iter_chunks()
     ]
 
 

@@ -4,7 +4,7 @@ A run does the least work the change requires: files whose content hash is uncha
 not even opened by a parser, and chunks whose text was embedded before come from the
 embedding cache. Every file fails alone: its reason lands in ``IngestReport.failed`` and
 the rest of the run goes on. Everything the run changes is committed at once at the end
-(see ingestion/index/collection.py), so an interrupted run changes nothing. A run asked
+(the store's commit: ingestion/index/store.py), so an interrupted run changes nothing. A run asked
 to stop early (a scheduler shutting down) commits the files it has finished.
 """
 
@@ -20,13 +20,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.types import FailedFile, IngestReport
 from ingestion.chunking import Chunker
 from ingestion.embedding import Embedder
-from ingestion.index import Collection, DocumentRecord, NewChunk
+from ingestion.index import DocumentRecord, NewChunk, Store
 from ingestion.loaders import LoaderError, file_type_of, load_document, read_file
 from ingestion.path_checks import name_problem, outside_root
-from ingestion.text_analysis import fts_document
+from ingestion.types import FailedFile, IngestReport
 
 # Called as progress(stage, done, total): stage is "load" or "embed".
 Progress = Callable[[str, int, int], None]
@@ -166,7 +165,7 @@ class IngestionPipeline:
 
     def __init__(
         self,
-        collection: Collection,
+        collection: Store,
         embedder: Embedder,
         chunker: Chunker,
         *,
@@ -323,7 +322,6 @@ class IngestionPipeline:
                 page=c.page,
                 start=c.start,
                 end=c.end,
-                fts=fts_document(f"{c.section}\n{c.text}", document.language),
                 vector=None,  # type: ignore[arg-type]  # filled after the batched embed
             )
             for c in chunks

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agent.types import IngestReport
+from ingestion.types import IngestReport
 
 STATUSES = ("running", "ok", "partial", "stopped", "error", "skipped", "interrupted")
 MAX_ERRORS_KEPT = 200  # per run: a folder of 10,000 bad files must not bloat the log

@@ -14,10 +14,10 @@ import os
 from functools import cache, lru_cache
 from pathlib import Path, PurePosixPath
 
-from agent.types import FailedFile
 from ingestion.loaders import SUPPORTED_EXTENSIONS
 from ingestion.pipeline import Accept, Discovery, ScannedFolder
 from ingestion.sources import SourceConfig
+from ingestion.types import FailedFile
 
 
 @lru_cache(maxsize=512)

@@ -22,3 +22,24 @@ if "VERAZ_EMBEDDING_CACHE" not in os.environ:
     _cache_dir = tempfile.mkdtemp(prefix="veraz-tests-cache-")
     atexit.register(shutil.rmtree, _cache_dir, ignore_errors=True)
     os.environ["VERAZ_EMBEDDING_CACHE"] = os.path.join(_cache_dir, "embeddings.sqlite")
+
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A PostgreSQL 16 + pgvector server for the whole session (tests/postgres_server.py)."""
+    from postgres_server import start_server
+
+    server, url = start_server(tmp_path_factory.mktemp("postgres"))
+    yield url
+    server.cleanup()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_setting(request: pytest.FixtureRequest) -> str:
+    """VERAZ_STORE for each backend: tests taking it run once per store."""
+    if request.param == "sqlite":
+        return "sqlite"
+    return request.getfixturevalue("postgres_url")

@@ -16,8 +16,8 @@ from small_corpus import write_corpus
 from test_index import make_doc
 
 from agent import Veraz
-from ingestion.index import Collection, ModelRecord
-from ingestion.text_analysis import fts_query
+from ingestion.index import ModelRecord
+from ingestion.index.sqlite import SqliteStore
 
 QUERY_THREADS = 8
 FILES = 16
@@ -89,7 +89,8 @@ HOLD_COMMIT = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {tests!r})
     from test_index import make_doc
-    from ingestion.index import Collection, ModelRecord, vector_file
+    from ingestion.index import ModelRecord
+    from ingestion.index.sqlite import SqliteStore, vector_file
 
     go = Path({go!r})
     real_write = vector_file.write_index_atomically
@@ -101,7 +102,7 @@ HOLD_COMMIT = textwrap.dedent(
             time.sleep(0.02)
 
     vector_file.write_index_atomically = write_then_wait
-    col = Collection({path!r}, model=ModelRecord("m", 8))
+    col = SqliteStore({path!r}, model=ModelRecord("m", 8))
     col.commit([make_doc("nuevo", ["ornitorrinco con pico de pato"] * 3, seed=5)],
                removals=["a"])
     """
@@ -111,7 +112,7 @@ HOLD_COMMIT = textwrap.dedent(
 def test_readers_are_not_blocked_by_a_commit_in_progress(tmp_path: Path) -> None:
     """A writer stopped inside its commit (write lock held, SQLite changed but not
     committed): queries in 8 threads still answer, from the last committed state."""
-    col = Collection(tmp_path, model=ModelRecord("m", 8))
+    col = SqliteStore(tmp_path, model=ModelRecord("m", 8))
     col.commit([make_doc("a", ["quantization of weights", "adapter rank"])])
     holding, go = tmp_path / "holding", tmp_path / "go"
     script = HOLD_COMMIT.format(
@@ -129,11 +130,11 @@ def test_readers_are_not_blocked_by_a_commit_in_progress(tmp_path: Path) -> None
         errors: list[str] = []
 
         def query() -> None:
-            reader = Collection(tmp_path, model=ModelRecord("m", 8))
+            reader = SqliteStore(tmp_path, model=ModelRecord("m", 8))
             try:
                 with reader.snapshot() as snap:
-                    found = reader.bm25(snap, fts_query("quantization", "en"), 5)
-                    platypus = reader.bm25(snap, fts_query("ornitorrinco", "es"), 5)
+                    found = snap.lexical("quantization", "en", 5)
+                    platypus = snap.lexical("ornitorrinco", "es", 5)
                     seen.append((len(found), len(platypus), snap.vectors.ntotal))
             except Exception:
                 errors.append(traceback.format_exc())
@@ -152,7 +153,7 @@ def test_readers_are_not_blocked_by_a_commit_in_progress(tmp_path: Path) -> None
         go.touch()
         writer.wait(timeout=60)
     assert writer.returncode == 0
-    after = Collection(tmp_path, model=ModelRecord("m", 8))
+    after = SqliteStore(tmp_path, model=ModelRecord("m", 8))
     with after.snapshot() as snap:
-        assert after.bm25(snap, fts_query("quantization", "en"), 5) == []
-        assert len(after.bm25(snap, fts_query("ornitorrinco", "es"), 5)) == 3
+        assert snap.lexical("quantization", "en", 5) == []
+        assert len(snap.lexical("ornitorrinco", "es", 5)) == 3

@@ -18,7 +18,7 @@ from agent import Veraz
 from agent.config import Settings
 from ingestion.doctor import check
 from ingestion.run_log import RunLog
-from ingestion.source_runner import SourceRunner
+from agent.scheduling.runner import SourceRunner
 from ingestion.sources import SourceConfig
 
 FILES = 50
@@ -27,7 +27,7 @@ KILLS = 20
 RUN_SOURCE = """
 import sys
 from agent.config import Settings
-from ingestion.source_runner import SourceRunner
+from agent.scheduling.runner import SourceRunner
 from ingestion.sources import SourceConfig
 
 runner = SourceRunner(Settings(home=sys.argv[1]))

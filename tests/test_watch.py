@@ -15,7 +15,7 @@ from agent.config import Settings
 from ingestion.run_log import RunRecord
 from ingestion.source_selection import scopes
 from ingestion.sources import SourceConfig
-from ingestion.watcher import plan_changes, watch
+from agent.scheduling.watcher import plan_changes, watch
 
 
 def test_plan_changes_ingests_new_files_walks_new_folders_and_drops_gone_ones(

@@ -36,3 +36,8 @@ def ui(
         raise typer.Exit(2)
     typer.echo(f"Veraz UI: http://127.0.0.1:{port}  (Ctrl+C to stop)")
     run_ui(port, home, open_browser=not no_browser)
+
+
+def register(app: typer.Typer) -> None:
+    """Entry point ``veraz.commands``: ``veraz ui``."""
+    app.command(name="ui")(ui)

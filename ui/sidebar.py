@@ -15,7 +15,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from agent.config import Settings
-from ingestion.index.collection import IndexMismatchError
+from ingestion.index import IndexMismatchError
 from ingestion.loaders import SUPPORTED_EXTENSIONS
 from ui import rendering, session
 from ui.texts import LANGUAGES, ingest_reason, preferred_language, text

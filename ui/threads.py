@@ -1,6 +1,7 @@
 """The UI's list of conversations: names, dates, and the answers shown in each.
 
-LangGraph's checkpointer (``VERAZ_HOME/threads.sqlite``) keeps what the graph needs to
+LangGraph's checkpointer (agent/threads.py: ``VERAZ_HOME/threads.sqlite`` or the
+PostgreSQL store) keeps what the graph needs to
 understand follow-ups, keyed by thread id, but it has no names and its state is the
 graph's, not the page's. This registry sits next to it in ``VERAZ_HOME/ui_threads.sqlite``
 and keeps what the page needs: a name the user can change, when the thread was created
@@ -144,22 +145,18 @@ class ThreadRegistry:
         return total
 
     def delete(self, thread_id: str) -> None:
-        """Forget the thread here and its checkpoints in ``threads.sqlite``.
+        """Forget the thread here and its checkpoints in the store (threads.sqlite, or
+        the PostgreSQL database of VERAZ_STORE).
 
         The checkpoints go too, or a deleted conversation would still steer follow-ups
-        of a thread that reused its id, and its questions would stay on disk.
+        of a thread that reused its id, and its questions would stay stored.
         """
+        from agent.config import Settings
+        from agent.threads import delete_thread
+
         with self._db() as db:
             db.execute("DELETE FROM threads WHERE thread_id = ?", (thread_id,))
-        checkpoints = self.home / "threads.sqlite"
-        if checkpoints.exists():
-            from langgraph.checkpoint.sqlite import SqliteSaver
-
-            connection = sqlite3.connect(checkpoints, check_same_thread=False, timeout=30)
-            try:
-                SqliteSaver(connection).delete_thread(thread_id)
-            finally:
-                connection.close()
+        delete_thread(Settings(home=self.home), thread_id)
 
 
 def _short(name: str) -> str:

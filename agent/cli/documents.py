@@ -138,7 +138,7 @@ def stats(home: HomeOpt = None, collection: CollectionOpt = None, as_json: JsonO
 def _reindex_samples_if_needed(rag: Veraz) -> None:
     """The samples collection is Veraz's own: one embedded with another model (MiniLM,
     before e5 became the default) is re-embedded here, saying so, instead of failing."""
-    from ingestion.index.collection import EmbeddingModelMismatch
+    from ingestion.index import EmbeddingModelMismatch
 
     try:
         _ = rag.index

@@ -28,8 +28,16 @@ def reindex(
     the embedding cache.
     """
     rag = open_veraz(home, collection)
-    if not (rag.settings.collection_dir / "index.sqlite").is_file():
-        fail(f"no collection named {rag.settings.collection!r} in {rag.settings.home}")
+    from ingestion.index import collection_names
+
+    settings = rag.settings
+    names = guarded(lambda: collection_names(settings.store_location, settings.home))
+    if settings.collection not in names:
+        where = settings.home if settings.store_location.kind == "sqlite" else None
+        fail(
+            f"no collection named {settings.collection!r} in "
+            f"{where or settings.store_location.describe()}"
+        )
     with progress_bar() as bar:
         task = bar.add_task("Embedding chunks", total=None)
         report = guarded(

@@ -53,9 +53,13 @@ def load_settings(home: Path | None, **extra: Any) -> Settings:
 
 def guarded(call: Callable[[], T]) -> T:
     """Run ``call``; known user-facing errors become one red line, not a traceback."""
-    from ingestion.index.collection import IndexMismatchError
+    from ingestion.index import IndexMismatchError, StoreUnavailable
 
     try:
         return call()
-    except (IndexMismatchError, ValueError) as exc:  # ModelSetupError is a ValueError
+    except (
+        IndexMismatchError,
+        StoreUnavailable,
+        ValueError,
+    ) as exc:  # ModelSetupError is a ValueError
         fail(str(exc))

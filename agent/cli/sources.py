@@ -68,7 +68,7 @@ def schedule(
     Sources come from [[sources]] in veraz.toml or VERAZ_SOURCES. With --once, exits 1
     if a run failed as a whole (files that fail alone are listed, exit code 0).
     """
-    from ingestion.scheduler import run_once, serve
+    from agent.scheduling.scheduler import run_once, serve
 
     settings = load_settings(home)
     try:
@@ -128,9 +128,9 @@ def watch(
     """
     import threading
 
-    from ingestion.scheduler import stop_on_signals
+    from agent.scheduling.scheduler import stop_on_signals
+    from agent.scheduling.watcher import watch as watch_source
     from ingestion.sources import SourceConfig
-    from ingestion.watcher import watch as watch_source
 
     settings = load_settings(home, collection=collection)
     if source and paths:
@@ -177,7 +177,7 @@ def status(
     as_json: JsonOpt = False,
 ) -> None:
     """The last runs of every source and the size of every collection."""
-    from ingestion.status import status_report
+    from agent.scheduling.status import status_report
 
     data = status_report(load_settings(home), runs=runs)
     if as_json:

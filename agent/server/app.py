@@ -4,7 +4,7 @@ Uvicorn imports ``agent.server.app:create_app`` (a factory) in each ``--workers`
 process, so every worker reads its configuration from the environment that ``veraz
 serve`` prepared, opens the collections itself, and shares nothing with the others but
 the files under VERAZ_HOME: SQLite in WAL mode and FAISS generations let each read a
-consistent index while another writes (ingestion/index/collection.py).
+consistent index while another writes (ingestion/index/store.py and its backends).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from typing import Any
 from agent.api import Veraz
 from agent.server.errors import APIError
 from agent.types import Answer, Turn
-from ingestion.index.collection import IndexMismatchError
+from ingestion.index import IndexMismatchError
 
 
 @dataclass

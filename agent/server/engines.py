@@ -14,7 +14,7 @@ name a file on this machine (``llamacpp:/path``) or spend this server's API keys
 from __future__ import annotations
 
 import threading
-from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -22,7 +22,7 @@ from agent.api import Veraz
 from agent.config import Settings
 from agent.models.resolved import EXTRACTIVE
 from agent.server.errors import APIError
-from ingestion.index.collection import IndexMismatchError
+from ingestion.index import IndexMismatchError
 
 
 def _normal(spec: str) -> str:
@@ -56,18 +56,22 @@ class Engines:
             message = exc.errors()[0]["msg"].removeprefix("Value error, ")
             raise APIError(400, message, param=param, code="invalid_collection") from None
 
-    def folder(self, collection: str, param: str) -> Path:
-        return self.settings_for(collection, param).collection_dir
-
     def existing(self) -> list[str]:
-        """Collections with an index under the home, sorted."""
-        root = self.settings.home / "collections"
-        if not root.is_dir():
-            return []
-        return sorted(p.name for p in root.iterdir() if (p / "index.sqlite").is_file())
+        """Collections in the store (VERAZ_STORE: folders under the home, or PostgreSQL)."""
+        from ingestion.index import collection_names
+
+        return collection_names(self.settings.store_location, self.settings.home)
+
+    def summaries(self) -> dict[str, dict[str, Any]]:
+        """Each collection's size and last change, read without opening it."""
+        from ingestion.index import collection_summaries
+
+        found = collection_summaries(self.settings.store_location, self.settings.home)
+        return {summary["collection"]: summary for summary in found}
 
     def require_existing(self, collection: str, param: str) -> None:
-        if not (self.folder(collection, param) / "index.sqlite").is_file():
+        self.settings_for(collection, param)
+        if collection not in self.existing():
             raise APIError(
                 404,
                 f"collection {collection!r} does not exist: ingest documents into it first "

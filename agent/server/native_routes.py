@@ -19,7 +19,6 @@ from agent.server.openai_routes import model_id
 from agent.server.schemas import AskRequest, RetrieveRequest
 from agent.server.state import ServerState
 from agent.types import Turn
-from ingestion.index.collection import read_summary
 
 router = APIRouter()
 
@@ -66,10 +65,9 @@ def collections(request: Request, key: CallerKey) -> dict[str, Any]:
     """The collections this key may use, with their size (read without opening them)."""
     state: ServerState = request.app.state.veraz
     listed = []
-    for name in state.engines.existing():
+    for name, summary in state.engines.summaries().items():
         if not key.allows(name):
             continue
-        summary = read_summary(state.engines.folder(name, "collection")) or {}
         listed.append(
             {
                 "name": name,

@@ -60,9 +60,10 @@ def collection_of(model: str) -> str:
 def list_models(request: Request, key: CallerKey) -> dict[str, Any]:
     state: ServerState = request.app.state.veraz
     data = []
-    for name in state.engines.existing():
+    summaries = state.engines.summaries()
+    for name, summary in summaries.items():
         if key.allows(name):
-            created = int((state.engines.folder(name, "model") / "index.sqlite").stat().st_ctime)
+            created = int(summary.get("last_change") or 0)
             data.append(
                 {"id": model_id(name), "object": "model", "created": created, "owned_by": "veraz"}
             )

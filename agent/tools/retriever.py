@@ -1,4 +1,7 @@
-"""Hybrid retrieval over a collection: BM25 (FTS5) + dense (FAISS), fused by weighted z-scores.
+"""Hybrid retrieval over a collection's store: BM25 + dense, fused by weighted z-scores.
+
+The store (ingestion/index/store.py) does the searching, with its own query analysis;
+this module decides what to ask it and how to combine the answers.
 
 Each list proposes ``candidates`` chunks; then every candidate gets *both* scores (its
 exact BM25 for the query and its exact cosine to the query vector), so fusion compares
@@ -13,16 +16,12 @@ from typing import Literal
 from agent.tools.fusion import FusionWeights, fuse
 from agent.types import Hit
 from ingestion.embedding import Embedder
-from ingestion.index import Collection
-from ingestion.index.collection import Snapshot
+from ingestion.index import Store, StoreView
 from ingestion.language import detect_language
-from ingestion.text_analysis import fts_query, query_words
 
 Mode = Literal["hybrid", "bm25", "dense"]
 
 LEXICAL_DEPTH = 200
-FREQUENT_RATIO = 0.05
-FREQUENT_MIN_CHUNKS = 2_000
 
 
 @dataclass
@@ -58,7 +57,7 @@ class HybridRetriever:
 
     def __init__(
         self,
-        collection: Collection,
+        collection: Store,
         embedder: Embedder,
         *,
         weights: FusionWeights | None = None,
@@ -78,45 +77,23 @@ class HybridRetriever:
             return []
         language = language or detect_language(query)
         pool = max(k, self.candidates)
-        with self.collection.snapshot() as snap:
-            match = fts_query(query, language, self._frequent(snap, query, language))
+        with self.collection.read() as view:
             if mode == "bm25":
-                ranked = self.collection.bm25(snap, match, k)
+                ranked = view.lexical(query, language, k)
             elif mode == "dense":
-                ranked = self.collection.dense(snap, self.embedder.embed_query(query), k)
+                ranked = view.dense(self.embedder.embed_query(query), k)
             else:
-                ranked = self._candidates(snap, query, language, match, pool)
-                ranked = ranked.fused(self.weights)[:k]
-            return self._hits(snap, ranked)
+                ranked = self._candidates(view, query, language, pool).fused(self.weights)[:k]
+            return self._hits(view, ranked)
 
     def candidates_for(self, query: str, language: str | None = None) -> Candidates:
         """The hybrid candidates of ``query`` before fusion (for tuning the weights)."""
         query = query.strip()
         language = language or detect_language(query)
-        with self.collection.snapshot() as snap:
-            match = fts_query(query, language, self._frequent(snap, query, language))
-            return self._candidates(snap, query, language, match, self.candidates)
+        with self.collection.read() as view:
+            return self._candidates(view, query, language, self.candidates)
 
-    def _frequent(self, snap: Snapshot, query: str, language: str) -> frozenset[str]:
-        """Query words in so many chunks that they barely rank, yet cost the most to score.
-
-        FTS5 scores every chunk that contains any query word; one word present in half a
-        100k-chunk collection makes that 50k scores. Words above the cut-off (IDF under
-        ~3) are dropped while the rarer ones remain; collections under
-        ``FREQUENT_MIN_CHUNKS`` chunks per word are never pruned, so small corpora rank
-        exactly.
-        """
-        words = sorted(query_words(query, language))
-        frequencies = self.collection.document_frequencies(snap, words)
-        limit = max(FREQUENT_MIN_CHUNKS, FREQUENT_RATIO * self.collection.chunk_count(snap))
-        frequent = {w for w, df in frequencies.items() if df > limit}
-        if frequent and frequent >= set(frequencies):  # keep the rarest word at least
-            frequent.discard(min(frequencies, key=frequencies.__getitem__))
-        return frozenset(frequent)
-
-    def _candidates(
-        self, snap: Snapshot, query: str, language: str, match: str, pool: int
-    ) -> Candidates:
+    def _candidates(self, view: StoreView, query: str, language: str, pool: int) -> Candidates:
         """BM25 and dense candidates, each candidate with both of its scores.
 
         BM25 is read once, deep (``LEXICAL_DEPTH``): a dense candidate outside that list
@@ -126,24 +103,24 @@ class HybridRetriever:
         """
         vector = self.embedder.embed_query(query)
         depth = max(pool, LEXICAL_DEPTH)
-        lexical = dict(self.collection.bm25(snap, match, depth))
-        dense = dict(self.collection.dense(snap, vector, pool))
+        lexical = dict(view.lexical(query, language, depth))
+        dense = dict(view.dense(vector, pool))
         floor = min(lexical.values()) if len(lexical) >= depth else 0.0
         for row in dense:
             lexical.setdefault(row, floor)
         top_lexical = sorted(lexical, key=lexical.__getitem__, reverse=True)[:pool]
         candidates = set(top_lexical) | set(dense)
         missing = [row for row in candidates if row not in dense]
-        dense.update(self.collection.dense_for(snap, vector, missing))
+        dense.update(view.dense_for(vector, missing))
         return Candidates(
             language=language,
             bm25={row: lexical[row] for row in candidates},
             dense={row: dense[row] for row in candidates},
-            languages=self.collection.chunk_languages(snap, list(candidates)),
+            languages=view.languages(list(candidates)),
         )
 
-    def _hits(self, snap: Snapshot, ranked: list[tuple[int, float]]) -> list[Hit]:
-        stored = self.collection.chunks(snap, [row for row, _ in ranked])
+    def _hits(self, view: StoreView, ranked: list[tuple[int, float]]) -> list[Hit]:
+        stored = view.chunks([row for row, _ in ranked])
         hits = []
         for row, score in ranked:
             chunk = stored.get(row)

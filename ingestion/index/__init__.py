@@ -1,7 +1,39 @@
-"""The embedded index of one collection: SQLite (documents, chunks, FTS5) plus FAISS vectors,
-and the embedding model it was built with."""
+"""A collection's store (the ``Store`` protocol) and its backends, sqlite and postgres.
 
-from ingestion.index.collection import Collection, DocumentRecord, NewChunk, StoredChunk
+``open_store`` is how everything above opens one; ``StoreLocation`` parses
+``VERAZ_STORE``. See ingestion/index/store.py for the protocol.
+"""
+
+from ingestion.index.location import (
+    StoreLocation,
+    collection_names,
+    collection_summaries,
+    open_store,
+)
 from ingestion.index.model_record import ModelRecord
+from ingestion.index.store import (
+    DocumentRecord,
+    EmbeddingModelMismatch,
+    IndexMismatchError,
+    NewChunk,
+    Store,
+    StoredChunk,
+    StoreUnavailable,
+    StoreView,
+)
 
-__all__ = ["Collection", "DocumentRecord", "ModelRecord", "NewChunk", "StoredChunk"]
+__all__ = [
+    "DocumentRecord",
+    "EmbeddingModelMismatch",
+    "IndexMismatchError",
+    "ModelRecord",
+    "NewChunk",
+    "Store",
+    "StoreLocation",
+    "StoreUnavailable",
+    "StoreView",
+    "StoredChunk",
+    "collection_names",
+    "collection_summaries",
+    "open_store",
+]

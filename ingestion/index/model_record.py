@@ -2,7 +2,7 @@
 
 Vectors of two models are not comparable even when they have the same number of
 dimensions (MiniLM and e5-small both have 384), so a collection records its model and
-refuses to be searched with another (ingestion/index/collection.py); ``veraz reindex``
+refuses to be searched with another (ingestion/index/store.py and its backends); ``veraz reindex``
 re-embeds it. The version names the exact weights (package version, or a digest of a
 local model folder): the same model name with other weights gives slightly other vectors.
 """

@@ -1,8 +1,8 @@
 """``veraz reindex``: re-embed a collection's stored chunk text with another model.
 
-Nothing is parsed again: the chunk texts in SQLite are embedded with the configured
+Nothing is parsed again: the stored chunk texts are embedded with the configured
 model and the collection switches to the new vectors and model record in one commit
-(Collection.replace_embeddings), so a kill at any moment leaves the collection on the
+(Store.replace_embeddings), so a kill at any moment leaves the collection on the
 old model or the new one, never half of each.
 
 The slow part, embedding, happens before the commit and outside the write lock, in
@@ -18,13 +18,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from ingestion.index.collection import Collection
 from ingestion.index.model_record import ModelRecord
+from ingestion.index.store import Store
 
 GROUP = 256
 """Chunks embedded (and cached) per call: progress is saved at least this often."""
@@ -59,51 +58,47 @@ class ReindexReport:
 
 
 def reindex(
-    directory: str | Path,
+    collection: Store,
     embedder: ReindexEmbedder,
     *,
     force: bool = False,
     progress: Progress | None = None,
 ) -> ReindexReport:
-    """Re-embed the collection in ``directory`` with ``embedder``'s model.
+    """Re-embed ``collection`` (opened with ``model=None``) with ``embedder``'s model.
 
     A collection already on that model (same name, dimensions and version) is left as it
-    is unless ``force``. Raises FileNotFoundError when there is no collection there.
+    is unless ``force``.
     """
     started = time.perf_counter()
-    collection = Collection(directory, model=None)
-    try:
-        previous = collection.model
-        report = ReindexReport(collection.directory.name, previous, embedder.record)
-        if previous == embedder.record and not force:
-            report.chunks = collection.counts()["chunks"]
-            report.seconds = round(time.perf_counter() - started, 3)
-            return report
-        rows = collection.chunk_texts()
-        total = len(rows)
-        ready: dict[str, np.ndarray] = {}
-        for start in range(0, total, GROUP):
-            texts = [text for _, text in rows[start : start + GROUP]]
-            vectors, embedded = embedder.embed(texts)
+    previous = collection.model
+    report = ReindexReport(collection.name, previous, embedder.record)
+    if previous == embedder.record and not force:
+        report.chunks = collection.counts()["chunks"]
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+    rows = collection.chunk_texts()
+    total = len(rows)
+    ready: dict[str, np.ndarray] = {}
+    for start in range(0, total, GROUP):
+        texts = [text for _, text in rows[start : start + GROUP]]
+        vectors, embedded = embedder.embed(texts)
+        report.embedded += embedded
+        ready.update(zip(texts, vectors, strict=True))
+        if progress:
+            progress(min(start + GROUP, total), total)
+
+    def embed_committed(texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in ready]
+        if missing:  # chunks an ingest run committed while we embedded
+            vectors, embedded = embedder.embed(missing)
             report.embedded += embedded
-            ready.update(zip(texts, vectors, strict=True))
-            if progress:
-                progress(min(start + GROUP, total), total)
+            ready.update(zip(missing, vectors, strict=True))
+        if not texts:
+            return np.zeros((0, embedder.record.dimension), dtype=np.float32)
+        return np.stack([ready[t] for t in texts])
 
-        def embed_committed(texts: list[str]) -> np.ndarray:
-            missing = [t for t in dict.fromkeys(texts) if t not in ready]
-            if missing:  # chunks an ingest run committed while we embedded
-                vectors, embedded = embedder.embed(missing)
-                report.embedded += embedded
-                ready.update(zip(missing, vectors, strict=True))
-            if not texts:
-                return np.zeros((0, embedder.record.dimension), dtype=np.float32)
-            return np.stack([ready[t] for t in texts])
-
-        report.chunks = collection.replace_embeddings(embedder.record, embed_committed)
-        report.embedding_cache_hits = max(0, report.chunks - report.embedded)
-        report.changed = True
-    finally:
-        collection.close()
+    report.chunks = collection.replace_embeddings(embedder.record, embed_committed)
+    report.embedding_cache_hits = max(0, report.chunks - report.embedded)
+    report.changed = True
     report.seconds = round(time.perf_counter() - started, 3)
     return report

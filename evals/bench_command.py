@@ -1,4 +1,8 @@
-"""``veraz bench …``: the benchmarks behind the README's figures (code in evals/)."""
+"""``veraz bench …``: the benchmarks behind the README's figures.
+
+Registered into the ``veraz`` command through the ``veraz.commands`` entry point
+(pyproject.toml), so ``agent`` never imports ``evals``.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +45,14 @@ def bench_retrieval(
     bm25_weight: Annotated[float | None, typer.Option(help="Override VERAZ_BM25_WEIGHT.")] = None,
     dense_weight: Annotated[float | None, typer.Option(help="Override VERAZ_DENSE_WEIGHT.")] = None,
     embedding_model: EmbeddingModelOpt = None,
+    store: Annotated[
+        str | None,
+        typer.Option(help="Store to index into: sqlite or a postgresql:// URL (VERAZ_STORE)."),
+    ] = None,
+    lexical: Annotated[
+        str,
+        typer.Option(help="bm25 (the store's), or ts_rank (PostgreSQL's built-in; postgres)."),
+    ] = "bm25",
     as_json: JsonOpt = False,
 ) -> None:
     """hit@1, hit@5, MRR@10 of BM25, dense and hybrid retrieval on a SQuAD-format file.
@@ -54,6 +66,7 @@ def bench_retrieval(
         "bm25_weight": bm25_weight,
         "dense_weight": dense_weight,
         "embedding_model": embedding_model,
+        "store": store,
     }
     overrides = {key: value for key, value in given.items() if value is not None}
     # Vectors computed before (VERAZ_EMBEDDING_CACHE or the home's cache) are reused:
@@ -63,7 +76,7 @@ def bench_retrieval(
         "Questions",
         lambda progress: guarded(
             lambda: run_retrieval_benchmark(
-                dataset, settings_overrides=overrides, progress=progress
+                dataset, settings_overrides=overrides, progress=progress, lexical=lexical
             )
         ),
     )
@@ -107,6 +120,17 @@ def bench_ingest(
         bool, typer.Option("--memory/--no-memory", help="Peak memory with a 200 MB file.")
     ] = True,
     embedding_model: EmbeddingModelOpt = None,
+    store: Annotated[
+        str | None,
+        typer.Option(help="Store to build into: sqlite or a postgresql:// URL (VERAZ_STORE)."),
+    ] = None,
+    latency_home: Annotated[
+        Path | None,
+        typer.Option(help="Keep the latency collections here and reuse them (1M chunks)."),
+    ] = None,
+    latency_only: Annotated[
+        bool, typer.Option("--latency-only", help="Measure retrieval latency only.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Ingestion throughput (pipeline vs the model's own library vs MiniLM), re-run cost,
@@ -117,13 +141,20 @@ def bench_ingest(
         latency_sizes = tuple(int(x) for x in sizes.split(",") if x.strip())
     except ValueError:
         fail(f"--sizes must be integers separated by commas, not {sizes!r}")
-    result = run_ingest_benchmark(
-        documents=documents,
-        incremental_documents=incremental_documents,
-        latency_sizes=latency_sizes,
-        queries=queries,
-        memory=memory,
-        embedding_model=embedding_model,
+    if store is not None:
+        guarded(lambda: load_settings(None, store=store))  # a bad URL is one line
+    result = guarded(
+        lambda: run_ingest_benchmark(
+            documents=documents,
+            incremental_documents=incremental_documents,
+            latency_sizes=latency_sizes,
+            queries=queries,
+            memory=memory,
+            embedding_model=embedding_model,
+            store=store,
+            latency_home=latency_home,
+            latency_only=latency_only,
+        )
     )
     print_json(result) if as_json else print_flat(result)
 
@@ -272,3 +303,8 @@ def bench_serve(
         clients=clients, questions=questions, workers=counts, time_limit_s=time_limit, progress=say
     )
     print_json(result) if as_json else print_flat(result)
+
+
+def register(app: typer.Typer) -> None:
+    """Entry point ``veraz.commands``: the bench group is ``agent.cli.app.bench_app``,
+    which the CLI adds; importing this module fills it."""

@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from types import FrameType
 
 from agent.config import Settings
+from agent.scheduling.runner import SourceRunner
 from ingestion.run_log import RunRecord
-from ingestion.source_runner import SourceRunner
 from ingestion.sources import SourceConfig
 
 logger = logging.getLogger("veraz.schedule")

@@ -1,7 +1,8 @@
 """What ``veraz status`` shows: each source's last runs and the size of each collection.
 
-Read-only and cheap: the run log and the collections' SQLite files are read, no model is
-loaded and no FAISS file is opened, so the command answers at once even mid-ingest.
+Read-only and cheap: the run log and the collections' row counts are read (SQLite files,
+or PostgreSQL), no model is loaded and no vector is read, so the command answers at once
+even mid-ingest.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 from typing import Any
 
 from agent.config import Settings
-from ingestion.index.collection import read_summary
+from ingestion.index import collection_summaries
 from ingestion.run_log import RunLog, RunRecord, iso_time
 
 
@@ -69,10 +70,7 @@ def status_report(settings: Settings, runs: int = 5) -> dict[str, Any]:
         if log is not None:
             log.close()
     collections = []
-    root = settings.home / "collections"
-    for folder in sorted(root.iterdir()) if root.is_dir() else []:
-        summary = read_summary(folder)
-        if summary is not None:
-            summary["last_change"] = iso_time(summary["last_change"])  # type: ignore[arg-type]
-            collections.append({"collection": folder.name, "path": str(folder), **summary})
+    for summary in collection_summaries(settings.store_location, settings.home):
+        summary["last_change"] = iso_time(summary["last_change"])
+        collections.append(summary)
     return {"home": str(settings.home), "sources": sources, "collections": collections}

@@ -1,4 +1,4 @@
-"""One collection's index on disk: SQLite (documents, chunks, FTS5) + FAISS, committed together.
+"""The ``sqlite`` store: one collection in a folder, SQLite (documents, chunks, FTS5) + FAISS.
 
 Crash safety without a server: FAISS vectors live in ``vectors.<generation>.faiss`` and
 SQLite's ``meta`` table names the current generation. A commit writes the next
@@ -19,14 +19,26 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import faiss
 import numpy as np
 
 from ingestion.file_lock import file_lock
-from ingestion.index import vector_file
 from ingestion.index.model_record import ModelRecord
-from ingestion.text_analysis import FtsDocument
+from ingestion.index.sqlite import vector_file
+from ingestion.index.store import (
+    DocumentRecord,
+    EmbeddingModelMismatch,
+    IndexMismatchError,
+    NewChunk,
+    StoredChunk,
+    Upserts,
+)
+from ingestion.text_analysis import FtsDocument, fts_document, fts_query, query_words
+
+if TYPE_CHECKING:
+    from ingestion.doctor import DoctorReport
 
 logger = logging.getLogger("veraz.index")
 
@@ -70,23 +82,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row
 GenerationChange = Callable[[sqlite3.Connection, faiss.Index], None]
 
 
-class IndexMismatchError(RuntimeError):
-    """The collection was built with another embedding model or dimension."""
-
-
-class EmbeddingModelMismatch(IndexMismatchError):
-    """The collection's vectors come from another model than the one configured."""
-
-    def __init__(self, collection: str, stored: ModelRecord, wanted: ModelRecord, chunks: int):
-        self.collection, self.stored, self.wanted, self.chunks = collection, stored, wanted, chunks
-        super().__init__(
-            f"collection {collection!r} was embedded with {stored.describe()}, but Veraz is "
-            f"set to {wanted.describe()}. Run `veraz reindex --collection {collection}` to "
-            f"re-embed its {chunks} chunks from the stored text (nothing is parsed again), "
-            f"or set VERAZ_EMBEDDING_MODEL={stored.name} to keep using the old model."
-        )
-
-
 def stored_model_record(meta: dict[str, str]) -> ModelRecord:
     """The model record in a collection's ``meta`` table (legacy names made canonical)."""
     from ingestion.embedding.models import canonical_model_name
@@ -106,63 +101,129 @@ def _model_meta(record: ModelRecord) -> list[tuple[str, str]]:
     ]
 
 
-@dataclass
-class DocumentRecord:
-    """A document as the index knows it (one row of ``documents``)."""
-
-    doc_id: str
-    source: str
-    title: str
-    language: str
-    file_type: str
-    content_hash: str
-    size: int
-    mtime: float
-    chunk_count: int = 0
-
-
-@dataclass
-class NewChunk:
-    """A chunk ready to store: its text, place, analysed BM25 terms and vector."""
-
-    chunk_id: str
-    ordinal: int
-    text: str
-    section: str
-    page: int | None
-    start: int
-    end: int
-    fts: FtsDocument
-    vector: np.ndarray
-
-
-@dataclass
-class StoredChunk:
-    """A chunk read back for a hit, joined with its document."""
-
-    row: int
-    chunk_id: str
-    doc_id: str
-    source: str
-    title: str
-    language: str
-    page: int | None
-    section: str
-    text: str
-    start: int
-    end: int
+FREQUENT_RATIO = 0.05
+FREQUENT_MIN_CHUNKS = 2_000
 
 
 @dataclass
 class Snapshot:
-    """One consistent view for a query: a SQLite read transaction and its FAISS generation."""
+    """One consistent view for a query: a SQLite read transaction and its FAISS generation.
+
+    The :class:`~ingestion.index.store.StoreView` of the sqlite backend.
+    """
 
     db: sqlite3.Connection
     vectors: faiss.Index
     generation: int
 
+    # -- lexical: FTS5 BM25 over stems and prefixes ------------------------------------
 
-class Collection:
+    def lexical(self, query: str, language: str, k: int) -> list[tuple[int, float]]:
+        return self.bm25(self.match(query, language), k)
+
+    def lexical_for(self, query: str, language: str, rows: Sequence[int]) -> dict[int, float]:
+        """BM25 of given rows: the same MATCH, restricted to their rowids."""
+        match = self.match(query, language)
+        scores = dict.fromkeys((int(r) for r in rows), 0.0)
+        if not match or not scores:
+            return scores
+        marks = ",".join("?" * len(scores))
+        found = self.db.execute(
+            "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?"
+            f" AND rowid IN ({marks})",
+            (match, *scores),
+        )
+        scores.update((int(r), float(s)) for r, s in found)
+        return scores
+
+    def match(self, query: str, language: str) -> str:
+        """The FTS5 MATCH expression for ``query``, too-frequent words left out."""
+        return fts_query(query, language, self._frequent(query, language))
+
+    def _frequent(self, query: str, language: str) -> frozenset[str]:
+        """Query words in so many chunks that they barely rank, yet cost the most to score.
+
+        FTS5 scores every chunk that contains any query word; one word present in half a
+        100k-chunk collection makes that 50k scores. Words above the cut-off (IDF under
+        ~3) are dropped while the rarer ones remain; collections under
+        ``FREQUENT_MIN_CHUNKS`` chunks per word are never pruned, so small corpora rank
+        exactly.
+        """
+        words = sorted(query_words(query, language))
+        frequencies = self.document_frequencies(words)
+        limit = max(FREQUENT_MIN_CHUNKS, FREQUENT_RATIO * self.chunk_count())
+        frequent = {w for w, df in frequencies.items() if df > limit}
+        if frequent and frequent >= set(frequencies):  # keep the rarest word at least
+            frequent.discard(min(frequencies, key=frequencies.__getitem__))
+        return frozenset(frequent)
+
+    def bm25(self, match: str, k: int) -> list[tuple[int, float]]:
+        """Top ``k`` chunk rows for an FTS5 MATCH expression, best first (higher is better)."""
+        if not match:
+            return []
+        rows = self.db.execute(
+            "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?"
+            " ORDER BY rank LIMIT ?",
+            (match, k),
+        )
+        return [(int(r), float(s)) for r, s in rows]
+
+    def document_frequencies(self, words: Sequence[str]) -> dict[str, int]:
+        """How many chunks contain each word (in either FTS column)."""
+        if not words:
+            return {}
+        marks = ",".join("?" * len(words))
+        rows = self.db.execute(
+            f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", tuple(words)
+        )
+        return {term: int(doc) for term, doc in rows}
+
+    # -- dense: FAISS ----------------------------------------------------------------------
+
+    def chunk_count(self) -> int:
+        return int(self.vectors.ntotal)
+
+    def dense(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        return vector_file.search(self.vectors, vector, k)
+
+    def dense_for(self, vector: np.ndarray, rows: Sequence[int]) -> dict[int, float]:
+        stored = vector_file.reconstruct(self.vectors, list(rows))
+        scores = stored @ np.asarray(vector, dtype=np.float32)
+        return {int(r): float(s) for r, s in zip(rows, scores, strict=True)}
+
+    # -- rows ------------------------------------------------------------------------------
+
+    def languages(self, rows: Sequence[int]) -> dict[int, str]:
+        """The language of each chunk's document (es, en, other)."""
+        if not rows:
+            return {}
+        marks = ",".join("?" * len(rows))
+        result = self.db.execute(
+            "SELECT c.id, d.language FROM chunks c JOIN documents d ON d.id = c.doc_row"
+            f" WHERE c.id IN ({marks})",
+            tuple(rows),
+        )
+        return {int(row): str(language) for row, language in result}
+
+    def chunks(self, rows: Sequence[int]) -> dict[int, StoredChunk]:
+        if not rows:
+            return {}
+        marks = ",".join("?" * len(rows))
+        result = self.db.execute(
+            f"{_CHUNK_SELECT} WHERE c.id IN ({marks})",
+            tuple(rows),
+        )
+        return {int(row[0]): StoredChunk(*row) for row in result}
+
+
+_CHUNK_SELECT = (
+    "SELECT c.id, c.chunk_id, d.doc_id, d.source, d.title, d.language, c.page,"
+    " c.section, c.text, c.start_char, c.end_char"
+    " FROM chunks c JOIN documents d ON d.id = c.doc_row"
+)
+
+
+class SqliteStore:
     """Opens (creating if needed) the index under ``directory``.
 
     ``model`` is the embedding model queries and new chunks will be embedded with; a new
@@ -173,6 +234,8 @@ class Collection:
 
     def __init__(self, directory: str | Path, *, model: ModelRecord | None) -> None:
         self.directory = Path(directory)
+        self.name = self.directory.name
+        self.location = str(self.directory)
         self.db_path = self.directory / "index.sqlite"
         if model is None:
             meta = self._read_meta()
@@ -347,6 +410,10 @@ class Collection:
             return
         raise RuntimeError(f"could not get a consistent view of {self.directory}")
 
+    def read(self) -> contextlib.AbstractContextManager[Snapshot]:
+        """The protocol's consistent view: a :meth:`snapshot`."""
+        return self.snapshot()
+
     def _vectors_for(self, generation: int) -> faiss.Index:
         with self._vectors_lock:
             if self._vectors is None or self._vectors_generation != generation:
@@ -368,90 +435,28 @@ class Collection:
             chunks = snap.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
             return {"documents": documents, "chunks": chunks, "vectors": snap.vectors.ntotal}
 
-    @staticmethod
-    def bm25(snap: Snapshot, match: str, k: int) -> list[tuple[int, float]]:
-        """Top ``k`` chunk rows for an FTS5 MATCH expression, best first (higher is better)."""
-        if not match:
-            return []
-        rows = snap.db.execute(
-            "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?"
-            " ORDER BY rank LIMIT ?",
-            (match, k),
-        )
-        return [(int(r), float(s)) for r, s in rows]
-
-    @staticmethod
-    def document_frequencies(snap: Snapshot, words: Sequence[str]) -> dict[str, int]:
-        """How many chunks contain each word (in either FTS column)."""
-        if not words:
-            return {}
-        marks = ",".join("?" * len(words))
-        rows = snap.db.execute(
-            f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", tuple(words)
-        )
-        return {term: int(doc) for term, doc in rows}
-
-    @staticmethod
-    def chunk_count(snap: Snapshot) -> int:
-        return int(snap.vectors.ntotal)
-
-    @staticmethod
-    def dense(snap: Snapshot, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        return vector_file.search(snap.vectors, vector, k)
-
-    @staticmethod
-    def dense_for(snap: Snapshot, vector: np.ndarray, rows: Sequence[int]) -> dict[int, float]:
-        stored = vector_file.reconstruct(snap.vectors, list(rows))
-        scores = stored @ np.asarray(vector, dtype=np.float32)
-        return {int(r): float(s) for r, s in zip(rows, scores, strict=True)}
-
-    @staticmethod
-    def chunk_languages(snap: Snapshot, rows: Sequence[int]) -> dict[int, str]:
-        """The language of each chunk's document (es, en, other)."""
-        if not rows:
-            return {}
-        marks = ",".join("?" * len(rows))
-        result = snap.db.execute(
-            "SELECT c.id, d.language FROM chunks c JOIN documents d ON d.id = c.doc_row"
-            f" WHERE c.id IN ({marks})",
-            tuple(rows),
-        )
-        return {int(row): str(language) for row, language in result}
-
-    @staticmethod
-    def chunks(snap: Snapshot, rows: Sequence[int]) -> dict[int, StoredChunk]:
-        if not rows:
-            return {}
-        marks = ",".join("?" * len(rows))
-        result = snap.db.execute(
-            "SELECT c.id, c.chunk_id, d.doc_id, d.source, d.title, d.language, c.page,"
-            " c.section, c.text, c.start_char, c.end_char"
-            f" FROM chunks c JOIN documents d ON d.id = c.doc_row WHERE c.id IN ({marks})",
-            tuple(rows),
-        )
-        return {int(row[0]): StoredChunk(*row) for row in result}
-
     # -- writing ---------------------------------------------------------------------
 
-    def commit(
-        self,
-        upserts: Sequence[tuple[DocumentRecord, Sequence[NewChunk]]],
-        removals: Sequence[str] = (),
-    ) -> None:
+    def commit(self, upserts: Upserts, removals: Sequence[str] = ()) -> None:
         """Replace/add documents with their chunks and remove others, all or nothing."""
         if not upserts and not removals:
             return
+        # The FTS5 columns are analysed before the write lock is taken: other writers
+        # wait only for the writing itself.
+        analysed = [
+            (doc, [(c, chunk_fts(c, doc.language)) for c in chunks]) for doc, chunks in upserts
+        ]
         with self._write_lock():
             db = self._connect()
             try:
-                self._commit_locked(db, upserts, removals)
+                self._commit_locked(db, analysed, removals)
             finally:
                 db.close()
 
     def _commit_locked(
         self,
         db: sqlite3.Connection,
-        upserts: Sequence[tuple[DocumentRecord, Sequence[NewChunk]]],
+        upserts: Sequence[tuple[DocumentRecord, Sequence[tuple[NewChunk, FtsDocument]]]],
         removals: Sequence[str],
     ) -> None:
         self._next_generation(db, lambda db, vectors: self._apply(db, vectors, upserts, removals))
@@ -550,11 +555,53 @@ class Collection:
         with self.snapshot() as snap:
             return snap.db.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
 
+    def iter_chunks(self) -> Iterator[StoredChunk]:
+        with self.snapshot() as snap:
+            for row in snap.db.execute(f"{_CHUNK_SELECT} ORDER BY c.id"):
+                yield StoredChunk(*row)
+
+    def export(self) -> Iterator[tuple[DocumentRecord, list[NewChunk]]]:
+        with self.snapshot() as snap:
+            documents = snap.db.execute(
+                "SELECT id, doc_id, source, title, language, file_type, content_hash, size,"
+                " mtime, chunk_count FROM documents ORDER BY id"
+            ).fetchall()
+            for doc_row, *fields in documents:
+                rows = snap.db.execute(
+                    "SELECT id, chunk_id, ordinal, text, section, page, start_char, end_char"
+                    " FROM chunks WHERE doc_row = ? ORDER BY ordinal",
+                    (doc_row,),
+                ).fetchall()
+                vectors = vector_file.reconstruct(snap.vectors, [r[0] for r in rows])
+                chunks = [
+                    NewChunk(chunk_id, ordinal, text, section, page, start, end, vector)
+                    for (_r, chunk_id, ordinal, text, section, page, start, end), vector in zip(
+                        rows, vectors, strict=True
+                    )
+                ]
+                yield DocumentRecord(*fields), chunks
+
+    def check(self) -> DoctorReport:
+        from ingestion.index.sqlite.doctor import check
+
+        return check(self)
+
+    def repair(self, embedder: Any) -> DoctorReport:
+        from ingestion.index.sqlite.doctor import repair
+
+        return repair(self, embedder)
+
+    def summary(self) -> dict[str, Any]:
+        found = read_summary(self.directory)
+        if found is None:
+            raise FileNotFoundError(f"no collection at {self.directory}")
+        return found
+
     def _apply(
         self,
         db: sqlite3.Connection,
         vectors: faiss.Index,
-        upserts: Sequence[tuple[DocumentRecord, Sequence[NewChunk]]],
+        upserts: Sequence[tuple[DocumentRecord, Sequence[tuple[NewChunk, FtsDocument]]]],
         removals: Sequence[str],
     ) -> None:
         """Replace/add ``upserts`` and delete ``removals`` in SQLite and in ``vectors``."""
@@ -592,15 +639,15 @@ class Collection:
                 " start_char, end_char) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (r, c.chunk_id, doc_row, c.ordinal, c.text, c.section, c.page, c.start, c.end)
-                    for r, c in zip(rows, chunks, strict=True)
+                    for r, (c, _fts) in zip(rows, chunks, strict=True)
                 ],
             )
             db.executemany(
                 "INSERT INTO chunks_fts (rowid, terms, prefixes) VALUES (?, ?, ?)",
-                [(r, c.fts.terms, c.fts.prefixes) for r, c in zip(rows, chunks, strict=True)],
+                [(r, fts.terms, fts.prefixes) for r, (_c, fts) in zip(rows, chunks, strict=True)],
             )
             new_ids.extend(rows)
-            new_vectors.extend(c.vector for c in chunks)
+            new_vectors.extend(c.vector for c, _fts in chunks)
         if new_ids:
             matrix = np.ascontiguousarray(np.stack(new_vectors), dtype=np.float32)
             if matrix.shape[1] != self.dimension:
@@ -632,7 +679,12 @@ class Collection:
             self._local.db = None
 
 
-def read_summary(directory: str | Path) -> dict[str, object] | None:
+def chunk_fts(chunk: NewChunk, language: str) -> FtsDocument:
+    """The FTS5 columns of a chunk: its section heading and text, analysed together."""
+    return fts_document(f"{chunk.section}\n{chunk.text}", language)
+
+
+def read_summary(directory: str | Path) -> dict[str, Any] | None:
     """Size of the collection in ``directory`` without loading FAISS or the embedding model.
 
     For ``veraz status``, which must stay instant on a big index: documents and chunks

@@ -21,9 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agent.config import Settings
+from agent.scheduling.runner import SourceRunner
 from ingestion.pipeline import Discovery, ScannedFolder
 from ingestion.run_log import RunRecord
-from ingestion.source_runner import SourceRunner
 from ingestion.source_selection import scopes
 from ingestion.sources import SourceConfig
 

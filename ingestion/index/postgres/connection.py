@@ -1,0 +1,54 @@
+"""Connections to the database behind ``VERAZ_STORE=postgresql://…``.
+
+psycopg and pgvector are the ``veraz[postgres]`` extra: imported here only, and a
+missing one is one line naming the extra. A server that cannot be reached is a
+:class:`StoreUnavailable` naming the URL without its password.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ingestion.index.store import StoreUnavailable
+
+if TYPE_CHECKING:
+    import psycopg
+
+CONNECT_TIMEOUT_S = 10
+
+_PASSWORD = re.compile(r"(://[^:/@]*):[^@]*@")
+
+
+def public_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``, for messages and logs."""
+    return _PASSWORD.sub(r"\1:***@", url)
+
+
+def _libraries():  # type: ignore[no-untyped-def]
+    try:
+        import psycopg
+        from pgvector.psycopg import register_vector
+    except ImportError as exc:
+        raise StoreUnavailable(
+            f"VERAZ_STORE names a PostgreSQL database but {exc.name} is not installed: "
+            'pip install "veraz[postgres]"'
+        ) from exc
+    return psycopg, register_vector
+
+
+def connect(url: str) -> psycopg.Connection:
+    """An autocommit connection (transactions are explicit), with pgvector's types
+    registered when the extension exists in that database."""
+    psycopg, register_vector = _libraries()
+    try:
+        db = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+    except psycopg.Error as exc:
+        cause = (str(exc).strip().splitlines() or [""])[0][:300]
+        raise StoreUnavailable(
+            f"cannot connect to the PostgreSQL store {public_url(url)} (VERAZ_STORE): {cause}"
+        ) from exc
+    installed = db.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone()
+    if installed:
+        register_vector(db)
+    return db

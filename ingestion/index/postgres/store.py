@@ -1,0 +1,630 @@
+"""The ``postgres`` store: one collection in a PostgreSQL database with pgvector.
+
+Many processes on many machines share it: every commit is one transaction (atomic by
+construction: a writer killed halfway leaves nothing), ordered with the other writers
+of the collection by a transaction-scoped advisory lock, and every read is one
+``REPEATABLE READ`` transaction, so a query sees one committed state and never waits for
+a writer. Vectors are pgvector columns with an HNSW index (cosine); lexical search is
+PostgreSQL text search ranked by BM25 (schema.py, lexical.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ingestion.index.model_record import ModelRecord
+from ingestion.index.postgres import lexical, schema
+from ingestion.index.postgres.connection import connect, public_url
+from ingestion.index.store import (
+    DocumentRecord,
+    EmbeddingModelMismatch,
+    IndexMismatchError,
+    NewChunk,
+    StoredChunk,
+    Upserts,
+)
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from ingestion.doctor import DoctorReport
+
+logger = logging.getLogger("veraz.index")
+
+EF_SEARCH = 100
+"""HNSW candidate list per query: above the retriever's 50 dense candidates (pgvector
+returns at most ``hnsw.ef_search`` rows), with room for recall."""
+
+_CHUNK_SELECT = (
+    "SELECT c.id, c.chunk_id, d.doc_id, d.source, d.title, d.language, c.page,"
+    " c.section, c.text, c.start_char, c.end_char"
+)
+
+
+def _lock_key(schema_name: str) -> int:
+    """The advisory lock of a collection's writers: a stable 63-bit number per schema."""
+    return int(schema_name[3:18], 16)
+
+
+_CREATE_LOCK = 0x7665_7261_7A00  # "veraz": creating schemas and the registry
+
+
+def stored_model_record(meta: dict[str, str]) -> ModelRecord:
+    from ingestion.embedding.models import canonical_model_name
+
+    return ModelRecord(
+        name=canonical_model_name(meta.get("embedding_model", "")),
+        dimension=int(meta.get("dimension", 0)),
+        version=meta.get("embedding_version", ""),
+    )
+
+
+class PostgresView:
+    """One ``REPEATABLE READ`` transaction: the postgres store's StoreView."""
+
+    def __init__(self, db: psycopg.Connection, schema_name: str) -> None:
+        self.db = db
+        self.schema = schema_name
+        self._s = f'"{schema_name}"'
+        self._totals: tuple[int, float] | None = None
+
+    def _stats(self) -> tuple[int, float]:
+        """(chunks, average chunk length in keys), read once per view."""
+        if self._totals is None:
+            row = self.db.execute(
+                f"SELECT (SELECT count(*) FROM {self._s}.chunks),"
+                f" (SELECT value FROM {self._s}.meta WHERE key = 'term_tokens')"
+            ).fetchone()
+            chunks, tokens = int(row[0]), float(row[1] or 0)
+            self._totals = (chunks, tokens / chunks if chunks else 1.0)
+        return self._totals
+
+    def chunk_count(self) -> int:
+        return self._stats()[0]
+
+    # -- lexical ------------------------------------------------------------------------
+
+    def _plan(self, query: str, language: str) -> lexical.LexicalQuery | None:
+        config = schema.configuration(language)
+        rows = self.db.execute(
+            f"SELECT k.key, coalesce(t.df, 0) FROM unnest({self._s}.query_keys(%s, %s)) AS k(key)"
+            f" LEFT JOIN {self._s}.term_stats AS t ON t.term = k.key",
+            (config, query),
+        ).fetchall()
+        return lexical.plan({key: int(df) for key, df in rows}, self.chunk_count())
+
+    def lexical(self, query: str, language: str, k: int) -> list[tuple[int, float]]:
+        planned = self._plan(query, language)
+        if planned is None or k <= 0:
+            return []
+        found = self.db.execute(
+            lexical.score_sql(self.schema, restricted=False),
+            {
+                "keys": planned.keys,
+                "idfs": planned.idfs,
+                "avgdl": self._stats()[1],
+                "candidate_keys": planned.candidate_keys,
+                "k": k,
+            },
+        )
+        return [(int(row), float(score)) for row, score in found]
+
+    def lexical_for(self, query: str, language: str, rows: Sequence[int]) -> dict[int, float]:
+        scores = dict.fromkeys((int(r) for r in rows), 0.0)
+        planned = self._plan(query, language)
+        if planned is None or not scores:
+            return scores
+        found = self.db.execute(
+            lexical.score_sql(self.schema, restricted=True),
+            {
+                "keys": planned.keys,
+                "idfs": planned.idfs,
+                "avgdl": self._stats()[1],
+                "rows": list(scores),
+            },
+        )
+        scores.update((int(row), float(score)) for row, score in found)
+        return scores
+
+    def ts_rank(self, query: str, language: str, k: int) -> list[tuple[int, float]]:
+        """PostgreSQL's built-in ranking, for measuring BM25 against (``veraz bench
+        retrieval --lexical ts_rank``); never used to answer.
+
+        ``ts_rank`` over ``to_tsvector`` of each chunk in its language's configuration,
+        for the query's words OR-ed in the question's configuration: what an application
+        gets from PostgreSQL's full-text search without IDF. It analyses every chunk at
+        query time, so it is for small benchmark collections only.
+        """
+        found = self.db.execute(
+            f"""SELECT c.id, ts_rank(v.doc, q.query) AS score
+            FROM {self._s}.chunks c JOIN {self._s}.documents d ON d.id = c.doc_row
+            CROSS JOIN (SELECT replace(plainto_tsquery(%(config)s::regconfig, %(q)s)::text,
+                                       ' & ', ' | ')::tsquery AS query) AS q
+            CROSS JOIN LATERAL (SELECT to_tsvector(CASE d.language
+                WHEN 'es' THEN 'spanish'::regconfig WHEN 'en' THEN 'english'::regconfig
+                ELSE 'simple'::regconfig END, c.section || E'\\n' || c.text) AS doc) AS v
+            WHERE v.doc @@ q.query ORDER BY score DESC, c.id LIMIT %(k)s""",
+            {"config": schema.configuration(language), "q": query, "k": k},
+        )
+        return [(int(row), float(score)) for row, score in found]
+
+    # -- dense ---------------------------------------------------------------------------
+
+    def dense(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        if k <= 0:
+            return []
+        query = np.asarray(vector, dtype=np.float32)
+        found = self.db.execute(
+            f"SELECT id, 1 - (embedding <=> %(q)s) FROM {self._s}.chunks"
+            " ORDER BY embedding <=> %(q)s LIMIT %(k)s",
+            {"q": query, "k": k},
+        )
+        return [(int(row), float(score)) for row, score in found]
+
+    def dense_for(self, vector: np.ndarray, rows: Sequence[int]) -> dict[int, float]:
+        if not rows:
+            return {}
+        found = self.db.execute(
+            f"SELECT id, 1 - (embedding <=> %s) FROM {self._s}.chunks WHERE id = ANY(%s)",
+            (np.asarray(vector, dtype=np.float32), lexical.rows_param(rows)),
+        )
+        return {int(row): float(score) for row, score in found}
+
+    # -- rows ----------------------------------------------------------------------------
+
+    def languages(self, rows: Sequence[int]) -> dict[int, str]:
+        if not rows:
+            return {}
+        found = self.db.execute(
+            f"SELECT c.id, d.language FROM {self._s}.chunks c"
+            f" JOIN {self._s}.documents d ON d.id = c.doc_row WHERE c.id = ANY(%s)",
+            (lexical.rows_param(rows),),
+        )
+        return {int(row): str(language) for row, language in found}
+
+    def chunks(self, rows: Sequence[int]) -> dict[int, StoredChunk]:
+        if not rows:
+            return {}
+        found = self.db.execute(
+            f"{_CHUNK_SELECT} FROM {self._s}.chunks c"
+            f" JOIN {self._s}.documents d ON d.id = c.doc_row WHERE c.id = ANY(%s)",
+            (lexical.rows_param(rows),),
+        )
+        return {int(row[0]): StoredChunk(*row) for row in found}
+
+
+class PostgresStore:
+    """Opens (creating if needed) collection ``name`` in the database at ``url``.
+
+    ``model`` as for the sqlite store: a new collection records it, an existing one must
+    have been built with it (else :class:`EmbeddingModelMismatch`); ``model=None`` opens
+    an existing collection with the model it records.
+    """
+
+    def __init__(self, url: str, name: str, *, model: ModelRecord | None) -> None:
+        self.url = url
+        self.name = name
+        self.location = f"{public_url(url)} (collection {name})"
+        self.schema = schema.schema_name(name)
+        self._s = f'"{self.schema}"'
+        self._local = threading.local()
+        self._connections: list[psycopg.Connection] = []
+        self._connections_lock = threading.Lock()
+        meta = self._read_meta()
+        if model is None:
+            if not meta:
+                raise FileNotFoundError(f"no collection {name!r} in {public_url(url)}")
+            model = stored_model_record(meta)
+        self.model = model
+        if meta:
+            self._check_compatible(meta)
+        else:
+            self._create()
+
+    # -- connections -------------------------------------------------------------------
+
+    def _db(self) -> psycopg.Connection:
+        """This thread's connection (a psycopg connection serves one thread at a time)."""
+        db = getattr(self._local, "db", None)
+        if db is None or db.closed:
+            db = connect(self.url)
+            db.execute(f"SET hnsw.ef_search = {EF_SEARCH}")
+            self._local.db = db
+            with self._connections_lock:
+                self._connections.append(db)
+        return db
+
+    @contextlib.contextmanager
+    def _transaction(self, *, read_only: bool = False) -> Iterator[psycopg.Connection]:
+        db = self._db()
+        with db.transaction():
+            if read_only:
+                db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield db
+
+    def _read_meta(self) -> dict[str, str]:
+        """The collection's meta table, or {} when it does not exist yet."""
+        db = self._db()
+        exists = db.execute("SELECT to_regclass(%s)", (f"{self._s}.meta",)).fetchone()[0]
+        if exists is None:
+            return {}
+        return dict(db.execute(f"SELECT key, value FROM {self._s}.meta").fetchall())
+
+    def _create(self) -> None:
+        with self._transaction() as db:
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (_CREATE_LOCK,))
+            db.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            db.execute(schema.REGISTRY)
+            exists = db.execute("SELECT to_regclass(%s)", (f"{self._s}.meta",)).fetchone()[0]
+            if exists is not None:  # another process created it while we waited
+                meta = dict(db.execute(f"SELECT key, value FROM {self._s}.meta").fetchall())
+                self._check_compatible(meta)
+                return
+            for statement in schema.create_statements(self.schema, self.model.dimension):
+                db.execute(statement)
+            db.cursor().executemany(
+                f"INSERT INTO {self._s}.meta (key, value) VALUES (%s, %s)",
+                [
+                    ("schema_version", schema.SCHEMA_VERSION),
+                    *_model_meta(self.model),
+                    ("term_tokens", "0"),
+                ],
+            )
+            db.execute(
+                "INSERT INTO public.veraz_collections (name, schema_name) VALUES (%s, %s)",
+                (self.name, self.schema),
+            )
+        self._register_vector_type()
+
+    def _register_vector_type(self) -> None:
+        """pgvector's adapters on this thread's connection, now that the extension exists
+        (a connection opened before it was created has none)."""
+        from pgvector.psycopg import register_vector
+
+        register_vector(self._db())
+
+    def _check_compatible(self, meta: dict[str, str]) -> None:
+        if meta.get("schema_version") != schema.SCHEMA_VERSION:
+            raise IndexMismatchError(
+                f"collection {self.name!r} in {public_url(self.url)} has index format "
+                f"{meta.get('schema_version')}, this Veraz reads format "
+                f"{schema.SCHEMA_VERSION}: migrate it into a new collection."
+            )
+        stored = stored_model_record(meta)
+        if not stored.same_model(self.model):
+            raise EmbeddingModelMismatch(self.name, stored, self.model, self._chunk_total())
+        if stored.version and self.model.version and stored.version != self.model.version:
+            logger.warning(
+                "collection %r was embedded with %s, now %s: `veraz reindex --collection %s` "
+                "re-embeds it",
+                self.name,
+                stored.describe(),
+                self.model.describe(),
+                self.name,
+            )
+
+    def _chunk_total(self) -> int:
+        return int(self._db().execute(f"SELECT count(*) FROM {self._s}.chunks").fetchone()[0])
+
+    def stored_model(self) -> ModelRecord:
+        return stored_model_record(self._read_meta())
+
+    # -- reading -----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[PostgresView]:
+        with self._transaction(read_only=True) as db:
+            meta = dict(
+                db.execute(
+                    f"SELECT key, value FROM {self._s}.meta"
+                    " WHERE key IN ('embedding_model', 'dimension', 'embedding_version')"
+                ).fetchall()
+            )
+            stored = stored_model_record(meta)
+            if not stored.same_model(self.model):  # reindexed by another process
+                raise EmbeddingModelMismatch(self.name, stored, self.model, self._chunk_total())
+            yield PostgresView(db, self.schema)
+
+    def documents(self) -> dict[str, DocumentRecord]:
+        rows = self._db().execute(
+            "SELECT doc_id, source, title, language, file_type, content_hash, size, mtime,"
+            f" chunk_count FROM {self._s}.documents"
+        )
+        return {row[1]: DocumentRecord(*row) for row in rows}
+
+    def counts(self) -> dict[str, int]:
+        with self._transaction(read_only=True) as db:
+            documents, chunks, vectors = db.execute(
+                f"SELECT (SELECT count(*) FROM {self._s}.documents),"
+                f" (SELECT count(*) FROM {self._s}.chunks),"
+                f" (SELECT count(embedding) FROM {self._s}.chunks)"
+            ).fetchone()
+        return {"documents": int(documents), "chunks": int(chunks), "vectors": int(vectors)}
+
+    def iter_chunks(self) -> Iterator[StoredChunk]:
+        with self._transaction(read_only=True) as db:
+            cursor = db.cursor(name="veraz_iter_chunks")
+            cursor.execute(
+                f"{_CHUNK_SELECT} FROM {self._s}.chunks c"
+                f" JOIN {self._s}.documents d ON d.id = c.doc_row ORDER BY c.id"
+            )
+            for row in cursor:
+                yield StoredChunk(*row)
+
+    def chunk_texts(self) -> list[tuple[int, str]]:
+        with self._transaction(read_only=True) as db:
+            rows = db.execute(f"SELECT id, text FROM {self._s}.chunks ORDER BY id").fetchall()
+        return [(int(row), str(text)) for row, text in rows]
+
+    def export(self) -> Iterator[tuple[DocumentRecord, list[NewChunk]]]:
+        with self._transaction(read_only=True) as db:
+            documents = db.execute(
+                "SELECT id, doc_id, source, title, language, file_type, content_hash, size,"
+                f" mtime, chunk_count FROM {self._s}.documents ORDER BY id"
+            ).fetchall()
+            for doc_row, *fields in documents:
+                rows = db.execute(
+                    "SELECT chunk_id, ordinal, text, section, page, start_char, end_char,"
+                    f" embedding FROM {self._s}.chunks WHERE doc_row = %s ORDER BY ordinal",
+                    (doc_row,),
+                ).fetchall()
+                chunks = [
+                    NewChunk(cid, ordinal, text, section, page, start, end, _vector(vec))
+                    for cid, ordinal, text, section, page, start, end, vec in rows
+                ]
+                yield DocumentRecord(*fields), chunks
+
+    # -- writing -----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[psycopg.Connection]:
+        """One write transaction, holding the collection's advisory lock until it ends."""
+        with self._transaction() as db:
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(self.schema),))
+            yield db
+
+    def commit(self, upserts: Upserts, removals: Sequence[str] = ()) -> None:
+        if not upserts and not removals:
+            return
+        for doc, chunks in upserts:
+            for chunk in chunks:
+                if np.asarray(chunk.vector).shape != (self.model.dimension,):
+                    raise IndexMismatchError(
+                        f"a vector of {doc.source} has shape {np.asarray(chunk.vector).shape};"
+                        f" collection {self.name!r} holds {self.model.dimension} dims"
+                    )
+        with self._writing() as db:
+            self._check_model_unchanged(db)
+            replaced = [doc.source for doc, _ in upserts] + list(removals)
+            self._delete_documents(db, replaced)
+            if upserts:
+                self._insert(db, upserts)
+
+    def _check_model_unchanged(self, db: psycopg.Connection) -> None:
+        meta = dict(db.execute(f"SELECT key, value FROM {self._s}.meta").fetchall())
+        stored = stored_model_record(meta)
+        if not stored.same_model(self.model):
+            raise EmbeddingModelMismatch(self.name, stored, self.model, self._chunk_total())
+
+    def _delete_documents(self, db: psycopg.Connection, sources: Sequence[str]) -> None:
+        """Delete documents with their chunks, taking their keys out of the statistics."""
+        if not sources:
+            return
+        rows = [
+            int(r)
+            for (r,) in db.execute(
+                f"SELECT c.id FROM {self._s}.chunks c JOIN {self._s}.documents d"
+                " ON d.id = c.doc_row WHERE d.source = ANY(%s)",
+                (list(sources),),
+            )
+        ]
+        if rows:
+            self._count_terms(db, rows, sign=-1)
+        db.execute(f"DELETE FROM {self._s}.documents WHERE source = ANY(%s)", (list(sources),))
+
+    def _count_terms(self, db: psycopg.Connection, rows: list[int], *, sign: int) -> None:
+        """Add (sign 1) or take out (-1) the keys and lengths of ``rows`` in the statistics."""
+        db.execute(
+            f"INSERT INTO {self._s}.term_stats AS t (term, df)"
+            f" SELECT key, %s * count(*) FROM {self._s}.chunks c, jsonb_object_keys(c.terms) key"
+            " WHERE c.id = ANY(%s) GROUP BY key"
+            " ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df",
+            (sign, rows),
+        )
+        if sign < 0:
+            db.execute(f"DELETE FROM {self._s}.term_stats WHERE df <= 0")
+        db.execute(
+            f"UPDATE {self._s}.meta SET value = (value::bigint + %s * coalesce("
+            f"(SELECT sum(term_count) FROM {self._s}.chunks WHERE id = ANY(%s)), 0))::text"
+            " WHERE key = 'term_tokens'",
+            (sign, rows),
+        )
+
+    def _insert(self, db: psycopg.Connection, upserts: Upserts) -> None:
+        """Documents, then their chunks through COPY into a staging table, analysed by
+        the database into keys (schema.analyse) as they move to ``chunks``."""
+        now = time.time()
+        db.execute(
+            "CREATE TEMP TABLE veraz_staging (doc_row BIGINT, chunk_id TEXT,"
+            " ordinal INTEGER, text TEXT, section TEXT, page INTEGER, start_char INTEGER,"
+            f" end_char INTEGER, config REGCONFIG, embedding vector({self.model.dimension}))"
+            " ON COMMIT DROP"
+        )
+        doc_rows: list[int] = []
+        for doc, chunks in upserts:
+            doc_rows.append(
+                db.execute(
+                    f"INSERT INTO {self._s}.documents (doc_id, source, title, language,"
+                    " file_type, content_hash, size, mtime, chunk_count, ingested_at)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                    (
+                        doc.doc_id,
+                        doc.source,
+                        doc.title,
+                        doc.language,
+                        doc.file_type,
+                        doc.content_hash,
+                        doc.size,
+                        doc.mtime,
+                        len(chunks),
+                        now,
+                    ),
+                ).fetchone()[0]
+            )
+        with db.cursor().copy(
+            "COPY veraz_staging (doc_row, chunk_id, ordinal, text, section, page, start_char,"
+            " end_char, config, embedding) FROM STDIN"
+        ) as copy:
+            for doc_row, (doc, chunks) in zip(doc_rows, upserts, strict=True):
+                config = schema.configuration(doc.language)
+                for c in chunks:
+                    copy.write_row(
+                        (
+                            doc_row,
+                            c.chunk_id,
+                            c.ordinal,
+                            c.text,
+                            c.section,
+                            c.page,
+                            c.start,
+                            c.end,
+                            config,
+                            np.asarray(c.vector, dtype=np.float32),
+                        )
+                    )
+        rows = [
+            int(r)
+            for (r,) in db.execute(
+                f"INSERT INTO {self._s}.chunks (doc_row, chunk_id, ordinal, text, section, page,"
+                " start_char, end_char, terms, term_count, embedding)"
+                " SELECT doc_row, chunk_id, ordinal, text, section, page, start_char, end_char,"
+                " keys, (SELECT coalesce(sum(value::int), 0) FROM jsonb_each_text(keys)),"
+                " embedding FROM ("
+                f"  SELECT *, {self._s}.analyse(config, section || E'\\n' || text) AS keys"
+                "   FROM veraz_staging) AS analysed"
+                " RETURNING id"
+            )
+        ]
+        self._count_terms(db, rows, sign=1)
+
+    def replace_embeddings(
+        self, model: ModelRecord, embed: Callable[[list[str]], np.ndarray]
+    ) -> int:
+        with self._writing() as db:
+            rows = db.execute(f"SELECT id, text FROM {self._s}.chunks ORDER BY id").fetchall()
+            if model.dimension != self.model.dimension:
+                db.execute(f"DROP INDEX {self._s}.chunks_embedding")
+                db.execute(
+                    f"ALTER TABLE {self._s}.chunks ALTER COLUMN embedding"
+                    f" TYPE vector({int(model.dimension)}) USING NULL"
+                )
+            if rows:
+                matrix = np.ascontiguousarray(embed([text for _, text in rows]), dtype=np.float32)
+                if matrix.shape != (len(rows), model.dimension):
+                    raise IndexMismatchError(
+                        f"got vectors of shape {matrix.shape}; expected "
+                        f"({len(rows)}, {model.dimension}) for {model.describe()}"
+                    )
+                db.execute(
+                    "CREATE TEMP TABLE veraz_vectors (id BIGINT,"
+                    f" embedding vector({int(model.dimension)})) ON COMMIT DROP"
+                )
+                with db.cursor().copy("COPY veraz_vectors (id, embedding) FROM STDIN") as copy:
+                    for (row, _), vector in zip(rows, matrix, strict=True):
+                        copy.write_row((row, vector))
+                db.execute(
+                    f"UPDATE {self._s}.chunks c SET embedding = v.embedding"
+                    " FROM veraz_vectors v WHERE v.id = c.id"
+                )
+            if model.dimension != self.model.dimension:
+                db.execute(
+                    f"CREATE INDEX chunks_embedding ON {self._s}.chunks"
+                    " USING hnsw (embedding vector_cosine_ops)"
+                )
+            for key, value in _model_meta(model):
+                db.execute(f"UPDATE {self._s}.meta SET value = %s WHERE key = %s", (value, key))
+        self.model = model
+        return len(rows)
+
+    # -- doctor, summary -----------------------------------------------------------------
+
+    def check(self) -> DoctorReport:
+        from ingestion.index.postgres.doctor import check
+
+        return check(self)
+
+    def repair(self, embedder: Any) -> DoctorReport:
+        from ingestion.index.postgres.doctor import repair
+
+        return repair(self, embedder)
+
+    def summary(self) -> dict[str, Any]:
+        return summary(self._db(), self.schema)
+
+    def close(self) -> None:
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+        for db in connections:
+            with contextlib.suppress(Exception):
+                db.close()
+        self._local = threading.local()
+
+
+def _model_meta(record: ModelRecord) -> list[tuple[str, str]]:
+    return [
+        ("embedding_model", record.name),
+        ("dimension", str(record.dimension)),
+        ("embedding_version", record.version),
+    ]
+
+
+def _vector(value: Any) -> np.ndarray:
+    """A pgvector value as read (a ``Vector``, or an array with numpy adapters)."""
+    as_numpy = getattr(value, "to_numpy", None)
+    return np.asarray(as_numpy() if as_numpy else value, dtype=np.float32)
+
+
+def summary(db: psycopg.Connection, schema_name: str) -> dict[str, Any]:
+    """Size of one collection without reading its vectors (``veraz status``)."""
+    s = f'"{schema_name}"'
+    with db.transaction():
+        db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        documents, chunks, last = db.execute(
+            f"SELECT (SELECT count(*) FROM {s}.documents), (SELECT count(*) FROM {s}.chunks),"
+            f" (SELECT max(ingested_at) FROM {s}.documents)"
+        ).fetchone()
+        meta = dict(db.execute(f"SELECT key, value FROM {s}.meta").fetchall())
+        size = db.execute(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND c.relkind IN ('r', 'm')",
+            (schema_name,),
+        ).fetchone()[0]
+    return {
+        "documents": int(documents),
+        "chunks": int(chunks),
+        "generation": 0,
+        "embedding_model": stored_model_record(meta).name if meta else "",
+        "last_change": last,
+        "bytes": int(size),
+    }
+
+
+def drop_collection(url: str, name: str) -> None:
+    """DROP its schema and forget it in the registry, in one transaction."""
+    db = connect(url)
+    try:
+        with db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (_CREATE_LOCK,))
+            db.execute(f'DROP SCHEMA IF EXISTS "{schema.schema_name(name)}" CASCADE')
+            if db.execute("SELECT to_regclass('public.veraz_collections')").fetchone()[0]:
+                db.execute("DELETE FROM public.veraz_collections WHERE name = %s", (name,))
+    finally:
+        db.close()

@@ -1,0 +1,352 @@
+"""The Store protocol, run against both backends: sqlite (folder) and postgres (a real
+PostgreSQL 16 + pgvector started by the tests). Each test runs once per store."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import traceback
+from pathlib import Path
+
+import numpy as np
+import pytest
+from postgres_server import unique_collection
+from test_index import DIM, make_doc
+
+from agent import Veraz
+from ingestion.index import (
+    EmbeddingModelMismatch,
+    ModelRecord,
+    Store,
+    StoreLocation,
+    collection_names,
+    open_store,
+)
+from ingestion.index.migrate import migrate
+
+MINILM = "all-MiniLM-L6-v2"  # the fast embedder: these tests are about storage
+TESTS = str(Path(__file__).parent)
+
+
+def open_test_store(setting: str, home: Path, name: str, dim: int = DIM) -> Store:
+    return open_store(StoreLocation.parse(setting), home, name, model=ModelRecord("m", dim))
+
+
+def test_commit_search_replace_remove_and_export(store_setting: str, tmp_path: Path) -> None:
+    store = open_test_store(store_setting, tmp_path, unique_collection())
+    store.commit(
+        [
+            make_doc("a", ["quantization of weights", "rank of the adapter"]),
+            make_doc("b", ["hybrid search with BM25"]),
+        ]
+    )
+    assert store.counts() == {"documents": 2, "chunks": 3, "vectors": 3}
+    with store.read() as view:
+        assert view.chunk_count() == 3
+        [(row, score)] = view.lexical("quantized weights", "en", 5)
+        assert score > 0 and view.chunks([row])[row].text == "quantization of weights"
+        exact = view.lexical_for("quantized weights", "en", [row, row + 1])
+        assert exact == pytest.approx({row: score, row + 1: 0.0})
+        vector = make_doc("a", ["quantization of weights"])[1][0].vector  # seed 0, same vector
+        top, cosine = view.dense(vector, 1)[0]
+        assert top == row and cosine == pytest.approx(1.0, abs=1e-5)
+        assert view.dense_for(vector, [row]) == pytest.approx({row: cosine})
+        assert view.languages([row]) == {row: "en"}
+    store.commit([make_doc("a", ["only one chunk now"], seed=1)])
+    store.commit([], removals=["b"])
+    assert store.counts() == {"documents": 1, "chunks": 1, "vectors": 1}
+    with store.read() as view:
+        assert view.lexical("hybrid search", "en", 5) == []
+        assert len(view.lexical("chunk", "en", 5)) == 1
+    [(record, chunks)] = list(store.export())
+    assert record.source == "a" and [c.text for c in chunks] == ["only one chunk now"]
+    assert np.allclose(chunks[0].vector, make_doc("a", ["x"], seed=1)[1][0].vector, atol=1e-6)
+    assert [c.text for c in store.iter_chunks()] == ["only one chunk now"]
+    assert store.check().ok
+    store.close()
+
+
+def test_spanish_is_stemmed_and_accents_folded(store_setting: str, tmp_path: Path) -> None:
+    store = open_test_store(store_setting, tmp_path, unique_collection())
+    doc = make_doc("es", ["La tokenización de los modelos en español", "Otro párrafo distinto"])
+    doc[0].language = "es"
+    store.commit([doc])
+    with store.read() as view:
+        for query in ("tokenizacion", "modelo", "espanol", "TOKENIZACIÓN"):
+            found = view.lexical(query, "es", 5)
+            assert len(found) == 1, query
+            assert view.chunks([found[0][0]])[found[0][0]].text.startswith("La tokenización")
+        assert view.lexical("los de la", "es", 5) == []  # stopwords alone match nothing
+    store.close()
+
+
+def test_another_embedding_model_is_refused(store_setting: str, tmp_path: Path) -> None:
+    name = unique_collection()
+    open_test_store(store_setting, tmp_path, name).commit([make_doc("a", ["text"])])
+    location = StoreLocation.parse(store_setting)
+    with pytest.raises(EmbeddingModelMismatch, match="VERAZ_EMBEDDING_MODEL=m"):
+        open_store(location, tmp_path, name, model=ModelRecord("other", DIM))
+    assert open_store(location, tmp_path, name, model=None).model.name == "m"
+    assert name in collection_names(location, tmp_path)
+
+
+def write_notes(folder: Path, numbers: range, round_: int = 0) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in numbers:
+        (folder / f"nota{n:02d}.md").write_text(
+            f"# Nota {n}\n\nEn la ronda {round_} el sensor {n} del almacén marcó "
+            f"{n * 7 + round_} grados. El adaptador {n} usa rango {n % 5}.\n",
+            encoding="utf-8",
+        )
+
+
+def veraz_for(setting: str, home: Path, collection: str) -> Veraz:
+    return Veraz(home=home, collection=collection, store=setting, embedding_model=MINILM)
+
+
+def test_ingest_incremental_prune_and_doctor(store_setting: str, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write_notes(docs, range(6))
+    rag = veraz_for(store_setting, tmp_path / "home", unique_collection())
+    first = rag.ingest([docs])
+    assert (first.added, first.failed) == (6, [])
+    again = rag.ingest([docs])
+    assert (again.unchanged, again.added, again.updated, again.embedded) == (6, 0, 0, 0)
+    write_notes(docs, range(2, 3), round_=1)
+    (docs / "nota05.md").unlink()
+    changed = rag.ingest([docs], prune=True)
+    assert (changed.updated, changed.removed, changed.unchanged) == (1, 1, 4)
+    stats = rag.stats()
+    assert (stats["documents"], stats["chunks"]) == (5, stats["vectors"])
+    hits = rag.retrieve("¿Cuántos grados marcó el sensor 2?", k=1)
+    assert hits[0].source.endswith("nota02.md") and "ronda 1" in hits[0].text
+    assert rag.index.check().ok
+    rag.close()
+
+
+KILLED_COMMIT = textwrap.dedent(
+    """
+    import os, signal, sys
+    sys.path.insert(0, {tests!r})
+    from test_index import make_doc
+    from ingestion.index import ModelRecord, StoreLocation, open_store
+
+    location = StoreLocation.parse({setting!r})
+    store = open_store(location, {home!r}, {name!r}, model=ModelRecord("m", 8))
+    if location.kind == "sqlite":
+        from ingestion.index.sqlite import vector_file
+        real_write = vector_file.write_index_atomically
+        def write_then_die(index, path):
+            real_write(index, path)                 # the new FAISS generation is on disk,
+            os.kill(os.getpid(), signal.SIGKILL)    # SQLite has not committed
+        vector_file.write_index_atomically = write_then_die
+    else:
+        from ingestion.index.postgres.store import PostgresStore
+        real_count = PostgresStore._count_terms
+        def count_then_die(self, db, rows, *, sign):
+            real_count(self, db, rows, sign=sign)
+            if sign > 0:                            # chunks inserted, transaction open
+                os.kill(os.getpid(), signal.SIGKILL)
+        PostgresStore._count_terms = count_then_die
+    store.commit([make_doc("new", ["brand new text"] * 5, seed=9)], removals=["a"])
+    """
+)
+
+
+def test_sigkill_during_a_commit_leaves_the_previous_state(
+    store_setting: str, tmp_path: Path
+) -> None:
+    name = unique_collection()
+    store = open_test_store(store_setting, tmp_path, name)
+    store.commit([make_doc("a", ["quantization of weights", "adapter rank"])])
+    store.close()
+    script = KILLED_COMMIT.format(tests=TESTS, setting=store_setting, home=str(tmp_path), name=name)
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+    reopened = open_test_store(store_setting, tmp_path, name)
+    assert reopened.counts() == {"documents": 1, "chunks": 2, "vectors": 2}
+    assert reopened.check().ok
+    with reopened.read() as view:
+        assert len(view.lexical("quantization", "en", 5)) == 1
+        assert view.lexical("brand", "en", 5) == []
+    reopened.commit([make_doc("new", ["brand new text"], seed=3)])
+    assert reopened.counts()["documents"] == 2 and reopened.check().ok
+    reopened.close()
+
+
+def test_eight_readers_during_an_ingest_run(store_setting: str, tmp_path: Path) -> None:
+    """Queries in 8 threads answer from a committed state while a run ingests."""
+    home, name = tmp_path / "home", unique_collection()
+    write_notes(tmp_path / "docs", range(4))
+    rag = veraz_for(store_setting, home, name)
+    rag.ingest([tmp_path / "docs"])
+    write_notes(tmp_path / "more", range(10, 26))
+    errors: list[str] = []
+    answered = [0] * 8
+    finished = threading.Event()
+    ready = threading.Barrier(9)
+
+    def ask(number: int) -> None:
+        reader = veraz_for(store_setting, home, name) if number % 2 else rag
+        reader.retrieve("sensor del almacén", 3)
+        ready.wait()
+        while not finished.is_set():
+            try:
+                counts = reader.index.counts()
+                assert counts["chunks"] == counts["vectors"], counts
+                hits = reader.retrieve("¿Qué rango usa el adaptador?", 3)
+                assert hits and all(h.text for h in hits)
+            except Exception:
+                errors.append(traceback.format_exc())
+                return
+            answered[number] += 1
+        if reader is not rag:
+            reader.close()
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    ready.wait(timeout=120)
+    report = rag.ingest([tmp_path / "more"])
+    finished.set()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == [], errors[0]
+    assert all(answered), answered
+    assert (report.added, report.failed) == (16, [])
+    assert rag.stats()["documents"] == 20 and rag.index.check().ok
+    rag.close()
+
+
+TWO_WRITERS = textwrap.dedent(
+    """
+    import sys
+    from agent import Veraz
+    rag = Veraz(home={home!r}, collection={name!r}, store={setting!r},
+                embedding_model="all-MiniLM-L6-v2")
+    for round_ in range(3):
+        report = rag.ingest([sys.argv[1]])
+        assert not report.failed, report.failed
+    print("DONE", flush=True)
+    """
+)
+
+
+@pytest.mark.slow
+def test_two_writers_ingest_into_one_collection(store_setting: str, tmp_path: Path) -> None:
+    """Two processes ingest different folders into one collection at the same time."""
+    home, name = tmp_path / "home", unique_collection()
+    write_notes(tmp_path / "one", range(0, 12))
+    write_notes(tmp_path / "two", range(50, 62))
+    veraz_for(store_setting, home, name).ingest([tmp_path / "one"])  # created, warm cache
+    script = TWO_WRITERS.format(home=str(home), name=name, setting=store_setting)
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path / folder)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        for folder in ("one", "two")
+    ]
+    outputs = [proc.communicate(timeout=300) for proc in procs]
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0 and b"DONE" in out, err.decode()[-2000:]
+    rag = veraz_for(store_setting, home, name)
+    stats = rag.stats()
+    report = rag.index.check()
+    assert stats["documents"] == 24 and stats["chunks"] == stats["vectors"] == report.chunks
+    assert report.ok, report.to_dict()
+    rag.close()
+
+
+def test_migrate_both_ways_without_embedding(postgres_url: str, tmp_path: Path) -> None:
+    """sqlite -> postgres -> sqlite: the same documents, chunks, vectors and answers."""
+    write_notes(tmp_path / "docs", range(8))
+    name = unique_collection()
+    embedded = veraz_for("sqlite", tmp_path / "home", name)
+    embedded.ingest([tmp_path / "docs"])
+    question = "¿Cuántos grados marcó el sensor 3?"
+    expected = [h.chunk_id for h in embedded.retrieve(question, k=3)]
+    location = StoreLocation.parse(postgres_url)
+    shared = open_store(location, tmp_path, name, model=embedded.index.model)
+    first = migrate(embedded.index, shared)
+    assert (first.documents, first.copied, first.skipped) == (8, 8, 0)
+    assert migrate(embedded.index, shared).skipped == 8  # a second run resumes: nothing to do
+    served = veraz_for(postgres_url, tmp_path / "home", name)
+    assert [h.chunk_id for h in served.retrieve(question, k=3)][:1] == expected[:1]
+    assert served.stats()["chunks"] == embedded.stats()["chunks"]
+    back_home = tmp_path / "home-back"
+    back = open_store(StoreLocation.parse("sqlite"), back_home, name, model=shared.model)
+    assert migrate(shared, back).copied == 8
+    sqlite_again = veraz_for("sqlite", back_home, name)
+    assert [h.chunk_id for h in sqlite_again.retrieve(question, k=3)] == expected
+    assert sqlite_again.index.check().ok
+    for opened in (embedded, served, sqlite_again, shared, back):
+        opened.close()
+
+
+def test_threads_persist_in_postgres(postgres_url: str, tmp_path: Path) -> None:
+    """A thread started by one Veraz continues in another process's Veraz (same store)."""
+    write_notes(tmp_path / "docs", range(4))
+    name = unique_collection()
+    first = veraz_for(postgres_url, tmp_path / "home-a", name)
+    first.ingest([tmp_path / "docs"])
+    thread = unique_collection("thread")
+    first.ask("¿Cuántos grados marcó el sensor 2?", thread_id=thread)
+    first.close()
+    other = veraz_for(postgres_url, tmp_path / "home-b", name)  # another home: only the DB
+    state = other._graphs["threads"].get_state({"configurable": {"thread_id": thread}})
+    assert [turn["question"] for turn in state.values["history"]] == [
+        "¿Cuántos grados marcó el sensor 2?"
+    ]
+    assert not (tmp_path / "home-a" / "threads.sqlite").exists()
+    other.close()
+
+
+def test_bad_store_urls_are_one_clear_line(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from ingestion.index import StoreUnavailable
+
+    with pytest.raises(ValidationError, match="neither 'sqlite' nor a postgresql:// URL"):
+        Veraz(home=tmp_path, store="mysql://x")
+    rag = Veraz(home=tmp_path, store="postgresql://veraz:secret@127.0.0.1:9/none")
+    with pytest.raises(StoreUnavailable, match=r"veraz:\*\*\*@127\.0\.0\.1:9/none") as caught:
+        rag.index  # noqa: B018
+    assert "secret" not in str(caught.value)
+
+
+def test_doctor_repairs_a_damaged_postgres_collection(postgres_url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    store = open_test_store(postgres_url, tmp_path, unique_collection())
+    store.commit([make_doc("a", ["quantization of weights", "adapter rank"])])
+    s = f'"{store.schema}"'  # type: ignore[attr-defined]
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute(f"UPDATE {s}.chunks SET embedding = NULL WHERE ordinal = 0")
+        db.execute(f"DELETE FROM {s}.term_stats WHERE term = 'quantiz'")
+        db.execute(f"UPDATE {s}.documents SET chunk_count = 7")
+    found = store.check()
+    assert len(found.missing_vectors) == 1 and found.wrong_chunk_counts == ["a"]
+    assert found.wrong_term_statistics == ["df of 'quantiz'"]
+
+    class Embedder:
+        def embed(self, texts: list[str]) -> tuple[np.ndarray, int]:
+            return np.stack([make_doc("a", [t])[1][0].vector for t in texts]), len(texts)
+
+    repaired = store.repair(Embedder())
+    assert repaired.repaired and store.check().ok
+    with store.read() as view:
+        assert len(view.lexical("quantization", "en", 5)) == 1
+    store.close()
