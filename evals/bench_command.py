@@ -27,7 +27,7 @@ def dataset_path(given: Path, *, folder_ok: bool = False) -> Path:
 
     if usable(given):
         return given
-    bundled = Path(__file__).resolve().parents[2] / given
+    bundled = Path(__file__).resolve().parents[1] / given  # the checkout: evals/ is in it
     if not given.is_absolute() and usable(bundled):
         return bundled
     fail(f"dataset not found: {given}")

@@ -16,9 +16,9 @@ import pytest
 
 from agent import Veraz
 from agent.config import Settings
+from agent.scheduling.runner import SourceRunner
 from ingestion.doctor import check
 from ingestion.run_log import RunLog
-from agent.scheduling.runner import SourceRunner
 from ingestion.sources import SourceConfig
 
 FILES = 50

@@ -12,9 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingestion.index import DocumentRecord, ModelRecord, NewChunk
+from ingestion.index import DocumentRecord, IndexMismatchError, ModelRecord, NewChunk
 from ingestion.index.sqlite import SqliteStore
-from ingestion.index import IndexMismatchError
 
 DIM = 8
 

@@ -22,11 +22,11 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.config import Settings
+from agent.scheduling.runner import SourceRunner, source_lock
+from agent.scheduling.scheduler import run_once, serve
 from ingestion.index import ModelRecord
 from ingestion.index.sqlite import SqliteStore
 from ingestion.run_log import RunLog
-from agent.scheduling.scheduler import run_once, serve
-from agent.scheduling.runner import SourceRunner, source_lock
 from ingestion.source_selection import glob_match, select
 from ingestion.sources import SourceConfig
 

@@ -23,6 +23,8 @@ PRINTING_MODULES = [
     *sorted((ROOT / "agent" / "cli").glob("*.py")),
     ROOT / "agent" / "terminal.py",
     ROOT / "evals" / "command.py",
+    ROOT / "evals" / "bench_command.py",
+    ROOT / "agent" / "server" / "command.py",
     ROOT / "finetune" / "command.py",
     ROOT / "ui" / "command.py",
 ]

@@ -12,10 +12,10 @@ import pytest
 from small_corpus import write_corpus
 
 from agent.config import Settings
+from agent.scheduling.watcher import plan_changes, watch
 from ingestion.run_log import RunRecord
 from ingestion.source_selection import scopes
 from ingestion.sources import SourceConfig
-from agent.scheduling.watcher import plan_changes, watch
 
 
 def test_plan_changes_ingests_new_files_walks_new_folders_and_drops_gone_ones(
