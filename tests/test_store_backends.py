@@ -243,13 +243,27 @@ TWO_WRITERS = textwrap.dedent(
 
 @pytest.mark.slow
 def test_two_writers_ingest_into_one_collection(store_setting: str, tmp_path: Path) -> None:
-    """Two processes ingest different folders into one collection at the same time."""
+    """Two processes ingest different folders into one collection at the same time, while
+    8 threads of a third keep asking it: no error, no chunk lost or stored twice."""
     home, name = tmp_path / "home", unique_collection()
     write_notes(tmp_path / "one", range(0, 12))
     write_notes(tmp_path / "two", range(50, 62))
-    veraz_for(store_setting, home, name).ingest([tmp_path / "one"])  # created, warm cache
+    reader = veraz_for(store_setting, home, name)
+    reader.ingest([tmp_path / "one"])  # created, warm cache
     script = TWO_WRITERS.format(home=str(home), name=name, setting=store_setting)
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    stop, failures, answered = threading.Event(), [], []
+
+    def ask() -> None:
+        while not stop.is_set():
+            try:
+                answered.append(bool(reader.retrieve("¿Cuántos grados marcó el sensor 3?", k=3)))
+            except Exception as exc:  # any error here is the failure this test looks for
+                failures.append(repr(exc))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", script, str(tmp_path / folder)],
@@ -260,6 +274,10 @@ def test_two_writers_ingest_into_one_collection(store_setting: str, tmp_path: Pa
         for folder in ("one", "two")
     ]
     outputs = [proc.communicate(timeout=300) for proc in procs]
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and answered and all(answered)
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0 and b"DONE" in out, err.decode()[-2000:]
     rag = veraz_for(store_setting, home, name)
