@@ -41,17 +41,14 @@ def open_checkpointer(settings: Settings) -> Checkpointer:
 
 def _postgres(url: str) -> Checkpointer:
     from ingestion.index import StoreUnavailable
-    from ingestion.index.postgres.connection import public_url
+    from ingestion.index.postgres.connection import extra_missing, public_url
 
     try:
         from langgraph.checkpoint.postgres import PostgresSaver
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
     except ImportError as exc:
-        raise StoreUnavailable(
-            f"VERAZ_STORE names a PostgreSQL database but {exc.name} is not installed: "
-            'pip install "veraz[postgres]"'
-        ) from exc
+        raise extra_missing(exc) from exc
     # PostgresSaver needs autocommit connections returning dict rows, without prepared
     # statements (the pool hands a connection to several threads over time).
     pool = ConnectionPool(

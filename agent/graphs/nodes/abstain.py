@@ -13,6 +13,23 @@ from agent.graphs.trace import now, step
 from agent.prompts import render
 
 
+def abstention(language: str, method: str, *, text: str = "", issue: str = "") -> dict[str, Any]:
+    """The state of an abstention: ``text`` or the abstention sentence in ``language``,
+    never empty; ``method`` and ``issue`` say why it abstained."""
+    return {
+        "answer": text or render("abstain", language),
+        "abstained": True,
+        "verification": {
+            "grounded": True,
+            "score": 1.0,
+            "unsupported": [],
+            "method": method,
+            "answers_question": True,
+            "answer_issue": issue,
+        },
+    }
+
+
 def abstain(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     started = now()
     issue = (state.get("verification") or {}).get("answer_issue", "")
@@ -27,17 +44,8 @@ def abstain(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     else:
         text, method = render("abstain", state["language"]), "abstained: nothing to verify"
     return {
-        "answer": text,
-        "abstained": True,
+        **abstention(state["language"], method, text=text, issue=issue),
         "passages": [],
-        "verification": {
-            "grounded": True,
-            "score": 1.0,
-            "unsupported": [],
-            "method": method,
-            "answers_question": True,
-            "answer_issue": issue,
-        },
         "steps": [
             step(
                 ABSTAIN,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent.graphs.node_names import TRIM
-from agent.graphs.nodes.verify import abstention
+from agent.graphs.nodes.abstain import abstention
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.prompts import render

@@ -18,28 +18,13 @@ from agent.graphs.answering import format_passages, is_abstention
 from agent.graphs.context import GraphContext
 from agent.graphs.model_or_rule import budget_spent
 from agent.graphs.node_names import ABSTAIN, FALLBACK, FINALIZE, TRIM, VERIFY
+from agent.graphs.nodes.abstain import abstention
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.models.calls import ModelCallError, call_model, parse_json_object
 from agent.prompts import render
 from agent.tools.verification.answers_question import answers_question
 from agent.types import Usage
-
-
-def abstention(language: str, method: str) -> dict[str, Any]:
-    """The state of an abstention: the abstention text in ``language``, never empty."""
-    return {
-        "answer": render("abstain", language),
-        "abstained": True,
-        "verification": {
-            "grounded": True,
-            "score": 1.0,
-            "unsupported": [],
-            "method": method,
-            "answers_question": True,
-            "answer_issue": "",
-        },
-    }
 
 
 def verify(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:

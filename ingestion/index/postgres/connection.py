@@ -25,15 +25,20 @@ def public_url(url: str) -> str:
     return _PASSWORD.sub(r"\1:***@", url)
 
 
+def extra_missing(exc: ImportError) -> StoreUnavailable:
+    """The one-line error for a library of the ``veraz[postgres]`` extra that is missing."""
+    return StoreUnavailable(
+        f"VERAZ_STORE names a PostgreSQL database but {exc.name} is not installed: "
+        'pip install "veraz[postgres]"'
+    )
+
+
 def _libraries():  # type: ignore[no-untyped-def]
     try:
         import psycopg
         from pgvector.psycopg import register_vector
     except ImportError as exc:
-        raise StoreUnavailable(
-            f"VERAZ_STORE names a PostgreSQL database but {exc.name} is not installed: "
-            'pip install "veraz[postgres]"'
-        ) from exc
+        raise extra_missing(exc) from exc
     return psycopg, register_vector
 
 
