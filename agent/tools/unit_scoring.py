@@ -136,6 +136,7 @@ def _said(unit: AnswerUnit, scored: list[ScoredUnit], passage: int) -> str:
     return f"{parents[-1]}\n{unit.text}" if parents else unit.text
 
 
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SIZED_NUMBER = re.compile(r"\b(\d+(?:[.,]\d+)?)\s?(?:[kmbt]|gb|mb|tb|k)\b", re.IGNORECASE)
 
 
@@ -168,12 +169,22 @@ def missing_key_terms(question: str, text: str) -> list[str]:
     missing = [t for t in names if not _mentions(haystack, t)]
     if len(missing) < len(names):
         missing = []
-    digit_runs = set(re.findall(r"\d+", haystack))  # "65.000" holds "65"
+    wholes = {_whole_part(n) for n in _NUMBER.findall(haystack)}
     for size in _SIZED_NUMBER.finditer(question):
-        whole = re.split(r"[.,]", size.group(1))[0]
-        if whole not in digit_runs:
+        if _whole_part(size.group(1)) not in wholes:
             missing.append(size.group(0))
     return missing
+
+
+def _whole_part(number: str) -> str:
+    """The integer a written number stands for at the scale it is written in: "65.000"
+    (thousands grouped) and "65" are both "65" ("65.000 millones" is 65B), while a
+    decimal keeps its fraction ("70.5" is not 70: an MMLU score of 70.5 says nothing
+    about a 70B model)."""
+    groups = re.split(r"[.,]", number)
+    if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
+        return groups[0]
+    return number.replace(",", ".")
 
 
 def excerpts(
