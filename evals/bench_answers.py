@@ -147,6 +147,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
     ms = sorted(r["ms"] for r in rows)
+    # How long the answers are: a right answer buried in padding is worse than a short one.
+    words = sorted(len(r["answer"].split()) for r in rows if not r["abstained"])
     return {
         "questions": len(rows),
         "contains_answer": _rate(r["contains"] for r in answerable),
@@ -155,6 +157,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "abstained_unanswerable": _rate(r["abstained"] for r in unanswerable),
         "empty": sum(r["empty"] for r in rows),
         "verified": _rate(r["verified"] for r in rows if not r["abstained"]),
+        "answer_words_p50": words[len(words) // 2] if words else 0,
         "ms_per_question_p50": round(ms[len(ms) // 2], 1) if ms else 0.0,
     }
 

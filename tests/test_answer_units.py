@@ -114,3 +114,19 @@ def test_a_line_that_is_mostly_a_link_is_a_reference_not_an_answer() -> None:
     see_also, converter = passage_units(text)
     assert see_also.reference and see_also.text == "Ver también: herramientas de cuantización"
     assert not converter.reference
+
+
+def test_a_bulleted_list_that_pdf_text_joined_into_one_line_is_split_into_items() -> None:
+    text = (
+        "QLoRA combina tres innovaciones:\n\n"
+        "• NF4 (NormalFloat de 4 bits), un tipo de dato. • Doble cuantización, que ahorra "
+        "unos 0,37 bits. • Optimizadores paginados, que usan la memoria unificada."
+    )
+    items = [u for u in passage_units(text) if u.kind == "item"]
+    assert [u.text for u in items] == [
+        "NF4 (NormalFloat de 4 bits), un tipo de dato.",
+        "Doble cuantización, que ahorra unos 0,37 bits.",
+        "Optimizadores paginados, que usan la memoria unificada.",
+    ]
+    assert len({u.group for u in items}) == 1
+    assert items[0].lead == "QLoRA combina tres innovaciones:"

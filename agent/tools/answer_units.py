@@ -34,6 +34,9 @@ UnitKind = Literal["sentence", "item", "row", "definition", "code"]
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _ITEM = re.compile(r"^(\s*)(?:[-*+•◦▪]|\d{1,3}[.)])\s+(.*)$")
+# PDF text joins a bulleted list into one line ("• NF4, un tipo de dato… • Doble
+# cuantización…"): each glyph bullet after the first starts a sibling item.
+_INLINE_BULLET = re.compile(r"\s+[•◦▪]\s+")
 _TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _TASK_BOX = re.compile(r"^\[[ xX]\]\s+")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")  # badges and pictures say nothing to quote
@@ -296,7 +299,9 @@ def passage_units(text: str, heading: str = "", title: str = "") -> tuple[Answer
             continue
         item = _ITEM.match(line)
         if item:
-            reader.item(len(item.group(1).expandtabs(4)), item.group(2))
+            indent = len(item.group(1).expandtabs(4))
+            for body in _INLINE_BULLET.split(item.group(2)):
+                reader.item(indent, body)
         elif not line.strip():
             reader.flush()
         elif reader.levels and line[:1].isspace():
