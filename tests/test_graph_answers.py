@@ -99,6 +99,8 @@ def test_a_table_cell_is_quoted_with_its_row_and_header(home: Path) -> None:
     answer = _answer(home, "¿Cuánta memoria ocupa un modelo de 8B en Q4_K_M?")
     _ok(answer)
     assert "Cuantización: Q4_K_M · Memoria: 4,9 GB" in answer.answer
+    # one number asked for: the units around the row that holds it are not quoted too
+    assert "8080" not in answer.answer and "llama.cpp" not in answer.answer
 
 
 def test_a_number_in_a_nested_item_comes_with_its_parent(home: Path) -> None:

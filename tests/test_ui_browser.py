@@ -122,7 +122,7 @@ def test_question_in_a_real_browser(server: str, tmp_path: Path) -> None:
             page.wait_for_function(
                 "() => !document.querySelector('[data-testid=stStatusWidget] button')"
             )
-            citation = page.get_by_role("button", name="[2] lora_qlora.es.pdf", exact=False)
+            citation = page.get_by_role("button", name="lora_qlora.es.pdf", exact=False)
             sync_api.expect(citation.first).to_be_visible()
             citation.first.click()
             mark = page.locator("mark.veraz-support")

@@ -33,6 +33,11 @@ from ingestion.embedding import Embedder
 
 _MMR_LAMBDA = 0.7
 _KEEP_RATIO = 0.6  # further units must score at least this share of the best one
+# ... and a larger share when the question asks for one fact (a number, a date, a name):
+# the best unit holds it, and the ones after it were padding ("¿Cuánta memoria necesita
+# QLoRA…?" quoted who presented QLoRA and its three innovations after the 48 GB).
+_KEEP_RATIO_FACT = 0.85
+_FACT_KINDS = ("number", "date", "name")
 _EMBEDDED = 48  # candidates, by lexical evidence, whose similarity is computed
 _MAX_LIST = 15  # items quoted from one list or table
 
@@ -109,7 +114,9 @@ class ExtractiveAnswerer:
         if kind.several and unit.kind in ("item", "row"):
             chosen = self._whole_list(candidates, scored)
         else:
-            chosen = [c.scored for c in self._mmr(candidates, best)]
+            one_fact = kind.expects in _FACT_KINDS and not kind.several
+            keep = _KEEP_RATIO_FACT if one_fact else _KEEP_RATIO
+            chosen = [c.scored for c in self._mmr(candidates, best, keep)]
             chosen = _with_antecedents(chosen, scored)
         return self._render(chosen, scored)
 
@@ -132,9 +139,13 @@ class ExtractiveAnswerer:
         best = max(several or listed, key=lambda c: c.score)
         return members(best)[:_MAX_LIST]
 
-    def _mmr(self, candidates: list[_Candidate], best: _Candidate) -> list[_Candidate]:
+    def _mmr(
+        self, candidates: list[_Candidate], best: _Candidate, keep: float
+    ) -> list[_Candidate]:
+        """``best``, then up to ``max_units`` - 1 more scoring at least ``keep`` times it,
+        each the most relevant and least redundant of those left."""
         picked = [best]
-        pool = [c for c in candidates if c is not best and c.score >= _KEEP_RATIO * best.score]
+        pool = [c for c in candidates if c is not best and c.score >= keep * best.score]
         while len(picked) < self.max_units and pool:
 
             def value(c: _Candidate) -> float:
