@@ -139,9 +139,7 @@ class ExtractiveAnswerer:
         best = max(several or listed, key=lambda c: c.score)
         return members(best)[:_MAX_LIST]
 
-    def _mmr(
-        self, candidates: list[_Candidate], best: _Candidate, keep: float
-    ) -> list[_Candidate]:
+    def _mmr(self, candidates: list[_Candidate], best: _Candidate, keep: float) -> list[_Candidate]:
         """``best``, then up to ``max_units`` - 1 more scoring at least ``keep`` times it,
         each the most relevant and least redundant of those left."""
         picked = [best]
