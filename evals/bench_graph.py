@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from agent.graphs.node_names import MODEL_NODES
+from agent.graphs.node_names import FALLBACK, MODEL_NODES
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "agent" / "samples" / "questions.jsonl"
 
@@ -67,6 +68,18 @@ def run_graph_benchmark(
         "model_nodes_ms": {"p50": _p(model_ms, 50), "p95": _p(model_ms, 95)},
         "total_ms": {"p50": _p(totals, 50), "p95": _p(totals, 95)},
     }
+
+
+def fallback_cause(answer: Any) -> str:
+    """Why the fallback answered ("" when it did not): the fallback step's cause code,
+    with the kind of failure or of non-answer ("model_failed: timeout",
+    "not_an_answer: echo", "unsupported")."""
+    for s in answer.steps:
+        if s.node == FALLBACK:
+            cause = s.detail.get("cause", {})
+            detail = cause.get("kind") or cause.get("issue") or ""
+            return f"{cause.get('code', '')}: {detail}" if detail else cause.get("code", "")
+    return ""
 
 
 def _share(rows: list[dict[str, Any]], key: str) -> float:
@@ -131,6 +144,7 @@ def run_model_benchmark(
                     "abstained": answer.abstained,
                     "empty": not answer.answer.strip(),
                     "answered_by": answer.model,
+                    "fallback_cause": fallback_cause(answer),
                 }
             )
             if progress:
@@ -157,6 +171,9 @@ def run_model_benchmark(
         "empty": sum(r["empty"] for r in rows),
         "answered_by_model": (
             round(sum(r["answered_by"] == primary for r in rows) / len(rows), 4) if rows else 0.0
+        ),
+        "fallback_causes": dict(
+            Counter(r["fallback_cause"] for r in rows if r["fallback_cause"]).most_common()
         ),
         "rows": rows,
     }
