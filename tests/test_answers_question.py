@@ -34,6 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
         ("¿Cuánto cuesta la licencia?", "La licencia cubre 5 usuarios. [1]", "no price"),
         ("¿Qué cuantización usa QLoRA?", "QLoRA usa la cuantización NF4 de 4 bits.", "cites no"),
         (
+            "What part of Luther's career was one of his most productive?",
+            "The passage is about Luther's career, specifically his most productive work. [1]",
+            "describes the sources",
+        ),
+        ("What is the hymn known as?", 'The passage is "Luther\'s hymns…" [1]', "describes"),
+        ("¿Qué mide TruthfulQA?", "El texto habla de TruthfulQA y de otras. [1]", "describes"),
+        (
             "¿Qué cuantización usa QLoRA para entrenar?",
             "Para entrenar es necesario usar QLoRA [1].\n" * 3,
             "repeats itself",
@@ -58,6 +65,8 @@ def test_non_answers_are_caught_with_their_reason(question: str, answer: str, re
         ("¿Qué técnicas de cuantización vimos?", "Vimos GPTQ, AWQ y GGUF. [1]"),
         ("¿Cuánto cuesta la licencia?", "La licencia cuesta 30 € al mes. [1]"),
         ("cuantas muestras de calibración usa GPTQ", "Usa unas 128 muestras. [1]"),
+        ("¿Qué puerto usa vLLM?", "Según el texto, vLLM usa el puerto 8000. [1]"),
+        ("What does the passage say about NF4?", "The passage says NF4 is a 4-bit type. [1]"),
     ],
 )
 def test_real_answers_pass(question: str, answer: str) -> None:

@@ -1,9 +1,10 @@
 """Does the answer answer the question? The part of verification that grounding misses.
 
 A sentence-by-sentence check against the sources passes an empty answer, an answer that
-is only "[1][2]", the question repeated back ("¿Qué es QLoRA? [1]"), and a true sentence
-that says nothing of what was asked ("¿Cuántos parámetros…?" answered without a number):
-nothing in them is unsupported. Each is caught here, for every model, and sent to the
+is only "[1][2]", the question repeated back ("¿Qué es QLoRA? [1]"), a description of
+the sources ("The passage is about Luther's career"), and a true sentence that says
+nothing of what was asked ("¿Cuántos parámetros…?" answered without a number): nothing
+in them is unsupported. Each is caught here, for every model, and sent to the
 fallback model and then to an abstention (agent/graphs/nodes/verify.py).
 
 The requirements follow :mod:`agent.tools.question_kind`, and only where the question's
@@ -29,6 +30,17 @@ from agent.tools.answer_features import (
 from agent.tools.question_kind import question_kind
 from agent.tools.sentences import split_sentences, strip_citations
 from ingestion.text_analysis import prefixes
+
+# "The passage is about Luther's career…", "El texto habla de…": a small model describing
+# its sources instead of answering (a true sentence, so grounding lets it through).
+_ABOUT_THE_SOURCES = re.compile(
+    r"^\W*(?:the|this|that)\s+(?:passage|text|document|context|source|excerpt)s?\s+"
+    r"(?:is\s+about|are\s+about|is\s+[\"“«]|talks?\s+about|discuss|deals?\s+with|describes?|"
+    r"mentions?|refers?\s+to|is\s+discussing|focuses\s+on)"
+    r"|^\W*(?:el|este|ese|la|esta|esa)\s+(?:pasaje|texto|documento|contexto|fuente|fragmento)s?\s+"
+    r"(?:trata|habla|es\s+sobre|describe|menciona|se\s+refiere|se\s+centra|es\s+[\"“«])",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,8 @@ def answers_question(question: str, answer: str, language: str) -> AnswerCheck:
     said = set(prefixes(plain, language))
     if not said - asked:
         return AnswerCheck(False, "restates the question")
+    if _ABOUT_THE_SOURCES.match(plain):
+        return AnswerCheck(False, "describes the sources instead of answering")
     kind = question_kind(question)
     if kind.expects == "number" and not numbers(plain) - numbers(question):
         return AnswerCheck(False, "no number, and the question asks for one")
