@@ -16,11 +16,14 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from agent.graphs.node_names import FALLBACK, MODEL_NODES
+
+if TYPE_CHECKING:
+    from agent.types import Answer
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "agent" / "samples" / "questions.jsonl"
 
@@ -70,10 +73,10 @@ def run_graph_benchmark(
     }
 
 
-def fallback_cause(answer: Any) -> str:
+def fallback_cause(answer: Answer) -> str:
     """Why the fallback answered ("" when it did not): the fallback step's cause code,
     with the kind of failure or of non-answer ("model_failed: timeout",
-    "not_an_answer: echo", "unsupported")."""
+    "not_an_answer: cites no passage", "unsupported")."""
     for s in answer.steps:
         if s.node == FALLBACK:
             cause = s.detail.get("cause", {})
