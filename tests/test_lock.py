@@ -95,3 +95,14 @@ def test_the_lock_reader_names_a_bad_line(tmp_path: Path) -> None:
         assert "constraints.txt:3" in str(error)
     else:
         raise AssertionError("a line without == was accepted")
+
+
+def test_the_readme_installs_the_locked_uv() -> None:
+    """The README's first command installs uv by name before the lock is in use: its pin
+    there must be the lock's, or a refreshed lock would leave the README behind."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = re.search(r"\buv==([0-9][0-9.]*)", readme)
+    assert named, "the README's first command no longer pins uv"
+    assert Version(named.group(1)) == read_lock(ROOT / "constraints.txt")["uv"]

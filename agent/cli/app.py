@@ -44,6 +44,8 @@ def _main(
     ),
 ) -> None:
     """Veraz: ask your documents in Spanish or English; every answer checked against them."""
+
+
 bench_app = typer.Typer(
     help="Measure retrieval, ingestion, answers, the verifier and the graph.",
     no_args_is_help=True,
