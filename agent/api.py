@@ -213,7 +213,9 @@ class Veraz:
         final: dict[str, Any] = {}
         # Step by step rather than ``invoke``: a caller that gave up on the question (a
         # server past its deadline) stops it at the next node instead of letting it run.
-        for values in graph.stream(state, config, context=self._graph_context, stream_mode="values"):
+        for values in graph.stream(
+            state, config, context=self._graph_context, stream_mode="values"
+        ):
             _check_not_cancelled(cancel)
             final = values
         return to_answer(final)

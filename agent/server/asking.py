@@ -77,9 +77,7 @@ def _timed_out(limit: float) -> APIError:
     )
 
 
-async def ask_within(
-    rag: Veraz, question: Question, budget_s: float
-) -> tuple[Answer, float]:
+async def ask_within(rag: Veraz, question: Question, budget_s: float) -> tuple[Answer, float]:
     """:func:`ask` on a question thread, answered 504 at the deadline of ``budget_s``."""
     cancel = threading.Event()
     limit = deadline_s(budget_s)

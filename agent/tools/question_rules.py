@@ -12,9 +12,12 @@ import re
 
 from ingestion.text_analysis import analyze
 
+# Leading punctuation is read up to 64 characters (``^\W{0,64}``): an unbounded ``^\W*``
+# inside an alternation made the search superlinear on long runs of punctuation (issue 20).
 _GREETING = re.compile(
-    r"^\W*(hola|buen[oa]s( días| tardes| noches)?|hey|hello|hi|good (morning|afternoon|evening)"
-    r"|gracias|muchas gracias|thanks|thank you|adiós|adios|bye|hasta luego)\b",
+    r"^\W{0,64}(hola|buen[oa]s( días| tardes| noches)?|hey|hello|hi"
+    r"|good (morning|afternoon|evening)|gracias|muchas gracias|thanks|thank you|adiós|adios"
+    r"|bye|hasta luego)\b",
     re.IGNORECASE,
 )
 _ABOUT_CONVERSATION = re.compile(
@@ -48,7 +51,7 @@ _CLAUSE_JOIN = re.compile(
     re.IGNORECASE,
 )
 _FOLLOW_UP_START = re.compile(
-    r"^\W*(y|and|what about|how about|qu[ée] (hay|pasa) (de|con)|and what about|e)\b", re.I
+    r"^\W{0,64}(y|and|what about|how about|qu[ée] (hay|pasa) (de|con)|and what about|e)\b", re.I
 )
 # ``{0,64}``: from each capital the pattern looked for a later capital or digit through the
 # whole rest of the word, and "Ñ.Ñ.Ñ…" made that quadratic; names are shorter than 64.
@@ -56,7 +59,7 @@ _KEY_TERM = re.compile(
     r"\b(?:[A-ZÁÉÍÓÚÑ][\w.+-]{0,64}[A-Z0-9][\w.+-]*|[A-Za-z]+[-_]?\d[\w.-]*|\d[\w.,]*)"
 )
 _QUESTION_WORDS = re.compile(
-    r"^\W*(?:(?:qu[ée]|c[óo]mo|cu[áa]nt[oa]s?|cu[áa]les?|d[óo]nde|cu[áa]ndo|por qu[ée]|"
+    r"^\W{0,64}(?:(?:qu[ée]|c[óo]mo|cu[áa]nt[oa]s?|cu[áa]les?|d[óo]nde|cu[áa]ndo|por qu[ée]|"
     r"qui[ée]n(?:es)?|what|how(?: much| many)?|which|why|when|where|who|is|are|does|do|can)"
     r"\b\s*)+",
     re.IGNORECASE,

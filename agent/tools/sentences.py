@@ -36,7 +36,7 @@ _CLOSERS = "\"'”’»)]"
 _BULLET = re.compile(r"^\s*(?:[-*•·‣◦▪–—>]+|\d{1,3}[.)]|[a-zA-Z][)]|#{1,6})\s+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _WORD_BEFORE = re.compile(r"([^\W\d_]+(?:\.[^\W\d_]+)*)$")
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?…])")
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<!\s)\s+([.,;:!?…])")  # each run tried once
 _SPACES = re.compile(r"\s*")
 _LOOK = 64  # characters read around a full stop: longer than any abbreviation
 

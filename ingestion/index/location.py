@@ -135,7 +135,8 @@ def collection_summaries(location: StoreLocation, home: Path) -> list[dict[str, 
 
 def _unreadable(exc: Exception) -> str:
     """Why a collection's summary could not be read, in one short line (no data in it)."""
-    return f"cannot be read: {type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
+    first_line = (str(exc).splitlines() or [""])[0][:160]
+    return f"cannot be read: {type(exc).__name__}: {first_line}"
 
 
 def _postgres_collections(url: str) -> list[tuple[str, str]]:

@@ -24,7 +24,7 @@ __all__ = ["html_sections", "load_html"]
 # ``[^<>]``: an opening tag ends at the next tag, so "<title<title…" is read once.
 _HTML_TITLE_OPEN_RE = re.compile(r"<title[^<>]*>", re.IGNORECASE)
 _HTML_TITLE_CLOSE_RE = re.compile(r"</title\s*>", re.IGNORECASE)
-_HTML_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
+_HTML_CHARSET_RE = re.compile(rb"""<meta[^<>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 
 
 def html_sections(markup: str) -> Sectioned:

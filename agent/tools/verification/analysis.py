@@ -49,7 +49,9 @@ _NUMBER_WITH_UNIT = re.compile(r"^\d+(?:[.,]\d+)*-?[^\W\d_]{1,4}$")
 _PERCENT_AFTER = re.compile(r"\s?(?:%|percent\b|per cent\b|por ciento\b)", re.IGNORECASE)
 
 
-_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]+[A-Z]")
+# Searched only: "[A-Z]{2,}[a-z]+[A-Z]" (QLoRA) holds "[a-z][A-Z]" anyway, and its
+# ``[A-Z]{2,}`` made a long run of capitals quadratic (issue 20).
+_CAMEL = re.compile(r"[a-z][A-Z]")
 
 
 _QUOTES = frozenset("«»\"“”'‘’")
@@ -295,7 +297,9 @@ class _Analyser:
 
     def _is_unit(self, offset: int, token: str) -> bool:
         """A short token right after a number ("GB" in "13.5 GB") is its unit, not a name."""
-        return len(token) <= 4 and bool(re.search(r"\d[\s\-]?$", self.text[max(0, offset - 3) : offset]))
+        return len(token) <= 4 and bool(
+            re.search(r"\d[\s\-]?$", self.text[max(0, offset - 3) : offset])
+        )
 
     @property
     def _other(self) -> str:
