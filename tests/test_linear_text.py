@@ -212,6 +212,18 @@ def _budget(function: Callable[[str], Any], seconds: float, size: int = 100_000)
         if took > slowest:
             slowest, shape = took, unit
     assert slowest < seconds, f"{slowest:.2f} s on 100k chars of {shape!r}"
+    # and the slowest shape grows linearly: a quarter of the text takes about a quarter
+    quarter = min(_timed(function, _text(shape, size // 4)) for _ in range(2))
+    again = min(_timed(function, _text(shape, size)) for _ in range(2))
+    assert again < max(8 * quarter, 0.05), (
+        f"{quarter:.3f} s on {size // 4} chars of {shape!r}, {again:.3f} s on {size}"
+    )
+
+
+def _timed(function: Callable[[str], Any], text: str) -> float:
+    started = time.perf_counter()
+    function(text)
+    return time.perf_counter() - started
 
 
 def test_question_rules_read_a_bounded_head_in_linear_time() -> None:
@@ -300,8 +312,9 @@ def test_loader_text_steps_are_linear() -> None:
     _budget(markdown_sections, 3.0)
     _budget(_title_markup, 0.5)
     _budget(lambda text: join_wrapped_lines(text.split(" ")), 1.0)
-    _budget(lambda text: clean_texts([text]), 3.0)
-    _budget(lambda text: repair_mojibake([text]), 3.0)
+    # linear, but ~50 us a character where every word is mojibake to repair
+    _budget(lambda text: clean_texts([text]), 15.0)
+    _budget(lambda text: repair_mojibake([text]), 15.0)
     assert _title_markup("<html><title>Hola</title ><title>x") == "Hola"
     assert _title_markup("<title x='1'>" + "a" * 10 + "</TITLE>") == "a" * 10
     assert _title_markup("<title>" * 10_000) == ""
