@@ -14,16 +14,20 @@ import json
 import logging
 import os
 import stat
+import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from small_corpus import write_corpus
+from veraz_server import running_server
 
 from agent import Veraz
 from agent.config import Settings
@@ -429,3 +433,64 @@ def test_many_fuzzed_requests_get_no_5xx_and_finish_within_the_deadline(
     http: TestClient, request: tuple[str, str, Any]
 ) -> None:
     _fuzz(http, request)
+
+
+# --------------------------------------------------------------------------- real processes
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("store", "workers"), [("sqlite", 1), ("sqlite", 2), ("postgres", 1)])
+def test_the_probes_hold_on_a_real_server_and_stopping_it_leaves_no_metrics_folder(
+    tmp_path: Path, request: pytest.FixtureRequest, store: str, workers: int
+) -> None:
+    """The issue's probes against ``veraz serve`` itself: a 40,000-character chat message
+    is answered while ``/healthz`` keeps answering, a newline name is refused, sources are
+    relative, and SIGTERM removes the Prometheus folder (the same with ``--workers 2``
+    and the PostgreSQL store)."""
+    location = "sqlite" if store == "sqlite" else request.getfixturevalue("postgres_url")
+    collection = f"probe{uuid.uuid4().hex[:8]}"
+    write_corpus(tmp_path / "docs")
+    home = tmp_path / "home"
+    rag = Veraz(home=home, collection=collection, store=location)
+    assert rag.ingest([tmp_path / "docs"]).failed == []
+    rag.close()
+    key = KeyStore.for_home(home).create("k")[1]
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {"VERAZ_STORE": location, "TMPDIR": str(scratch), "VERAZ_COLLECTION": collection}
+    health: list[float] = []
+    with running_server(home, "--workers", str(workers), env=env) as server:
+        assert any(scratch.glob("veraz-metrics-*"))
+        headers = {"Authorization": f"Bearer {key}"}
+        with httpx.Client(base_url=server.url, headers=headers, timeout=300) as http:
+            done = threading.Event()
+
+            def poll() -> None:
+                while not done.is_set():
+                    started = time.perf_counter()
+                    assert httpx.get(server.url + "/healthz", timeout=30).status_code == 200
+                    health.append(time.perf_counter() - started)
+                    time.sleep(0.1)
+
+            poller = threading.Thread(target=poll)
+            poller.start()
+            try:
+                started = time.perf_counter()
+                chat = http.post(
+                    "/v1/chat/completions",
+                    json={
+                        "model": f"veraz:{collection}",
+                        "messages": [{"role": "user", "content": "palabra " * 5_000}],
+                    },
+                )
+                took = time.perf_counter() - started
+            finally:
+                done.set()
+                poller.join()
+            named = http.post("/v1/ask", json={"question": "x", "collection": "gamma\n"})
+            hits = http.post("/v1/retrieve", json={"query": "GGUF", "k": 2}).json()["hits"]
+    assert chat.status_code == 200 and took < deadline_s(180)
+    assert health and max(health) < 5.0, f"/healthz took up to {max(health):.1f} s"
+    assert named.status_code == 400 and named.json()["error"]["param"] == "collection"
+    assert {h["source"] for h in hits} <= {"cuantizacion.md", "rag.txt"}
+    assert not any(scratch.glob("veraz-metrics-*")), "the metrics folder outlived the server"
