@@ -147,7 +147,8 @@ def _versus(text: str) -> tuple[str, str] | None:
     so the text is read a bounded number of times whatever its shape.
     """
     floor = 0
-    for joiner in _VERSUS_JOINER.finditer(text):
+    joiner = _VERSUS_JOINER.search(text)
+    while joiner is not None:
         start = joiner.start()
         while start > floor and _is_side_char(text[start - 1]):
             start -= 1
@@ -155,6 +156,9 @@ def _versus(text: str) -> tuple[str, str] | None:
         if second and start < joiner.start():
             return text[start : joiner.start()], second.group(0)
         floor = joiner.start()
+        # from just after this joiner's start, not its end: joiners may share spaces
+        # ("A vs. versus B" has " versus " right after " vs. ")
+        joiner = _VERSUS_JOINER.search(text, joiner.start() + 1)
     return None
 
 
