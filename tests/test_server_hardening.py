@@ -494,3 +494,22 @@ def test_the_probes_hold_on_a_real_server_and_stopping_it_leaves_no_metrics_fold
     assert named.status_code == 400 and named.json()["error"]["param"] == "collection"
     assert {h["source"] for h in hits} <= {"cuantizacion.md", "rag.txt"}
     assert not any(scratch.glob("veraz-metrics-*")), "the metrics folder outlived the server"
+
+
+def test_thread_retention_works_on_both_stores(tmp_path: Path, store_setting: str) -> None:
+    from agent.server.thread_retention import ThreadRetention
+
+    prefix = f"http:{uuid.uuid4().hex[:6]}"
+    settings = Settings(home=tmp_path / "home", store=store_setting, thread_ttl_days=1)
+    retention = ThreadRetention(settings, max_per_key=1)
+    try:
+        assert retention.used(f"{prefix}:a", "k1", now=1_000.0) == []
+        assert retention.used(f"{prefix}:b", "k1", now=1_001.0) == [f"{prefix}:a"]  # the cap
+        assert retention.used(f"{prefix}:c", "k2", now=1_002.0) == []  # another key's own cap
+        later = 1_002.0 + 86_400 + 1
+        assert set(retention.used(f"{prefix}:d", "k2", now=later)) >= {
+            f"{prefix}:b",
+            f"{prefix}:c",
+        }
+    finally:
+        retention.close()
