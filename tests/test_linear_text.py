@@ -9,7 +9,8 @@ every compiled pattern of agent/ and ingestion/ and to the functions built on th
   take at most ~10x the time (quadratic is 16x, cubic 64x), measured on the worst shape;
 * the question rules, the sentence splitter, the answer units, the verifier's analysis
   and the loaders' text steps must finish 100k characters of each shape within a budget
-  that linear code meets with a wide margin on a shared 2-core machine.
+  (generous: a shared 2-core machine under load runs some at ~30 us a character) and,
+  on their slowest shape, take less than 8x as long on 4x the text.
 """
 
 from __future__ import annotations
@@ -284,14 +285,14 @@ def test_sentences_and_answer_units_are_linear() -> None:
     from agent.tools.answer_units import passage_units
     from agent.tools.sentences import split_sentences
 
-    _budget(split_sentences, 2.0)
-    _budget(passage_units, 3.0)
+    _budget(split_sentences, 10.0)
+    _budget(passage_units, 10.0)
 
 
 def test_the_verifiers_analysis_is_linear() -> None:
     from agent.tools.verification.analysis import analyse
 
-    _budget(lambda text: analyse(text, "es", frozenset()), 4.0, size=50_000)
+    _budget(lambda text: analyse(text, "es", frozenset()), 10.0, size=50_000)
 
 
 def test_question_kind_and_answer_features_are_linear() -> None:
@@ -309,7 +310,7 @@ def test_loader_text_steps_are_linear() -> None:
     from ingestion.loaders.sections import join_wrapped_lines
     from ingestion.loaders.text_cleanup import clean_texts
 
-    _budget(markdown_sections, 3.0)
+    _budget(markdown_sections, 10.0)
     _budget(_title_markup, 0.5)
     _budget(lambda text: join_wrapped_lines(text.split(" ")), 1.0)
     # linear, but ~50 us a character where every word is mojibake to repair
