@@ -45,7 +45,7 @@ _NUMBER = re.compile(
     r"\b(?:cuánt[oa]s?|how (?:many|much|long|big|large|old|far|fast)|"
     rf"(?:qué|cuál es (?:el|la)) (?:\w+ ){{0,2}}?(?:{_QUANTITY_ES})|"
     r"en qué puerto|on which port|what share)\b|"
-    rf"^\W{0, 64}(?:what|which)(?:'s| is| was| are| were)? (?:the )?(?:[\w@.'-]+ ){{0,5}}?"
+    rf"^\W{{0,64}}(?:what|which)(?:'s| is| was| are| were)? (?:the )?(?:[\w@.'-]+ ){{0,5}}?"
     rf"(?:{_QUANTITY_EN})\b",
     re.IGNORECASE,
 )
