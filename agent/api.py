@@ -8,6 +8,7 @@ only retrieves never loads a parser.
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -196,18 +197,27 @@ class Veraz:
         thread_id: str | None = None,
         *,
         history: Sequence[Turn] | None = None,
+        cancel: threading.Event | None = None,
     ) -> Answer:
         """Answer ``question`` from the collection, with citations and a verification.
 
         With ``thread_id``, earlier questions of that thread are remembered (follow-ups
         like "¿y QLoRA?" work) and the thread persists under VERAZ_HOME. ``history``
         instead passes the earlier turns of a conversation the caller keeps (an HTTP
-        client's messages); nothing is stored then.
+        client's messages); nothing is stored then. Once ``cancel`` is set, the question
+        stops after the node running then (:class:`QuestionCancelled`).
         """
         from agent.graphs.result import to_answer
 
         graph, config, state = self._run_args(question, thread_id, history)
-        final = graph.invoke(state, config, context=self._graph_context)
+        final: dict[str, Any] = {}
+        # Step by step rather than ``invoke``: a caller that gave up on the question (a
+        # server past its deadline) stops it at the next node instead of letting it run.
+        for values in graph.stream(
+            state, config, context=self._graph_context, stream_mode="values"
+        ):
+            _check_not_cancelled(cancel)
+            final = values
         return to_answer(final)
 
     def stream(
@@ -216,11 +226,12 @@ class Veraz:
         thread_id: str | None = None,
         *,
         history: Sequence[Turn] | None = None,
+        cancel: threading.Event | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Events while answering: ``node`` as each node finishes, ``draft_token`` while an
         LLM writes (before verification), then ``token`` pieces of the final, verified
         answer and one ``answer`` event with the full :class:`Answer` dict.
-        ``thread_id`` and ``history`` as in :meth:`ask`."""
+        ``thread_id``, ``history`` and ``cancel`` as in :meth:`ask`."""
         from agent.graphs.result import to_answer
 
         graph, config, state = self._run_args(question, thread_id, history)
@@ -231,6 +242,7 @@ class Veraz:
             context=self._graph_context,
             stream_mode=["updates", "messages", "values"],
         ):
+            _check_not_cancelled(cancel)
             if mode == "values":
                 final = chunk
             elif mode == "updates":
@@ -302,6 +314,15 @@ class Veraz:
         if checkpointer is not None:
             self.__dict__.pop("_graphs", None)
             checkpointer.close()
+
+
+class QuestionCancelled(RuntimeError):
+    """The caller cancelled the question (its deadline passed) while Veraz answered it."""
+
+
+def _check_not_cancelled(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise QuestionCancelled("the question was cancelled before it was answered")
 
 
 def _history_entries(history: Sequence[Turn]) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from pydantic_settings import (
 from ingestion.embedding.models import DEFAULT_EMBEDDING_MODEL
 from ingestion.sources import SourceConfig
 
-_COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_COLLECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # fullmatch: "$" let "a\n" in
 
 
 class Settings(BaseSettings):
@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     )
     max_rewrites: int = Field(
         default=2, ge=0, le=5, description="Query rewrites before abstaining."
+    )
+    thread_ttl_days: float = Field(
+        default=90.0,
+        ge=0,
+        description="Days a server conversation thread is kept after its last question "
+        "(0: forever).",
     )
     verify: str = Field(default="offline", pattern="^(offline|llm)$", description="offline or llm.")
     question_timeout_s: float = Field(
@@ -196,7 +202,7 @@ class Settings(BaseSettings):
     @field_validator("collection")
     @classmethod
     def _check_collection(cls, value: str) -> str:
-        if not _COLLECTION_NAME.match(value):
+        if not _COLLECTION_NAME.fullmatch(value):
             raise ValueError(
                 f"collection name {value!r} must be 1-64 letters, digits, '.', '_' or '-', "
                 "starting with a letter or digit"

@@ -21,6 +21,7 @@ from agent.server import ingest_routes, native_routes, openai_routes, ops_routes
 from agent.server.body_limit import BodyLimit
 from agent.server.config import ServerSettings
 from agent.server.errors import install_error_handlers
+from agent.server.home_modes import make_private
 from agent.server.request_context import RequestContext
 from agent.server.state import ServerState
 
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
     """The app, configured from ``settings`` / ``server`` or else from the environment."""
     settings = settings or Settings()
     server = server or ServerSettings()
+    make_private(settings.home)  # each worker: what it creates is the owner's alone
     state = ServerState.build(settings, server)
 
     @asynccontextmanager
@@ -38,6 +40,7 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
         threading.Thread(target=state.warm_up, name="veraz-warm-up", daemon=True).start()
         yield
         state.engines.close()
+        state.threads.close()
 
     app = FastAPI(
         title="Veraz",

@@ -41,6 +41,11 @@ class ServerSettings(BaseSettings):
         "held to VERAZ_MAX_FILE_MB).",
     )
     max_upload_files: int = Field(default=100, ge=1, le=10_000)
+    max_threads_per_key: int = Field(
+        default=200,
+        ge=1,
+        description="Conversation threads one key keeps; its least recently used go first.",
+    )
 
     @field_validator("models", "cors_origins")
     @classmethod

@@ -99,17 +99,29 @@ class Engines:
     # -- instances -------------------------------------------------------------------
 
     def _key(
-        self, collection: str, answer_model: str | None, fallback_model: str | None
+        self,
+        collection: str,
+        answer_model: str | None,
+        fallback_model: str | None,
+        models_in: str = "veraz.",
     ) -> tuple[str, str, str]:
-        model = self.model(answer_model, self.settings.model, "veraz.answer_model")
-        fallback = self.model(fallback_model, self.settings.fallback_model, "veraz.fallback_model")
+        """``models_in``: where the request holds the model fields, for the error's param
+        (``veraz.`` in a chat request, top level in ``/v1/ask``)."""
+        model = self.model(answer_model, self.settings.model, f"{models_in}answer_model")
+        fallback = self.model(
+            fallback_model, self.settings.fallback_model, f"{models_in}fallback_model"
+        )
         return collection, model, fallback
 
     def cached(
-        self, collection: str, answer_model: str | None = None, fallback_model: str | None = None
+        self,
+        collection: str,
+        answer_model: str | None = None,
+        fallback_model: str | None = None,
+        models_in: str = "veraz.",
     ) -> Veraz | None:
         """The Veraz already built for these, or None (a 400 for a model not allowed)."""
-        return self._engines.get(self._key(collection, answer_model, fallback_model))
+        return self._engines.get(self._key(collection, answer_model, fallback_model, models_in))
 
     def get(
         self,
@@ -118,10 +130,11 @@ class Engines:
         fallback_model: str | None = None,
         *,
         param: str = "collection",
+        models_in: str = "veraz.",
     ) -> Veraz:
         """The prepared Veraz for ``collection`` answering with the given models (built
         now if needed: seconds, so callers on the event loop use a thread)."""
-        key = self._key(collection, answer_model, fallback_model)
+        key = self._key(collection, answer_model, fallback_model, models_in)
         engine = self._engines.get(key)
         if engine is not None:
             return engine

@@ -28,6 +28,7 @@ _TYPES = {
     413: "invalid_request_error",
     500: "server_error",
     503: "server_error",
+    504: "server_error",
 }
 
 
@@ -114,4 +115,7 @@ def install_error_handlers(app: FastAPI) -> None:
             405: f"{request.method} is not allowed on {request.url.path}",
         }
         message = messages.get(exc.status_code, str(exc.detail))
-        return error_response(APIError(exc.status_code, message), dict(exc.headers or {}))
+        code = "request_too_large" if exc.status_code == 413 else None  # a chunked body
+        return error_response(
+            APIError(exc.status_code, message, code=code), dict(exc.headers or {})
+        )

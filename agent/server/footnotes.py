@@ -35,7 +35,8 @@ def _where(citation: Citation) -> str:
     return where
 
 
-_HEADING_MARKS = re.compile(r"(?m)^\s*#{1,6}\s+")
+# ``[^\S\n]*``: ``^\s*`` ran from every line start over all the blank lines after it
+_HEADING_MARKS = re.compile(r"(?m)^[^\S\n]*#{1,6}\s+")
 
 
 def _quote(text: str) -> str:

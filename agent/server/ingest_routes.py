@@ -63,6 +63,7 @@ async def ingest(request: Request, key: CallerKey) -> dict[str, Any]:
                     uploads,
                     settings.max_file_bytes,
                     lambda: state.engines.get(collection),
+                    ocr=settings.ocr,
                 )
 
         report = await run_in_threadpool(run)

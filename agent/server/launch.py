@@ -13,11 +13,13 @@ import json
 import logging
 import os
 import shutil
+import signal
 import socket
 import tempfile
 from typing import Any
 
 from agent.config import Settings
+from agent.server.home_modes import make_private
 
 APP = "agent.server.app:create_app"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -89,6 +91,14 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _Stopped(BaseException):
+    """A stop signal arrived after uvicorn had finished with it."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped(signum)
+
+
 def run_server(
     settings: Settings,
     *,
@@ -103,6 +113,7 @@ def run_server(
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    make_private(settings.home)  # before any worker or metrics file exists
     os.environ.update(worker_environment(settings, allowed_models, cors_origins))
     metrics_dir = tempfile.mkdtemp(prefix="veraz-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
@@ -126,13 +137,19 @@ def run_server(
     logging.getLogger("veraz.server").info(
         "Veraz API on http://%s:%d with %d worker(s)", shown, port, workers
     )
+    # uvicorn handles SIGINT/SIGTERM, then restores the handlers it found and raises the
+    # signal again; with the default SIGTERM handler that killed the process before the
+    # ``finally`` below, leaving the metrics folder in /tmp. Ours ends the run instead.
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         if workers > 1:
             Multiprocess(config, sockets=[sock]).run()
         else:
             uvicorn.Server(config).run(sockets=[sock])
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Stopped):
         pass
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         sock.close()
         shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -17,6 +17,7 @@ from agent.server.auth import CallerKey, require_collection
 from agent.server.keys import ApiKey
 from agent.server.openai_routes import model_id
 from agent.server.schemas import AskRequest, RetrieveRequest
+from agent.server.shown_sources import SourceRoots
 from agent.server.state import ServerState
 from agent.types import Turn
 
@@ -43,8 +44,11 @@ async def ask(body: AskRequest, request: Request, key: CallerKey) -> Any:
         history=[Turn(t.question, t.answer) for t in body.history],
         thread_id=asking.server_thread(key.id, collection, body.thread_id),
     )
-    rag = await state.engine(collection, body.answer_model, body.fallback_model)
-    answer, seconds = await run_in_threadpool(asking.ask, rag, question)
+    rag = await state.engine(collection, body.answer_model, body.fallback_model, models_in="")
+    if question.thread_id:  # recorded for retention; expired and surplus threads go
+        await run_in_threadpool(state.threads.used, question.thread_id, key.id)
+    answer, seconds = await asking.ask_within(rag, question, rag.settings.question_timeout_s)
+    answer = SourceRoots(rag.settings, collection).answer(answer)
     state.metrics.observe_answer(answer, seconds)
     return JSONResponse(
         answer.to_dict(), headers={"Server-Timing": f"veraz;dur={seconds * 1000:.2f}"}
@@ -57,16 +61,21 @@ async def retrieve(body: RetrieveRequest, request: Request, key: CallerKey) -> d
     collection = _collection(request, key, body.collection)
     rag = await state.engine(collection)
     hits = await run_in_threadpool(rag.retrieve, body.query, body.k, mode=body.mode)
-    return {"collection": collection, "hits": [hit.to_dict() for hit in hits]}
+    roots = SourceRoots(rag.settings, collection)
+    return {"collection": collection, "hits": [roots.hit(hit).to_dict() for hit in hits]}
 
 
 @router.get("/v1/collections")
 def collections(request: Request, key: CallerKey) -> dict[str, Any]:
-    """The collections this key may use, with their size (read without opening them)."""
+    """The collections this key may use, with their size (read without opening them); a
+    collection that cannot be read is listed with its ``error``."""
     state: ServerState = request.app.state.veraz
     listed = []
     for name, summary in state.engines.summaries().items():
         if not key.allows(name):
+            continue
+        if "error" in summary:  # listed so its owner sees why, but it cannot be used
+            listed.append({"name": name, "model": model_id(name), "error": summary["error"]})
             continue
         listed.append(
             {

@@ -18,7 +18,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -32,6 +32,7 @@ from agent.server.errors import APIError, error_body, where_raised
 from agent.server.footnotes import pieces, with_footnotes
 from agent.server.metrics import ServerMetrics
 from agent.server.schemas import ChatCompletionRequest, VerazOptions
+from agent.server.shown_sources import SourceRoots
 from agent.server.state import ServerState
 from agent.types import Answer
 
@@ -62,7 +63,7 @@ def list_models(request: Request, key: CallerKey) -> dict[str, Any]:
     data = []
     summaries = state.engines.summaries()
     for name, summary in summaries.items():
-        if key.allows(name):
+        if key.allows(name) and "error" not in summary:  # a broken one is skipped
             created = int(summary.get("last_change") or 0)
             data.append(
                 {"id": model_id(name), "object": "model", "created": created, "owned_by": "veraz"}
@@ -115,6 +116,8 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, key: C
     rag = await state.engine(
         collection, options.answer_model, options.fallback_model, param="model"
     )
+    if question.thread_id:  # recorded for retention; expired and surplus threads go
+        await run_in_threadpool(state.threads.used, question.thread_id, key.id)
     completion_id = "chatcmpl-" + uuid.uuid4().hex[:24]
     created = int(time.time())
     if body.stream:
@@ -127,7 +130,8 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, key: C
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    answer, seconds = await run_in_threadpool(asking.ask, rag, question)
+    answer, seconds = await asking.ask_within(rag, question, rag.settings.question_timeout_s)
+    answer = SourceRoots(rag.settings, collection).answer(answer)
     state.metrics.observe_answer(answer, seconds)
     completion = {
         "id": completion_id,
@@ -152,7 +156,7 @@ def _event(data: dict[str, Any]) -> str:
     return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def _sse(
+async def _sse(
     rag: Any,
     question: asking.Question,
     metrics: ServerMetrics,
@@ -160,7 +164,7 @@ def _sse(
     created: int,
     model: str,
     include_usage: bool,
-) -> Iterator[str]:
+) -> AsyncIterator[str]:
     """The SSE body: role, progress comments, verified content, finish, usage, [DONE]."""
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
@@ -179,7 +183,7 @@ def _sse(
     started = time.perf_counter()
     final: dict[str, Any] | None = None
     try:
-        for event in asking.stream(rag, question):
+        async for event in asking.stream_within(rag, question, rag.settings.question_timeout_s):
             if event["type"] == "node":
                 yield f": node {event['node']}\n\n"
             elif event["type"] == "answer":
@@ -197,7 +201,7 @@ def _sse(
         yield _event(error_body(500, "the answer could not be produced"))
         yield "data: [DONE]\n\n"
         return
-    answer = Answer.from_dict(final)
+    answer = SourceRoots(rag.settings, question.collection).answer(Answer.from_dict(final))
     metrics.observe_answer(answer, time.perf_counter() - started)
     for piece in pieces(with_footnotes(answer)):
         yield chunk({"content": piece})

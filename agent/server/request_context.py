@@ -18,6 +18,7 @@ import uuid
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.server.errors import error_body, where_raised
@@ -28,6 +29,7 @@ logger = logging.getLogger("veraz.server")
 access = logging.getLogger("veraz.server.access")
 # which --workers process answered: for operators reading logs, and the workers test
 WORKER = str(os.getpid()).encode()
+CLIENT_CLOSED = 499  # nginx's status for a client that closed the connection first
 
 
 def route_of(scope: Scope) -> str:
@@ -64,6 +66,10 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:  # gone mid-request (an upload cut short): not our error
+            if not status["sent"]:
+                status["code"] = CLIENT_CLOSED
+            logger.info("request %s: the client disconnected before it was read", request_id)
         except Exception as exc:
             logger.error(
                 "request %s failed: %s at %s", request_id, type(exc).__name__, where_raised(exc)
@@ -78,11 +84,10 @@ class RequestContext:
             route = route_of(scope)
             self.metrics.requests.labels(route, scope["method"], str(status["code"])).inc()
             self.metrics.latency.labels(route).observe(seconds)
-            shown = route if route != "unmatched" else printable(scope["path"])[:120]
             access.info(
                 "%s %s %s %.1fms key=%s id=%s",
-                scope["method"],
-                shown,
+                printable(scope["method"])[:16],
+                route,  # the template; an unmatched path is never logged as sent
                 status["code"],
                 seconds * 1000,
                 state.get("key_id", "-"),

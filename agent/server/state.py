@@ -14,6 +14,7 @@ from agent.server.config import ServerSettings
 from agent.server.engines import Engines
 from agent.server.keys import KeyStore
 from agent.server.metrics import ServerMetrics
+from agent.server.thread_retention import ThreadRetention
 
 logger = logging.getLogger("veraz.server")
 
@@ -25,6 +26,7 @@ class ServerState:
     keys: KeyStore
     engines: Engines
     metrics: ServerMetrics
+    threads: ThreadRetention
     ready: threading.Event = field(default_factory=threading.Event)
     warm_up_error: str = ""
     _ingest_locks: dict[str, threading.Lock] = field(default_factory=dict)
@@ -38,6 +40,7 @@ class ServerState:
             keys=KeyStore.for_home(settings.home),
             engines=Engines(settings, server.models),
             metrics=ServerMetrics(),
+            threads=ThreadRetention(settings, server.max_threads_per_key),
         )
 
     async def engine(
@@ -47,13 +50,19 @@ class ServerState:
         fallback_model: str | None = None,
         *,
         param: str = "collection",
+        models_in: str = "veraz.",
     ) -> Veraz:
         """The Veraz for a request: from the cache at once, or built on a worker thread."""
-        cached = self.engines.cached(collection, answer_model, fallback_model)
+        cached = self.engines.cached(collection, answer_model, fallback_model, models_in)
         if cached is not None:
             return cached
         return await run_in_threadpool(
-            self.engines.get, collection, answer_model, fallback_model, param=param
+            self.engines.get,
+            collection,
+            answer_model,
+            fallback_model,
+            param=param,
+            models_in=models_in,
         )
 
     def ingest_lock(self, collection: str) -> threading.Lock:

@@ -6,10 +6,11 @@ folder part a client sends is dropped) and the file lands in
 points to. A file is refused before anything is written when its name is unusable
 (empty, hidden, control characters, too long), its type unsupported, or it is empty or
 over ``VERAZ_MAX_FILE_MB`` — in the words an ingestion run would use. Each file is
-written to a temporary name and renamed into place, so a reader never sees half a file
-and a link planted at the target is replaced, not followed. What the loaders then
-refuse (corrupt, encrypted, scanned without OCR …) comes back in the report, as from
-``veraz ingest``; nothing stored before is touched.
+written to a temporary folder and read by its loader there; only then is it renamed
+into place, so a reader never sees half a file, a link planted at the target is
+replaced, not followed, and a file the loaders refuse (corrupt, encrypted, scanned
+without OCR …) never replaces a good one: it comes back in the report, as from
+``veraz ingest``, and nothing stored before is touched.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import BinaryIO
 
 from agent.api import Veraz
 from agent.types import FailedFile, IngestReport
-from ingestion.loaders import LoaderError, file_type_of, size_problem
+from ingestion.loaders import LoaderError, file_type_of, load_document, size_problem
 from ingestion.path_checks import name_problem, printable
 
 MAX_NAME_BYTES = 255
@@ -71,43 +72,70 @@ def refusal(name: str, size: int, max_file_bytes: int) -> str | None:
     return size_problem(size, max_file_bytes)
 
 
-def _store(upload: Upload, target: Path) -> None:
-    temporary = target.with_name(f".incoming-{uuid.uuid4().hex}")
+def _write(upload: Upload, path: Path) -> None:
+    upload.file.seek(0)
+    with open(path, "xb") as out:  # owner-only (0600) by the server's umask
+        shutil.copyfileobj(upload.file, out, 1 << 20)
+
+
+def loader_refusal(path: Path, max_file_bytes: int, ocr: bool) -> str | None:
+    """Why the loaders refuse the file at ``path`` (corrupt, encrypted, no text …), or None."""
     try:
-        upload.file.seek(0)
-        with open(temporary, "xb") as out:
-            shutil.copyfileobj(upload.file, out, 1 << 20)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+        load_document(path, max_bytes=max_file_bytes, ocr=ocr)
+    except LoaderError as exc:
+        return exc.reason
+    except Exception as exc:  # a parser's own error: its type, never its text (the data)
+        return f"could not read the file ({type(exc).__name__})"
+    return None
 
 
 def ingest_uploads(
-    folder: Path, uploads: list[Upload], max_file_bytes: int, open_engine: Callable[[], Veraz]
+    folder: Path,
+    uploads: list[Upload],
+    max_file_bytes: int,
+    open_engine: Callable[[], Veraz],
+    *,
+    ocr: bool = True,
 ) -> IngestReport:
     """Store the acceptable uploads in ``folder`` and ingest them with the collection's Veraz.
 
-    ``open_engine()`` gives that Veraz; it is called only when at least one file is
-    accepted, so a request whose files are all refused creates no collection.
-    Failures carry the names the client sent, never the server's paths.
+    Each file is first written under a temporary folder beside ``folder`` and read by its
+    loader there; only a file the loader accepts is moved into ``folder`` (replacing an
+    earlier upload of that name) and ingested. So a refused file changes nothing on disk or
+    in the index, even when it has the name of a good one. ``open_engine()`` gives the
+    collection's Veraz and is called only when a file was accepted, so a request whose
+    files are all refused creates no collection. Failures carry the names the client sent,
+    never the server's paths.
     """
     rejected: list[FailedFile] = []
-    saved: dict[str, str] = {}
-    for upload in uploads:
-        name, problem = stored_name(upload.filename)
-        if problem is None and name in saved.values():
-            problem = "sent twice in this request"
-        problem = problem or refusal(name, upload.size, max_file_bytes)
-        if problem:
-            rejected.append(FailedFile(name, problem))
-            continue
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / name
-        _store(upload, target)
-        saved[str(target.resolve())] = name
-    report = IngestReport()
-    if saved:
-        report = open_engine().ingest(list(saved))
+    accepted: dict[str, Path] = {}
+    staging = folder.parent / ".incoming" / uuid.uuid4().hex
+    try:
+        for upload in uploads:
+            name, problem = stored_name(upload.filename)
+            if problem is None and name in accepted:
+                problem = "sent twice in this request"
+            problem = problem or refusal(name, upload.size, max_file_bytes)
+            if problem is None:
+                staging.mkdir(parents=True, exist_ok=True)
+                staged = staging / name
+                _write(upload, staged)
+                problem = loader_refusal(staged, max_file_bytes, ocr)
+            if problem:
+                rejected.append(FailedFile(name, problem))
+                continue
+            accepted[name] = staged
+        report = IngestReport()
+        saved: dict[str, str] = {}
+        if accepted:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, staged in accepted.items():
+                target = folder / name
+                os.replace(staged, target)  # atomic; a link planted at target is replaced
+                saved[str(target.resolve())] = name
+            report = open_engine().ingest(list(saved))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     for failure in report.failed:
         failure.path = saved.get(str(Path(failure.path).resolve()), Path(failure.path).name)
     report.failed = rejected + report.failed

@@ -200,7 +200,7 @@ class ExtractiveAnswerer:
 # A sentence opening with one of these points back to the one before it ("These devices
 # treat carbon monoxide poisoning" after "Hyperbaric medicine uses oxygen chambers").
 _POINTS_BACK = re.compile(
-    r"^\W*(?:this|these|that|those|such|he|she|it|they|his|her|its|their|there|then|"
+    r"^\W{0,64}(?:this|these|that|those|such|he|she|it|they|his|her|its|their|there|then|"
     r"est[eaoe]s?|es[eao]s?|aquel\w*|dich[oa]s?|él|ella|ellos|ellas|su|sus|allí|entonces|"
     r"ello|esto)\b",
     re.IGNORECASE,

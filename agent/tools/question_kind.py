@@ -28,6 +28,8 @@ class QuestionKind:
     money: bool = False  # a price: "¿cuánto cuesta…?", "how much does … cost"
 
 
+# Leading punctuation is read up to 64 characters (``^\W{0,64}``): an unbounded ``^\W*``
+# inside an alternation made the search superlinear on long runs of punctuation (issue 20).
 _QUANTITY_ES = (
     r"porcentaje|fracci[óo]n|proporci[óo]n|tamaño|valor|versi[óo]n|puerto|rango|cantidad|"
     r"n[úu]mero|puntuaci[óo]n|precio|velocidad|tasa|learning rate|batch size"
@@ -43,32 +45,32 @@ _NUMBER = re.compile(
     r"\b(?:cuánt[oa]s?|how (?:many|much|long|big|large|old|far|fast)|"
     rf"(?:qué|cuál es (?:el|la)) (?:\w+ ){{0,2}}?(?:{_QUANTITY_ES})|"
     r"en qué puerto|on which port|what share)\b|"
-    rf"^\W*(?:what|which)(?:'s| is| was| are| were)? (?:the )?(?:[\w@.'-]+ ){{0,5}}?"
+    rf"^\W{{0,64}}(?:what|which)(?:'s| is| was| are| were)? (?:the )?(?:[\w@.'-]+ ){{0,5}}?"
     rf"(?:{_QUANTITY_EN})\b",
     re.IGNORECASE,
 )
 _DATE = re.compile(
-    r"\bcuándo\b|^\W*when (?:did|was|were|is|are|does|do|will|has|had|would|could|can)\b|"
+    r"\bcuándo\b|^\W{0,64}when (?:did|was|were|is|are|does|do|will|has|had|would|could|can)\b|"
     r"\b(?:what year|which year|en qué (?:año|fecha|siglo|d[ée]cada)|"
     r"qué (?:año|fecha|d[íi]a)|cuál (?:es|fue|era) (?:la fecha|el año)|"
     r"what (?:date|day|century|decade)|in (?:what|which) (?:year|century|decade))\b",
     re.IGNORECASE,
 )
-_REASON = re.compile(r"^\W*(?:por qué|why|how come|para qué)\b", re.IGNORECASE)
+_REASON = re.compile(r"^\W{0,64}(?:por qué|why|how come|para qué)\b", re.IGNORECASE)
 _MONEY = re.compile(
     r"\b(?:cuest[ao]n?|cost(?:s|ó|aba|ar)?|precio|price|pagar|pay|tarifa|fee)\b", re.IGNORECASE
 )
-_WHO = re.compile(r"\bquién(?:es)?\b|^\W*(?:who|whom|whose)\b|\bby whom\b", re.IGNORECASE)
+_WHO = re.compile(r"\bquién(?:es)?\b|^\W{0,64}(?:who|whom|whose)\b|\bby whom\b", re.IGNORECASE)
 # "¿Qué es X?", "What is pass@k?", "¿Para qué sirve BM25?": short, about one term.
 # "What is the name of…" is not a definition question.
 _DEFINITION = re.compile(
-    r"^\W*(?:qué (?:es|son|significa|quiere decir|mide|hace)|"
+    r"^\W{0,64}(?:qué (?:es|son|significa|quiere decir|mide|hace)|"
     r"what (?:is|are)(?! (?:the|a|an) )|what does .+ (?:mean|do|measure)|"
     r"para qué (?:sirve|se usa)|define|explica)\b",
     re.IGNORECASE,
 )
 _YES_NO = re.compile(
-    r"^\W*(?:does|do|is|are|can|could|should|will|did|has|have|se puede|puede|puedo|"
+    r"^\W{0,64}(?:does|do|is|are|can|could|should|will|did|has|have|se puede|puede|puedo|"
     r"soporta|funciona|hay que|es (?:posible|necesario))\b",
     re.IGNORECASE,
 )
@@ -104,7 +106,7 @@ _QUESTION_WORDS = {
     "cual": "cuál", "cuales": "cuáles", "donde": "dónde", "como": "cómo",
 }  # fmt: skip
 _UNACCENTED_OPENING = re.compile(
-    r"(^\W*|¿\s*)(" + "|".join(_QUESTION_WORDS) + r")\b", re.IGNORECASE
+    r"(^\W{0,64}|¿\s*)(" + "|".join(_QUESTION_WORDS) + r")\b", re.IGNORECASE
 )
 
 

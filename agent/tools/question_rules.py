@@ -12,9 +12,12 @@ import re
 
 from ingestion.text_analysis import analyze
 
+# Leading punctuation is read up to 64 characters (``^\W{0,64}``): an unbounded ``^\W*``
+# inside an alternation made the search superlinear on long runs of punctuation (issue 20).
 _GREETING = re.compile(
-    r"^\W*(hola|buen[oa]s( días| tardes| noches)?|hey|hello|hi|good (morning|afternoon|evening)"
-    r"|gracias|muchas gracias|thanks|thank you|adiós|adios|bye|hasta luego)\b",
+    r"^\W{0,64}(hola|buen[oa]s( días| tardes| noches)?|hey|hello|hi"
+    r"|good (morning|afternoon|evening)|gracias|muchas gracias|thanks|thank you|adiós|adios"
+    r"|bye|hasta luego)\b",
     re.IGNORECASE,
 )
 _ABOUT_CONVERSATION = re.compile(
@@ -23,42 +26,67 @@ _ABOUT_CONVERSATION = re.compile(
     r"|qu[ée] me (has )?(respondido|dicho))",
     re.IGNORECASE,
 )
-_COMPARISON = re.compile(
+# Comparisons are found in three linear steps (opening words, then the first joiner on
+# the same line, then the second side) rather than one pattern with a lazy ``.+?`` side:
+# that pattern tried every joiner position from every opening word, and a question made
+# of repeated words or long space runs took seconds to minutes (issue 20).
+_COMPARISON_OPENING = re.compile(
     r"(?:diferencias? (?:hay |existe |existen )?entre|en qu[ée] se diferencian|"
-    r"difference(?:s)? between|compar[ae]\w*|contrast)\s+(?P<a>.+?)"
-    r"\s+(?:y|e|and|with|con|frente a|vs\.?|versus)\s+(?P<b>[^?¿.]+)",
+    r"difference(?:s)? between|compar[ae]\w*|contrast)\s+",
     re.IGNORECASE,
 )
-_VERSUS = re.compile(r"(?P<a>[\w .+-]+?)\s+(?:vs\.?|versus|frente a)\s+(?P<b>[\w .+-]+)", re.I)
+# ``(?<!\s)``: a run of spaces is tried once, from its start, not from each space in it.
+_COMPARISON_JOINER = re.compile(
+    r"(?<!\s)\s+(?:y|e|and|with|con|frente a|vs\.?|versus)\s+(?=[^?¿.])", re.IGNORECASE
+)
+_VERSUS_JOINER = re.compile(r"(?<!\s)\s+(?:vs\.?|versus|frente a)\s+(?=[\w .+-])", re.IGNORECASE)
+_COMPARED_SIDE = re.compile(r"[^?¿.]+")
+_VERSUS_SIDE = re.compile(r"[\w .+-]+")
+_MAX_OPENINGS_TRIED = 8
+# ``(?<![\s,;])`` and the comma inside its own group: the pattern used to split a space
+# run between ``\s*`` and ``\s+`` in every way, from every space (cubic in the run).
 _CLAUSE_JOIN = re.compile(
-    r"\s*(?:,|;)?\s+(?:y|and|además|also)\s+(?=(?:qu[ée]|c[óo]mo|cu[áa]nt\w*|cu[áa]l\w*|"
+    r"(?<![\s,;])(?:\s*[,;])?\s+(?:y|and|además|also)\s+(?=(?:qu[ée]|c[óo]mo|cu[áa]nt\w*|cu[áa]l\w*|"
     r"d[óo]nde|cu[áa]ndo|por qu[ée]|qui[ée]n\w*|what|how|which|why|when|where|who)\b)",
     re.IGNORECASE,
 )
 _FOLLOW_UP_START = re.compile(
-    r"^\W*(y|and|what about|how about|qu[ée] (hay|pasa) (de|con)|and what about|e)\b", re.I
+    r"^\W{0,64}(y|and|what about|how about|qu[ée] (hay|pasa) (de|con)|and what about|e)\b", re.I
 )
+# ``{0,64}``: from each capital the pattern looked for a later capital or digit through the
+# whole rest of the word, and "Ñ.Ñ.Ñ…" made that quadratic; names are shorter than 64.
 _KEY_TERM = re.compile(
-    r"\b(?:[A-ZÁÉÍÓÚÑ][\w.+-]*[A-Z0-9][\w.+-]*|[A-Za-z]+[-_]?\d[\w.-]*|\d[\w.,]*)"
+    r"\b(?:[A-ZÁÉÍÓÚÑ][\w.+-]{0,64}[A-Z0-9][\w.+-]*|[A-Za-z]+[-_]?\d[\w.-]*|\d[\w.,]*)"
 )
 _QUESTION_WORDS = re.compile(
-    r"^\W*(?:(?:qu[ée]|c[óo]mo|cu[áa]nt[oa]s?|cu[áa]les?|d[óo]nde|cu[áa]ndo|por qu[ée]|"
+    r"^\W{0,64}(?:(?:qu[ée]|c[óo]mo|cu[áa]nt[oa]s?|cu[áa]les?|d[óo]nde|cu[áa]ndo|por qu[ée]|"
     r"qui[ée]n(?:es)?|what|how(?: much| many)?|which|why|when|where|who|is|are|does|do|can)"
     r"\b\s*)+",
     re.IGNORECASE,
 )
 
 
+RULES_MAX_CHARS = 4000
+"""The most characters of a question the rules read (its head); a longer question is
+still answered whole, and the route step says where the rules stopped reading."""
+
+
+def rules_view(text: str) -> str:
+    """The part of ``text`` the rules read: its first :data:`RULES_MAX_CHARS` characters."""
+    return text[:RULES_MAX_CHARS]
+
+
 def is_greeting(question: str) -> bool:
-    return bool(_GREETING.match(question)) and len(question.split()) <= 6
+    return bool(_GREETING.match(question)) and len(rules_view(question).split()) <= 6
 
 
 def is_about_conversation(question: str) -> bool:
-    return bool(_ABOUT_CONVERSATION.search(question))
+    return bool(_ABOUT_CONVERSATION.search(rules_view(question)))
 
 
 def route(question: str) -> str:
-    """ "direct", "decompose" or "retrieve" for ``question``."""
+    """ "direct", "decompose" or "retrieve" for ``question`` (its head: :func:`rules_view`)."""
+    question = rules_view(question)
     if is_greeting(question) or is_about_conversation(question):
         return "direct"
     if len(split_question(question)) > 1:
@@ -80,25 +108,80 @@ def _definition(subject: str, language: str) -> str:
     return f"¿Qué es {subject}?" if language == "es" else f"What is {subject}?"
 
 
+def _compared(text: str) -> tuple[str, str] | None:
+    """The two sides of "diferencia entre A y B" / "compare A with B", or None.
+
+    What the single pattern this replaces matched: its first match, checked by the caller.
+
+    The first side runs from the opening words to the first joiner on the same line, the
+    second to the next ``?``, ``¿`` or ``.``. A failed opening makes every later opening
+    on its line fail too, so the search moves to the next line; at most
+    ``_MAX_OPENINGS_TRIED`` openings are tried, each in one linear scan.
+    """
+    position = 0
+    for _ in range(_MAX_OPENINGS_TRIED):
+        opening = _COMPARISON_OPENING.search(text, position)
+        if opening is None:
+            return None
+        line_end = text.find("\n", opening.end())
+        line_end = len(text) if line_end < 0 else line_end
+        joiner = _COMPARISON_JOINER.search(text, opening.end() + 1)
+        if joiner is not None and joiner.start() <= line_end:
+            second = _COMPARED_SIDE.match(text, joiner.end())
+            if second:
+                return text[opening.end() : joiner.start()], second.group(0)
+        if line_end >= len(text):
+            return None
+        position = line_end + 1
+    return None
+
+
+def _is_side_char(char: str) -> bool:
+    return char.isalnum() or char in "_ .+-"
+
+
+def _versus(text: str) -> tuple[str, str] | None:
+    """The two sides of "A vs B" / "A frente a B" (names, spaces and ``.+-``), or None.
+
+    Each joiner's first side is read backwards from it, never past the joiner before,
+    so the text is read a bounded number of times whatever its shape.
+    """
+    floor = 0
+    joiner = _VERSUS_JOINER.search(text)
+    while joiner is not None:
+        start = joiner.start()
+        while start > floor and _is_side_char(text[start - 1]):
+            start -= 1
+        second = _VERSUS_SIDE.match(text, joiner.end())
+        if second and start < joiner.start():
+            return text[start : joiner.start()], second.group(0)
+        floor = joiner.start()
+        # from just after this joiner's start, not its end: joiners may share spaces
+        # ("A vs. versus B" has " versus " right after " vs. ")
+        joiner = _VERSUS_JOINER.search(text, joiner.start() + 1)
+    return None
+
+
 def split_question(question: str, language: str = "en", max_parts: int = 4) -> list[str]:
     """Sub-questions of a multi-part or comparative question; one item if it is simple.
 
     Comparisons ("diferencia entre LoRA y QLoRA") become one definition question per
     side plus the original (whose passages may compare them directly).
     """
-    text = question.strip()
+    whole = question.strip()
+    text = rules_view(whole)
     parts = [p for p in re.split(r"\?\s*¿?", text) if _clean(p)]
     if len(parts) > 1:
         return [_as_question(p, language) for p in parts][:max_parts]
-    match = _COMPARISON.search(text) or _VERSUS.search(text)
-    if match and _clean(match.group("a")) and _clean(match.group("b")):
-        left = _QUESTION_WORDS.sub("", match.group("a"))
-        subs = [_definition(left, language), _definition(match.group("b"), language)]
-        return [*subs, text][:max_parts]
+    sides = _compared(text) or _versus(text)
+    if sides and _clean(sides[0]) and _clean(sides[1]):
+        left = _QUESTION_WORDS.sub("", sides[0])
+        subs = [_definition(left, language), _definition(sides[1], language)]
+        return [*subs, whole][:max_parts]
     clauses = [c for c in _CLAUSE_JOIN.split(text) if _clean(c)]
     if len(clauses) > 1:
         return [_as_question(c, language) for c in clauses][:max_parts]
-    return [text]
+    return [whole]
 
 
 _CAPITALISED = re.compile(r"(?<![\w¿¡])([A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)\b")
@@ -110,10 +193,15 @@ def key_terms(text: str) -> list[str]:
     Acronyms and mixed forms (QLoRA, GPT-4, Q4_K_M, 65B) anywhere; capitalised words
     (Dettmers, Claude) unless they open the sentence, where every word is capitalised.
     """
+    text = rules_view(text)
     found = [m.group(0).rstrip(".,") for m in _KEY_TERM.finditer(text)]
     for match in _CAPITALISED.finditer(text):
-        before = text[: match.start()].rstrip(" ¿¡\"'(")
-        if before and before[-1] not in ".?!:":
+        # the character before the word, past spaces and opening marks: read backwards
+        # from the word (each run once), not by stripping the whole text before it
+        before = match.start()
+        while before > 0 and text[before - 1] in " ¿¡\"'(":
+            before -= 1
+        if before and text[before - 1] not in ".?!:":
             found.append(match.group(1))
     return list(dict.fromkeys(found))
 
@@ -124,6 +212,7 @@ def is_number(term: str) -> bool:
 
 def is_follow_up(question: str) -> bool:
     """A short question that leans on the previous one ("¿y QLoRA?", "what about GGUF?")."""
+    question = rules_view(question)
     content = analyze(question, "es") if "¿" in question else analyze(question, "en")
     return bool(_FOLLOW_UP_START.match(question)) or len(content) <= 1
 
@@ -151,6 +240,7 @@ def keyword_query(question: str, attempt: int) -> str:
     1: the content words without the question phrasing; 2: only the names and the longest
     words, which are the rarest and so the most discriminating terms.
     """
+    question = rules_view(question)
     body = _QUESTION_WORDS.sub("", question).strip(" ¿?¡!")
     if attempt <= 1:
         return body or question

@@ -36,7 +36,9 @@ _CLOSERS = "\"'”’»)]"
 _BULLET = re.compile(r"^\s*(?:[-*•·‣◦▪–—>]+|\d{1,3}[.)]|[a-zA-Z][)]|#{1,6})\s+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _WORD_BEFORE = re.compile(r"([^\W\d_]+(?:\.[^\W\d_]+)*)$")
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?…])")
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<!\s)\s+([.,;:!?…])")  # each run tried once
+_SPACES = re.compile(r"\s*")
+_LOOK = 64  # characters read around a full stop: longer than any abbreviation
 
 
 def _is_abbreviation(head: str, following: str) -> bool:
@@ -128,11 +130,16 @@ def _split_line(line: str) -> list[str]:
             end = run.end()
             while end < n and text[end] in _CLOSERS and text[end] != "]":
                 end += 1
-        following = text[end:].lstrip()
+        # Only the head of what follows and the tail of the sentence so far are read:
+        # slicing the whole rest (or the whole sentence) at every full stop made a long
+        # line of "a. a. a." quadratic.
+        after = _SPACES.match(text, end).end()
+        following = text[after : after + _LOOK]
         if end < n and not text[end].isspace():
             i = end  # "?)," or similar: punctuation inside the sentence
             continue
-        if ch == "." and end - i == 1 and _is_abbreviation(text[start:i], following):
+        head = text[max(start, i - _LOOK) : i]
+        if ch == "." and end - i == 1 and _is_abbreviation(head, following):
             i = end
             continue
         if ch in ".…" and (end - i > 1 or ch == "…") and not _starts_sentence(following):

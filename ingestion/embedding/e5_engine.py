@@ -145,7 +145,20 @@ class E5Engine:
         return self._encode(texts, is_query=False)
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, is_query=True)
+        return self._encode([self._readable_head(_clean(t)) for t in texts], is_query=True)
+
+    def _readable_head(self, text: str) -> str:
+        """The head of a query that fits the model's 512 tokens, the part it can read.
+
+        The engine's time grows with the whole text, not only what it reads: a
+        40,000-character chat message spent tens of seconds here per search (issue 20).
+        Counting tokens is ~100x cheaper than embedding, so the text is cut to fit first.
+        """
+        count = self._model.token_count(text, True)
+        while count > MAX_SEQUENCE_TOKENS and len(text) > 1:
+            text = text[: max(1, int(len(text) * MAX_SEQUENCE_TOKENS / count * 0.95))]
+            count = self._model.token_count(text, True)
+        return text
 
     def _encode(self, texts: Sequence[str], *, is_query: bool) -> np.ndarray:
         items = [_clean(t) for t in texts]

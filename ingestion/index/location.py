@@ -96,7 +96,10 @@ def collection_names(location: StoreLocation, home: Path) -> list[str]:
 
 def collection_summaries(location: StoreLocation, home: Path) -> list[dict[str, Any]]:
     """``{"collection", "path", documents, chunks, generation, embedding_model,
-    last_change, bytes}`` per collection, reading no vectors (``veraz status``)."""
+    last_change, bytes}`` per collection, reading no vectors (``veraz status``).
+
+    A collection whose summary cannot be read has ``{"collection", "path", "error"}``
+    instead, so one broken collection never hides the others."""
     found: list[dict[str, Any]] = []
     if location.kind == "postgres":
         from ingestion.index.postgres.connection import connect
@@ -108,7 +111,11 @@ def collection_summaries(location: StoreLocation, home: Path) -> list[dict[str, 
         db = connect(location.url)
         try:
             for name, schema_name in collections:
-                data = summary(db, schema_name)
+                try:
+                    data = summary(db, schema_name)
+                except Exception as exc:  # one broken collection must not hide the others
+                    db.rollback()
+                    data = {"error": _unreadable(exc)}
                 found.append({"collection": name, "path": location.describe(), **data})
         finally:
             db.close()
@@ -117,10 +124,19 @@ def collection_summaries(location: StoreLocation, home: Path) -> list[dict[str, 
 
     for name in collection_names(location, home):
         folder = collection_folder(home, name)
-        data = read_summary(folder)
+        try:
+            data = read_summary(folder)
+        except Exception as exc:  # a corrupt index.sqlite: listed with its error, skipped
+            data = {"error": _unreadable(exc)}
         if data is not None:
             found.append({"collection": name, "path": str(folder), **data})
     return found
+
+
+def _unreadable(exc: Exception) -> str:
+    """Why a collection's summary could not be read, in one short line (no data in it)."""
+    first_line = (str(exc).splitlines() or [""])[0][:160]
+    return f"cannot be read: {type(exc).__name__}: {first_line}"
 
 
 def _postgres_collections(url: str) -> list[tuple[str, str]]:

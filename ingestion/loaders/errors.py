@@ -26,7 +26,7 @@ class LoaderError(Exception):
         return type(self), (self.path, self.reason)
 
 
-_OBJECT_REPR_RE = re.compile(r":?\s*<[^<>]* at 0x[0-9a-fA-F]+>")
+_OBJECT_REPR_RE = re.compile(r":?[^\S\n]{0,8}<[^<>]* at 0x[0-9a-fA-F]+>")  # bounded: linear
 _MAX_CAUSE_CHARS = 160
 
 

@@ -19,8 +19,12 @@ from ingestion.unstructured_offline import ensure_offline_unstructured
 
 __all__ = ["html_sections", "load_html"]
 
-_HTML_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
-_HTML_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
+# The title in two linear searches (its opening tag, then its closing tag): one pattern
+# with a lazy ``(.*?)`` read to the end of the page from every "<title" when none closed.
+# ``[^<>]``: an opening tag ends at the next tag, so "<title<title…" is read once.
+_HTML_TITLE_OPEN_RE = re.compile(r"<title[^<>]*>", re.IGNORECASE)
+_HTML_TITLE_CLOSE_RE = re.compile(r"</title\s*>", re.IGNORECASE)
+_HTML_CHARSET_RE = re.compile(rb"""<meta[^<>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 
 
 def html_sections(markup: str) -> Sectioned:
@@ -32,12 +36,18 @@ def html_sections(markup: str) -> Sectioned:
     return sections_from_elements(partition_html(text=markup, skip_headers_and_footers=True))
 
 
+def _title_markup(markup: str) -> str:
+    """What the first ``<title>`` holds ("" without one), its tags included."""
+    opening = _HTML_TITLE_OPEN_RE.search(markup)
+    closing = _HTML_TITLE_CLOSE_RE.search(markup, opening.end()) if opening else None
+    return markup[opening.end() : closing.start()] if opening and closing else ""
+
+
 def load_html(path: Path, data: bytes) -> tuple[list[Section], str]:
     """Sections under the page's headings, titled by its ``<title>`` (else first heading)."""
     declared = _HTML_CHARSET_RE.search(data[:4096])
     markup = decode_text(path, data, declared=declared.group(1).decode() if declared else None)
-    match = _HTML_TITLE_RE.search(markup)
-    title = clean_title(html.unescape(re.sub(r"<[^>]+>", "", match.group(1)))) if match else ""
+    title = clean_title(html.unescape(re.sub(r"<[^>]+>", "", _title_markup(markup))))
     sections, first_heading = html_sections(markup)
     if not sections:
         # libxml2 (under unstructured) silently returns an empty tree for markup nested

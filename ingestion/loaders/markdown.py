@@ -16,11 +16,29 @@ from ingestion.loaders.sections import SectionBuilder, Sectioned
 __all__ = ["load_markdown", "markdown_sections"]
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_ATX_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ATX_OPENING_RE = re.compile(r" {0,3}#{1,6}(?=[ \t]|$)")
+"""An ATX heading's opening. Its text and closing ``#`` run are cut in Python: the one
+pattern that did it all tried every split of a long run of spaces (quadratic per line)."""
 _LINE_END_RE = re.compile(r"\r\n|\r|\n")
 """Markdown's line endings. Not ``str.splitlines``, which also splits at U+0085 (NEL) and
 U+2028: NEL is the last byte of "…" or "✅" in UTF-8 read as Latin-1 ("â\\x80¦"), and
 splitting there would leave that mojibake in two halves no repair can join."""
+
+
+def _atx_heading_title(line: str) -> str | None:
+    """The text of an ATX heading line ("## Setup ##" -> "Setup"), None if it is not one.
+
+    CommonMark's rule: up to three spaces, one to six ``#``, then spaces or the end; an
+    optional closing run of ``#`` after a space is not part of the text.
+    """
+    opening = _ATX_OPENING_RE.match(line)
+    if opening is None:
+        return None
+    text = line[opening.end() :].strip(" \t")
+    unclosed = text.rstrip("#")
+    if unclosed != text and unclosed[-1:] in (" ", "\t"):
+        return unclosed.rstrip(" \t")
+    return text
 
 
 def markdown_sections(text: str) -> Sectioned:
@@ -48,10 +66,10 @@ def markdown_sections(text: str) -> Sectioned:
                 fence = None
             lines.append(line)
             continue
-        heading = None if fence is not None else _ATX_HEADING_RE.match(line)
+        heading = None if fence is not None else _atx_heading_title(line)
         if heading is not None:
             flush_lines()
-            builder.heading(line.strip(), None, title=heading.group(2) or "")
+            builder.heading(line.strip(), None, title=heading)
         else:
             lines.append(line)
     flush_lines()

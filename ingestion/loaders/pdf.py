@@ -31,6 +31,12 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_OCR", "OcrPolicy", "load_pdf"]
 
 logger = logging.getLogger(__name__)
+# pypdf's warnings quote the file ("invalid pdf header: b'…'", object contents): an
+# uploaded document's bytes must not reach the server's log or stderr. What matters of
+# them reaches the user as a LoaderError; the rest is dropped here.
+_PYPDF_LOG = logging.getLogger("pypdf")
+_PYPDF_LOG.addHandler(logging.NullHandler())
+_PYPDF_LOG.propagate = False
 
 
 class OcrPolicy(NamedTuple):

@@ -34,7 +34,7 @@ def join_wrapped_lines(lines: Iterable[str]) -> str:
             continue
         if not out:
             out = line
-        elif re.search(r"[^\W\d_][-\u00ad]$", out) and line[:1].islower():
+        elif re.search(r"[^\W\d_][-\u00ad]$", out[-2:]) and line[:1].islower():
             out = out[:-1] + line
         else:
             out = out + " " + line

@@ -21,6 +21,7 @@ from agent.graphs.trace import now, step
 from agent.models.calls import ModelCallError, parse_json_object
 from agent.prompts import render
 from agent.tools import question_rules
+from agent.tools.question_rules import RULES_MAX_CHARS
 
 
 def _parse_route(text: str) -> Route:
@@ -44,12 +45,14 @@ def route(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         ask=by_rules == DECOMPOSE,
     )
     chosen = outcome.value
+    # the rules read the question's head only; the steps say so when it was cut
+    cut = {"rules_read_chars": RULES_MAX_CHARS} if len(question) > RULES_MAX_CHARS else {}
     if by_rules == DECOMPOSE and outcome.method == "llm" and chosen != DECOMPOSE:
         chosen = RETRIEVE  # the model sees one question where the rules saw several
     return {
         "route": chosen,
         **outcome.state_usage(),
-        "steps": [step(ROUTE, started, route=chosen, rules=by_rules, **outcome.detail())],
+        "steps": [step(ROUTE, started, route=chosen, rules=by_rules, **cut, **outcome.detail())],
     }
 
 

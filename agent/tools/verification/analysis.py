@@ -9,8 +9,10 @@ sources' sentences are analysed here, the same way.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -47,7 +49,9 @@ _NUMBER_WITH_UNIT = re.compile(r"^\d+(?:[.,]\d+)*-?[^\W\d_]{1,4}$")
 _PERCENT_AFTER = re.compile(r"\s?(?:%|percent\b|per cent\b|por ciento\b)", re.IGNORECASE)
 
 
-_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]+[A-Z]")
+# Searched only: "[A-Z]{2,}[a-z]+[A-Z]" (QLoRA) holds "[a-z][A-Z]" anyway, and its
+# ``[A-Z]{2,}`` made a long run of capitals quadratic (issue 20).
+_CAMEL = re.compile(r"[a-z][A-Z]")
 
 
 _QUOTES = frozenset("«»\"“”'‘’")
@@ -208,8 +212,11 @@ def _name_forms(name: str) -> frozenset[str]:
 
 def at_clause_start(text: str, offset: int) -> bool:
     """Whether position ``offset`` begins a sentence or a clause (after ':', '(', quotes)."""
-    before = text[:offset].rstrip()
-    return not before or before[-1] in _START_LIKE
+    # read backwards over the spaces only, not a copy of everything before (which made
+    # a sentence's analysis quadratic in its length)
+    while offset > 0 and text[offset - 1].isspace():
+        offset -= 1
+    return offset == 0 or text[offset - 1] in _START_LIKE
 
 
 def _word_forms(word: str, language: str) -> tuple[frozenset[str], str | None, str | None]:
@@ -272,9 +279,9 @@ class _Analyser:
                 for part in re.findall(r"[^\W\d_]+", token):
                     self._word(part, offset, match.end(), opens=opens)
                     opens = False
-        asides = _aside_spans(text)
+        inside = _within(_aside_spans(text))
         items = [
-            replace(item, aside=True) if any(a <= item.start < b for a, b in asides) else item
+            replace(item, aside=True) if inside(item.start) else item
             for item in _merge(self.items, text)
         ]
         return Analysis(
@@ -290,7 +297,9 @@ class _Analyser:
 
     def _is_unit(self, offset: int, token: str) -> bool:
         """A short token right after a number ("GB" in "13.5 GB") is its unit, not a name."""
-        return len(token) <= 4 and bool(re.search(r"\d[\s\-]?$", self.text[:offset]))
+        return len(token) <= 4 and bool(
+            re.search(r"\d[\s\-]?$", self.text[max(0, offset - 3) : offset])
+        )
 
     @property
     def _other(self) -> str:
@@ -384,11 +393,36 @@ def _aside_spans(text: str) -> list[tuple[int, int]]:
             depth -= 1
             if depth == 0:
                 spans.append((opened, offset + 1))
+    tokens = [(m.end(), m.group(0)) for m in TOKEN.finditer(text)]
+    ends = [end for end, _ in tokens]
     for match in _APPOSITIVE.finditer(text):
-        before = TOKEN.findall(text[: match.start()])
-        if before and before[-1][:1].isupper() and len(match.group(1).split()) <= 6:
+        # the last token before the comma, found in one tokenisation of the whole text
+        last = bisect.bisect_right(ends, match.start()) - 1
+        if last >= 0 and tokens[last][1][:1].isupper() and len(match.group(1).split()) <= 6:
             spans.append((match.start(), match.end()))
     return spans
+
+
+def _within(spans: list[tuple[int, int]]) -> Callable[[int], bool]:
+    """Whether an offset falls in one of ``spans``, in log time (spans may overlap)."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    starts = [start for start, _ in merged]
+
+    def inside(offset: int) -> bool:
+        k = bisect.bisect_right(starts, offset) - 1
+        return k >= 0 and offset < merged[k][1]
+
+    return inside
+
+
+_MAX_NAME_PARTS = 8  # "Universidad Nacional de Educación a Distancia" has 6; a run of
+# capitalised words past this is not one name, and joining it whole was quadratic
+_NAME_CHARS = 400
 
 
 def _merge(items: list[Item], text: str) -> list[Item]:
@@ -400,7 +434,13 @@ def _merge(items: list[Item], text: str) -> list[Item]:
             last = merged[-1]
             between = text[last.end : item.start]
             alias = between.strip() == "(" and text[item.end : item.end + 1] == ")"
-            if last.kind == "name" and item.kind == "name" and (alias or not between.strip()):
+            joinable = last.surface.count(" ", 0, _NAME_CHARS) < _MAX_NAME_PARTS
+            if (
+                last.kind == "name"
+                and item.kind == "name"
+                and (alias or not between.strip())
+                and joinable
+            ):
                 surface = f"{last.surface} {item.surface}"
                 forms = last.forms | item.forms | {squash(surface)}
                 merged[-1] = Item(surface, "name", forms, last.start, item.end)

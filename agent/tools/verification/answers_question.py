@@ -34,10 +34,10 @@ from ingestion.text_analysis import prefixes
 # "The passage is about Luther's career…", "El texto habla de…": a small model describing
 # its sources instead of answering (a true sentence, so grounding lets it through).
 _ABOUT_THE_SOURCES = re.compile(
-    r"^\W*(?:the|this|that)\s+(?:passage|text|document|context|source|excerpt)s?\s+"
+    r"^\W{0,64}(?:the|this|that)\s+(?:passage|text|document|context|source|excerpt)s?\s+"
     r"(?:is\s+about|are\s+about|is\s+[\"“«]|talks?\s+about|discuss|deals?\s+with|describes?|"
     r"mentions?|refers?\s+to|is\s+discussing|focuses\s+on)"
-    r"|^\W*(?:el|este|ese|la|esta|esa)\s+(?:pasaje|texto|documento|contexto|fuente|fragmento)s?\s+"
+    r"|^\W{0,64}(?:el|este|ese|la|esta|esa)\s+(?:pasaje|texto|documento|contexto|fuente|fragmento)s?\s+"
     r"(?:trata|habla|es\s+sobre|describe|menciona|se\s+refiere|se\s+centra|es\s+[\"“«])",
     re.IGNORECASE,
 )
