@@ -12,6 +12,7 @@ too-long chunk would overflow.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,6 +35,21 @@ class Chunk:
     page: int | None
     start: int  # character offsets into LoadedDocument.text
     end: int
+
+
+_SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def _table_body_start(lines: list[str]) -> int | None:
+    """Index of a table section's first body row: after the header's separator line, or
+    the first pipe row when the table has no header; None without rows."""
+    for i, line in enumerate(lines):
+        if _SEPARATOR_ROW.match(line):
+            return i + 1
+    for i, line in enumerate(lines):
+        if line.startswith("|"):
+            return i
+    return None
 
 
 def stable_chunk_id(doc_id: str, start: int, text: str) -> str:
@@ -66,7 +82,10 @@ class Chunker:
                 titles = " · ".join(dict.fromkeys(s.title for s in group if s.title))
                 pieces.append((text, titles, first.page, start, start + len(text)))
                 continue
-            for node_text, offset, end in self._split(text, self._splitter):
+            split = self._split_table(first) if first.table_head else None
+            if split is None:
+                split = self._split(text, self._splitter)
+            for node_text, offset, end in split:
                 pieces.append((node_text, first.title, first.page, start + offset, start + end))
         return [
             Chunk(
@@ -81,6 +100,53 @@ class Chunker:
             for i, (text, title, page, start, end) in enumerate(pieces)
             if text.strip()
         ]
+
+    def _split_table(self, section: Section) -> list[tuple[str, int, int]] | None:
+        """A table section cut by rows, each piece its caption and header then whole rows.
+
+        Rows are never cut, so every row is read with its header in whatever chunk it lands
+        (a row alone over the budget is a chunk of its own; the embedder reads its start).
+        A piece's offsets span its rows in the document text; the repeated head is not
+        there, which is why a table chunk's text is not a slice of it. None when the
+        section holds no row lines to cut (then it is split as prose).
+        """
+        text = section.text
+        lines = text.split("\n")
+        offsets, at = [], 0
+        for line in lines:
+            offsets.append(at)
+            at += len(line) + 1
+        body = _table_body_start(lines)
+        if body is None or body >= len(lines):
+            return None
+        head = section.table_head
+        head_tokens = self.count_tokens(head) + 1 if head else 0
+        pieces: list[tuple[str, int, int]] = []
+        rows: list[int] = []
+        used = head_tokens
+
+        def emit() -> None:
+            chunk_lines = [lines[i] for i in rows]
+            joined = "\n".join([head, *chunk_lines] if head else chunk_lines)
+            end = offsets[rows[-1]] + len(lines[rows[-1]])
+            pieces.append((joined, offsets[rows[0]], end))
+
+        for i in range(body, len(lines)):
+            if not lines[i].strip():
+                continue
+            tokens = self.count_tokens(lines[i]) + 1
+            if rows and used + tokens > self.chunk_tokens:
+                emit()
+                rows, used = [], head_tokens
+            rows.append(i)
+            used += tokens
+        if rows:
+            emit()
+        if body > 0 and not head:
+            # Lines above the rows (a caption) with no head to repeat: keep them in front.
+            first_text, _, first_end = pieces[0]
+            pieces[0] = ("\n".join(lines[:body]) + "\n" + first_text, 0, first_end)
+        return pieces
 
     def _split(
         self, text: str, splitter: SentenceSplitter, depth: int = 0
