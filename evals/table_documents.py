@@ -182,9 +182,9 @@ def _fpdf(table: DevTable, path: Path) -> None:
     else:
         family = "Helvetica"
     pdf.set_font(family, "B", 16)
-    pdf.multi_cell(0, 10, _latin(table.title, font))
+    pdf.multi_cell(0, 10, _latin(table.title, font), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, "", 11)
-    pdf.multi_cell(0, 7, _latin(table.intro, font))
+    pdf.multi_cell(0, 7, _latin(table.intro, font), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     with pdf.table(first_row_as_headings=True) as grid:
         for text_row in [table.flat_header(), *table.rows]:
@@ -192,7 +192,7 @@ def _fpdf(table: DevTable, path: Path) -> None:
             for text in text_row:
                 row.cell(_latin(text, font))
     pdf.ln(2)
-    pdf.multi_cell(0, 7, _latin(table.after, font))
+    pdf.multi_cell(0, 7, _latin(table.after, font), new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
 
 

@@ -437,13 +437,13 @@ def _fpdf_table(path: Path, rows: list[list[str]]) -> None:
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 10, "Salas del edificio B", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 11)
-    pdf.multi_cell(0, 7, "Estas son las salas que se pueden reservar.")
+    pdf.multi_cell(0, 7, "Estas son las salas que se pueden reservar.", new_x="LMARGIN", new_y="NEXT")
     with pdf.table() as grid:
         for line in rows:
             row = grid.row()
             for text in line:
                 row.cell(text)
-    pdf.multi_cell(0, 7, "Reservas con dos dias de antelacion.")
+    pdf.multi_cell(0, 7, "Reservas con dos dias de antelacion.", new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
 
 
@@ -473,7 +473,7 @@ def test_pdf_table_that_cannot_be_read_as_rows_is_reported_and_kept_as_text(
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("Helvetica", "", 11)
-    pdf.multi_cell(0, 7, "Resumen de las salas disponibles este trimestre.")
+    pdf.multi_cell(0, 7, "Resumen de las salas disponibles este trimestre.", new_x="LMARGIN", new_y="NEXT")
     top = 40
     for r in range(5):
         for c in range(4):

@@ -112,7 +112,8 @@ def _format_number(value: float, fmt: str, *, is_int: bool) -> str:
             text = text.rstrip("0").rstrip(".")
         if integer.strip(",").startswith("#") and text.startswith("0.") and "0" not in integer:
             text = text[1:]
-    start, end = digits.span()
+    start = digits.start()
+    end = start + len(pattern)  # the spaces after the digits are the format's own
     return (_restore(section[:start], literals) + text + _restore(section[end:], literals)).strip()
 
 

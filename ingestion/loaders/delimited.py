@@ -38,11 +38,14 @@ def sniff_delimiter(text: str, extension: str) -> str:
         return "\t"
     best, best_score = ",", -1.0
     for delimiter in _DELIMITERS:
-        counts = [
-            len(row)
-            for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
-            if row
-        ]
+        try:
+            counts = [
+                len(row)
+                for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
+                if row
+            ]
+        except csv.Error:
+            continue  # the reading below says what is wrong with the file
         if not counts or max(counts) < 2:
             continue
         mode = max(set(counts), key=counts.count)

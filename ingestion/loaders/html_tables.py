@@ -68,7 +68,7 @@ class _TableParser(HTMLParser):
         self.found: list[PlacedTable] = []
         self.skipping = 0
 
-    def offset(self) -> int:
+    def source_offset(self) -> int:
         line, column = self.getpos()
         return self.line_starts[line - 1] + column
 
@@ -80,7 +80,7 @@ class _TableParser(HTMLParser):
         if tag == "table":
             if top is not None:
                 top.layout = True
-            self.stack.append(_OpenTable(start=self.offset()))
+            self.stack.append(_OpenTable(start=self.source_offset()))
             return
         if top is None:
             return
@@ -131,7 +131,7 @@ class _TableParser(HTMLParser):
         elif tag == "table":
             self._end_row(top)
             self.stack.pop()
-            close = self.markup.find(">", self.offset())
+            close = self.markup.find(">", self.source_offset())
             end = len(self.markup) if close < 0 else close + 1
             if not top.layout:
                 table = self._table(top)

@@ -346,18 +346,19 @@ def load_pdf(path: Path, data: bytes, *, ocr: OcrPolicy = DEFAULT_OCR) -> tuple[
     for page in pages:
         if not page.blocks and ocr_text.get(page.number, "").strip():
             builder.add(ocr_text[page.number], page.number)
-        waiting = list(tables.get(page.number, []))
+        on_page = sorted(tables.get(page.number, []), key=lambda found: found.top)
+        waiting = list(on_page)
         for block in page.blocks:
             top, bottom = page.height - block.top, page.height - block.bottom
-            inside = next((t for t in waiting if t.covers(block.x0, top, block.x1, bottom)), None)
-            if inside is not None or any(t.covers(block.x0, top, block.x1, bottom) for t in tables.get(page.number, [])):
-                # The table is read as rows where its first text box was.
-                if inside is not None:
-                    waiting.remove(inside)
-                    builder.table(inside.table, page.number)
-                continue
-            while waiting and waiting[0].bottom <= top:
+            holder = next((t for t in on_page if t.covers(block.x0, top, block.x1, bottom)), None)
+            while waiting and waiting[0] is not holder and waiting[0].bottom <= top:
                 builder.table(waiting.pop(0).table, page.number)
+            if holder is not None:
+                # The table's text boxes give way to its rows, put where its first box was.
+                if holder in waiting:
+                    waiting.remove(holder)
+                    builder.table(holder.table, page.number)
+                continue
             heading = _is_pdf_heading(block, body_size, body_bold)
             if not heading and _is_page_furniture(block, boilerplate):
                 continue

@@ -2,8 +2,9 @@
 
 pdfminer's layout (what :mod:`.pdf` reads the text with) gives a table's text column by
 column ("Norte Sur Este 40 25 60"), which separates every value from its row. pdfplumber
-(MIT; built on the same pdfminer.six) finds tables from the page's ruling lines, or for a
-table drawn without lines from words aligned in columns, and gives their cells row by row.
+(MIT; built on the same pdfminer.six) finds tables from the page's ruling lines and gives
+their cells row by row. A table drawn without lines is read from pdfplumber's words: the
+columns are where every line of the aligned region leaves a gap.
 
 It parses a page again, so it runs only on pages whose layout suggests a table: ruling
 lines, or several lines of text split into side-by-side boxes at the same height. A table it
@@ -165,22 +166,101 @@ def find_pdf_tables(data: bytes, hints: Sequence[PageHints]) -> dict[int, list[F
     return found
 
 
+_LINE_TOLERANCE = 2.0
+_MIN_COLUMN_GAP = 0.8
+"""A gap between columns is at least this many times the words' font size wide; the
+space between two words of one cell is about a quarter of it."""
+
+
+def _lines(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Words grouped into lines by their top, each line left to right."""
+    lines: list[list[dict[str, Any]]] = []
+    for word in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        if lines and abs(lines[-1][0]["top"] - word["top"]) <= _LINE_TOLERANCE:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [sorted(line, key=lambda w: w["x0"]) for line in lines]
+
+
+def _columns(lines: list[list[dict[str, Any]]]) -> list[tuple[float, float]]:
+    """Column intervals: where the words of all lines, projected on the x axis, leave a gap
+    wider than a column gap."""
+    spans = sorted((w["x0"], w["x1"]) for line in lines for w in line)
+    size = sorted(w["bottom"] - w["top"] for line in lines for w in line)[len(spans) // 2]
+    columns: list[tuple[float, float]] = []
+    for x0, x1 in spans:
+        if columns and x0 - columns[-1][1] < _MIN_COLUMN_GAP * size:
+            columns[-1] = (columns[-1][0], max(columns[-1][1], x1))
+        else:
+            columns.append((x0, x1))
+    return columns
+
+
+def _fits(line: list[dict[str, Any]], columns: list[tuple[float, float]]) -> bool:
+    """Every word of ``line`` lies within one column (a prose line runs across the gaps)."""
+    return all(any(c0 - 1 <= w["x0"] and w["x1"] <= c1 + 1 for c0, c1 in columns) for w in line)
+
+
+def _unruled_table(
+    page: Any, region: tuple[float, float, float, float]
+) -> tuple[tuple[float, float, float, float], list[list[str | None]]] | None:
+    """A table drawn without lines, from the words around the aligned region: columns where
+    every line leaves a gap; the lines just above that fit those columns (a header with an
+    empty corner, which pdfminer joins into one box) belong to it."""
+    words = page.extract_words()
+    lines = _lines(words)
+    x0, top, x1, bottom = region
+    inside = [i for i, line in enumerate(lines) if top - 1 <= line[0]["top"] <= bottom + 1]
+    if len(inside) < _MIN_ALIGNED_LINES:
+        return None
+    first, last = inside[0], inside[-1]
+    body = lines[first : last + 1]
+    columns = _columns(body)
+    if len(columns) < 2 or not all(_fits(line, columns) for line in body):
+        return None
+    height = max(w["bottom"] - w["top"] for line in body for w in line)
+    while first > 0:
+        above = lines[first - 1]
+        gap = lines[first][0]["top"] - above[0]["bottom"]
+        # A header line may be wider than the values below it, but it must not bridge
+        # the gap between two columns (a sentence does).
+        if gap > 1.5 * height or len(_columns([above, *body])) != len(columns):
+            break
+        body = [above, *body]
+        columns = _columns(body)
+        first -= 1
+    rows: list[list[str | None]] = []
+    for line in lines[first : last + 1]:
+        cells = ["" for _ in columns]
+        for word in line:
+            centre = (word["x0"] + word["x1"]) / 2
+            index = min(range(len(columns)), key=lambda c: _distance(centre, columns[c]))
+            cells[index] = f"{cells[index]} {word['text']}".strip()
+        rows.append(list(cells))
+    chosen = [w for line in lines[first : last + 1] for w in line]
+    bbox = (
+        min(w["x0"] for w in chosen),
+        min(w["top"] for w in chosen),
+        max(w["x1"] for w in chosen),
+        max(w["bottom"] for w in chosen),
+    )
+    return bbox, rows
+
+
+def _distance(x: float, column: tuple[float, float]) -> float:
+    return 0.0 if column[0] <= x <= column[1] else min(abs(x - column[0]), abs(x - column[1]))
+
+
 def _page_tables(page: Any, hint: PageHints) -> list[FoundTable]:
     results: list[FoundTable] = []
     candidates: list[tuple[tuple[float, float, float, float], list[list[str | None]]]] = []
     if hint.rules >= _MIN_RULES:
         candidates = [(t.bbox, t.extract()) for t in page.find_tables()]
     if not candidates and hint.aligned_region is not None:
-        x0, top, x1, bottom = hint.aligned_region
-        box = (
-            max(page.bbox[0], x0 - 2),
-            max(page.bbox[1], top - 2),
-            min(page.bbox[2], x1 + 2),
-            min(page.bbox[3], bottom + 2),
-        )
-        region = page.crop(box)
-        settings = {"vertical_strategy": "text", "horizontal_strategy": "text"}
-        candidates = [(t.bbox, t.extract()) for t in region.find_tables(settings)]
+        unruled = _unruled_table(page, hint.aligned_region)
+        if unruled is not None:
+            candidates = [unruled]
     for bbox, rows in candidates:
         grid, readable = _readable(rows)
         if not readable:
