@@ -50,9 +50,7 @@ def answered_with_row(answer: str, table: DevTable, row: int, col: int) -> dict[
     gold = any(_mentions(said, form) for form in _gold_forms(table.rows[row][col - 1]))
     own_key = _norm(table.rows[row][0])
     others = [
-        line[0]
-        for i, line in enumerate(table.rows)
-        if i != row and _norm(line[0]) not in own_key
+        line[0] for i, line in enumerate(table.rows) if i != row and _norm(line[0]) not in own_key
     ]
     other_rows = any(_mentions(said, key) for key in others)
     return {"cell": gold, "other_rows": other_rows, "ok": gold and not other_rows}
@@ -130,7 +128,9 @@ def run_tables_benchmark(
         "questions": len(asked),
         "by_format": {
             generator: {
-                part: _summary([r for r in rows if r["generator"] == generator and r["split"] == part])
+                part: _summary(
+                    [r for r in rows if r["generator"] == generator and r["split"] == part]
+                )
                 for part in ("tune", "heldout")
                 if split in (None, "all", part)
             }
@@ -169,9 +169,10 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 # -- a large CSV ---------------------------------------------------------------------------
 
 _PRODUCTS = (
-    "tornillo arandela tuerca bisagra cerradura taladro martillo llave sierra lija "
-    "pintura brocha rodillo cinta cable enchufe bombilla tubo grifo manguera"
-).split()
+    "tornillo", "arandela", "tuerca", "bisagra", "cerradura", "taladro", "martillo", "llave",
+    "sierra", "lija", "pintura", "brocha", "rodillo", "cinta", "cable", "enchufe", "bombilla",
+    "tubo", "grifo", "manguera",
+)  # fmt: skip
 _PLACES = ("Almacén Norte", "Almacén Sur", "Tienda Centro", "Tienda Puerto", "Depósito 3")
 
 

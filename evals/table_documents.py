@@ -132,7 +132,7 @@ def _html_cells(table: DevTable) -> str:
 
 def _html(table: DevTable, path: Path) -> None:
     path.write_text(
-        f"<!DOCTYPE html><html lang=\"{table.language}\"><head><meta charset=\"utf-8\">"
+        f'<!DOCTYPE html><html lang="{table.language}"><head><meta charset="utf-8">'
         f"<title>{html.escape(table.title)}</title></head><body><main>"
         f"<h1>{html.escape(table.title)}</h1><p>{html.escape(table.intro)}</p>"
         f"{_html_cells(table)}<p>{html.escape(table.after)}</p></main></body></html>",
@@ -157,7 +157,7 @@ def _html_saved(table: DevTable, path: Path) -> None:
     page = (
         '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
         f"<title>{html.escape(table.title)} - Intranet</title>"
-        '<style>body{font-family:Arial}</style><script>var _gaq=[];</script></head>'
+        "<style>body{font-family:Arial}</style><script>var _gaq=[];</script></head>"
         '<body><div id="wrapper"><nav><a href="/">Inicio</a> | <a href="/faq">FAQ</a></nav>'
         f'<div class="content"><h2 class="entry-title">{html.escape(table.title)}</h2>'
         f'<div class="entry"><p>{html.escape(table.intro)}&nbsp;</p>'
@@ -225,7 +225,9 @@ def _pptx(table: DevTable, path: Path) -> None:
     box = slide.shapes.add_textbox(Inches(0.5), Inches(1.4), Inches(9), Inches(0.6))
     box.text_frame.text = table.intro
     n_rows = len(table.header) + len(table.rows)
-    shape = slide.shapes.add_table(n_rows, table.width, Inches(0.5), Inches(2.1), Inches(9), Inches(3))
+    shape = slide.shapes.add_table(
+        n_rows, table.width, Inches(0.5), Inches(2.1), Inches(9), Inches(3)
+    )
     grid = shape.table
     for r, line in enumerate(table.header):
         for c, text in enumerate(line):
@@ -306,7 +308,9 @@ def _ods(table: DevTable, path: Path) -> None:
     covered = "<table:covered-table-cell/>"
     rows = [f"<table:table-row>{cell(table.title)}</table:table-row>"]
     rows.append(f"<table:table-row>{cell(table.intro)}</table:table-row>")
-    rows.append('<table:table-row table:number-rows-repeated="2"><table:table-cell/></table:table-row>')
+    rows.append(
+        '<table:table-row table:number-rows-repeated="2"><table:table-cell/></table:table-row>'
+    )
     for r, line in enumerate(table.header):
         parts = []
         for c, text in enumerate(line):
@@ -318,12 +322,8 @@ def _ods(table: DevTable, path: Path) -> None:
                 ),
                 None,
             )
-            is_covered = (
-                len(table.header) > 1
-                and (
-                    (r == 0 and not text and c > 0)
-                    or (r == 1 and table.header[0][c] and not text)
-                )
+            is_covered = len(table.header) > 1 and (
+                (r == 0 and not text and c > 0) or (r == 1 and table.header[0][c] and not text)
             )
             if is_covered:
                 parts.append(covered)

@@ -207,7 +207,10 @@ def table_from_grid(
     record) is carried over those cells: "Precio", "" over "Adulto", "Niño" is "Precio ›
     Adulto", "Precio › Niño".
     """
-    texts = [[slot.text if isinstance(slot, _Placed) else cell_text(slot) for slot in row] for row in grid]
+    texts = [
+        [slot.text if isinstance(slot, _Placed) else cell_text(slot) for slot in row]
+        for row in grid
+    ]
     marks = [[isinstance(slot, _Placed) and slot.header for slot in row] for row in grid]
     width = max((len(row) for row in texts), default=0)
     texts = [row + [""] * (width - len(row)) for row in texts]
@@ -222,14 +225,22 @@ def table_from_grid(
         return None
     if header_rows is None:
         header_rows = 0
-        while header_rows < len(texts) - 1 and all(
-            mark or not text for mark, text in zip(marks[header_rows], texts[header_rows], strict=True)
-        ) and any(marks[header_rows]):
+        while (
+            header_rows < len(texts) - 1
+            and all(
+                mark or not text
+                for mark, text in zip(marks[header_rows], texts[header_rows], strict=True)
+            )
+            and any(marks[header_rows])
+        ):
             header_rows += 1
         if header_rows == 0:
             header_rows = guess_header_rows(texts)
     header_rows = max(0, min(header_rows, len(texts) - 1))
-    head = [_carry_group_names(row) if i < header_rows - 1 else list(row) for i, row in enumerate(texts[:header_rows])]
+    head = [
+        _carry_group_names(row) if i < header_rows - 1 else list(row)
+        for i, row in enumerate(texts[:header_rows])
+    ]
     header = flatten_header(head) if head else tuple("" for _ in columns)
     rows = tuple(tuple(row) for row in texts[header_rows:])
     if not rows:

@@ -39,7 +39,10 @@ def rows_of(text: str) -> list[str]:
 def test_merged_header_cells_flatten_to_group_and_column() -> None:
     grid = expand_spans(
         [
-            [GridCell("Partida", rowspan=2, header=True), GridCell("Coste", colspan=2, header=True)],
+            [
+                GridCell("Partida", rowspan=2, header=True),
+                GridCell("Coste", colspan=2, header=True),
+            ],
             [GridCell("2024", header=True), GridCell("2025", header=True)],
             [GridCell("Equipos"), GridCell("45.000 €"), GridCell("12.000 €")],
         ]
@@ -114,7 +117,9 @@ def test_pipes_and_line_breaks_in_a_cell_do_not_break_the_row() -> None:
 
 def test_csv_from_a_spanish_excel_semicolons_and_windows_1252(tmp_path: Path) -> None:
     path = tmp_path / "salas.csv"
-    path.write_bytes("Sala;Plazas;Planta\r\nNorte;40;2\r\nSur;25;1\r\nAñil;12;3\r\n".encode("cp1252"))
+    path.write_bytes(
+        "Sala;Plazas;Planta\r\nNorte;40;2\r\nSur;25;1\r\nAñil;12;3\r\n".encode("cp1252")
+    )
     document = load_document(path)
     assert document.file_type == "csv"
     assert "Sala: Sur · Plazas: 25 · Planta: 1" in rows_of(document.text)
@@ -270,7 +275,9 @@ def test_cells_are_written_as_the_sheet_shows_them(value: object, fmt: str, show
 
 
 def _ods(path: Path, sheets: dict[str, str]) -> None:
-    tables = "".join(f'<table:table table:name="{name}">{rows}</table:table>' for name, rows in sheets.items())
+    tables = "".join(
+        f'<table:table table:name="{name}">{rows}</table:table>' for name, rows in sheets.items()
+    )
     content = (
         '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
         'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
@@ -300,10 +307,31 @@ def test_ods_sheets_merged_cells_and_repeated_rows(tmp_path: Path) -> None:
         + _cell("Niño")
         + "</table:table-row>"
     )
-    body = "<table:table-row>" + _cell("Museo") + _cell("12,00 €") + _cell("5,00 €") + "</table:table-row>"
-    body += '<table:table-row table:number-rows-repeated="2">' + _cell("Igual") + _cell("1") + _cell("2") + "</table:table-row>"
-    empty = '<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
-    _ods(path, {"Precios": header + body + empty, "Otra": "<table:table-row>" + _cell("Nota suelta") + "</table:table-row>"})
+    body = (
+        "<table:table-row>"
+        + _cell("Museo")
+        + _cell("12,00 €")
+        + _cell("5,00 €")
+        + "</table:table-row>"
+    )
+    body += (
+        '<table:table-row table:number-rows-repeated="2">'
+        + _cell("Igual")
+        + _cell("1")
+        + _cell("2")
+        + "</table:table-row>"
+    )
+    empty = (
+        '<table:table-row table:number-rows-repeated="1048000">'
+        '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    _ods(
+        path,
+        {
+            "Precios": header + body + empty,
+            "Otra": "<table:table-row>" + _cell("Nota suelta") + "</table:table-row>",
+        },
+    )
     document = load_document(path)
     assert document.file_type == "ods"
     rows = rows_of(document.text)
@@ -352,7 +380,7 @@ def test_html_saved_by_a_browser_bold_td_header_inside_a_layout_table(tmp_path: 
         '<table width="100%"><tr><td><h2>Salas del edificio B</h2>'
         "<p>Se reservan desde la intranet.</p>"
         '<table border=1 style="border-collapse:collapse"><tbody>'
-        '<tr><td><p class=MsoNormal><b><span>Sala</span></b></p></td><td><b>Plazas</b></td></tr>'
+        "<tr><td><p class=MsoNormal><b><span>Sala</span></b></p></td><td><b>Plazas</b></td></tr>"
         "<tr><td><p><span>Norte</span></p></td><td>40</td></tr>"
         "<tr><td>Sur</td><td>25&nbsp;</td></tr></tbody></table>"
         "</td></tr></table></body></html>"
@@ -374,8 +402,12 @@ def test_docx_tables_in_document_order_with_merged_header(tmp_path: Path) -> Non
     document.add_paragraph("Coste por partida.")
     grid = document.add_table(rows=4, cols=3)
     for r, line in enumerate(
-        [["Partida", "Coste", ""], ["", "2024", "2025"], ["Personal", "120.000 €", "135.000 €"],
-         ["Equipos", "45.000 €", "12.000 €"]]
+        [
+            ["Partida", "Coste", ""],
+            ["", "2024", "2025"],
+            ["Personal", "120.000 €", "135.000 €"],
+            ["Equipos", "45.000 €", "12.000 €"],
+        ]
     ):
         for c, text in enumerate(line):
             grid.cell(r, c).text = text
@@ -410,7 +442,12 @@ def test_pptx_table_with_merged_cells(tmp_path: Path) -> None:
     slide.shapes.title.text = "Salas"
     table = slide.shapes.add_table(4, 3, Inches(1), Inches(2), Inches(8), Inches(2)).table
     for r, line in enumerate(
-        [["Sala", "Equipo", ""], ["", "Proyector", "Pizarra"], ["Norte", "sí", "no"], ["Sur", "no", "sí"]]
+        [
+            ["Sala", "Equipo", ""],
+            ["", "Proyector", "Pizarra"],
+            ["Norte", "sí", "no"],
+            ["Sur", "no", "sí"],
+        ]
     ):
         for c, text in enumerate(line):
             table.cell(r, c).text = text
@@ -437,7 +474,9 @@ def _fpdf_table(path: Path, rows: list[list[str]]) -> None:
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 10, "Salas del edificio B", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 11)
-    pdf.multi_cell(0, 7, "Estas son las salas que se pueden reservar.", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0, 7, "Estas son las salas que se pueden reservar.", new_x="LMARGIN", new_y="NEXT"
+    )
     with pdf.table() as grid:
         for line in rows:
             row = grid.row()
@@ -451,7 +490,12 @@ def test_pdf_ruled_table_is_read_as_rows_not_columns(tmp_path: Path) -> None:
     path = tmp_path / "salas.pdf"
     _fpdf_table(
         path,
-        [["Sala", "Plazas", "Planta"], ["Norte", "40", "2"], ["Sur", "25", "1"], ["Este", "60", "3"]],
+        [
+            ["Sala", "Plazas", "Planta"],
+            ["Norte", "40", "2"],
+            ["Sur", "25", "1"],
+            ["Este", "60", "3"],
+        ],
     )
     document = load_document(path)
     assert rows_of(document.text) == [
@@ -473,7 +517,9 @@ def test_pdf_table_that_cannot_be_read_as_rows_is_reported_and_kept_as_text(
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("Helvetica", "", 11)
-    pdf.multi_cell(0, 7, "Resumen de las salas disponibles este trimestre.", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0, 7, "Resumen de las salas disponibles este trimestre.", new_x="LMARGIN", new_y="NEXT"
+    )
     top = 40
     for r in range(5):
         for c in range(4):
@@ -551,7 +597,11 @@ def test_a_short_table_stays_with_the_sentence_before_it(tmp_path: Path, embedde
     ],
 )
 def test_a_single_cell_question_is_answered_by_its_row_alone(
-    tmp_path: Path, embedder, question: str, row: str, others: tuple[str, ...]  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    embedder,
+    question: str,
+    row: str,
+    others: tuple[str, ...],  # type: ignore[no-untyped-def]
 ) -> None:
     from agent.tools.extractive import ExtractiveAnswerer
     from agent.tools.unit_scoring import Passage
@@ -569,3 +619,79 @@ def test_a_single_cell_question_is_answered_by_its_row_alone(
     assert row in answer.text
     assert not any(other in answer.text for other in others)
     assert answer.cited == [1]
+
+
+def test_a_question_naming_one_row_narrows_the_table_to_it() -> None:
+    from agent.tools.answer_units import passage_units
+    from agent.tools.table_rows import named_row_only, row_key
+    from agent.tools.unit_scoring import ScoredUnit
+
+    text = (
+        "| Día | Apertura | Cierre |\n| --- | --- | --- |\n| Lunes a jueves | 8:00 | 21:00 |\n"
+        "| Viernes | 8:00 | 15:00 |\n| Domingo | cerrado | cerrado |"
+    )
+    units = [u for u in passage_units(text) if u.kind == "row"]
+    assert [row_key(u.text) for u in units] == ["Lunes a jueves", "Viernes", "Domingo"]
+    assert row_key("Público — Ollama: uso personal · vLLM: producción") == "Público"
+    scored = [ScoredUnit(u, 0, 1.0, 1.0, 1, True) for u in units]
+    # The answerer chose two rows: the question names one of them.
+    chosen = named_row_only("¿A qué hora cierra el viernes?", [scored[1], scored[2]], scored)
+    assert [s.unit.text for s in chosen] == [units[1].text]
+    # It chose the wrong row: the named one takes its place.
+    chosen = named_row_only("¿Cuándo abre de lunes a jueves?", [scored[1]], scored)
+    assert [s.unit.text for s in chosen] == [units[0].text]
+    # No row named, or two: the rows stay (a question may compare them).
+    assert named_row_only("¿Qué día cierra antes?", scored, scored) == scored
+    assert named_row_only("¿Cierra antes el viernes o el domingo?", scored, scored) == scored
+
+
+def test_the_ingest_report_says_when_a_pdf_table_was_read_as_text(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    from agent import Veraz
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "", 11)
+    pdf.multi_cell(0, 7, "Salas disponibles.", new_x="LMARGIN", new_y="NEXT")
+    for r in range(5):
+        for c in range(4):
+            pdf.rect(20 + 40 * c, 40 + 10 * r, 40, 10)
+    pdf.set_xy(20, 42)
+    pdf.cell(0, 6, "Norte 40 plazas")
+    (tmp_path / "docs").mkdir()
+    pdf.output(str(tmp_path / "docs" / "salas.pdf"))
+    rag = Veraz(home=tmp_path / "home")
+    try:
+        report = rag.ingest([tmp_path / "docs"])
+    finally:
+        rag.close()
+    assert report.added == 1 and report.failed == []
+    assert [Path(n.path).name for n in report.notes] == ["salas.pdf"]
+    assert "could not be read as rows" in report.notes[0].note
+    assert report.to_dict()["notes"][0]["note"] == report.notes[0].note
+
+
+@pytest.mark.slow
+def test_a_20000_row_csv_ingests_and_a_row_key_question_gets_that_row(tmp_path: Path) -> None:
+    """Every chunk of the long sheet repeats its header; asking for one code's stock quotes
+    that row (with its header) and no other."""
+    from agent import Veraz
+    from evals.bench_tables import write_big_csv
+
+    (tmp_path / "docs").mkdir()
+    lines = write_big_csv(tmp_path / "docs" / "inventario.csv", 20_000)
+    rag = Veraz(home=tmp_path / "home", embedding_model="all-MiniLM-L6-v2")
+    try:
+        report = rag.ingest([tmp_path / "docs"])
+        assert report.added == 1 and report.failed == [] and report.chunks > 100
+        header = "| Código | Producto | Ubicación | Stock | Precio (€) |"
+        texts = [text for _row, text in rag.index.chunk_texts()]
+        assert all(text.startswith(header) for text in texts)
+        line = lines[12_345]
+        answer = rag.ask(f"¿Cuál es el stock del producto {line[0]}?")
+    finally:
+        rag.close()
+    assert f"Código: {line[0]} · Producto: {line[1]}" in answer.answer
+    assert f"Stock: {line[3]}" in answer.answer
+    assert sum(code.startswith("SKU-") for code in answer.answer.split()) == 1

@@ -70,12 +70,8 @@ def named_row_only(
             continue
         members = {s.unit.position for s in rows}
         first = next(
-            i
-            for i, s in enumerate(result)
-            if s.passage == passage and s.unit.position in members
+            i for i, s in enumerate(result) if s.passage == passage and s.unit.position in members
         )
-        result = [
-            s for s in result if not (s.passage == passage and s.unit.position in members)
-        ]
+        result = [s for s in result if not (s.passage == passage and s.unit.position in members)]
         result.insert(min(first, len(result)), named[0])
     return result

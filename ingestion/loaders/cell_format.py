@@ -21,13 +21,15 @@ _CURRENCY_TAG = re.compile(r"\[\$([^\]-]*)(?:-[^\]]*)?\]")
 _QUOTED = re.compile(r'"([^"]*)"')
 _DATE_CODES = re.compile(r"(yyyy|yy|mmmm|mmm|mm|m|dddd|ddd|dd|d|hh|h|ss|s|am/pm|a/p)", re.I)
 _MONTHS_EN = (
-    "January February March April May June July August September October November December"
-).split()
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
 _MONTHS_ES = (
-    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
-).split()
-_DAYS_EN = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
-_DAYS_ES = "lunes martes miércoles jueves viernes sábado domingo".split()
+    "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+    "octubre", "noviembre", "diciembre",
+)  # fmt: skip
+_DAYS_EN = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_DAYS_ES = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
 _SPANISH_LOCALES = ("-c0a", "-40a", "-es", "-80a", "-2c0a")
 
 

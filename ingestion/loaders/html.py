@@ -12,9 +12,9 @@ from pathlib import Path
 
 from ingestion.loaders.document import Section
 from ingestion.loaders.encoding_detection import decode_text
+from ingestion.loaders.html_tables import extract_tables
 from ingestion.loaders.sections import SectionBuilder, Sectioned
 from ingestion.loaders.text_cleanup import clean_title
-from ingestion.loaders.html_tables import extract_tables
 from ingestion.loaders.unstructured_elements import (
     add_with_table_markers,
     sections_from_elements,

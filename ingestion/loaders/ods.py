@@ -78,7 +78,10 @@ def load_ods(path: Path, data: bytes) -> tuple[list[Section], str]:
     check_office_container(path, data, "ODS")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if archive.read("mimetype").strip() != b"application/vnd.oasis.opendocument.spreadsheet":
+            if (
+                archive.read("mimetype").strip()
+                != b"application/vnd.oasis.opendocument.spreadsheet"
+            ):
                 raise LoaderError(path, "not an ODS spreadsheet (another OpenDocument file?)")
             content = archive.read("content.xml")
     except KeyError as exc:

@@ -210,7 +210,7 @@ def _unruled_table(
     empty corner, which pdfminer joins into one box) belong to it."""
     words = page.extract_words()
     lines = _lines(words)
-    x0, top, x1, bottom = region
+    _, top, _, bottom = region
     inside = [i for i, line in enumerate(lines) if top - 1 <= line[0]["top"] <= bottom + 1]
     if len(inside) < _MIN_ALIGNED_LINES:
         return None

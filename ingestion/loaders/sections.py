@@ -146,7 +146,9 @@ class SectionBuilder:
         raw = self._raw
         n = len(raw)
         cleaned = clean_texts(
-            [s.text for s in raw] + [s.title for s in raw] + [s.table_head for s in raw]
+            [s.text for s in raw]
+            + [s.title for s in raw]
+            + [s.table_head for s in raw]
             + self._headings
         )
         texts, titles, heads, headings = (

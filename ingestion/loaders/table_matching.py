@@ -50,4 +50,3 @@ class TableMatcher:
                 self.next = index + 1
                 return self.tables[index]
         return None
-
