@@ -206,7 +206,11 @@ def write_big_csv(path: Path, rows: int) -> list[list[str]]:
 
 
 def run_big_csv_benchmark(
-    *, rows: int = 20_000, prose_documents: int = 300, embedding_model: str | None = None
+    *,
+    rows: int = 20_000,
+    prose_documents: int = 300,
+    rounds: int = 1,
+    embedding_model: str | None = None,
 ) -> dict[str, Any]:
     """Chunks/s of a ``rows``-row CSV against a prose corpus, same embedder, same process;
     then one question per sampled row key, answered with that row alone?"""
@@ -221,8 +225,9 @@ def run_big_csv_benchmark(
         chunks: dict[str, int] = {}
         rag_csv = None
         prose_folder = root / "prose"
-        for round_ in range(2):
-            order = ("prose", "csv") if round_ == 0 else ("csv", "prose")
+        for round_ in range(rounds):
+            # Mirrored order over rounds: neither kind always runs on a warmer machine.
+            order = ("prose", "csv") if round_ % 2 == 0 else ("csv", "prose")
             for kind in order:
                 rag = _fresh_veraz(root / f"home-{kind}-{round_}", embedding_model)
                 if kind == "prose" and not prose_folder.exists():

@@ -37,6 +37,10 @@ class Chunk:
     end: int
 
 
+_MAX_CHARS_PER_TOKEN = 32
+_ESTIMATE_MARGIN = 1.08
+"""Rows are packed by an estimate of their tokens, this much on the safe side."""
+
 _SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
@@ -78,7 +82,7 @@ class Chunker:
         for group, start in self._packed_sections(doc.sections):
             text = SECTION_SEPARATOR.join(s.text for s in group)
             first = group[0]
-            if len(group) > 1 or self.count_tokens(text) <= self.chunk_tokens:
+            if len(group) > 1 or self._fits(text):
                 titles = " · ".join(dict.fromkeys(s.title for s in group if s.title))
                 pieces.append((text, titles, first.page, start, start + len(text)))
                 continue
@@ -101,6 +105,19 @@ class Chunker:
             if text.strip()
         ]
 
+    def _tokens(self, text: str) -> int:
+        """Tokens of ``text``; for a text far over the budget, just a count over it.
+
+        No tokenizer packs :data:`_MAX_CHARS_PER_TOKEN` characters into a token in practice,
+        and counting a 20,000-row sheet's text whole took seconds, twice.
+        """
+        if len(text) > _MAX_CHARS_PER_TOKEN * self.chunk_tokens:
+            return self.chunk_tokens + 1
+        return self.count_tokens(text)
+
+    def _fits(self, text: str) -> bool:
+        return self._tokens(text) <= self.chunk_tokens
+
     def _split_table(self, section: Section) -> list[tuple[str, int, int]] | None:
         """A table section cut by rows, each piece its caption and header then whole rows.
 
@@ -121,27 +138,36 @@ class Chunker:
             return None
         head = section.table_head
         head_tokens = self.count_tokens(head) + 1 if head else 0
+        rows = [i for i in range(body, len(lines)) if lines[i].strip()]
+        if not rows:
+            return None
+        # Tokens per character, from a sample of rows: rows are packed by this estimate
+        # and each piece is counted once (counting 20,000 rows one by one cost more than
+        # embedding them); a piece over the budget gives back rows until it fits.
+        sample = "\n".join(lines[i] for i in rows[:64])
+        per_char = self.count_tokens(sample) / max(len(sample), 1)
+        room = self.chunk_tokens - head_tokens
         pieces: list[tuple[str, int, int]] = []
-        rows: list[int] = []
-        used = head_tokens
-
-        def emit() -> None:
-            chunk_lines = [lines[i] for i in rows]
-            joined = "\n".join([head, *chunk_lines] if head else chunk_lines)
-            end = offsets[rows[-1]] + len(lines[rows[-1]])
-            pieces.append((joined, offsets[rows[0]], end))
-
-        for i in range(body, len(lines)):
-            if not lines[i].strip():
-                continue
-            tokens = self.count_tokens(lines[i]) + 1
-            if rows and used + tokens > self.chunk_tokens:
-                emit()
-                rows, used = [], head_tokens
-            rows.append(i)
-            used += tokens
-        if rows:
-            emit()
+        start = 0
+        while start < len(rows):
+            end, estimate = start, 0.0
+            while end < len(rows):
+                cost = (len(lines[rows[end]]) + 1) * per_char * _ESTIMATE_MARGIN
+                if end > start and estimate + cost > room:
+                    break
+                estimate += cost
+                end += 1
+            while True:
+                chunk_lines = [lines[i] for i in rows[start:end]]
+                joined = "\n".join([head, *chunk_lines] if head else chunk_lines)
+                tokens = self.count_tokens(joined) if end - start > 1 else 0
+                if tokens <= self.chunk_tokens:
+                    break
+                fitting = (end - start) * self.chunk_tokens // tokens
+                end = start + max(1, min(end - start - 1, fitting))
+            last = rows[end - 1]
+            pieces.append((joined, offsets[rows[start]], offsets[last] + len(lines[last])))
+            start = end
         if body > 0 and not head:
             # Lines above the rows (a caption) with no head to repeat: keep them in front.
             first_text, _, first_end = pieces[0]
@@ -188,7 +214,7 @@ class Chunker:
         current_tokens = 0
         offset = 0
         for section in sections:
-            tokens = self.count_tokens(section.text)
+            tokens = self._tokens(section.text)
             fits = (
                 current
                 and section.page == current[0].page
