@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ingestion.types import FailedFile as FailedFile
+from ingestion.types import FileNote as FileNote
 from ingestion.types import IngestReport as IngestReport
 
 

@@ -274,6 +274,49 @@ def bench_answers(
     print_json(result) if as_json else print_flat(result)
 
 
+@bench_app.command("tables")
+def bench_tables(
+    generators: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated generators (docx, html, pdf-fpdf2, csv, …); all."),
+    ] = None,
+    split: Annotated[
+        str | None, typer.Option("--split", help="Only tables of this split (tune, heldout).")
+    ] = None,
+    big_csv_rows: Annotated[
+        int,
+        typer.Option(help="Also time a CSV of this many rows against prose (0: skip)."),
+    ] = 0,
+    embedding_model: EmbeddingModelOpt = None,
+    rows: Annotated[bool, typer.Option("--rows", help="Include every question's answer.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Single-cell questions on tables in every format: right cell and no other row,
+    per format, tuned and held-out; optionally a large CSV's ingestion speed."""
+    from evals.bench_tables import run_big_csv_benchmark, run_tables_benchmark
+
+    chosen = [g.strip() for g in generators.split(",")] if generators else None
+    try:
+        result = _run_with_bar(
+            "Questions",
+            lambda progress: run_tables_benchmark(
+                generators=chosen,
+                split=split,
+                embedding_model=embedding_model,
+                progress=progress,
+            ),
+        )
+    except ValueError as exc:
+        fail(str(exc))
+    if not rows:
+        result.pop("rows")
+    if big_csv_rows:
+        result["big_csv"] = guarded(
+            lambda: run_big_csv_benchmark(rows=big_csv_rows, embedding_model=embedding_model)
+        )
+    print_json(result) if as_json else print_flat(result)
+
+
 @bench_app.command("serve")
 def bench_serve(
     clients: Annotated[int, typer.Option(min=1, max=64, help="Concurrent clients.")] = 4,

@@ -12,6 +12,7 @@ too-long chunk would overflow.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,6 +35,25 @@ class Chunk:
     page: int | None
     start: int  # character offsets into LoadedDocument.text
     end: int
+
+
+_MAX_CHARS_PER_TOKEN = 32
+_ESTIMATE_MARGIN = 1.08
+"""Rows are packed by an estimate of their tokens, this much on the safe side."""
+
+_SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def _table_body_start(lines: list[str]) -> int | None:
+    """Index of a table section's first body row: after the header's separator line, or
+    the first pipe row when the table has no header; None without rows."""
+    for i, line in enumerate(lines):
+        if _SEPARATOR_ROW.match(line):
+            return i + 1
+    for i, line in enumerate(lines):
+        if line.startswith("|"):
+            return i
+    return None
 
 
 def stable_chunk_id(doc_id: str, start: int, text: str) -> str:
@@ -62,11 +82,14 @@ class Chunker:
         for group, start in self._packed_sections(doc.sections):
             text = SECTION_SEPARATOR.join(s.text for s in group)
             first = group[0]
-            if len(group) > 1 or self.count_tokens(text) <= self.chunk_tokens:
+            if len(group) > 1 or self._fits(text):
                 titles = " · ".join(dict.fromkeys(s.title for s in group if s.title))
                 pieces.append((text, titles, first.page, start, start + len(text)))
                 continue
-            for node_text, offset, end in self._split(text, self._splitter):
+            split = self._split_table(first) if first.table_head else None
+            if split is None:
+                split = self._split(text, self._splitter)
+            for node_text, offset, end in split:
                 pieces.append((node_text, first.title, first.page, start + offset, start + end))
         return [
             Chunk(
@@ -81,6 +104,75 @@ class Chunker:
             for i, (text, title, page, start, end) in enumerate(pieces)
             if text.strip()
         ]
+
+    def _tokens(self, text: str) -> int:
+        """Tokens of ``text``; for a text far over the budget, just a count over it.
+
+        No tokenizer packs :data:`_MAX_CHARS_PER_TOKEN` characters into a token in practice,
+        and counting a 20,000-row sheet's text whole took seconds, twice.
+        """
+        if len(text) > _MAX_CHARS_PER_TOKEN * self.chunk_tokens:
+            return self.chunk_tokens + 1
+        return self.count_tokens(text)
+
+    def _fits(self, text: str) -> bool:
+        return self._tokens(text) <= self.chunk_tokens
+
+    def _split_table(self, section: Section) -> list[tuple[str, int, int]] | None:
+        """A table section cut by rows, each piece its caption and header then whole rows.
+
+        Rows are never cut, so every row is read with its header in whatever chunk it lands
+        (a row alone over the budget is a chunk of its own; the embedder reads its start).
+        A piece's offsets span its rows in the document text; the repeated head is not
+        there, which is why a table chunk's text is not a slice of it. None when the
+        section holds no row lines to cut (then it is split as prose).
+        """
+        text = section.text
+        lines = text.split("\n")
+        offsets, at = [], 0
+        for line in lines:
+            offsets.append(at)
+            at += len(line) + 1
+        body = _table_body_start(lines)
+        if body is None or body >= len(lines):
+            return None
+        head = section.table_head
+        head_tokens = self.count_tokens(head) + 1 if head else 0
+        rows = [i for i in range(body, len(lines)) if lines[i].strip()]
+        if not rows:
+            return None
+        # Tokens per character, from a sample of rows: rows are packed by this estimate
+        # and each piece is counted once (counting 20,000 rows one by one cost more than
+        # embedding them); a piece over the budget gives back rows until it fits.
+        sample = "\n".join(lines[i] for i in rows[:64])
+        per_char = self.count_tokens(sample) / max(len(sample), 1)
+        room = self.chunk_tokens - head_tokens
+        pieces: list[tuple[str, int, int]] = []
+        start = 0
+        while start < len(rows):
+            end, estimate = start, 0.0
+            while end < len(rows):
+                cost = (len(lines[rows[end]]) + 1) * per_char * _ESTIMATE_MARGIN
+                if end > start and estimate + cost > room:
+                    break
+                estimate += cost
+                end += 1
+            while True:
+                chunk_lines = [lines[i] for i in rows[start:end]]
+                joined = "\n".join([head, *chunk_lines] if head else chunk_lines)
+                tokens = self.count_tokens(joined) if end - start > 1 else 0
+                if tokens <= self.chunk_tokens:
+                    break
+                fitting = (end - start) * self.chunk_tokens // tokens
+                end = start + max(1, min(end - start - 1, fitting))
+            last = rows[end - 1]
+            pieces.append((joined, offsets[rows[start]], offsets[last] + len(lines[last])))
+            start = end
+        if body > 0 and not head:
+            # Lines above the rows (a caption) with no head to repeat: keep them in front.
+            first_text, _, first_end = pieces[0]
+            pieces[0] = ("\n".join(lines[:body]) + "\n" + first_text, 0, first_end)
+        return pieces
 
     def _split(
         self, text: str, splitter: SentenceSplitter, depth: int = 0
@@ -122,7 +214,7 @@ class Chunker:
         current_tokens = 0
         offset = 0
         for section in sections:
-            tokens = self.count_tokens(section.text)
+            tokens = self._tokens(section.text)
             fits = (
                 current
                 and section.page == current[0].page

@@ -25,7 +25,7 @@ from ingestion.embedding import Embedder
 from ingestion.index import DocumentRecord, NewChunk, Store
 from ingestion.loaders import LoaderError, file_type_of, load_document, read_file
 from ingestion.path_checks import name_problem, outside_root
-from ingestion.types import FailedFile, IngestReport
+from ingestion.types import FailedFile, FileNote, IngestReport
 
 # Called as progress(stage, done, total): stage is "load" or "embed".
 Progress = Callable[[str, int, int], None]
@@ -158,6 +158,7 @@ class _Prepared:
     record: DocumentRecord | None = None
     chunks: list[NewChunk] = field(default_factory=list)
     failure: FailedFile | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 class IngestionPipeline:
@@ -233,6 +234,10 @@ class IngestionPipeline:
                 prepared = window.popleft().result()
                 refill()
                 done += 1
+                if prepared.record is not None:
+                    report.notes.extend(
+                        FileNote(prepared.record.source, text) for text in prepared.notes
+                    )
                 if prepared.outcome == "failed":
                     assert prepared.failure is not None
                     report.failed.append(prepared.failure)
@@ -326,7 +331,8 @@ class IngestionPipeline:
             )
             for c in chunks
         ]
-        return _Prepared("added" if previous is None else "updated", record, new_chunks)
+        outcome = "added" if previous is None else "updated"
+        return _Prepared(outcome, record, new_chunks, notes=list(document.notes))
 
     @staticmethod
     def _pruned(found: Discovery, stored: dict[str, DocumentRecord]) -> list[str]:

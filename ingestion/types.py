@@ -24,6 +24,15 @@ class FailedFile(_Serialisable):
 
 
 @dataclass
+class FileNote(_Serialisable):
+    """Something a user should know about a file that was ingested, though in part only
+    as they might expect (a PDF table indexed as plain text)."""
+
+    path: str
+    note: str
+
+
+@dataclass
 class IngestReport(_Serialisable):
     """What one ingestion run did. A bad file lands in ``failed``; it never aborts the run."""
 
@@ -36,3 +45,4 @@ class IngestReport(_Serialisable):
     failed: list[FailedFile] = field(default_factory=list)
     embedded: int = 0
     embedding_cache_hits: int = 0
+    notes: list[FileNote] = field(default_factory=list)

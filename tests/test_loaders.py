@@ -515,7 +515,8 @@ def test_docx_sections_lists_tables_and_title(tmp_path: Path) -> None:
     assert doc.sections[0].text == (
         f"Guía de ajuste fino\n\nIntroducción\n\n{ES_PARAGRAPH}\n\nPrimer paso\nSegundo paso"
     )
-    assert doc.sections[1].text == "Resultados\n\nMemoria 24 GB"
+    # A table is kept as rows of cells (ingestion/tables.py), not run into one line.
+    assert doc.sections[1].text == "Resultados\n\n| Memoria | 24 GB |"
 
 
 def test_docx_corrupt_and_password_protected(tmp_path: Path) -> None:

@@ -47,7 +47,11 @@ def ingest(
     collection: CollectionOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Add or update documents (PDF, DOCX, HTML, PPTX, EML, Markdown, text).
+    """Add or update documents: PDF, DOCX, HTML, PPTX, EML, Markdown, text, and tables
+    as documents: CSV/TSV, XLSX, ODS.
+
+    Tables in every format are read row by row with their header (a long table is
+    chunked by rows, its header repeated in each chunk).
 
     Exit code 0: done (files that failed alone are listed); 1: nothing could be ingested;
     2: a path does not exist, or a bad option.
@@ -84,6 +88,8 @@ def ingest(
             seconds=report.seconds,
         )
         print_failures([failure.to_dict() for failure in report.failed])
+        for note in report.notes:
+            say("  [yellow]note[/] {path}: {note}", path=note.path, note=note.note)
     if _nothing_ingested(report):
         why = "every file failed" if report.failed else "no files found"
         say("[red]nothing was ingested:[/] {why}", why=why, to=errors)

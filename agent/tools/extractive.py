@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agent.tools.question_kind import QuestionKind, question_kind
+from agent.tools.table_rows import named_row_only
 from agent.tools.unit_scoring import Passage, ScoredUnit, score_units
 from ingestion.embedding import Embedder
 
@@ -118,6 +119,7 @@ class ExtractiveAnswerer:
             keep = _KEEP_RATIO_FACT if one_fact else _KEEP_RATIO
             chosen = [c.scored for c in self._mmr(candidates, best, keep)]
             chosen = _with_antecedents(chosen, scored)
+        chosen = named_row_only(question, chosen, scored)  # a question naming one table row
         return self._render(chosen, scored)
 
     def _whole_list(

@@ -15,7 +15,10 @@ The package, one concept per module:
   (the Mac Roman / Windows-1252 damage ftfy leaves), :mod:`.sections`
   (blocks -> sections), :mod:`.unstructured_elements` and :mod:`.office_container`
   (what the ``unstructured``-based formats share), :mod:`.document` and :mod:`.errors`
-  (what callers get back).
+  (what callers get back), :mod:`.notes` (what a loader could read only in part);
+* tables: every format's tables become :mod:`ingestion.tables`'s model (:mod:`.html_tables`,
+  :mod:`.table_matching`, :mod:`.pdf_tables`, :mod:`.sheet_blocks`, :mod:`.cell_format`);
+  CSV/TSV, XLSX and ODS are read as tables (:mod:`.delimited`, :mod:`.xlsx`, :mod:`.ods`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from ingestion.loaders.file_reading import (
     read_file,
     size_problem,
 )
+from ingestion.loaders.notes import collecting_notes
 from ingestion.loaders.pdf import OcrPolicy
 from ingestion.loaders.registry import FORMATS, SUPPORTED_EXTENSIONS, Loader, format_of
 from ingestion.loaders.text_cleanup import clean_title
@@ -89,7 +93,8 @@ def load_document(
     if document_format.reads_scans:
         options["ocr"] = OcrPolicy(enabled=ocr, available=tesseract_available)
     try:
-        sections, title = _LOADERS[document_format.key](path, data, **options)
+        with collecting_notes() as notes:
+            sections, title = _LOADERS[document_format.key](path, data, **options)
     except LoaderError:
         raise
     except Exception as exc:
@@ -106,6 +111,7 @@ def load_document(
         title=clean_title(title) or path.stem,
         language="other",
         file_type=document_format.key,
+        notes=notes,
     )
     document.language = detect_language(document.text)
     return document

@@ -6,7 +6,7 @@ the format a file came in never leaks past the loaders.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["LoadedDocument", "Section"]
@@ -22,6 +22,9 @@ class Section:
     None where a format has no pages."""
     title: str
     """Nearest heading above this text ("" if none); carried across page breaks."""
+    table_head: str = ""
+    """For a section that is one table (:mod:`ingestion.tables`): its caption and header
+    lines, which every chunk of it repeats when the chunker splits it by rows; "" for prose."""
 
 
 @dataclass
@@ -35,7 +38,11 @@ class LoadedDocument:
     language: str
     """ "es", "en" or "other", detected on the full text."""
     file_type: str
-    """"pdf", "docx", "html", "pptx", "eml", "md" or "txt"."""
+    """A format key of :data:`~ingestion.loaders.registry.FORMATS`: "pdf", "docx", "html",
+    "pptx", "eml", "md", "txt", "csv", "xlsx" or "ods"."""
+    notes: list[str] = field(default_factory=list)
+    """What the loader read only in part ("the table on page 3 could not be read as rows;
+    indexed as text"): listed in the ingest report, the file is still indexed."""
 
     @property
     def text(self) -> str:

@@ -12,9 +12,15 @@ from pathlib import Path
 
 from ingestion.loaders.document import Section
 from ingestion.loaders.encoding_detection import decode_text
+from ingestion.loaders.html_tables import extract_tables
 from ingestion.loaders.sections import SectionBuilder, Sectioned
 from ingestion.loaders.text_cleanup import clean_title
-from ingestion.loaders.unstructured_elements import sections_from_elements
+from ingestion.loaders.unstructured_elements import (
+    add_with_table_markers,
+    sections_from_elements,
+    table_marker,
+)
+from ingestion.tables import Table
 from ingestion.unstructured_offline import ensure_offline_unstructured
 
 __all__ = ["html_sections", "load_html"]
@@ -29,11 +35,31 @@ _HTML_CHARSET_RE = re.compile(rb"""<meta[^<>]+charset\s*=\s*["']?([\w-]+)""", re
 
 def html_sections(markup: str) -> Sectioned:
     """Partition HTML without ``<header>``/``<footer>`` (site chrome); ``<nav>`` is already
-    dropped by unstructured and a ``<main>`` element, when present, is all it reads."""
+    dropped by unstructured and a ``<main>`` element, when present, is all it reads.
+
+    Data tables are read by :mod:`.html_tables` and replaced by a marker paragraph before
+    partitioning, so each lands in its place with its rows and header intact."""
     ensure_offline_unstructured()
     from unstructured.partition.html import partition_html
 
-    return sections_from_elements(partition_html(text=markup, skip_headers_and_footers=True))
+    marked, tables = _mark_tables(markup)
+    elements = partition_html(text=marked, skip_headers_and_footers=True)
+    return sections_from_elements(elements, tables=tables)
+
+
+def _mark_tables(markup: str) -> tuple[str, list[Table]]:
+    """``markup`` with each data table replaced by ``<p>`` + its marker, and the tables."""
+    placed = extract_tables(markup)
+    if not placed:
+        return markup, []
+    parts: list[str] = []
+    position = 0
+    for index, found in enumerate(placed):
+        parts.append(markup[position : found.start])
+        parts.append(f"<p>{table_marker(index)}</p>")
+        position = found.end
+    parts.append(markup[position:])
+    return "".join(parts), [found.table for found in placed]
 
 
 def _title_markup(markup: str) -> str:
@@ -52,7 +78,8 @@ def load_html(path: Path, data: bytes) -> tuple[list[Section], str]:
     if not sections:
         # libxml2 (under unstructured) silently returns an empty tree for markup nested
         # deeper than 255 elements; the stdlib parser is event-based and has no depth limit.
-        sections, first_heading = _flat_html_sections(markup)
+        marked, tables = _mark_tables(markup)
+        sections, first_heading = _flat_html_sections(marked, tables)
     return sections, title or first_heading
 
 
@@ -68,7 +95,7 @@ _HTML_BLOCKS = frozenset(
 )  # fmt: skip
 
 
-def _flat_html_sections(markup: str) -> Sectioned:
+def _flat_html_sections(markup: str, tables: list[Table] | None = None) -> Sectioned:
     """Text of any HTML, however deeply nested, in document order: headings start sections.
 
     Used only when the tree parser found nothing. Keeps no element stack (only counters for
@@ -91,7 +118,7 @@ def _flat_html_sections(markup: str) -> Sectioned:
             if text:
                 if self.in_heading:
                     builder.heading(text, None)
-                else:
+                elif not add_with_table_markers(builder, text, None, tables or []):
                     builder.add(text, None)
 
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ingestion.loaders.document import Section
 from ingestion.loaders.errors import LoaderError
+from ingestion.loaders.pdf_tables import PageHints, aligned_region, find_pdf_tables
 from ingestion.loaders.sections import SectionBuilder, join_wrapped_lines
 from ingestion.loaders.text_cleanup import clean_title
 from ingestion.ocr import OcrError, ocr_pdf, tesseract_available
@@ -79,6 +80,8 @@ class _PdfBlock:
     """Entirely within the top or bottom 8% of the page, where running heads live."""
     top: float = 0.0
     bottom: float = 0.0
+    x0: float = 0.0
+    x1: float = 0.0
 
 
 _LOOSE_LINE_GAP = 0.8
@@ -108,6 +111,8 @@ def _merge_loose_lines(blocks: list[_PdfBlock]) -> list[_PdfBlock]:
                 in_margin=False,
                 top=prev.top,
                 bottom=block.bottom,
+                x0=min(prev.x0, block.x0),
+                x1=max(prev.x1, block.x1),
             )
         else:
             merged.append(block)
@@ -119,6 +124,8 @@ class _PdfPage:
     number: int
     blocks: list[_PdfBlock]
     has_images: bool
+    height: float = 0.0
+    table_hints: PageHints | None = None
 
 
 def _pdf_error_cause(data: bytes, exc: BaseException) -> str:
@@ -137,7 +144,7 @@ typical 2.5 cm (8.5%) margin."""
 
 
 def _pdf_page_blocks(layout: LTPage, number: int) -> _PdfPage:
-    from pdfminer.layout import LTChar, LTFigure, LTImage, LTTextBox, LTTextLine
+    from pdfminer.layout import LTChar, LTCurve, LTFigure, LTImage, LTTextBox, LTTextLine
 
     def walk(container: Iterable[Any]) -> Iterator[Any]:
         """Layout items in reading order, descending into figures (form XObjects)."""
@@ -149,9 +156,12 @@ def _pdf_page_blocks(layout: LTPage, number: int) -> _PdfPage:
 
     blocks: list[_PdfBlock] = []
     has_images = False
+    rules = 0
     for item in walk(layout):
         if isinstance(item, LTImage):
             has_images = True
+        elif isinstance(item, LTCurve):  # LTLine and LTRect too: a table's ruling
+            rules += 1
         elif isinstance(item, LTTextBox):
             lines = [line for line in item if isinstance(line, LTTextLine)]
             chars = [c for line in lines for c in line if isinstance(c, LTChar)]
@@ -173,9 +183,20 @@ def _pdf_page_blocks(layout: LTPage, number: int) -> _PdfPage:
                     ),
                     top=item.y1,
                     bottom=item.y0,
+                    x0=item.x0,
+                    x1=item.x1,
                 )
             )
-    return _PdfPage(number=number, blocks=_merge_loose_lines(blocks), has_images=has_images)
+    height = layout.y1
+    boxes = [(b.x0, height - b.top, b.x1, height - b.bottom) for b in blocks]
+    hints = PageHints(number, rules, aligned_region(boxes))
+    return _PdfPage(
+        number=number,
+        blocks=_merge_loose_lines(blocks),
+        has_images=has_images,
+        height=height,
+        table_hints=hints,
+    )
 
 
 def _is_pdf_heading(block: _PdfBlock, body_size: float, body_bold: bool) -> bool:
@@ -326,11 +347,24 @@ def load_pdf(path: Path, data: bytes, *, ocr: OcrPolicy = DEFAULT_OCR) -> tuple[
 
     body_size, body_bold = _body_font(pages)
     boilerplate = _running_heads(pages)
+    tables = find_pdf_tables(data, [p.table_hints for p in pages if p.table_hints is not None])
     builder = SectionBuilder()
     for page in pages:
         if not page.blocks and ocr_text.get(page.number, "").strip():
             builder.add(ocr_text[page.number], page.number)
+        on_page = sorted(tables.get(page.number, []), key=lambda found: found.top)
+        waiting = list(on_page)
         for block in page.blocks:
+            top, bottom = page.height - block.top, page.height - block.bottom
+            holder = next((t for t in on_page if t.covers(block.x0, top, block.x1, bottom)), None)
+            while waiting and waiting[0] is not holder and waiting[0].bottom <= top:
+                builder.table(waiting.pop(0).table, page.number)
+            if holder is not None:
+                # The table's text boxes give way to its rows, put where its first box was.
+                if holder in waiting:
+                    waiting.remove(holder)
+                    builder.table(holder.table, page.number)
+                continue
             heading = _is_pdf_heading(block, body_size, body_bold)
             if not heading and _is_page_furniture(block, boilerplate):
                 continue
@@ -338,6 +372,8 @@ def load_pdf(path: Path, data: bytes, *, ocr: OcrPolicy = DEFAULT_OCR) -> tuple[
                 builder.heading(block.text, page.number)
             else:
                 builder.add(block.text, page.number)
+        for found in waiting:
+            builder.table(found.table, page.number)
     sections, first_heading = builder.finish()
     if not sections:
         if all_empty and ocr_text:

@@ -9,15 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from ingestion.loaders.delimited import load_delimited
 from ingestion.loaders.document import Section
 from ingestion.loaders.docx import load_docx
 from ingestion.loaders.eml import load_eml
 from ingestion.loaders.errors import LoaderError
 from ingestion.loaders.html import load_html
 from ingestion.loaders.markdown import load_markdown
+from ingestion.loaders.ods import load_ods
 from ingestion.loaders.pdf import load_pdf
 from ingestion.loaders.pptx import load_pptx
 from ingestion.loaders.text import load_text
+from ingestion.loaders.xlsx import load_xlsx
 
 __all__ = [
     "FORMATS",
@@ -42,7 +45,7 @@ class DocumentFormat:
 
     key: str
     """Stored as the document's ``file_type``: "pdf", "docx", "html", "pptx", "eml", "md",
-    "txt"."""
+    "txt", "csv", "xlsx", "ods"."""
     name: str
     """How messages name it: "could not read {name} file: ..."."""
     extensions: tuple[str, ...]
@@ -60,6 +63,9 @@ FORMATS: tuple[DocumentFormat, ...] = (
     DocumentFormat("eml", "e-mail", (".eml",), load_eml),
     DocumentFormat("md", "Markdown", (".md", ".markdown"), load_markdown),
     DocumentFormat("txt", "TXT", (".txt", ".text", ".rst"), load_text),
+    DocumentFormat("csv", "CSV", (".csv", ".tsv"), load_delimited),
+    DocumentFormat("xlsx", "XLSX", (".xlsx", ".xlsm"), load_xlsx),
+    DocumentFormat("ods", "ODS", (".ods",), load_ods),
 )
 
 FORMAT_BY_EXTENSION: dict[str, DocumentFormat] = {

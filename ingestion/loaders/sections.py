@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from ingestion.loaders.document import Section
 from ingestion.loaders.text_cleanup import clean_texts, fold_title
+from ingestion.tables import Table, caption_from, render_table, table_head
 
 __all__ = ["SectionBuilder", "Sectioned", "join_wrapped_lines"]
 
@@ -54,6 +55,7 @@ class _RawSection:
     text: str
     page: int | None
     title: str
+    table_head: str = ""
 
 
 @dataclass
@@ -109,6 +111,29 @@ class SectionBuilder:
         else:
             self._blocks.append(text)
 
+    def table(self, table: Table, page: int | None) -> None:
+        """Add a table as a section of its own under the current heading, rendered as a
+        Markdown pipe table (:func:`~ingestion.tables.render_table`).
+
+        Its own section so the chunker can split a long one by rows with the header
+        repeated; a short one is packed back with the sentence before it (same page).
+        """
+        if not table.caption:
+            # What the table is about: the sentence just before it, else its heading.
+            before = self._blocks[-1].rsplit("\n", 1)[-1] if self._blocks else self._title
+            caption = caption_from(before)
+            if caption:
+                table = replace(table, caption=caption, caption_in_text=True)
+        text = render_table(table)
+        if self._blocks and not self._has_body and page == self._page:
+            # Only headings wait above the table: they open its section, never a bare chunk.
+            text = "\n\n".join([*self._blocks, text])
+            self._blocks = []
+        self._flush()
+        self._page = page
+        self._started = True
+        self._raw.append(_RawSection(text, page, self._title, table_head(table)))
+
     def _continues(self, text: str) -> bool:
         if not self._has_body or not self._blocks:
             return False
@@ -119,15 +144,22 @@ class SectionBuilder:
         """The sections with clean text (empty ones dropped) and the first heading."""
         self._flush()
         raw = self._raw
-        cleaned = clean_texts([s.text for s in raw] + [s.title for s in raw] + self._headings)
-        texts, titles, headings = (
-            cleaned[: len(raw)],
-            cleaned[len(raw) : 2 * len(raw)],
-            cleaned[2 * len(raw) :],
+        n = len(raw)
+        cleaned = clean_texts(
+            [s.text for s in raw]
+            + [s.title for s in raw]
+            + [s.table_head for s in raw]
+            + self._headings
+        )
+        texts, titles, heads, headings = (
+            cleaned[:n],
+            cleaned[n : 2 * n],
+            cleaned[2 * n : 3 * n],
+            cleaned[3 * n :],
         )
         sections = [
-            Section(text=text, page=section.page, title=fold_title(title))
-            for section, text, title in zip(raw, texts, titles, strict=True)
+            Section(text=text, page=section.page, title=fold_title(title), table_head=head)
+            for section, text, title, head in zip(raw, texts, titles, heads, strict=True)
             if text
         ]
         first_heading = next((folded for h in headings if (folded := fold_title(h))), "")
