@@ -276,7 +276,7 @@ def doctor(
         if data["vector_file_problem"]:
             say("  {problem}", problem=data["vector_file_problem"])
         for key, value in data.items():
-            if isinstance(value, dict) and value["count"]:
+            if key != "embedding" and isinstance(value, dict) and value["count"]:
                 say("  {what}: {count}", what=key.replace("_", " "), count=value["count"])
     rag.close()
     if not report.ok and not report.repaired:

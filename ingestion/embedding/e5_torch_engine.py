@@ -31,6 +31,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -390,7 +391,11 @@ def SmoothedInt8Linear(linear, input_max, torch):  # type: ignore[no-untyped-def
             weight = weight * smooth
             scales = (weight.abs().amax(dim=1) / 127.0).clamp(min=1e-12).double()
             zeros = torch.zeros(weight.shape[0], dtype=torch.long)
-            quantised = torch.quantize_per_channel(weight, scales, zeros, 0, torch.qint8)
+            with warnings.catch_warnings():
+                # "quantized tensor creation functions are deprecated": the int8 linear
+                # ops that take them are not, and nothing replaces them on CPU yet.
+                warnings.simplefilter("ignore", UserWarning)
+                quantised = torch.quantize_per_channel(weight, scales, zeros, 0, torch.qint8)
             self.packed = torch.ops.quantized.linear_prepack(quantised, linear.bias.detach())
 
         def forward(self, x):  # type: ignore[no-untyped-def]

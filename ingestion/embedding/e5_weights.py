@@ -115,6 +115,10 @@ def _parse(buf: memoryview) -> tuple[Header, Vocabulary, dict[str, tuple[int, in
     (eps,) = struct.unpack_from("<f", buf, pos)
     pos += 8  # eps + block size
     header = Header(hidden, layers, heads, ffn, vocab, max_pos, type_vocab, float(eps))
+    if min(hidden, layers, heads, ffn, vocab, max_pos, type_vocab) <= 0 or hidden % heads:
+        raise ValueError(f"impossible sizes in the header {header}")
+    if hidden % QK or ffn % QK:
+        raise ValueError(f"matrix widths {hidden} and {ffn} are not whole Q4_0 blocks")
 
     n_pieces, bos, eos, pad, unk = struct.unpack_from("<5i", buf, pos)
     pos += 20
