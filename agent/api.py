@@ -68,6 +68,7 @@ class Veraz:
             batch_size=self.settings.embedding_batch_size,
             precision=self.settings.embedding_precision,
             cache=EmbeddingCache(self.settings.embedding_cache_path),
+            e5_engine=self.settings.embedding_engine,
         )
 
     @cached_property

