@@ -26,8 +26,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from finetune.merge import adapter_dir, base_of, merge
 from finetune.errors import FinetuneError
+from finetune.merge import adapter_dir, base_of, merge
 
 CONVERTER = "convert_hf_to_gguf.py"
 OUTTYPES = ("f32", "f16", "bf16", "q8_0")

@@ -3,9 +3,10 @@
 For models Ollama and llama.cpp cannot run yet, and for a LoRA adapter fresh out of
 ``finetune/`` before it is merged or converted. ``BASE`` may be a GGUF file: it is
 dequantised through transformers' GGUF loader (:mod:`agent.models.gguf_base`), so an
-adapter trained on a GGUF runs on the same weights it was trained on. On CUDA the model loads in 4-bit NF4
-(QLoRA's format) unless ``hf_quantization=none``; on CPU it loads in float32 and
-says so, because bitsandbytes does not refuse 4-bit on CPU: it runs it, slowly.
+adapter trained on a GGUF runs on the same weights it was trained on. On CUDA the
+model loads in 4-bit NF4 (QLoRA's format) unless ``hf_quantization=none``; on CPU it
+loads in float32 and says so, because bitsandbytes does not refuse 4-bit on CPU: it
+runs it, slowly.
 
 :class:`HFChat` renders messages with the tokenizer's chat template and streams with
 ``TextIteratorStreamer`` while ``generate`` runs in a thread. One generation at a time
