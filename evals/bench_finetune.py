@@ -84,12 +84,18 @@ def _ask_once(home: Path, model: str, question: str) -> dict[str, Any]:
     return {"question": question, "answer": answer.answer, "model": answer.model}
 
 
+def _record(out: Path, figures: dict[str, Any]) -> None:
+    """Write the figures so far to ``out/bench.json``: a run cut short (a busy machine, a
+    time limit) still leaves every stage it finished on disk."""
+    (out / "bench.json").write_text(json.dumps(figures, indent=1, ensure_ascii=False, default=str))
+
+
 def run_finetune_benchmark(
     base: Path,
     notes: Path,
     out: Path,
     *,
-    converter: Path,
+    converter: Path | None,
     steps: int = 60,
     lr: float = 1e-3,
     rank: int = 16,
@@ -98,7 +104,12 @@ def run_finetune_benchmark(
     questions_per_split: int = 10,
     say: Say | None = None,
 ) -> dict[str, Any]:
-    """Run the loop of the module docstring under ``out``; return every figure."""
+    """Run the loop of the module docstring under ``out``; return every figure.
+
+    Stages run in order (dataset, training, export, the two evaluations, the comparison,
+    one ``ask``); ``out/bench.json`` is rewritten after each, so an interrupted run keeps
+    what it measured.
+    """
     from evals.compare import write_comparison
     from evals.evaluate import evaluate
     from finetune import base_model, corpus_pairs, corpus_text
@@ -109,6 +120,15 @@ def run_finetune_benchmark(
 
     tell: Say = say or (lambda _line: None)
     out.mkdir(parents=True, exist_ok=True)
+    llama_dir = find_converter(converter)  # before hours of training, not after
+    figures: dict[str, Any] = {
+        "base": str(base),
+        "machine_note": "2 CPU cores shared with other jobs: times are upper bounds",
+        "steps": steps,
+        "seed": seed,
+        "lr": lr,
+        "rank": rank,
+    }
     data = load_answer_dataset(notes)
     collection = out / "collection"
     rag = open_collection(data, collection)
@@ -125,7 +145,9 @@ def run_finetune_benchmark(
         val_fraction=0.1,
         seed=seed,
     )
+    figures.update(chunks=len(chunks), train_chunks=built.n_train, heldout_chunks=built.n_val)
     tell(f"dataset: {built.n_train} training chunks, {built.n_val} held out")
+    _record(out, figures)
 
     config = TrainConfig(
         base=str(base),
@@ -137,35 +159,63 @@ def run_finetune_benchmark(
         rank=rank,
         alpha=2 * rank,
         dropout=0.05,
-        warmup_steps=5,
+        warmup_steps=min(5, steps // 4),
         max_tokens=max_tokens,
         gradient_checkpointing=False,  # 135M parameters: memory is not the constraint
         seed=seed,
-        save_every=steps,
+        save_every=max(1, steps // 4),
     )
     result = train(config, fresh=True, log=tell, progress=False)
+    trained = result.steps_this_run
+    figures.update(
+        seconds_training=result.seconds,
+        seconds_per_step=round(result.seconds / trained, 3) if trained else None,
+        tokens_per_s=result.tokens_per_s,
+        peak_memory_mb=result.peak_memory_mb,
+        peak_memory_source=result.peak_memory_source,
+        heldout_ppl_before=result.val_ppl_before,
+        heldout_ppl_after=result.val_ppl_after,
+        heldout_ppl_drop=(
+            round(1 - math.exp(result.val_loss_after - result.val_loss_before), 4)
+            if result.val_loss_before is not None and result.val_loss_after is not None
+            else None
+        ),
+        train_loss_first=result.train_loss_first,
+        train_loss_last=result.train_loss_last,
+        loss_curve=str(Path(result.run_dir) / "loss_curve.png"),
+        notes=result.notes,
+    )
+    _record(out, figures)
 
-    llama_dir = find_converter(converter)
     started = time.perf_counter()
     merged = merge(result.run_dir, Path(result.run_dir) / "merged", log=tell)
     ggufs = {}
     for outtype in ("f16", "q8_0"):
         target = Path(result.run_dir) / f"model-{outtype}.gguf"
         ggufs[outtype] = convert_hf_folder(llama_dir, merged, target, outtype)
-    export_s = time.perf_counter() - started
+    figures["export_seconds"] = round(time.perf_counter() - started, 1)
+    figures["gguf"] = {
+        k: {"path": str(v), "mb": round(v.stat().st_size / 2**20, 1)} for k, v in ggufs.items()
+    }
     base_hf = out / "base-hf"
     model, _ = base_model.load_model(str(base))
     model.save_pretrained(base_hf, safe_serialization=True)
     tokenizer.save_pretrained(base_hf)
     del model
     base_f16 = convert_hf_folder(llama_dir, base_hf, out / "base-f16.gguf", "f16")
+    figures["base_gguf"] = str(base_f16)
     tell(f"exported: {', '.join(str(p) for p in ggufs.values())}; base: {base_f16}")
+    _record(out, figures)
+
+    ask = _ask_once(collection / "home", f"llamacpp:{ggufs['q8_0']}", data.items[0].question)
+    figures["ask_q8_0"] = ask
+    _record(out, figures)
 
     items = pick_questions(data.items, questions_per_split)
     questions = eval_dataset(items, out / "questions.jsonl")
+    figures["questions"] = len(items)
     runs = {}
-    figures: dict[str, Any] = {}
-    for label, gguf in (("base", base_f16), ("tuned", ggufs["f16"])):
+    for label, gguf in (("tuned", ggufs["f16"]), ("base", base_f16)):
         from agent.api import Veraz
 
         rag = Veraz(
@@ -180,54 +230,26 @@ def run_finetune_benchmark(
         finally:
             rag.close()
         runs[label] = run
-        figures[label] = {
+        figures.setdefault("eval", {})[label] = {
+            "run": str(out / f"eval-{label}"),
             "contains_answer": accuracy(run.records, items),
             **{
                 k: run.summary.get(k)
-                for k in ("string_similarity", "rouge_l", "grounded_rate", "abstention_rate")
+                for k in (
+                    "string_similarity",
+                    "rouge_l",
+                    "grounded_rate",
+                    "abstention_rate",
+                    "latency_p50_ms",
+                )
             },
-            "latency_p50_ms": run.summary.get("latency_p50_ms"),
         }
+        _record(out, figures)
     comparison, html = write_comparison(runs["base"], runs["tuned"], out / "compare")
-    ask = _ask_once(collection / "home", f"llamacpp:{ggufs['q8_0']}", items[0].question)
-
-    trained = result.steps_this_run
-    return {
-        "base": str(base),
-        "machine_note": "2 shared CPU cores (other agents running): times are upper bounds",
-        "chunks": len(chunks),
-        "train_chunks": built.n_train,
-        "heldout_chunks": built.n_val,
-        "steps": trained,
-        "seed": seed,
-        "lr": lr,
-        "rank": rank,
-        "seconds_training": result.seconds,
-        "seconds_per_step": round(result.seconds / trained, 3) if trained else None,
-        "tokens_per_s": result.tokens_per_s,
-        "peak_memory_mb": result.peak_memory_mb,
-        "peak_memory_source": result.peak_memory_source,
-        "heldout_ppl_before": result.val_ppl_before,
-        "heldout_ppl_after": result.val_ppl_after,
-        "heldout_ppl_drop": (
-            round(1 - math.exp(result.val_loss_after - result.val_loss_before), 4)
-            if result.val_loss_before is not None and result.val_loss_after is not None
-            else None
-        ),
-        "train_loss_first": result.train_loss_first,
-        "train_loss_last": result.train_loss_last,
-        "loss_curve": str(Path(result.run_dir) / "loss_curve.png"),
-        "export_seconds": round(export_s, 1),
-        "gguf": {
-            k: {"path": str(v), "mb": round(v.stat().st_size / 2**20, 1)} for k, v in ggufs.items()
-        },
-        "questions": len(items),
-        "eval": figures,
-        "eval_compare": {
-            "deltas": comparison["deltas"],
-            "changed": len(comparison["changed"]),
-            "report_html": str(html),
-        },
-        "ask_q8_0": ask,
-        "notes": result.notes,
+    figures["eval_compare"] = {
+        "deltas": comparison["deltas"],
+        "changed": len(comparison["changed"]),
+        "report_html": str(html),
     }
+    _record(out, figures)
+    return figures
