@@ -388,4 +388,5 @@ def bench_serve(
 
 def register(app: typer.Typer) -> None:
     """Entry point ``veraz.commands``: the bench group is ``agent.cli.app.bench_app``,
-    which the CLI adds; importing this module fills it."""
+    which the CLI adds; importing this module fills it (and ``bench finetune``'s)."""
+    from evals import bench_finetune_command  # noqa: F401  (registers `bench finetune`)

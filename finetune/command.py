@@ -31,7 +31,7 @@ def _err(line: str) -> None:
 def _guard(action: Callable[[], T]) -> T:
     """Known failures as one line on stderr and exit code 1, not a traceback."""
     from agent.models.resolved import ModelSetupError
-    from finetune.training import FinetuneError
+    from finetune.errors import FinetuneError
 
     try:
         return action()
@@ -54,8 +54,9 @@ def dataset(
     pairs: Annotated[
         str | None,
         typer.Option(
-            help="Pairs from the ingested collection: 'structure' (offline, from headings "
-            "and sentences) or 'llm' (written by --model)."
+            help="Examples from the ingested collection: 'structure' (offline pairs from "
+            "headings and sentences), 'llm' (pairs written by --model) or 'text' (continued "
+            "pre-training on the chunks' text; --val-fraction of them held out)."
         ),
     ] = None,
     model: Annotated[
@@ -66,7 +67,10 @@ def dataset(
     home: Annotated[Path | None, typer.Option(help="Veraz home (collection location).")] = None,
     collection: Annotated[str | None, typer.Option(help="Collection name.")] = None,
     base: Annotated[
-        str | None, typer.Option(help="Base model whose tokenizer filters by length.")
+        str | None,
+        typer.Option(
+            help="Base model (folder, HF repo or .gguf) whose tokenizer filters by length."
+        ),
     ] = None,
     max_tokens: Annotated[int, typer.Option(help="Drop examples longer than this.")] = 1024,
     val_fraction: Annotated[float, typer.Option(help="Share held out for validation.")] = 0.1,
@@ -74,14 +78,14 @@ def dataset(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Build a deduplicated, length-filtered train/validation split."""
-    from finetune import corpus_pairs
+    from finetune import corpus_pairs, corpus_text
     from finetune import dataset as ds
 
     if not jsonl and not pairs:
-        _err("error: give --jsonl FILE and/or --pairs structure|llm")
+        _err("error: give --jsonl FILE and/or --pairs structure|llm|text")
         raise typer.Exit(2)
-    if pairs not in (None, "structure", "llm"):
-        _err(f"error: --pairs {pairs}: use 'structure' or 'llm'")
+    if pairs not in (None, "structure", "llm", "text"):
+        _err(f"error: --pairs {pairs}: use 'structure', 'llm' or 'text'")
         raise typer.Exit(2)
 
     def run() -> dict[str, Any]:
@@ -99,6 +103,8 @@ def dataset(
                     raise DatasetError("the collection is empty: run `veraz ingest` first")
                 if pairs == "structure":
                     made = corpus_pairs.structure_pairs(chunks[:limit] if limit else chunks)
+                elif pairs == "text":
+                    made = corpus_text.text_examples(chunks[:limit] if limit else chunks)
                 else:
                     from agent.models.registry import resolve_model
 
@@ -121,11 +127,9 @@ def dataset(
             examples += made
         tokenizer = None
         if base:
-            from transformers import AutoTokenizer
+            from finetune.base_model import load_tokenizer
 
-            from agent.models.hf import locate
-
-            tokenizer = AutoTokenizer.from_pretrained(locate(base, "model", "config.json"))
+            tokenizer = load_tokenizer(base)
         built = ds.build(
             examples,
             out,
@@ -151,7 +155,10 @@ def dataset(
 
 @finetune_app.command()
 def train(
-    base: Annotated[str, typer.Option(help="Base model: a local folder or a cached HF repo id.")],
+    base: Annotated[
+        str,
+        typer.Option(help="Base model: a local folder, a cached HF repo id or a .gguf file."),
+    ],
     data: Annotated[Path, typer.Option(help="Training JSONL (Alpaca or chat form).")],
     out: Annotated[Path, typer.Option(help="Run folder (adapter, checkpoints, report).")],
     steps: Annotated[int, typer.Option(help="Optimizer steps.")] = 100,
@@ -248,7 +255,7 @@ def merge(
     """Merge the adapter into the base and save plain safetensors weights."""
     from finetune.merge import merge as run_merge
 
-    target = _guard(lambda: run_merge(run, out, base=base, dtype=dtype))
+    target = _guard(lambda: run_merge(run, out, base=base, dtype=dtype, log=_err))
     typer.echo(f"merged weights: {target}")
     typer.echo(f"use it: veraz ask --model 'hf:{target}' \"...\"")
 
@@ -263,7 +270,11 @@ def export(
         bool, typer.Option("--gguf", help="Merge and convert to GGUF with llama.cpp.")
     ] = False,
     base: Annotated[
-        str | None, typer.Option(help="Modelfile FROM: an Ollama model or base folder.")
+        str | None,
+        typer.Option(
+            help="Base (default: as recorded in the adapter): the Modelfile's FROM with "
+            "--ollama, the weights merged with --gguf (folder, HF repo or .gguf file)."
+        ),
     ] = None,
     name: Annotated[str, typer.Option(help="Name for `ollama create`.")] = "veraz-tuned",
     outtype: Annotated[str, typer.Option(help="GGUF type: f32, f16, bf16, q8_0.")] = "f16",
@@ -286,7 +297,9 @@ def export(
         for warning in warnings:
             _err(f"warning: {warning}")
     if to_gguf:
-        path = _guard(lambda: ex.gguf(run, outtype=outtype, converter=converter, out=out))
+        path = _guard(
+            lambda: ex.gguf(run, outtype=outtype, converter=converter, out=out, base=base, log=_err)
+        )
         typer.echo(f"GGUF: {path}")
         typer.echo(f"use it: veraz ask --model 'llamacpp:{path}' \"...\"")
 

@@ -23,10 +23,11 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+from finetune.errors import FinetuneError
 from finetune.merge import adapter_dir, base_of, merge
-from finetune.training import FinetuneError
 
 CONVERTER = "convert_hf_to_gguf.py"
 OUTTYPES = ("f32", "f16", "bf16", "q8_0")
@@ -145,15 +146,20 @@ def gguf(
     converter: str | Path | None = None,
     out: str | Path | None = None,
     merged: str | Path | None = None,
+    base: str | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> Path:
-    """Merge (unless ``merged`` is given or ``RUN/merged`` exists) and convert to GGUF."""
+    """Merge (unless ``merged`` is given or ``RUN/merged`` exists) and convert to GGUF.
+
+    ``base`` overrides the base recorded in the adapter (a folder, repo id or GGUF file).
+    """
     if outtype not in OUTTYPES:
         raise FinetuneError(f"--outtype {outtype}: use one of {', '.join(OUTTYPES)}")
     llama_dir = find_converter(converter)
     adapter = adapter_dir(run_or_adapter)
     merged_dir = Path(merged) if merged else adapter.parent / "merged"
     if not (merged_dir / "config.json").is_file():
-        merged_dir = merge(adapter, merged_dir)
+        merged_dir = merge(adapter, merged_dir, base=base, log=log)
     config = json.loads((merged_dir / "config.json").read_text())
     architecture = (config.get("architectures") or ["?"])[0]
     if not supported(llama_dir, architecture):

@@ -9,10 +9,12 @@ away, so QLoRA adapters are merged into the full-precision base they were traine
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from finetune.training import FinetuneError
+from finetune import base_model
+from finetune.errors import FinetuneError
 
 
 def adapter_dir(run_or_adapter: str | Path) -> Path:
@@ -39,28 +41,27 @@ def merge(
     *,
     base: str | None = None,
     dtype: str | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> Path:
-    """Write ``out`` (default ``RUN/merged``): merged safetensors weights and the tokenizer."""
+    """Write ``out`` (default ``RUN/merged``): merged safetensors weights and the tokenizer.
+
+    A GGUF base is dequantised first (``log`` gets the line saying so); the merged folder
+    is then a plain Hugging Face folder with the GGUF's tokenizer and chat template.
+    """
     import torch
     from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from agent.models.hf import locate
-    from agent.models.resolved import ModelSetupError
 
     adapter = adapter_dir(run_or_adapter)
     base = base or base_of(adapter)
-    try:
-        source = locate(base, "model", "config.json")
-    except ModelSetupError as exc:
-        raise FinetuneError(str(exc)) from exc
     chosen = _dtype(torch, dtype)
-    model: Any = AutoModelForCausalLM.from_pretrained(source, dtype=chosen)
+    model, notes = base_model.load_model(base, dtype=chosen)
+    for line in notes:
+        (log or (lambda _line: None))(line)
     model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
     target = Path(out) if out else adapter.parent / "merged"
     target.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(target, safe_serialization=True)
-    AutoTokenizer.from_pretrained(source).save_pretrained(target)
+    base_model.load_tokenizer(base).save_pretrained(target)
     return target
 
 

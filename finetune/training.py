@@ -35,7 +35,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from finetune import dataset, memory, targets
+from finetune import base_model, dataset, memory, targets
+from finetune.errors import FinetuneError, QLoRANeedsGPU
 
 Log = Callable[[str], None]
 # Fields that must match for a resume to continue the same run.
@@ -56,14 +57,6 @@ _RESUME_KEYS = (
     "qlora",
     "seed",
 )
-
-
-class FinetuneError(RuntimeError):
-    """A run that cannot start or continue; the message says why and what to do."""
-
-
-class QLoRANeedsGPU(FinetuneError):
-    """QLoRA asked for on a machine without CUDA."""
 
 
 @dataclass
@@ -144,19 +137,14 @@ def device_for(qlora: bool) -> str:
     return "cpu"
 
 
-def _load(config: TrainConfig, device: str) -> tuple[Any, Any, list[str]]:
-    """Tokenizer, model and notes; QLoRA's 4-bit load on CUDA, float32 on CPU."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def _load(config: TrainConfig, device: str, say: Log) -> tuple[Any, Any, list[str]]:
+    """Tokenizer, model and notes; QLoRA's 4-bit load on CUDA, float32 on CPU.
 
-    from agent.models.hf import locate
-    from agent.models.resolved import ModelSetupError
-
+    ``config.base`` may be a GGUF file: dequantised (a note says into what, and the
+    memory it takes), with the file's own tokenizer and chat template.
+    """
     torch = _torch()
-    try:
-        source = locate(config.base, "model", "config.json")
-    except ModelSetupError as exc:
-        raise FinetuneError(str(exc)) from exc
-    tokenizer = AutoTokenizer.from_pretrained(source)
+    tokenizer = base_model.load_tokenizer(config.base)
     notes = []
     if device == "cuda":
         dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -179,7 +167,10 @@ def _load(config: TrainConfig, device: str) -> tuple[Any, Any, list[str]]:
     else:
         args = {"dtype": torch.float32}
         notes.append("LoRA on CPU in float32 (QLoRA needs a CUDA GPU)")
-    model = AutoModelForCausalLM.from_pretrained(source, **args)
+    model, load_notes = base_model.load_model(config.base, **args)
+    for line in load_notes:
+        say(line)
+    notes = load_notes + notes
     if not tokenizer.chat_template:
         notes.append("the base has no chat template: examples use the plain 'role: text' form")
     return tokenizer, model, notes
@@ -395,7 +386,7 @@ def train(
 
     torch.manual_seed(config.seed)
     random.seed(config.seed)
-    tokenizer, model, notes = _load(config, device)
+    tokenizer, model, notes = _load(config, device, say)
     pad_id = tokenizer.pad_token_id
     pad_id = tokenizer.eos_token_id if pad_id is None else pad_id
     train_set, val_set, data_notes = _prepare_data(config, tokenizer, out)
@@ -543,10 +534,9 @@ def _ppl(loss: float | None) -> float | None:
 
 
 def _record_base(adapter: Path, base: str) -> None:
-    """Record the base the adapter belongs to: an absolute folder (so merge and export work
-    from any directory) or the Hub repo id as given."""
+    """Record the base the adapter belongs to: an absolute folder or GGUF file (so merge
+    and export work from any directory) or the Hub repo id as given."""
     path = adapter / "adapter_config.json"
     data = json.loads(path.read_text())
-    folder = Path(base).expanduser()
-    data["base_model_name_or_path"] = str(folder.resolve()) if folder.is_dir() else base
+    data["base_model_name_or_path"] = base_model.describe(base)
     path.write_text(json.dumps(data, indent=2))

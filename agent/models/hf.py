@@ -1,9 +1,12 @@
 """``hf:REPO_OR_PATH`` and ``hf:BASE+adapter=PATH``: a transformers model in-process.
 
 For models Ollama and llama.cpp cannot run yet, and for a LoRA adapter fresh out of
-``finetune/`` before it is merged or converted. On CUDA the model loads in 4-bit NF4
-(QLoRA's format) unless ``hf_quantization=none``; on CPU it loads in float32 and
-says so, because bitsandbytes does not refuse 4-bit on CPU: it runs it, slowly.
+``finetune/`` before it is merged or converted. ``BASE`` may be a GGUF file: it is
+dequantised through transformers' GGUF loader (:mod:`agent.models.gguf_base`), so an
+adapter trained on a GGUF runs on the same weights it was trained on. On CUDA the
+model loads in 4-bit NF4 (QLoRA's format) unless ``hf_quantization=none``; on CPU it
+loads in float32 and says so, because bitsandbytes does not refuse 4-bit on CPU: it
+runs it, slowly.
 
 :class:`HFChat` renders messages with the tokenizer's chat template and streams with
 ``TextIteratorStreamer`` while ``generate`` runs in a thread. One generation at a time
@@ -24,6 +27,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 from pydantic import PrivateAttr
 
+from agent.models import gguf_base
 from agent.models.dependencies import require
 from agent.models.local_chat import (
     Deadline,
@@ -152,7 +156,8 @@ def load(base: str, adapter: str | None, args: dict[str, Any], precision: str) -
     describe the model itself (adapter, template), not the request.
     """
     transformers = require("transformers", "hf", PROVIDER)
-    source = locate(base, "model", "config.json")
+    source = str(gguf_base.gguf_file(base)) if gguf_base.is_gguf(base) else None
+    source = source or locate(base, "model", "config.json")
     adapter_source = locate(adapter, "adapter", "adapter_config.json") if adapter else None
     key = (source, adapter_source, precision)
     notes: list[str] = []
@@ -161,8 +166,13 @@ def load(base: str, adapter: str | None, args: dict[str, Any], precision: str) -
         if key in _LOADED:
             return _LOADED[key]
         try:
-            tokenizer = transformers.AutoTokenizer.from_pretrained(source)
-            model = transformers.AutoModelForCausalLM.from_pretrained(source, **args)
+            if gguf_base.is_gguf(source):  # a GGUF file: dequantised, its own tokenizer
+                tokenizer = gguf_base.load_tokenizer(Path(source))
+                model = gguf_base.load_model(Path(source), **args)
+                notes.append(gguf_base.dequantised_line(Path(source), model))
+            else:
+                tokenizer = transformers.AutoTokenizer.from_pretrained(source)
+                model = transformers.AutoModelForCausalLM.from_pretrained(source, **args)
         except (OSError, ValueError) as exc:
             raise ModelSetupError(
                 message("hf_load_failed", target=base, error=_first_line(exc))
@@ -357,7 +367,11 @@ def check(target: str, settings: Settings) -> Reachability:
         base, adapter = parse_target(target)
         for module in ("torch", "transformers", *(["peft"] if adapter else [])):
             require(module, "hf", PROVIDER)
-        where = locate(base, "model", "config.json")
+        where = (
+            str(gguf_base.gguf_file(base))
+            if gguf_base.is_gguf(base)
+            else locate(base, "model", "config.json")
+        )
         if adapter:
             locate(adapter, "adapter", "adapter_config.json")
     except ModelSetupError as exc:
@@ -365,7 +379,9 @@ def check(target: str, settings: Settings) -> Reachability:
     import torch
 
     device = "CUDA" if torch.cuda.is_available() else "CPU"
-    if Path(where).is_dir():
+    if gguf_base.is_gguf(where):
+        detail = message("hf_gguf_file", path=where, device=device)
+    elif Path(where).is_dir():
         detail = message("hf_local_folder", folder=where, device=device)
     else:
         from huggingface_hub import try_to_load_from_cache

@@ -153,6 +153,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "in the Hugging Face cache; runs on {device}",
         "es": "en la caché de Hugging Face; se ejecuta en {device}",
     },
+    "gguf_base_missing": {
+        "en": "GGUF base {path} does not exist",
+        "es": "el modelo base GGUF {path} no existe",
+    },
+    "gguf_base_failed": {
+        "en": "cannot dequantise the GGUF base {path} with transformers ({error})",
+        "es": "no se puede descuantizar el modelo base GGUF {path} con transformers ({error})",
+    },
+    "gguf_base_dequantised": {
+        "en": "dequantised {name} ({types}, {file_mb:.0f} MB on disk) to {params_m:.0f}M "
+        "{dtype} parameters: {size_mb:,.0f} MB in memory",
+        "es": "descuantizado {name} ({types}, {file_mb:.0f} MB en disco) a {params_m:.0f}M "
+        "parámetros {dtype}: {size_mb:,.0f} MB en memoria",
+    },
+    "hf_gguf_file": {
+        "en": "GGUF file {path}, dequantised by transformers; runs on {device}",
+        "es": "archivo GGUF {path}, descuantizado por transformers; se ejecuta en {device}",
+    },
     "hf_download_first": {
         "en": "not cached: downloaded from the Hugging Face Hub on first use; runs on {device}",
         "es": "no está en caché: se descarga del Hugging Face Hub la primera vez; "
