@@ -43,10 +43,16 @@ from agent.prompts import render
 from agent.tools.hop_answer import hop_entity
 from agent.tools.question_kind import question_kind
 from agent.tools.relevance import relevant
+from agent.tools.sentences import citation_numbers
 from agent.types import Usage
 from ingestion.text_analysis import fold_accents
 
 UNGRADED_KEPT = 2  # passages a hop answers from when the offline grader keeps none
+
+
+def cited_numbers(answer: str, count: int) -> list[int]:
+    """The [n] of ``answer`` that name one of ``count`` passages, each once, in order."""
+    return [n for n in dict.fromkeys(citation_numbers(answer)) if 1 <= n <= count]
 
 
 def _hop_passages(question: str, language: str, hits: list[dict[str, Any]]) -> list[dict]:
@@ -89,7 +95,8 @@ def solve_chain(state: RAGState, context: GraphContext) -> dict[str, Any]:
                 return _failed(state, shared, hops, trace, usage, exc)
         answered = bool(answer.strip()) and not is_abstention(answer, language)
         known = " ".join([state["standalone"], *(hop["question"] for hop in hops)])
-        entity = hop_entity(answer, question, language, known) if answered else ""
+        titles = tuple(kept[n - 1].get("title") or "" for n in cited_numbers(answer, len(kept)))
+        entity = hop_entity(answer, question, language, known, titles) if answered else ""
         hint = (state.get("chain_hints") or {}).get(str(number), "")
         if answered and hint and fold_accents(hint).lower() in fold_accents(answer).lower():
             entity = hint  # the second hop's check already found it in this passage

@@ -22,7 +22,8 @@ from ingestion.text_analysis import fold_accents
 
 _CITATION = re.compile(r"\[\d+\]")
 _NUMBER = re.compile(r"\d[\d.,]*")
-# Words written with a capital that are not names when alone (a sentence's first word).
+# Words written with a capital that are not names when alone (a sentence's first word,
+# a month).
 _NOT_NAMES = frozenset(
     fold_accents(w)
     for w in [
@@ -105,6 +106,30 @@ _NOT_NAMES = frozenset(
         "según",
         "however",
         "although",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
     ]
 )
 _LEADING_ARTICLE = frozenset({"the", "a", "an"})
@@ -128,6 +153,7 @@ _SAME_RELATION = (
     ("coach", "entre"),
     ("club", "team", "equip"),
     ("headq", "sede", "based"),
+    ("won", "gano", "ganad", "winne"),
     ("singe", "canta", "vocal"),
     ("museu", "museo", "desig", "disen"),
 )
@@ -204,12 +230,21 @@ def _looks_like_a_demonym(name: str) -> bool:
     return " " not in name and name.lower().endswith(("ish", "ian", "ese", "can", "ean", "ch"))
 
 
-def hop_entity(answer: str, question: str, language: str = "en", known: str = "") -> str:
+def hop_entity(
+    answer: str,
+    question: str,
+    language: str = "en",
+    known: str = "",
+    titles: tuple[str, ...] = (),
+) -> str:
     """The entity or value ``answer`` gives for ``question``; "" when it names none.
 
     ``answer`` is a hop's answer text ([n] markers are ignored); ``known``: text naming
     what the chain already knows (the whole question, earlier hops), whose names are not
-    an answer either ("Sara Vega is a cellist…" does not say who Luis Vega's father is)."""
+    an answer either ("Sara Vega is a cellist…" does not say who Luis Vega's father is);
+    ``titles``: the titles of the passages the answer cites, for "which museum…?" whose
+    answer is what the passage is about ("Museo del Mar (Gijón)": "The building … was
+    designed by Pablo Ortega")."""
     text = _CITATION.sub(" ", answer)
     kind = question_kind(question)
     if kind.expects in ("number", "date"):
@@ -217,11 +252,14 @@ def hop_entity(answer: str, question: str, language: str = "en", known: str = ""
         if number:
             return number.group(0).rstrip(".,")
     held = {t.folded for t in word_tokens(question) if t.text[:1].isupper() or t.text[:1] in '«“"'}
+    asked = {t.folded for t in word_tokens(question)}
     held_text = fold_accents(f"{question} {known}").lower()
     names = [n for n in _names(text) if not _mostly_held(n[2], held_text)]
     if _WHO.match(question):  # a person is not "Chilean"
         names = [n for n in names if not _looks_like_a_demonym(n[2])]
-    if not names:
+    subjects = [] if _WHO.match(question) else [_bare_title(t) for t in titles]
+    subjects = [t for t in subjects if t and not _mostly_held(t, held_text)]
+    if not names and not subjects:
         return ""
     tokens = word_tokens(text)
     cues = _cues(question, held)
@@ -230,15 +268,60 @@ def hop_entity(answer: str, question: str, language: str = "en", known: str = ""
         for i, t in enumerate(tokens)
         if t.text.islower() and (t.folded[:_STEM] in cues or t.folded in cues)
     ]
+    # "Who is the daughter of X?": the answer is the one said to be X's daughter, named
+    # before "daughter" (often as the subject of the sentence before: "Ana Ruiz … She is
+    # the daughter of X"); for "the father of X", the one named after "the daughter of"
+    child = [_CHILD[w] for w in asked if w in _CHILD]
+    inverse = bool(child)
+    if inverse:
+        cue_at = [i for i, t in enumerate(tokens) if t.folded in child[0]]
 
     def cost(name: tuple[int, int, str]) -> float:
         start, end, shown = name
         if cue_at:
             after = [start - c for c in cue_at if c < start]
             before = [c - end + 1 for c in cue_at if c >= end]
-            distance = min([*after, *(b + 3 for b in before)] or [50])
+            if inverse:
+                # the subject of a sentence (its first words) is who the text is about
+                opens = start == 0 or tokens[start - 1].text in ".!?"
+                before = [b / 4 for b in before] if opens else before
+                distance = min([*before, *(a + 40 for a in after)] or [50])
+            else:
+                distance = min([*after, *(b + 3 for b in before)] or [50])
         else:
             distance = start / 10
         return distance + (6 if _looks_like_a_demonym(shown) else 0)
 
-    return min(names, key=cost)[2]
+    ranked = sorted(names, key=cost)
+    best = [(cost(n), n[2]) for n in ranked[:1]] + [(_TITLE_COST, t) for t in subjects]
+    chosen = min(best, key=lambda pair: pair[0])[1]
+    if ranked and chosen == ranked[0][2] and _MOTHER & asked:
+        chosen = _second_parent(ranked[0], names) or chosen
+    return chosen
+
+
+_TITLE_COST = 2.5  # a cited passage's subject, against a name that far from the cue
+_DAUGHTER = frozenset({"daughter", "hija"})
+_SON = frozenset({"son", "hijo"})
+_CHILD = {
+    "daughter": _DAUGHTER,
+    "hija": _DAUGHTER,
+    "son": _SON,
+    "hijo": _SON,
+    "child": _DAUGHTER | _SON | {"child"},
+    "children": _DAUGHTER | _SON | {"child", "children"},
+    "hijos": _DAUGHTER | _SON | {"hijos"},
+}
+_MOTHER = frozenset({"mother", "madre"})
+
+
+def _bare_title(title: str) -> str:
+    """ "Museo del Mar (Gijón)" -> "Museo del Mar"."""
+    return title.split("(")[0].strip(" #*_")
+
+
+def _second_parent(first: tuple[int, int, str], names: list[tuple[int, int, str]]) -> str | None:
+    """ "the daughter of A and B" names the father first (the convention of biographies):
+    asked for the mother, the name right after "and"/"y" the parent named first."""
+    following = [n for n in names if first[1] < n[0] <= first[1] + 4]
+    return following[0][2] if following else None
