@@ -20,7 +20,7 @@ DOCS = {
     "arena_fria.md": (
         "# Arena fría\n\n«Arena fría» is a 1999 single by the Uruguayan band Los Médanos, "
         "from their album *Costa*. It was written by the guitarist Bruno Sosa on a beach in "
-        "Rocha.\n"
+        "Rocha, and recorded at the Casa Azul studio.\n"
     ),
     "los_medanos.md": (
         "# Los Médanos\n\nLos Médanos are a rock band from Montevideo, formed in 1993. "
@@ -42,6 +42,10 @@ DOCS = {
     "gil_luna.md": (
         "# Gil Luna\n\nGil Luna Soto (1921–1994) was a Spanish carpenter from Toledo, the son "
         "of the blacksmith Ramiro Luna.\n"
+    ),
+    "casa_azul.md": (
+        "# Casa Azul\n\nCasa Azul is a recording studio in Rocha, Uruguay, opened in 1987 by "
+        "the sound engineer Nico Paz in an old customs house.\n"
     ),
     "sara_vega.md": (
         "# Sara Vega\n\nSara Vega is a Chilean cellist. She is the daughter of the painter "
@@ -124,10 +128,23 @@ def test_a_missing_hop_names_the_missing_link_and_keeps_the_found_one(home: Path
         assert "sara_vega.md" in _cited(answer)  # the found hop keeps its citation
 
 
+def test_no_rule_fires_but_the_best_passage_is_a_first_hop(home: Path) -> None:
+    """ "the studio where…" is no form the rules read: the second-hop check finds that the
+    song's passage lacks "opened" but names Casa Azul, which another passage describes."""
+    question = "In what year was the studio where Arena fría was recorded opened?"
+    answer = Veraz(home=home).ask(question)
+    retrieve = next(s for s in answer.steps if s.node == "retrieve")
+    assert retrieve.detail["second_hop"]["entity"] == "Casa Azul"
+    assert _hops(answer)[1]["question"].endswith("Casa Azul?")
+    assert "1987" in answer.answer and {"arena_fria.md", "casa_azul.md"} <= _cited(answer)
+
+
 def test_a_one_hop_question_is_not_chained(home: Path) -> None:
     answer = Veraz(home=home).ask("Who is the drummer of Los Médanos?")
     assert answer.route == "retrieve" and not _hops(answer)
     assert "Paula Ferrer" in answer.answer
+    retrieve = next(s for s in answer.steps if s.node == "retrieve")
+    assert "second_hop" not in retrieve.detail  # the best passage holds every word
 
 
 class _Script(Iterator[AIMessage]):

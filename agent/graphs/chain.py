@@ -43,7 +43,7 @@ from agent.prompts import render
 from agent.tools.hop_answer import hop_entity
 from agent.tools.question_kind import question_kind
 from agent.tools.relevance import relevant
-from agent.tools.sentences import citation_numbers
+from agent.tools.sentences import citation_numbers, split_sentences
 from agent.types import Usage
 from ingestion.text_analysis import fold_accents
 
@@ -98,8 +98,9 @@ def solve_chain(state: RAGState, context: GraphContext) -> dict[str, Any]:
         titles = tuple(kept[n - 1].get("title") or "" for n in cited_numbers(answer, len(kept)))
         entity = hop_entity(answer, question, language, known, titles) if answered else ""
         hint = (state.get("chain_hints") or {}).get(str(number), "")
-        if answered and hint and fold_accents(hint).lower() in fold_accents(answer).lower():
-            entity = hint  # the second hop's check already found it in this passage
+        if hint:  # the second-hop check found it in the best passage: quote where it says so
+            answer, entity = _naming(hint, answer, kept) or (answer, entity)
+            answered = answered or bool(entity)
         for passage in kept:
             if all(p["chunk_id"] != passage["chunk_id"] for p in shared):
                 shared.append(passage)
@@ -141,6 +142,19 @@ def solve_chain(state: RAGState, context: GraphContext) -> dict[str, Any]:
         "usage": usage.to_dict(),
         "steps": trace,
     }
+
+
+def _naming(entity: str, answer: str, kept: list[dict[str, Any]]) -> tuple[str, str] | None:
+    """``answer`` if it names ``entity``, else the first sentence of a kept passage that
+    does, with its [n]; None when no passage names it."""
+    folded = fold_accents(entity).lower()
+    if folded in fold_accents(answer).lower():
+        return answer, entity
+    for n, passage in enumerate(kept, start=1):
+        for sentence in split_sentences(passage["text"]):
+            if folded in fold_accents(sentence).lower():
+                return f"{sentence.strip()} [{n}]", entity
+    return None
 
 
 def _one_hop(

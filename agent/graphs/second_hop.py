@@ -80,7 +80,7 @@ def second_hop(
     missing, covered = _missing_words(question, language, f"{top.get('title', '')} {top['text']}")
     if not missing or covered < MIN_COVERED:
         return None
-    entity = hop_entity(top["text"], question, language)
+    entity = hop_entity(top["text"], question, language, names_only=True)
     if not entity or any(ch.isdigit() for ch in entity):
         return None
     probe = retriever.retrieve(f"{entity} {' '.join(missing)}", k=PROBE_K, mode="bm25")

@@ -236,6 +236,7 @@ def hop_entity(
     language: str = "en",
     known: str = "",
     titles: tuple[str, ...] = (),
+    names_only: bool = False,
 ) -> str:
     """The entity or value ``answer`` gives for ``question``; "" when it names none.
 
@@ -244,10 +245,11 @@ def hop_entity(
     an answer either ("Sara Vega is a cellist…" does not say who Luis Vega's father is);
     ``titles``: the titles of the passages the answer cites, for "which museum…?" whose
     answer is what the passage is about ("Museo del Mar (Gijón)": "The building … was
-    designed by Pablo Ortega")."""
+    designed by Pablo Ortega"); ``names_only``: a name even when the question asks for a
+    number (the bridge entity of a second hop)."""
     text = _CITATION.sub(" ", answer)
     kind = question_kind(question)
-    if kind.expects in ("number", "date"):
+    if kind.expects in ("number", "date") and not names_only:
         number = _NUMBER.search(text)
         if number:
             return number.group(0).rstrip(".,")
