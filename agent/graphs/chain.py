@@ -123,7 +123,7 @@ def solve_chain(state: RAGState, context: GraphContext) -> dict[str, Any]:
         wants_value = not last or question_kind(question).expects in ("name", "number", "date")
         if not answered or (not entity and wants_value):
             if not hops or state.get("chain_source") == "second hop":
-                return _one_hop(state, context, trace, usage)
+                return _one_hop(state, context, trace, usage, number)
             return _missing_hop(state, context, shared, hops, trace, usage, question)
         found[number] = entity
         hops.append(
@@ -158,9 +158,10 @@ def _naming(entity: str, answer: str, kept: list[dict[str, Any]]) -> tuple[str, 
 
 
 def _one_hop(
-    state: RAGState, context: GraphContext, trace: list[dict], usage: Usage
+    state: RAGState, context: GraphContext, trace: list[dict], usage: Usage, broken_at: int
 ) -> dict[str, Any]:
-    """The first link found nothing: answer the whole question from one retrieval."""
+    """The chain broke at hop ``broken_at`` (the first, or any of a second-hop guess):
+    answer the whole question from one retrieval."""
     started = now()
     question, language = state["standalone"], state["language"]
     hits = [h.to_dict() for h in context.retriever.retrieve(question, k=context.k)]
@@ -175,7 +176,7 @@ def _one_hop(
             usage = usage + used
         except ModelCallError as exc:
             return _failed(state, kept, [], trace, usage, exc)
-    trace.append(step(SOLVE, started, chain_broken_at=1, one_hop=True, kept=len(kept)))
+    trace.append(step(SOLVE, started, chain_broken_at=broken_at, one_hop=True, kept=len(kept)))
     return {
         "passages": kept,
         "sub_answers": [],
