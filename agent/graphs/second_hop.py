@@ -8,8 +8,8 @@ whether the best passage is a *first hop* rather than the answer:
 2. it names an entity the question does not (agent/tools/hop_answer.py picks the one
    nearest what the question asks about);
 3. that entity is described in the collection: a BM25 search (no embedding, a few
-   milliseconds) for the entity and the missing words finds another passage that holds
-   the entity and at least one missing word.
+   milliseconds) for the entity and the missing words finds another passage *about* it
+   (the entity in its title or opening words) that holds at least one missing word.
 
 Only then is the question solved as a chain: the question itself, whose answer gives the
 entity, then "the missing words of #1". A question whose best passage holds all its
@@ -87,8 +87,9 @@ def second_hop(
     folded_entity = fold_accents(entity).lower()
     missing_stems = {s for w in missing for s in analyze(w, language)}
     for hit in probe:
-        text = fold_accents(hit.text).lower()
-        if hit.chunk_id == top["chunk_id"] or folded_entity not in text:
+        # "described": a passage about the entity (its title, or its opening words)
+        about = fold_accents(f"{hit.title} {hit.text[: len(entity) + 40]}").lower()
+        if hit.chunk_id == top["chunk_id"] or folded_entity not in about:
             continue
         if missing_stems & set(analyze(hit.text, language)):
             link = "de" if language == "es" else "of"
