@@ -355,6 +355,49 @@ def bench_tables(
     print_json(result) if as_json else print_flat(result)
 
 
+@bench_app.command("chains")
+def bench_chains(
+    dataset: Annotated[
+        Path, typer.Option("--dataset", help="A chains folder (docs/ + questions.jsonl).")
+    ] = Path("evals/data/chains"),
+    model: Annotated[str | None, typer.Option("--model", help="provider:model to answer.")] = None,
+    split: Annotated[
+        str | None, typer.Option("--split", help="Only questions of this split (tune, heldout).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="First N questions.")] = None,
+    home: Annotated[
+        Path | None, typer.Option("--home", help="Keep the benchmark index here between runs.")
+    ] = None,
+    hops: Annotated[
+        bool, typer.Option("--hops/--no-hops", help="Also ask each hop alone (per-hop figures).")
+    ] = True,
+    rows: Annotated[bool, typer.Option("--rows", help="Include every question's answer.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Bridge questions: chained and per-hop containment, tuned vs held-out, by language pair."""
+    from evals.bench_chains import run_chains_benchmark
+
+    chosen = dataset_path(dataset, folder_ok=True)
+    try:
+        result = _run_with_bar(
+            "Questions",
+            lambda progress: run_chains_benchmark(
+                chosen,
+                model=model,
+                split=split,
+                limit=limit,
+                home=home,
+                hops_alone=hops,
+                progress=progress,
+            ),
+        )
+    except ValueError as exc:
+        fail(str(exc))
+    if not rows:
+        result.pop("rows")
+    print_json(result) if as_json else print_flat(result)
+
+
 @bench_app.command("serve")
 def bench_serve(
     clients: Annotated[int, typer.Option(min=1, max=64, help="Concurrent clients.")] = 4,

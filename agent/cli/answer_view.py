@@ -55,6 +55,13 @@ def print_answer(answer: Answer, show_trace: bool = False, streamed: str = "") -
         say("[yellow]fallback used:[/] {reason}", reason=answer.fallback_reason)
     for sentence in v.unsupported:
         say("[red]unsupported:[/] {sentence}", sentence=sentence)
+    for hop in (s.detail for s in answer.steps if "hop" in s.detail and "question" in s.detail):
+        say(
+            "[dim]hop {n}:[/] {question} → {entity}",
+            n=hop["hop"],
+            question=hop["question"],
+            entity=hop.get("entity") or "—",
+        )
     for c in answer.citations:
         say(
             "[cyan]\\[{n}][/] {where}: {text}…",

@@ -15,6 +15,7 @@ from agent.graphs.context import GraphContext
 from agent.models.calls import call_model
 from agent.models.registry import ResolvedModel
 from agent.prompts import render
+from agent.tools.sentences import split_sentences, strip_citations
 from agent.tools.unit_scoring import Passage
 from agent.types import Usage
 
@@ -126,3 +127,39 @@ def is_abstention(text: str, language: str) -> bool:
     return any(render("abstain", lang).lower().rstrip(".") in folded for lang in ("es", "en")) or (
         not folded
     )
+
+
+_CITATION_MARK = re.compile(r"\[(\d+)\]")
+
+
+def renumber_citations(text: str, local: list[dict[str, Any]], shared: list[dict[str, Any]]) -> str:
+    """Map a sub-answer's [n] (into ``local``) onto positions in ``shared``."""
+    index = {p["chunk_id"]: i for i, p in enumerate(shared, start=1)}
+
+    def swap(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if 1 <= n <= len(local):
+            return f"[{index[local[n - 1]['chunk_id']]}]"
+        return match.group(0)
+
+    return _CITATION_MARK.sub(swap, text)
+
+
+def joined_without_repeats(answers: list[str]) -> str:
+    """The sub-answers one after another, each sentence once.
+
+    Sub-questions often retrieve the same passage ("What is QLoRA?" and "compare LoRA
+    and QLoRA" both find the sentence that compares them); quoting it twice adds nothing.
+    """
+    seen: set[str] = set()
+    kept_parts = []
+    for answer in answers:
+        kept = []
+        for sentence in split_sentences(answer):
+            key = " ".join(strip_citations(sentence).lower().split())
+            if key and key not in seen:
+                seen.add(key)
+                kept.append(sentence)
+        if kept:
+            kept_parts.append(" ".join(kept))
+    return "\n".join(kept_parts)

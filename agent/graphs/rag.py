@@ -5,9 +5,10 @@
                            │      ↑             ├─ rewrite ──┘(retry)   ├─ fallback → verify
                            │      └─────────────┘             │         └─ trim ────┘
                            │                    └─ abstain ───┼──────────────────────┘
-                           └─ decompose → solve ───────────────┘ (→ verify / fallback / abstain)
+                           └─ decompose → solve ───────────────┘ (→ verify / fallback / abstain;
+                                                                  a chain's missing hop → finalize)
     (verify also → abstain when the answer does not answer the question and no fallback is
-    left)
+    left; retrieve → solve when the best passage is only a first hop: a second hop)
 
 Loops are bounded twice: ``max_rewrites`` in the grade edge and ``fallback_used`` in the
 verify edge; LangGraph's recursion limit backs both.
@@ -44,7 +45,7 @@ from agent.graphs.nodes.fallback import fallback
 from agent.graphs.nodes.finalize import finalize
 from agent.graphs.nodes.generate import generate, next_after_generate
 from agent.graphs.nodes.grade import grade, next_after_grade
-from agent.graphs.nodes.retrieve import retrieve
+from agent.graphs.nodes.retrieve import next_after_retrieve, retrieve
 from agent.graphs.nodes.rewrite import rewrite
 from agent.graphs.nodes.route import next_after_route, route
 from agent.graphs.nodes.solve import next_after_solve, solve
@@ -78,12 +79,12 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStat
     graph.add_edge(CONTEXTUALIZE, ROUTE)
     graph.add_conditional_edges(ROUTE, next_after_route, [DIRECT, RETRIEVE, DECOMPOSE])
     graph.add_edge(DIRECT, FINALIZE)
-    graph.add_edge(RETRIEVE, GRADE)
+    graph.add_conditional_edges(RETRIEVE, next_after_retrieve, [GRADE, SOLVE])
     graph.add_conditional_edges(GRADE, next_after_grade, [GENERATE, REWRITE, ABSTAIN])
     graph.add_edge(REWRITE, RETRIEVE)
     graph.add_conditional_edges(GENERATE, next_after_generate, [VERIFY, FALLBACK])
     graph.add_edge(DECOMPOSE, SOLVE)
-    graph.add_conditional_edges(SOLVE, next_after_solve, [VERIFY, FALLBACK, ABSTAIN])
+    graph.add_conditional_edges(SOLVE, next_after_solve, [VERIFY, FALLBACK, ABSTAIN, FINALIZE])
     graph.add_conditional_edges(VERIFY, next_after_verify, [FINALIZE, FALLBACK, TRIM, ABSTAIN])
     graph.add_edge(FALLBACK, VERIFY)
     graph.add_edge(TRIM, FINALIZE)

@@ -39,7 +39,9 @@ class RAGState(TypedDict, total=False):
     route: str
     query: str
     rewrites: int
-    sub_questions: list[str]
+    sub_questions: list[str]  # a plan's steps; "#n" in a step is step n's answer (a chain)
+    chain_source: str  # who planned the chain: "rules", "model", "second hop"; "" for none
+    chain_hints: dict[str, str]  # step number -> the entity a second hop already found
     sub_answers: list[dict[str, Any]]
     hits: list[dict[str, Any]]  # retrieved, Hit.to_dict()
     empty_collection: bool  # nothing ingested yet: say so instead of "not in the documents"
@@ -69,6 +71,8 @@ def new_question(question: str, deadline: float = 0.0) -> dict[str, Any]:
         "query": question,
         "rewrites": 0,
         "sub_questions": [],
+        "chain_source": "",
+        "chain_hints": {},
         "sub_answers": [],
         "hits": [],
         "empty_collection": False,

@@ -4,7 +4,9 @@ The rules decide when they are confident: a greeting or a question about the
 conversation goes ``direct``, a single-part question goes to ``retrieve``, without a
 model call (a small model often sends simple factual questions to ``decompose``). Only
 a question the rules see as several parts is put to the model, and it is decomposed
-only when the model agrees.
+only when the model agrees. A bridge question the rules read (agent/tools/bridge_rules.py:
+"the drummer of the band that recorded X") goes to ``decompose`` without a call: its
+chain is planned there.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from agent.graphs.trace import now, step
 from agent.models.calls import ModelCallError, parse_json_object
 from agent.prompts import render
 from agent.tools import question_rules
+from agent.tools.bridge_rules import bridge_plan
 from agent.tools.question_rules import RULES_MAX_CHARS
 
 
@@ -36,6 +39,14 @@ def route(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     started = now()
     question = state["standalone"]
     by_rules: Route = question_rules.route(question)  # type: ignore[assignment]
+    if by_rules == RETRIEVE and bridge_plan(
+        question, state["language"], runtime.context.max_sub_questions
+    ):
+        # a bridge the rules can read: planned (by the model, if any) in decompose
+        return {
+            "route": DECOMPOSE,
+            "steps": [step(ROUTE, started, route=DECOMPOSE, rules="chain", method="rules")],
+        }
     outcome = model_or_rule(
         runtime.context.primary,
         lambda: render("route", state["language"], question=question),

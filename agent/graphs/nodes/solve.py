@@ -1,4 +1,7 @@
-"""solve: the chained steps of a decomposition: retrieve, grade, answer each part, combine.
+"""solve: the steps of a decomposition: retrieve, grade, answer each part, combine.
+
+A plan whose steps use earlier answers (#1) is a chain, solved in order by
+agent/graphs/chain.py; the parts of a question that lists them are solved here.
 
 Every sub-question's passages join one shared, de-duplicated list, so the combined
 answer's [n] markers point into the same citations the user sees.
@@ -6,61 +9,33 @@ answer's [n] markers point into the same citations the user sees.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
-from agent.graphs.answering import answer_with, is_abstention
+from agent.graphs.answering import (
+    answer_with,
+    is_abstention,
+    joined_without_repeats,
+    renumber_citations,
+)
+from agent.graphs.chain import solve_chain
 from agent.graphs.context import GraphContext
 from agent.graphs.model_or_rule import model_or_rule, whole_reply
-from agent.graphs.node_names import ABSTAIN, FALLBACK, SOLVE, SYNTHESIZE, VERIFY
+from agent.graphs.node_names import ABSTAIN, FALLBACK, FINALIZE, SOLVE, SYNTHESIZE, VERIFY
 from agent.graphs.nodes.grade import select_relevant
 from agent.graphs.nodes.retrieve import collection_is_empty
+from agent.graphs.plan import is_chain
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.models.calls import ModelCallError
 from agent.prompts import render
-from agent.tools.sentences import split_sentences, strip_citations
 from agent.types import Usage
-
-_CITATION = re.compile(r"\[(\d+)\]")
-
-
-def _renumber(text: str, local: list[dict[str, Any]], shared: list[dict[str, Any]]) -> str:
-    """Map a sub-answer's [n] (into ``local``) onto positions in ``shared``."""
-    index = {p["chunk_id"]: i for i, p in enumerate(shared, start=1)}
-
-    def swap(match: re.Match[str]) -> str:
-        n = int(match.group(1))
-        if 1 <= n <= len(local):
-            return f"[{index[local[n - 1]['chunk_id']]}]"
-        return match.group(0)
-
-    return _CITATION.sub(swap, text)
-
-
-def _joined_without_repeats(answers: list[str]) -> str:
-    """The sub-answers one after another, each sentence once.
-
-    Sub-questions often retrieve the same passage ("What is QLoRA?" and "compare LoRA
-    and QLoRA" both find the sentence that compares them); quoting it twice adds nothing.
-    """
-    seen: set[str] = set()
-    kept_parts = []
-    for answer in answers:
-        kept = []
-        for sentence in split_sentences(answer):
-            key = " ".join(strip_citations(sentence).lower().split())
-            if key and key not in seen:
-                seen.add(key)
-                kept.append(sentence)
-        if kept:
-            kept_parts.append(" ".join(kept))
-    return "\n".join(kept_parts)
 
 
 def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
+    if is_chain(state["sub_questions"]):
+        return solve_chain(state, runtime.context)
     context, language = runtime.context, state["language"]
     model, deadline = context.primary, state.get("deadline", 0.0)
     shared: list[dict[str, Any]] = []
@@ -90,7 +65,7 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
             except ModelCallError as exc:
                 error, error_kind = str(exc), exc.kind
         if answer and not is_abstention(answer, language):
-            parts.append({"question": sub, "answer": _renumber(answer, kept, shared)})
+            parts.append({"question": sub, "answer": renumber_citations(answer, kept, shared)})
         steps.append(
             step(
                 SOLVE,
@@ -103,7 +78,7 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
             )
         )
     started = now()
-    joined = _joined_without_repeats([part["answer"] for part in parts])
+    joined = joined_without_repeats([part["answer"] for part in parts])
     listed = "\n\n".join(f"{p['question']}\n{p['answer']}" for p in parts)
     synthesis = model_or_rule(
         model,
@@ -131,7 +106,9 @@ def solve(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     }
 
 
-def next_after_solve(state: RAGState) -> Literal["verify", "fallback", "abstain"]:
+def next_after_solve(state: RAGState) -> Literal["verify", "fallback", "abstain", "finalize"]:
+    if state.get("abstained"):
+        return FINALIZE  # a chain with a missing link: its own abstention, already checked
     if state.get("generation_error"):
         return FALLBACK
     return VERIFY if state["draft"].strip() else ABSTAIN
