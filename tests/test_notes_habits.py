@@ -295,3 +295,17 @@ def test_a_grounded_sentence_on_another_topic_is_not_an_answer(
     check = answers_question(question, answer, language, [passage])
     assert not check.answers and "another topic" in check.reason
     assert answers_question(question, answer, language).answers  # no passages: unchecked
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "language"),
+    [
+        ("Who wrote the LoRA cheatsheet?", "QLoRA: weights stored as NF4 (4-bit) [1]", "en"),
+        ("¿Quién escribió la chuleta de LoRA?", "QLoRA: pesos guardados en NF4 [1]", "es"),
+    ],
+)
+def test_a_technical_name_with_digits_does_not_answer_who(
+    question: str, answer: str, language: str
+) -> None:
+    check = answers_question(question, answer, language)
+    assert not check.answers and "no name" in check.reason

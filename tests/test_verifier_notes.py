@@ -25,8 +25,8 @@ CHINCHILLA = (
     "GPT-3 tenía 175 mil millones de parámetros."
 )
 LLAMA = (
-    "Meta trained Llama 3 on more than 15 trillion tokens; "
-    "only 13B of Mixtral's parameters are active."
+    "Meta trained Llama 3 on more than 15 trillion tokens. "
+    "Only 13B of Mixtral's parameters are active per token."
 )
 
 # fmt: off
@@ -47,7 +47,7 @@ CASES = [
     ([SERVE], "It was quantized to Q4 with GPTQ.", True),
     ([SERVE], "It was quantized to 3 bits with GPTQ.", False),
     ([QUANT], "El modelo de 7B usa 4 bits (Q4_K_M).", True),
-    ([QUANT], "El modelo de 7B usa cuantización de 4-bit.", True),
+    ([QUANT], "Para el modelo de 7B usamos 4-bit.", True),
     ([CORPUS], "El corpus tiene 1000 documentos.", True),
     ([CORPUS], "The corpus has 1,000 documents.", True),
     ([CORPUS], "El corpus tiene mil documentos.", True),
@@ -59,9 +59,9 @@ CASES = [
     ([CHINCHILLA], "GPT-3 had 175 trillion parameters.", False),
     ([LLAMA], "Meta entrenó Llama 3 con más de 15 billones de tokens.", True),
     ([LLAMA], "Meta entrenó Llama 3 con más de 15 mil millones de tokens.", False),
-    ([LLAMA], "En Mixtral solo están activos 13.000 millones de parámetros.", True),
-    ([LLAMA], "En Mixtral solo están activos 13 millardos de parámetros.", True),
-    ([LLAMA], "En Mixtral solo están activos 13 billones de parámetros.", False),
+    ([LLAMA], "Solo 13.000 millones de los parámetros de Mixtral están activos por token.", True),
+    ([LLAMA], "Solo 13 millardos de los parámetros de Mixtral están activos por token.", True),
+    ([LLAMA], "Solo 13 billones de los parámetros de Mixtral están activos por token.", False),
 ]
 # fmt: on
 

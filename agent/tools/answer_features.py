@@ -99,8 +99,8 @@ def names(text: str, language: str, *, people: bool = False) -> set[str]:
         opens = not before or before[-1] in ".!?:;·—–-\n"
         capitalised = word[:1].isupper() and len(word) > 1
         technical = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
-        if people and technical and not word.isupper():
-            continue
+        if people and technical and (not word.isupper() or any(c.isdigit() for c in word)):
+            continue  # "QLoRA", "NF4", "GPT-4" name things, not who made them
         # An opening word is a name when a name goes on after it ("Hu et al.
         # introduced…", "Alexander Fleming discovered…"), not when it is any first word.
         named_on = opens and bool(_NAME_GOES_ON.match(text, match.end()))
