@@ -15,7 +15,8 @@ Two kinds of dataset:
   out of all tuning, and reported apart).
 
 Per question: the answer contains a gold answer (accent-, case- and space-blind), cites
-the gold document, abstained, or is empty (which must never happen), and how long it
+the gold document, abstained, or is empty (which must never happen), was shown as
+verified without holding the gold fact (``verified_non_answers``), and how long it
 took. Reported overall and by split, language and kind.
 """
 
@@ -157,6 +158,12 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "abstained_unanswerable": _rate(r["abstained"] for r in unanswerable),
         "empty": sum(r["empty"] for r in rows),
         "verified": _rate(r["verified"] for r in rows if not r["abstained"]),
+        # shown as verified without the gold fact (or on a question no document answers):
+        # what a user must never see
+        "verified_non_answers": sum(
+            r["verified"] and not r["abstained"] and not (r["answerable"] and r["contains"])
+            for r in rows
+        ),
         "answer_words_p50": words[len(words) // 2] if words else 0,
         "ms_per_question_p50": round(ms[len(ms) // 2], 1) if ms else 0.0,
     }

@@ -25,10 +25,14 @@ TUNED_SETS = {
     "labelled": DEFAULT_DATASET,
     "cross_language": _DATA / "verify_cross_language.jsonl",
     "cross_language_dev": _DATA / "verify_cross_language_dev.jsonl",
+    "notes": _DATA / "verify_notes.jsonl",
 }
 HELD_OUT_SETS = {
     "other_topics": _DATA / "verify_heldout.jsonl",
     "cross_language": _DATA / "verify_cross_language_heldout.jsonl",
+    # Claims about course notes (negations, "4-bit"/"Q4", "1.000"/"1,000"/"mil",
+    # "billón"/"trillion"), in the source's language and across languages.
+    "notes": _DATA / "verify_notes_heldout.jsonl",
 }
 
 

@@ -84,6 +84,9 @@ def has_price(text: str) -> bool:
     return bool(_MONEY.search(text))
 
 
+_NAME_GOES_ON = re.compile(r"\s+(?:et\s+al\b|[A-ZÁÉÍÓÚÑ][^\W\d_]*[a-záéíóúñ]\b)")
+
+
 def names(text: str, language: str, *, people: bool = False) -> set[str]:
     """Names: technical words (QLoRA, GPT-4) anywhere, capitalised words that do not open
     a sentence or a clause ("por el normando Oursel"), and are not stopwords. With
@@ -96,9 +99,12 @@ def names(text: str, language: str, *, people: bool = False) -> set[str]:
         opens = not before or before[-1] in ".!?:;·—–-\n"
         capitalised = word[:1].isupper() and len(word) > 1
         technical = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
-        if people and technical and not word.isupper():
-            continue
-        if technical or (capitalised and not opens and analyze(word, language)):
+        if people and technical and (not word.isupper() or any(c.isdigit() for c in word)):
+            continue  # "QLoRA", "NF4", "GPT-4" name things, not who made them
+        # An opening word is a name when a name goes on after it ("Hu et al.
+        # introduced…", "Alexander Fleming discovered…"), not when it is any first word.
+        named_on = opens and bool(_NAME_GOES_ON.match(text, match.end()))
+        if technical or (capitalised and (not opens or named_on) and analyze(word, language)):
             found.add(fold_accents(word).lower())
     return found
 
@@ -109,3 +115,21 @@ def item_count(text: str) -> int:
     if len(lines) > 1:
         return len(lines)
     return len(_SEVERAL_JOINERS.split(plain_words(text)))
+
+
+# "llamafile: ships a model…", "- Marlin: kernel…", "HQQ: Este método…": a label that
+# opens a line names what the line is about, whatever its case.
+_LABEL = re.compile(r"^[\s>*-]*(?:\[\d+\]\s*)?([^\s:][^:\n]{0,40}?)\s*:\s+\S", re.MULTILINE)
+
+
+def names_something(text: str, question: str, language: str) -> bool:
+    """Whether ``text`` names a thing the question does not: a name (see :func:`names`)
+    or a line's label ("promptfoo: test prompts…"). What a "which tool…?" needs."""
+    asked = _words(question)
+    if names(text, language) - names(question, language) - asked:
+        return True
+    for match in _LABEL.finditer(text):
+        label = _words(match.group(1))
+        if label and not label <= asked and len(match.group(1).split()) <= 4:
+            return True
+    return False

@@ -16,6 +16,22 @@ own, carrying:
 - ``group``: the items of one list (or the rows of one table) share a group, so a
   question asking for several things can be answered with all of them.
 
+Three habits of other people's notes shape the units further:
+
+- **The subject is the heading.** Under "## HQQ:" or "### Axolotl:" (a heading that
+  ends in a colon, or is one technical name: "## vLLM") the paragraph says "Este método
+  no necesita datos de calibración…" and never names HQQ. Such a unit is quoted with its
+  subject ("HQQ: Este método…"), so the answer names what the question asks about;
+  a list item keeps its label ("Marlin: kernel de inferencia…") for the same reason.
+- **Code is read by statement.** A call whose arguments span lines (``Config(`` …
+  ``quant_type="nf4"`` … ``)``) or a shell command continued with ``\\`` is one unit,
+  so the line holding the asked value is quoted with what it configures; a YAML key is
+  read under its parent key.
+- **Asides are said too.** A parenthesis or the clause after a colon that states a
+  fact of its own ("(con 8 el modelo no aprendía el formato de salida)"), and a table
+  footnote ("\\* con 128 muestras de calibración") are units as well: the whole sentence
+  stays a unit, and the aside one more, quoted with the subject of its sentence.
+
 The verifier reads table rows the same way (:func:`table_sentences`), so a quoted row is
 checked against the row as the answer shows it.
 """
@@ -28,8 +44,9 @@ from functools import lru_cache
 from typing import Literal
 
 from agent.tools.sentences import split_sentences
+from ingestion.text_analysis import fold_accents
 
-UnitKind = Literal["sentence", "item", "row", "definition", "code"]
+UnitKind = Literal["sentence", "item", "row", "definition", "code", "aside"]
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
@@ -50,6 +67,20 @@ _BLOCKQUOTE = re.compile(r"^\s*>\s?")
 # "**BM25**: búsqueda léxica…", "pass@k: the probability…", "`--port`: puerto…"
 _DEFINITION = re.compile(r"^(?P<term>[^:.!?]{1,60}?)\s{0,8}[:：]\s+(?P<body>\S.*)$")  # bounded
 _SENTENCE_END = (".", "!", "?", ":", ";", "…")
+# A heading that names one thing: ends in a colon ("## HQQ:"), or is a single technical
+# token ("## vLLM", "## EXL2"): inner capitals, digits or dots.
+_TECHNICAL_NAME = re.compile(r"^[^\W_][\w.+-]*$")
+# A table footnote: "\* con 128 muestras", "† TGI 2.0 with…", "[1] measured on…".
+_FOOTNOTE = re.compile(r"^\s*(?:\\?\*{1,3}|[†‡§¹²³]|\[\d{1,2}\])\s*(\S.*)$")
+_ASIDE_MIN_WORDS = 4  # a parenthesis shorter than this is a gloss ("(NF4)"), not a fact
+_CODE_STATEMENT_LINES = 12  # a longer statement is read line by line
+# Labels of the notes themselves, never the subject of what follows them.
+_NOTE_LABELS = frozenset({
+    "nota", "notas", "note", "notes", "ejemplo", "ejemplos", "example", "examples", "ojo",
+    "tip", "tips", "importante", "important", "warning", "aviso", "pasos", "steps",
+    "resumen", "summary", "todo", "update", "edit", "actualizacion", "conclusion",
+    "conclusiones", "idea", "ideas", "pregunta", "question", "respuesta", "answer",
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -65,6 +96,7 @@ class AnswerUnit:
     lead: str = ""  # the line that introduces the unit's list, quoted with a list answer
     term: str = ""  # for definitions and "Term: …" items: the term defined
     reference: bool = False  # mostly the text of a link: it points elsewhere, says nothing
+    subject: str = ""  # the heading or label the unit is about, already in ``text``
 
 
 def clean(text: str) -> str:
@@ -121,6 +153,7 @@ class _Reader:
     # open list levels: (indent, group, item text)
     levels: list[tuple[int, int, str]] = field(default_factory=list)
     list_lead: str = ""
+    subject: str = ""  # what the current section is about, when its heading names it
 
     def heading_path(self) -> str:
         return " › ".join(title for _, title in self.headings if title)
@@ -160,6 +193,7 @@ class _Reader:
         self.end_list()
         self.headings = [(lv, t) for lv, t in self.headings if lv < level] + [(level, clean(title))]
         self.lead = ""
+        self.subject = subject_of_heading(clean(title))
 
     def flush(self) -> None:
         """The prose paragraph gathered so far becomes definitions or sentences."""
@@ -181,17 +215,38 @@ class _Reader:
             definition = _DEFINITION.match(line)
             if _is_lead(line):
                 # "Parámetros que más tocamos:" introduces a list; "Can I serve two models
-                # at once?" set as a FAQ entry frames the answer below it.
+                # at once?" set as a FAQ entry frames the answer below it; "Axolotl:" alone
+                # on its line names what the paragraph below it is about.
                 self.lead = line.rstrip(":").strip()
+                if line.endswith(":") and _names_one_thing(self.lead):
+                    self.subject = self.lead
+                continue
+            footnote = _FOOTNOTE.match(line)
+            if footnote and self.units and self.units[-1].kind == "row":
+                # "\* con 128 muestras…" under a table: said of the table's rows
+                self.add("sentence", footnote.group(1), self.context(self.lead, previous))
+                previous = footnote.group(1)
                 continue
             if definition and _is_term(definition.group("term")):
                 self.add("definition", line, self.context(self.lead), term=definition["term"])
+                self.add_asides(line, definition["term"], colon=False)
                 previous = line
                 continue
             for sentence in split_sentences(line):
-                self.add("sentence", sentence, self.context(self.lead, previous))
+                said = with_subject(self.subject, sentence)
+                self.add("sentence", said, self.context(self.lead, previous), subject=self.subject)
+                self.add_asides(sentence, self.subject)
                 previous = sentence
         self.list_lead = lines[-1] if lines and lines[-1].endswith(":") else ""
+
+    def add_asides(self, sentence: str, subject: str, colon: bool = True) -> None:
+        """The asides of ``sentence`` as units of their own (see :func:`asides`), quoted
+        with the sentence's subject; the sentence is their context."""
+        if fold_accents(subject).lower() in _NOTE_LABELS:
+            subject = ""  # "Ojo: …", "Nota: …" label the note, not what it is about
+        for aside in asides(sentence, colon):
+            context = self.context(self.lead, sentence)
+            self.add("aside", with_subject(subject, aside), context, subject=subject)
 
     def item(self, indent: int, body: str) -> None:
         self.flush()
@@ -207,6 +262,8 @@ class _Reader:
         text = clean(_TASK_BOX.sub("", body.strip()))
         definition = _DEFINITION.match(text)
         term = definition["term"] if definition and _is_term(definition["term"]) else ""
+        if not parents and not term and self.subject:
+            text = with_subject(self.subject, text)  # "## AQLM:" over "- llega a 2 bits"
         self.add(
             "item",
             text,
@@ -217,6 +274,7 @@ class _Reader:
             term=term,
         )
         self.levels.append((indent, group, text))
+        self.add_asides(text, term, colon=not term)
 
     def continue_item(self, line: str) -> None:
         """A wrapped line of the last list item."""
@@ -243,11 +301,120 @@ class _Reader:
     def code(self, lines: list[str]) -> None:
         self.flush()
         self.list_lead = ""
-        context = self.context(self.lead)
-        for line in lines:
-            stripped = line.strip()
-            if stripped and not stripped.startswith(("#", "//")):
-                self.add("code", stripped, context)
+        for statement, parent in code_statements(lines):
+            self.add("code", statement, self.context(self.lead, parent))
+
+
+def subject_of_heading(title: str) -> str:
+    """What a heading names when its section is about one thing ("HQQ:" → "HQQ",
+    "vLLM" → "vLLM"); "" for a topic heading ("Entrenamiento", "Runtimes")."""
+    title = title.strip()
+    if title.endswith((":", "：")):
+        named = title[:-1].strip()
+        return named if _names_one_thing(named) else ""
+    if _TECHNICAL_NAME.match(title) and re.search(r"\w[A-Z0-9]|[.+]", title):
+        return title
+    return ""
+
+
+def _names_one_thing(lead: str) -> bool:
+    """A label that names a thing ("Axolotl", "torchtune", "MLC LLM"), not a label of the
+    notes themselves ("Ejemplo", "Nota", "Pasos") nor a phrase ("Cómo instalar las
+    dependencias"): one word, or up to three capitalised words."""
+    words = lead.split()
+    if not 0 < len(words) <= 3 or fold_accents(lead).lower() in _NOTE_LABELS:
+        return False
+    return len(words) == 1 or all(w[:1].isupper() or any(c.isdigit() for c in w) for w in words)
+
+
+def with_subject(subject: str, text: str) -> str:
+    """``text`` said of ``subject`` ("HQQ: Este método…"), unless it names it already."""
+    if not subject or fold_accents(subject).lower() in fold_accents(text).lower():
+        return text
+    return f"{subject}: {text}"
+
+
+def asides(sentence: str, colon: bool = True) -> list[str]:
+    """The facts a sentence tells on the side: each parenthesis of ``_ASIDE_MIN_WORDS``
+    words or more ("(con 8 el modelo no aprendía el formato de salida)"), and what
+    follows a colon inside it ("Ojo: con gradient_checkpointing…"), unless ``colon`` is
+    false (a definition's body is the definition itself). One pass, linear."""
+    found: list[str] = []
+    depth, opened = 0, 0
+    for offset, char in enumerate(sentence):
+        if char == "(":
+            if depth == 0:
+                opened = offset + 1
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                inner = sentence[opened:offset].strip()
+                if len(inner.split()) >= _ASIDE_MIN_WORDS:
+                    found.append(inner)
+    head, mark, tail = sentence.partition(": ")
+    if colon and mark and len(head.split()) <= 6 and len(tail.split()) >= _ASIDE_MIN_WORDS:
+        found.append(tail.strip())
+    return found
+
+
+def code_statements(lines: list[str]) -> list[tuple[str, str]]:
+    """The statements of a code block, each with what it sits under, as (text, parent).
+
+    A statement runs while brackets are open or a line ends in a backslash, so a call
+    whose arguments span lines is one statement; its lines are kept as written. A
+    YAML/INI key is read under its parent key ("training" for "learning_rate: 2e-4").
+    Comment-only lines are left out. Linear: each character is looked at once.
+    """
+    statements: list[tuple[str, str]] = []
+    current: list[str] = []
+    depth = 0
+    parents: list[tuple[int, str]] = []  # (indent, key) of open YAML blocks
+    parent = ""
+    for line in lines:
+        stripped = line.strip()
+        if not current:
+            if not stripped or stripped.startswith(("#", "//")):
+                continue
+            indent = len(line) - len(line.lstrip())
+            while parents and parents[-1][0] >= indent:
+                parents.pop()
+            parent = parents[-1][1] if parents else ""
+            if stripped.endswith(":") and "(" not in stripped:
+                parents.append((indent, stripped[:-1].strip()))
+        current.append(stripped)
+        depth = max(depth + _bracket_balance(stripped), 0)
+        if depth == 0 and not stripped.endswith("\\"):
+            statements.append(("\n".join(current), parent))
+            current, depth = [], 0
+    if current:
+        statements.append(("\n".join(current), parent))
+    result: list[tuple[str, str]] = []
+    for text, under in statements:
+        lines_of = text.split("\n")
+        if len(lines_of) > _CODE_STATEMENT_LINES:
+            result.extend((part, lines_of[0]) for part in lines_of if part)
+        else:
+            result.append((text, under))
+    return result
+
+
+def _bracket_balance(line: str) -> int:
+    """Opened minus closed brackets of ``line``, outside quotes and trailing comments."""
+    balance, quote = 0, ""
+    for char in line:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            break
+        elif char in "([{":
+            balance += 1
+        elif char in ")]}":
+            balance -= 1
+    return balance
 
 
 def _is_term(term: str) -> bool:
@@ -270,6 +437,7 @@ def passage_units(text: str, heading: str = "", title: str = "") -> tuple[Answer
     Cached: the grader and the answerer read the same passages one after the other."""
     outer = list(dict.fromkeys(clean(part) for part in (title, heading) if part))
     reader = _Reader(headings=[(0, part) for part in outer], section=clean(heading))
+    reader.subject = subject_of_heading(clean(heading.lstrip("#").strip()))
     lines = text.splitlines()
     i = 0
     while i < len(lines):

@@ -1,13 +1,15 @@
 """The ``extractive`` answerer: quotes and cites the passages' own words; writes none.
 
 Candidates are the answer units of the kept passages (agent/tools/answer_units.py):
-sentences, list items, table rows read with their header, definition lines, and code
-lines when the question is about code. Only units that answer (unit_scoring.py:
+sentences, list items, table rows read with their header, definition lines, asides, and
+code statements when the question is about code, names an identifier the statement
+holds ("¿Qué valor de lora_alpha…?"), or is covered by the statement itself (a YAML
+comment "# batch efectivo = 32"). Only units that answer (unit_scoring.py:
 coverage of the question with their context, something the question does not already
 say, and what the question asks for) are candidates; none means no answer.
 
-They are ranked by that lexical evidence plus embedding similarity to the question,
-then composed:
+They are ranked by that lexical evidence, embedding similarity to the question and
+focus (what the wh-word asks for, and of what, said by the unit itself), then composed:
 
 - a question asking for several things ("¿Qué técnicas…?") whose best unit is a list
   item or a table row is answered with the whole list (its lead line, then every item at
@@ -29,8 +31,9 @@ import numpy as np
 
 from agent.tools.question_kind import QuestionKind, question_kind
 from agent.tools.table_rows import named_row_only
-from agent.tools.unit_scoring import Passage, ScoredUnit, score_units
+from agent.tools.unit_scoring import Passage, ScoredUnit, identifiers, score_units
 from ingestion.embedding import Embedder
+from ingestion.text_analysis import prefixes
 
 _MMR_LAMBDA = 0.7
 _KEEP_RATIO = 0.6  # further units must score at least this share of the best one
@@ -45,6 +48,8 @@ _MAX_LIST = 15  # items quoted from one list or table
 # Weights of the ranking score: coverage with context, coverage by the unit alone,
 # similarity to the question, and bonuses for the form the question asks for.
 _W_COVERAGE, _W_OWN, _W_SIMILARITY = 0.5, 0.1, 0.4
+_W_FOCUS = 0.3
+_CODE_OWN_COVERAGE = 0.5  # a code statement that covers this much of a question answers it
 _FORM_BONUS = 0.1
 _RANK_BONUS = 0.05
 
@@ -80,6 +85,22 @@ def _form_bonus(scored: ScoredUnit, kind: QuestionKind) -> float:
     return 0.0
 
 
+def _code_answers(
+    scored: ScoredUnit, kind: QuestionKind, identifiers: set[str], question: str, language: str
+) -> bool:
+    """A code statement is an answer to a question about code, to one naming an
+    identifier the statement holds, or to one the statement's own words cover."""
+    if kind.about_code or scored.own >= _CODE_OWN_COVERAGE:
+        return True
+    text = scored.unit.text.lower()
+    if any(identifier in text for identifier in identifiers):
+        return True
+    # "learning rate" asked, "learning_rate: 2e-4" written
+    words = set(prefixes(question, language))
+    spelled = set(prefixes(re.sub(r"[_-]", " ", scored.unit.text), language))
+    return bool(words) and len(words & spelled) / len(words) >= _CODE_OWN_COVERAGE
+
+
 class ExtractiveAnswerer:
     def __init__(self, embedder: Embedder, max_units: int = 3) -> None:
         self.embedder = embedder
@@ -88,10 +109,12 @@ class ExtractiveAnswerer:
     def answer(self, question: str, language: str, passages: Sequence[Passage]) -> ExtractiveAnswer:
         kind = question_kind(question)
         scored = score_units(question, language, passages)
+        named = identifiers(question)
         candidates = [
             _Candidate(s)
             for s in scored
-            if s.answers and (s.unit.kind != "code" or kind.about_code)
+            if s.answers
+            and (s.unit.kind != "code" or _code_answers(s, kind, named, question, language))
         ]
         if not candidates:
             return ExtractiveAnswer("", [])
@@ -107,6 +130,7 @@ class ExtractiveAnswerer:
                 _W_COVERAGE * s.coverage
                 + _W_OWN * s.own
                 + _W_SIMILARITY * candidate.similarity
+                + _W_FOCUS * s.focus
                 + _form_bonus(s, kind)
                 + _RANK_BONUS / (s.passage + 1)
             )
@@ -161,6 +185,7 @@ class ExtractiveAnswerer:
     def _render(self, chosen: list[ScoredUnit], scored: list[ScoredUnit]) -> ExtractiveAnswer:
         """The chosen units in reading order as answer text, each with its [n]."""
         shown: dict[tuple[int, int], ScoredUnit] = {}
+        chosen = _without_repeated_asides(chosen)
         for s in chosen:
             # A nested item is shown under its parent, which says what it is about (and
             # which unit_scoring counted as part of what the item tells).
@@ -181,7 +206,7 @@ class ExtractiveAnswerer:
         for s in ordered:
             n = s.passage + 1
             unit = s.unit
-            if unit.kind in ("sentence", "definition"):
+            if unit.kind in ("sentence", "definition", "aside"):
                 prose.append(f"{unit.text} [{n}]")
                 continue
             end_prose()
@@ -191,12 +216,28 @@ class ExtractiveAnswerer:
                     lines.append(f"{unit.lead} [{n}]")
                 indent = "  " * min(unit.depth, 3) if len(ordered) > 1 else ""
                 lines.append(f"{indent}- {unit.text} [{n}]")
+            elif unit.kind == "code" and "\n" in unit.text:
+                lines.append(f"```\n{unit.text}\n``` [{n}]")
             elif unit.kind == "code":
                 lines.append(f"`{unit.text}` [{n}]")
             else:
                 lines.append(f"{unit.text} [{n}]")
         end_prose()
         return ExtractiveAnswer(_as_markdown(lines), sorted({s.passage + 1 for s in ordered}))
+
+
+def _without_repeated_asides(chosen: list[ScoredUnit]) -> list[ScoredUnit]:
+    """An aside is dropped when the sentence it comes from is quoted too."""
+    kept = []
+    for s in chosen:
+        if s.unit.kind == "aside":
+            body = (
+                s.unit.text.removeprefix(f"{s.unit.subject}: ") if s.unit.subject else s.unit.text
+            )
+            if any(o is not s and o.passage == s.passage and body in o.unit.text for o in chosen):
+                continue
+        kept.append(s)
+    return kept
 
 
 # A sentence opening with one of these points back to the one before it ("These devices

@@ -26,6 +26,17 @@ class QuestionKind:
     several: bool = False
     about_code: bool = False
     money: bool = False  # a price: "¿cuánto cuesta…?", "how much does … cost"
+    # What a second question word joined by "y"/"and" asks for too: "¿Quién propuso X
+    # y en qué año?" expects a name and a date.
+    also: tuple[Expects, ...] = ()
+    # "¿Qué método…?", "Which tool…?": the thing of that sort the answer must name
+    # ("método", "tool"); "" when the question does not ask to name one.
+    entity: str = ""
+
+    @property
+    def parts(self) -> tuple[Expects, ...]:
+        """Everything the question asks for: its main need, then what "y…"/"and…" adds."""
+        return (self.expects, *self.also)
 
 
 # Leading punctuation is read up to 64 characters (``^\W{0,64}``): an unbounded ``^\W*``
@@ -59,6 +70,12 @@ _DATE = re.compile(
 _REASON = re.compile(r"^\W{0,64}(?:por qué|why|how come|para qué)\b", re.IGNORECASE)
 _MONEY = re.compile(
     r"\b(?:cuest[ao]n?|cost(?:s|ó|aba|ar)?|precio|price|pagar|pay|tarifa|fee)\b", re.IGNORECASE
+)
+# "¿Cuánto tiempo cuesta…?", "what does it cost in memory": a cost that is not money.
+_NOT_MONEY = re.compile(
+    r"\b(?:tiempo|memoria|latencia|precisi[óo]n|exactitud|puntos?|tokens?|pasos?|time|"
+    r"memory|latency|accuracy|points?|steps?|vram|gb|mb)\b",
+    re.IGNORECASE,
 )
 _WHO = re.compile(r"\bquién(?:es)?\b|^\W{0,64}(?:who|whom|whose)\b|\bby whom\b", re.IGNORECASE)
 # "¿Qué es X?", "What is pass@k?", "¿Para qué sirve BM25?": short, about one term.
@@ -132,16 +149,72 @@ _CODE = re.compile(
 )
 
 
+# "¿Quién propuso X y en qué año?", "Who introduced LoRA and when?": a second question
+# word after "y"/"and" asks for a second thing.
+_SECOND_ASK = re.compile(
+    r"\s(?:y|e|and)\s+(?=(?:en\s+|in\s+)?(?:qué|cuándo|cuánt[oa]s?|quién(?:es)?|dónde|"
+    r"what|which|when|who|where|how\s+(?:many|much))\b)",
+    re.IGNORECASE,
+)
+# Sorts of things a "which/qué X" question asks to name. An answer that never names
+# one ("Este método no necesita calibración" for "¿Qué método no necesita…?") says
+# something about it but not which it is.
+_ENTITY_NOUNS = (
+    r"tools?|methods?|techniques?|models?|formats?|librar(?:y|ies)|frameworks?|runtimes?|"
+    r"projects?|engines?|kernels?|trainers?|backends?|algorithms?|papers?|compan(?:y|ies)|"
+    r"labs?|datasets?|benchmarks?|metrics?|optimi[sz]ers?|packages?|apps?|applications?|"
+    r"servers?|databases?|architectures?|systems?|products?|services?|"
+    r"herramientas?|métodos?|metodos?|técnicas?|tecnicas?|modelos?|formatos?|librerías?|"
+    r"librerias?|bibliotecas?|entornos?|proyectos?|motor(?:es)?|algoritmos?|artículos?|"
+    r"empresas?|laboratorios?|métricas?|metricas?|optimizador(?:es)?|paquetes?|"
+    r"aplicaci(?:ón|on|ones)|servidor(?:es)?|arquitecturas?|sistemas?|productos?|servicios?"
+)
+_ENTITY = re.compile(
+    r"^\W*(?:which|what|qué|cuál(?:es)?)\s+(?:(?:of\s+the|de\s+l[oa]s)\s+)?"
+    r"(?:[^\W\d_]+\s+)?(" + _ENTITY_NOUNS + r")\b",
+    re.IGNORECASE,
+)
+
+
 def question_kind(question: str) -> QuestionKind:
     """What ``question`` asks for (see :class:`QuestionKind`)."""
     text = _accented(" ".join(question.split()))
+    second = _SECOND_ASK.search(text)
+    if second is not None:
+        first = _single_kind(text[: second.start()])
+        more = _single_kind(text[second.end() :])
+        also = (more.expects,) if more.expects not in ("open", first.expects) else ()
+        return QuestionKind(
+            first.expects,
+            first.several,
+            first.about_code or more.about_code,
+            first.money,
+            also=also,
+            entity=first.entity,
+        )
+    return _single_kind(text)
+
+
+def _single_kind(text: str) -> QuestionKind:
+    """What one question (no second question word) asks for."""
+    kind = _bare_kind(text)
+    entity = _ENTITY.search(text)
+    if entity is None or kind.expects in ("number", "date", "name", "definition", "yes_no"):
+        return kind
+    return QuestionKind(
+        kind.expects, kind.several, kind.about_code, kind.money, entity=entity.group(1).lower()
+    )
+
+
+def _bare_kind(text: str) -> QuestionKind:
+    """What ``text`` asks for by its first question word."""
     about_code = bool(_CODE.search(text))
     if _REASON.search(text):  # "¿por qué…?" asks for an explanation, whatever follows
         return QuestionKind("open", about_code=about_code)
     several = _asks_for_several(text)
     if _NUMBER.search(text):
         expects: Expects = "number"
-        if _MONEY.search(text):
+        if _MONEY.search(text) and not _NOT_MONEY.search(text):
             return QuestionKind("number", several, about_code, money=True)
     elif _DATE.search(text):
         expects = "date"

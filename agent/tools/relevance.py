@@ -12,6 +12,12 @@ grader asks absolute questions instead. A passage is kept when:
   a passage whose only matching line lacks the number a "¿cuántos…?" asks for holds no
   answer either.
 
+A passage below the coverage bar is still kept when one of its answering units has full
+focus on a question asking for something definite (a number, a date, a name, which X):
+it names every key term or identifier of the question ("TGI", "lora_alpha") and holds
+what is asked ("Engine: TGI · Tokens/s: 1,980" for "How many tokens per second did TGI
+reach?", where "per second" is written "/s").
+
 So a passage is kept exactly when the extractive answerer could answer from it, and the
 graph abstains only when no unit anywhere answers.
 """
@@ -20,7 +26,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent.tools.unit_scoring import Passage, missing_key_terms, score_units
+from agent.tools.question_kind import question_kind
+from agent.tools.question_rules import is_number, key_terms
+from agent.tools.unit_scoring import Passage, identifiers, missing_key_terms, score_units
 from ingestion.text_analysis import prefixes
 
 # Calibrated with evals/calibrate_grader.py on the XQuAD dev halves: at 0.375 the gold
@@ -42,13 +50,20 @@ def coverage(question: str, passage: str, language: str) -> float:
 
 def relevant(question: str, language: str, passages: Sequence[Passage]) -> list[bool]:
     """For each passage, whether it can answer ``question`` (see the module docstring)."""
-    answering = {s.passage for s in score_units(question, language, passages) if s.answers}
+    scored = score_units(question, language, passages)
+    answering = {s.passage for s in scored if s.answers}
+    kind = question_kind(question)
+    definite = kind.expects in ("number", "date", "name") or bool(kind.entity)
+    named = bool(identifiers(question) or [k for k in key_terms(question) if not is_number(k)])
+    focused = (
+        {s.passage for s in scored if s.answers and s.focus >= 1.0} if definite and named else set()
+    )
     verdicts = []
     for index, passage in enumerate(passages):
         whole = f"{passage.title}\n{passage.section}\n{passage.text}"
         verdicts.append(
             index in answering
             and not missing_key_terms(question, whole)
-            and coverage(question, whole, language) >= MIN_COVERAGE
+            and (coverage(question, whole, language) >= MIN_COVERAGE or index in focused)
         )
     return verdicts

@@ -12,8 +12,15 @@ A unit *answers* when three things hold:
 - **news**: the unit itself says something the question does not — a heading or a
   link that only repeats the question's words answers nothing;
 - **fit**: it holds what the question asks for (agent/tools/question_kind.py): a number
-  for "¿cuántos…?", a date for "when…", a name for "who…". A unit without it can still
-  be context, never the answer.
+  for "¿cuántos…?", a date for "when…", a name for "who…", a name of the sort asked
+  for in "which tool…?". A unit without it can still be context, never the answer.
+
+Beside these, each unit has a **focus** score (0..1): how much of what the wh-word asks
+for, and of what, the unit says itself — every part asked ("¿Quién propuso X *y en qué
+año*?" asks for a name and a date) and the question's topic (its names and key words)
+in the unit's own words or its subject. A true sentence from the right document that
+only mentions X has low focus; the answerer ranks by it, and the "does it answer?"
+check applies the same reading to any model's answer (:func:`focus`).
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.tools.answer_features import has_date, has_price, names, numbers
+from agent.tools.answer_features import has_date, has_price, names, names_something, numbers
 from agent.tools.answer_units import AnswerUnit, passage_units
 from agent.tools.question_kind import QuestionKind, question_kind
 from agent.tools.question_rules import is_number, key_terms
@@ -52,6 +59,7 @@ class ScoredUnit:
     own: float  # of the question, by the unit's own text
     news: int  # content words of the unit that the question does not have
     fits: bool  # holds what the question asks for (always true for open questions)
+    focus: float = 1.0  # what the wh-word asks for, and of what, said by the unit itself
 
     @property
     def answers(self) -> bool:
@@ -70,16 +78,59 @@ def _coverage(wanted: set[str], text: str, language: str) -> float:
 
 
 def fits(text: str, kind: QuestionKind, question: str, language: str) -> bool:
-    """Whether ``text`` holds what ``kind`` asks for, as the "does it answer?" check reads
-    it (a number, date or name the question itself does not already give)."""
-    if kind.expects == "number":
+    """Whether ``text`` holds what ``kind`` mainly asks for, as the "does it answer?" check
+    reads it (a number, date or name the question itself does not already give; for
+    "which tool…?", a name of something)."""
+    if not holds(kind.expects, text, kind, question, language):
+        return False
+    return not kind.entity or names_something(text, question, language)
+
+
+def holds(expects: str, text: str, kind: QuestionKind, question: str, language: str) -> bool:
+    """Whether ``text`` holds one thing a question asks for (see :func:`fits`)."""
+    if expects == "number":
         new = numbers(text) - numbers(question)
         return bool(new) and (not kind.money or has_price(text))
-    if kind.expects == "date":
+    if expects == "date":
         return has_date(text)
-    if kind.expects == "name":
+    if expects == "name":
         return bool(names(text, language, people=True) - names(question, language))
     return True
+
+
+_IDENTIFIER_TOKEN = re.compile(r"[\w.-]+")
+
+
+def identifiers(question: str) -> set[str]:
+    """What a question names as code: "lora_alpha", "max_tokens", "--port", "app.py".
+    As specific as a name: a passage holding one verbatim is about what is asked."""
+    found = set()
+    for token in _IDENTIFIER_TOKEN.findall(question):
+        token = token.strip(".")
+        if token.startswith("-") or "_" in token.strip("_") or "." in token[1:-1]:
+            found.add(token.lower())
+    return {token for token in found if len(token) > 2 and not token[0].isdigit()}
+
+
+def focus(text: str, question: str, language: str, kind: QuestionKind | None = None) -> float:
+    """How much of what ``question`` asks, and about what, ``text`` says itself (0..1).
+
+    Half for the parts asked (each of :attr:`QuestionKind.parts` held, the named sort
+    for "which X?"), half for the topic: the question's key terms (names, numbers) found
+    in ``text``, or, when it names none, the share of its content words found there.
+    """
+    kind = kind or question_kind(question)
+    parts = [holds(p, text, kind, question, language) for p in kind.parts]
+    if kind.entity:
+        parts.append(names_something(text, question, language))
+    asked = sum(parts) / len(parts)
+    folded = fold_accents(text).lower()
+    keys = [k for k in key_terms(question) if not is_number(k)] + sorted(identifiers(question))
+    if keys:
+        topic = sum(_mentions(folded, k) for k in keys) / len(keys)
+    else:
+        topic = min(1.0, 2 * _coverage(set(prefixes(question, language)), text, language))
+    return round(0.5 * asked + 0.5 * topic, 4)
 
 
 def score_units(question: str, language: str, passages: Sequence[Passage]) -> list[ScoredUnit]:
@@ -101,6 +152,7 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
                     news=len(set(prefixes(said, language)) - wanted)
                     + len(technical - asked_tokens),
                     fits=fits(unit.text, kind, question, language),
+                    focus=focus(said, question, language, kind),
                 )
             )
     return scored

@@ -22,7 +22,10 @@ def trim(state: RAGState) -> dict[str, Any]:
         kept = []
     verification = dict(state["verification"])
     # What is left must still answer: "QLoRA usa NF4." is no answer to "¿cuántos GB…?".
-    answered = answers_question(state["standalone"], "\n".join(kept), language) if kept else None
+    sources = [p["text"] for p in state.get("passages") or []]
+    answered = (
+        answers_question(state["standalone"], "\n".join(kept), language, sources) if kept else None
+    )
     if answered is None or not answered.answers:
         issue = answered.reason if answered else "no sentence is supported by the sources"
         update = abstention(language, f"abstained: after trimming, {issue}")

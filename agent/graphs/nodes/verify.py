@@ -6,6 +6,11 @@ accept it) and "does it answer?" (agent/tools/verification/answers_question.py: 
 empty, not only [n] markers, not the question repeated, and holding what the question
 asks for). An answer that fails either goes to the fallback model; if it still fails,
 unsupported sentences are trimmed, and an answer that does not answer is an abstention.
+
+A primary model that says it found no answer is not the last word either: when a
+fallback can still answer differently, it is asked (a small model abstains on questions
+the ``extractive`` fallback answers alone, and model + fallback must never do worse
+than the fallback alone).
 """
 
 from __future__ import annotations
@@ -32,6 +37,20 @@ def verify(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
     draft = state["draft"]
     if is_abstention(draft, state["language"]):
         why = "the model found no answer" if draft.strip() else "no answer was produced"
+        if _can_fall_back(state, runtime.context) and state.get("passages"):
+            # not an answer: the fallback model tries (next_after_verify sends it there)
+            return {
+                "verification": {
+                    "grounded": False,
+                    "score": 0.0,
+                    "unsupported": [],
+                    "method": "none",
+                    "answers_question": False,
+                    "answer_issue": why,
+                },
+                "checks": [],
+                "steps": [step(VERIFY, started, answers_question=False, answer_issue=why)],
+            }
         return {
             **abstention(state["language"], f"abstained: {why}"),
             "steps": [step(VERIFY, started, abstained=True, reason=why)],
@@ -77,7 +96,7 @@ def verify(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
             )
         except ModelCallError as exc:
             result["method"] += f" (llm judge failed: {exc.kind})"
-    answered = answers_question(state["standalone"], draft, state["language"])
+    answered = answers_question(state["standalone"], draft, state["language"], sources)
     result.update(answers_question=answered.answers, answer_issue=answered.reason)
     update.update(
         verification=result,

@@ -27,6 +27,7 @@ from agent.tools.verification.word_lists import (
     ONLY,
     POLES,
     SCALE_UNITS,
+    SCALE_VALUES,
 )
 from ingestion.language import detect_language
 from ingestion.text_analysis import analyze, fold_accents
@@ -72,6 +73,29 @@ _DATE_GLUE = re.compile(r"^\s*(?:de|del|of|,)?\s*$", re.IGNORECASE)
 NUMBER_KINDS = frozenset({"number", "year", "percent"})
 
 
+_SCALE_WORD = re.compile(r"[\s\-]?([^\W\d_]+)")
+# Quantisation names that state a bit width: "Q4", "Q4_K_M", "int8", "FP16", "NF4".
+QUANT_NAME = re.compile(r"\b(?:q|int|fp|nf|bf)(\d{1,2})(?![\d.])(?:_\w+)?\b", re.IGNORECASE)
+
+
+def scale_after(text: str, end: int) -> tuple[float, int]:
+    """The factor of the scale words right after a number ending at ``end``, and where
+    they end: "175 mil millones" → (10^9, …); (1.0, end) when none follows."""
+    factor, position = 1.0, end
+    for _ in range(3):
+        match = _SCALE_WORD.match(text, position)
+        if match is None or fold(match.group(1)) not in SCALE_VALUES:
+            break
+        factor *= SCALE_VALUES[fold(match.group(1))]
+        position = match.end()
+    return factor, position
+
+
+def scaled(values: frozenset[str], factor: float) -> frozenset[str]:
+    """``values`` (canonical number strings) multiplied by ``factor``."""
+    return frozenset(f"{float(v) * factor:.6g}" for v in values)
+
+
 @dataclass(frozen=True)
 class Item:
     """One content unit of a sentence, in order: a word, a name, a number or a date.
@@ -89,6 +113,9 @@ class Item:
     opens_clause: bool = False  # a capitalised word starting a sentence: maybe a name
     unit: str = ""  # for numbers: the word right after ("GB", "bits", "millones")
     aside: bool = False  # inside parentheses or a short appositive ("MarIA, del BSC, ...")
+    # For a number with scale words ("1,4 billones", "13B"): the values it stands for at
+    # that scale. A claim's scaled number must be found scaled alike in the sources.
+    scaled: frozenset[str] = frozenset()
 
     @property
     def is_key(self) -> bool:
@@ -203,6 +230,10 @@ def _name_forms(name: str) -> frozenset[str]:
     """Spellings under which a name may appear in a source: case, accents, plural 's'."""
     folded = fold(name).replace("’", "'")
     forms = {folded, squash(name)}
+    quant = QUANT_NAME.fullmatch(name)
+    if quant:  # "Q4" is said "4-bit", "4 bits", "int4"
+        bits = quant.group(1)
+        forms.update({f"{bits}bit", f"{bits}bits", f"q{bits}", f"int{bits}"})
     for suffix in ("'s", "s", "es"):
         if folded.endswith(suffix) and len(folded) > len(suffix) + 1:
             base = folded[: -len(suffix)]
@@ -255,8 +286,10 @@ class _Analyser:
             number = numbers.get(offset)
             if number is not None or offset < covered_until:
                 if number is not None:
-                    covered_until = number.end()
-                    self._emit(self._number_item(number), key=True)
+                    item = self._number_item(number)
+                    # scale words ("mil millones") belong to the number, not keys of their own
+                    covered_until = max(number.end(), scale_after(text, number.end())[1])
+                    self._emit(item, key=True)
                 for part in re.findall(r"[^\W\d_]+", token):
                     self._word(part, offset, offset + len(token), opens=False)
             elif folded in NUMBER_WORDS:
@@ -330,7 +363,11 @@ class _Analyser:
             unit = fold(after.group(1))
             unit = unit[:-2] if unit.endswith("es") and len(unit) > 4 else unit
             unit = unit[:-1] if unit.endswith("s") and len(unit) > 3 else unit
-        return Item(raw, kind, values, number.start(), number.end(), unit=unit)
+        factor, _ = scale_after(self.text, number.end())
+        at_scale = scaled(values, factor) if factor != 1.0 and kind == "number" else frozenset()
+        return Item(
+            raw, kind, values | at_scale, number.start(), number.end(), unit=unit, scaled=at_scale
+        )
 
     def _emit(self, item: Item, key: bool = False) -> None:
         """Append an item; pending negation or direction cues attach to it."""

@@ -17,6 +17,7 @@ from agent.tools.sentences import split_sentences
 from agent.tools.verification.analysis import (
     NUMBER,
     NUMBER_KINDS,
+    QUANT_NAME,
     TOKEN,
     Analysis,
     Item,
@@ -29,6 +30,8 @@ from agent.tools.verification.analysis import (
     items_match,
     language_of,
     number_values,
+    scale_after,
+    scaled,
     squash,
     units_agree,
 )
@@ -71,7 +74,13 @@ def passage_of(text: str, index: int) -> Passage:
     tokens.update(plain)
     squashed = {squash(t) for t in tokens}
     squashed.update(a + b for a, b in itertools.pairwise(plain))
-    numbers = {v for m in NUMBER.finditer(text) for v in number_values(m.group(0))}
+    numbers = set()
+    for m in NUMBER.finditer(text):
+        values = number_values(m.group(0))
+        # "1,4 billones" is also evidence for 1.4 trillion, "13B" for 13.000 millones
+        numbers.update(values | scaled(values, scale_after(text, m.end())[0]))
+    # "Q4_K_M", "int8": evidence for "4-bit", "8 bits"
+    numbers.update(f"{float(m.group(1)):.6g}" for m in QUANT_NAME.finditer(text))
     numbers.update(f"{float(v):.6g}" for w, v in NUMBER_WORDS.items() if w in plain)
     # A table row is also evidence as the answerer quotes it, read with its header
     # ("Formato: Q4_K_M · Tamaño: 4,1 GB"): the row alone has no header words.

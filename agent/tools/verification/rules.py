@@ -68,8 +68,8 @@ def missing_key(sentence: Analysis, evidence: Evidence) -> str:
         return _missing_across_languages(sentence, evidence)
     for key in sentence.keys:
         if key.kind in NUMBER_KINDS:
-            if key.forms.isdisjoint(evidence.numbers):
-                return f"number {key.surface} not in sources"
+            if (key.scaled or key.forms).isdisjoint(evidence.numbers):
+                return f"number {_said(key)} not in sources"
         elif not _name_found(key, evidence):
             whole = next((i for i in sentence.items if i.start <= key.start < i.end), key)
             return f"name '{whole.surface}' not in sources"
@@ -87,8 +87,8 @@ def _missing_across_languages(sentence: Analysis, evidence: Evidence) -> str:
     of them ("Google Research" for "Facebook AI Research" is not).
     """
     for key in sentence.keys:
-        if key.kind in NUMBER_KINDS and key.forms.isdisjoint(evidence.numbers):
-            return f"number {key.surface} not in sources"
+        if key.kind in NUMBER_KINDS and (key.scaled or key.forms).isdisjoint(evidence.numbers):
+            return f"number {_said(key)} not in sources"
     for item in sentence.items:
         if item.kind != "name" or _name_found(item, evidence):
             continue
@@ -100,6 +100,11 @@ def _missing_across_languages(sentence: Analysis, evidence: Evidence) -> str:
         if not strong and len(found) * 2 <= len(words) and not (len(words) == 1 and found):
             return f"name '{item.surface}' not in sources"
     return ""
+
+
+def _said(key: Item) -> str:
+    """A number as written, with its scale word when it has one ("1.4 billion")."""
+    return f"{key.surface} {key.unit}".strip() if key.scaled else key.surface
 
 
 _CAMEL_OR_DIGIT = re.compile(r"[a-z][A-Z]|\d")
@@ -150,11 +155,24 @@ def polarity_failure(sentence: Analysis, evidence: Evidence, best: Analysis) -> 
     thing, with the best-matching sentence, if it uses only the opposite direction
     about something nearby ("barely changes throughput" against "raises throughput").
     """
+    # Both sides' negations are compared: what the sentence negates is fine when a source
+    # sentence negates it too ("elegido por X y no por Y" against "…y no por Y"), and
+    # what the source negates is fine when the sentence negates it as well, wherever
+    # in the sentence the negation cue sits ("no necesita GPU" / "sin necesitar GPU").
+    negated_in_sources = [x for other in evidence.sentences for x in other.negated]
     for item in sentence.negated:
-        if _found_in(item, best.items) and not _found_in(item, best.negated):
+        if (
+            _found_in(item, best.items)
+            and not _found_in(item, best.negated)
+            and not _found_in(item, negated_in_sources)
+        ):
             return f"negates '{item.surface}', which the source asserts"
     for item in best.negated:
-        if _found_in(item, sentence.items) and not _found_in(item, sentence.negated):
+        if (
+            _found_in(item, sentence.items)
+            and not _found_in(item, sentence.negated)
+            and not _negated_nearby(sentence, item)
+        ):
             return f"the source negates '{item.surface}'"
     for concept, pole, target in sentence.pole_marks:
         if target is None:
@@ -176,6 +194,19 @@ def polarity_failure(sentence: Analysis, evidence: Evidence, best: Analysis) -> 
             if any(_found_in(x, ours) for x in _surroundings(best, t)):
                 return f"contradicts the source ({concept}: '{t.surface}')"
     return ""
+
+
+def _negated_nearby(analysis: Analysis, item: Item, reach: int = 3) -> bool:
+    """Whether a negated item of ``analysis`` sits within ``reach`` items of ``item``:
+    the sentence negates the same statement with the cue on another word ("does not
+    need a GPU" negates "need", the source's "no GPU is needed" negates "GPU")."""
+    negated = {n.start for n in analysis.negated}
+    for position, candidate in enumerate(analysis.items):
+        if items_match(candidate, item):
+            near = analysis.items[max(position - reach, 0) : position + reach + 1]
+            if any(x.start in negated for x in near):
+                return True
+    return False
 
 
 def _surroundings(analysis: Analysis, item: Item, radius: int = 2) -> list[Item]:

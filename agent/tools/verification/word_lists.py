@@ -126,6 +126,20 @@ SCALE_UNITS = frozenset({
     "trillion", "millone", "billione",
 })  # fmt: skip
 
+# What a scale word after a number multiplies it by. Spanish "billón" is 10^12 (English
+# "trillion") and "mil millones"/"millardo" 10^9 (English "billion"): "1,4 billones de
+# tokens" is "1.4 trillion tokens", never "1.4 billion". Consecutive words multiply
+# ("175 mil millones"). Matched accent-folded and lowercased; "B"/"k" as in "70B", "128k".
+SCALE_VALUES: dict[str, float] = {
+    "k": 1e3, "mil": 1e3, "thousand": 1e3, "thousands": 1e3,
+    "millon": 1e6, "millones": 1e6, "million": 1e6, "millions": 1e6,
+    "b": 1e9, "bn": 1e9, "billion": 1e9, "billions": 1e9, "millardo": 1e9, "millardos": 1e9,
+    "billon": 1e12, "billones": 1e12, "trillion": 1e12, "trillions": 1e12,
+}  # fmt: skip
+
+NUMBER_WORDS["mil"] = 1000
+NUMBER_WORDS["thousand"] = 1000
+
 # Names that change across Spanish and English: countries, peoples, languages, months, and
 # the common words that names of institutions and events are made of ("Seven Years' War"
 # / "Guerra de los Siete Años"). A claim in one language names them as its source in the

@@ -1,0 +1,97 @@
+"""Verifier false alarms on sentences about notes, es + en, and the fabrications next to them.
+
+Polarity: a sentence negating what its source negates agrees with it. Numbers: "4 bits",
+"4-bit", "4bit" and "Q4" are one number, and so are "1.000", "1,000" and "mil". Scale
+words across languages: Spanish "billón" is 10^12 (English "trillion"), "mil millones"
+and "millardo" are 10^9 (English "billion"); "1,4 billones" is never "1.4 billion".
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.tools.verification import Verifier
+from agent.tools.verification.analysis import analyse
+
+QWEN = (
+    "El modelo base fue Qwen2.5-7B, elegido por su licencia Apache 2.0 y no por sus "
+    "resultados en MMLU."
+)
+SERVE = "Serving does not need a GPU for the 1B model. We quantized it to 4-bit with GPTQ."
+QUANT = "Usamos Q4_K_M para el modelo de 7B; el de 13B no cabe en 8 GB."
+CORPUS = "El corpus tiene 1.000 documentos y no incluye correos."
+CHINCHILLA = (
+    "Chinchilla fue entrenado con 1,4 billones de tokens. "
+    "GPT-3 tenía 175 mil millones de parámetros."
+)
+LLAMA = (
+    "Meta trained Llama 3 on more than 15 trillion tokens. "
+    "Only 13B of Mixtral's parameters are active per token."
+)
+
+# fmt: off
+CASES = [
+    # polarity: both sides negate the same thing
+    (
+        [QWEN],
+        "Qwen2.5-7B se eligió por su licencia Apache 2.0 y no por sus resultados en MMLU.",
+        True,
+    ),
+    ([QWEN], "Qwen2.5-7B se eligió por sus resultados en MMLU.", False),
+    ([SERVE], "The 1B model does not need a GPU for serving.", True),
+    ([SERVE], "The 1B model needs a GPU for serving.", False),
+    ([CORPUS], "El corpus no incluye correos.", True),
+    # the same number written another way
+    ([SERVE], "It was quantized to 4 bits with GPTQ.", True),
+    ([SERVE], "It was quantized to 4bit with GPTQ.", True),
+    ([SERVE], "It was quantized to Q4 with GPTQ.", True),
+    ([SERVE], "It was quantized to 3 bits with GPTQ.", False),
+    ([QUANT], "El modelo de 7B usa 4 bits (Q4_K_M).", True),
+    ([QUANT], "Para el modelo de 7B usamos 4-bit.", True),
+    ([CORPUS], "El corpus tiene 1000 documentos.", True),
+    ([CORPUS], "The corpus has 1,000 documents.", True),
+    ([CORPUS], "El corpus tiene mil documentos.", True),
+    ([CORPUS], "El corpus tiene 2.000 documentos.", False),
+    # scale words across languages
+    ([CHINCHILLA], "Chinchilla was trained on 1.4 trillion tokens.", True),
+    ([CHINCHILLA], "Chinchilla was trained on 1.4 billion tokens.", False),
+    ([CHINCHILLA], "GPT-3 had 175 billion parameters.", True),
+    ([CHINCHILLA], "GPT-3 had 175 trillion parameters.", False),
+    ([LLAMA], "Meta entrenó Llama 3 con más de 15 billones de tokens.", True),
+    ([LLAMA], "Meta entrenó Llama 3 con más de 15 mil millones de tokens.", False),
+    ([LLAMA], "Solo 13.000 millones de los parámetros de Mixtral están activos por token.", True),
+    ([LLAMA], "Solo 13 millardos de los parámetros de Mixtral están activos por token.", True),
+    ([LLAMA], "Solo 13 billones de los parámetros de Mixtral están activos por token.", False),
+]
+# fmt: on
+
+
+@pytest.fixture(scope="module")
+def verifier() -> Verifier:
+    return Verifier()
+
+
+@pytest.mark.parametrize(("sources", "sentence", "supported"), CASES)
+def test_notes_sentences_are_judged_right(
+    verifier: Verifier, sources: list[str], sentence: str, supported: bool
+) -> None:
+    check = verifier.check_sentence(sentence, sources)
+    assert check.supported == supported, check.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "value"),
+    [
+        ("1,4 billones de tokens", "es", "1.4e+12"),
+        ("1.4 trillion tokens", "en", "1.4e+12"),
+        ("175 mil millones", "es", "1.75e+11"),
+        ("175 billion", "en", "1.75e+11"),
+        ("13 millardos", "es", "1.3e+10"),
+        ("un modelo de 70B", "es", "7e+10"),
+    ],
+)
+def test_a_number_with_scale_words_stands_for_its_value(
+    text: str, language: str, value: str
+) -> None:
+    keys = [k for k in analyse(text, language, frozenset()).keys if k.kind == "number"]
+    assert len(keys) == 1 and value in keys[0].scaled
