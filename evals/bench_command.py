@@ -53,6 +53,12 @@ def bench_retrieval(
         str,
         typer.Option(help="bm25 (the store's), or ts_rank (PostgreSQL's built-in; postgres)."),
     ] = "bm25",
+    bury: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Index the paragraphs among this many synthetic chunks (scale test)."
+        ),
+    ] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """hit@1, hit@5, MRR@10 of BM25, dense and hybrid retrieval on a SQuAD-format file.
@@ -76,7 +82,11 @@ def bench_retrieval(
         "Questions",
         lambda progress: guarded(
             lambda: run_retrieval_benchmark(
-                dataset, settings_overrides=overrides, progress=progress, lexical=lexical
+                dataset,
+                settings_overrides=overrides,
+                progress=progress,
+                lexical=lexical,
+                bury=bury,
             )
         ),
     )
