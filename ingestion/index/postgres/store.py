@@ -589,8 +589,10 @@ class PostgresStore:
                 " SELECT doc_row, chunk_id, ordinal, text, section, page, start_char, end_char,"
                 " keys, (SELECT coalesce(sum(value::int), 0) FROM jsonb_each_text(keys)),"
                 " embedding FROM ("
-                f"  SELECT *, {self._s}.analyse(config::regconfig, section || E'\\n' || text) AS keys"
-                "   FROM veraz_staging OFFSET 0) AS analysed"  # OFFSET 0: analyse once, not per use
+                f"  SELECT *, {self._s}.analyse(config::regconfig, section || E'\\n' || text)"
+                "   AS keys"
+                # OFFSET 0 keeps the subquery: analysed once per chunk, not once per use.
+                "   FROM veraz_staging OFFSET 0) AS analysed"
                 " RETURNING id"
             )
         ]
