@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("veraz.index")
 
-EF_SEARCH = 100
+EF_SEARCH = 200
 """HNSW candidate list per query: above the retriever's 50 dense candidates (pgvector
 returns at most ``hnsw.ef_search`` rows), with room for recall."""
 
