@@ -428,7 +428,7 @@ class PostgresStore:
             return
         self._check_vectors(upserts)
         incoming = sum(len(chunks) for _, chunks in upserts)
-        if not removals and bulk.takes_bulk_path(self._chunk_total(), incoming):
+        if not removals and self.wants_bulk_load(incoming):
             # Another writer may fill it between the count and the lock: then, as usual.
             with contextlib.suppress(bulk.CollectionNotEmpty):
                 self.bulk_load([upserts])
@@ -444,7 +444,10 @@ class PostgresStore:
     def wants_bulk_load(self, chunks: int) -> bool:
         """Whether loading ``chunks`` now would take the bulk path (``veraz migrate``
         asks before streaming a collection in)."""
-        return bulk.takes_bulk_path(self._chunk_total(), chunks)
+        if chunks < bulk.BULK_MIN_CHUNKS:  # no need to look at the collection
+            return False
+        has_chunks = self._db().execute(f"SELECT EXISTS (SELECT 1 FROM {self._s}.chunks)")
+        return bulk.takes_bulk_path(1 if has_chunks.fetchone()[0] else 0, chunks)
 
     def bulk_load(self, batches: Iterable[Upserts]) -> dict[str, float]:
         """Load ``batches`` into this empty collection in one transaction, building the
