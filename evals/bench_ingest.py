@@ -45,12 +45,18 @@ reports its peak resident memory (``ru_maxrss``) and the bytes it read (``rchar`
 oversize file must be refused from its size alone, never read, so both peaks match.
 
 Retrieval latency. For each size in ``latency_sizes`` a collection is built directly
-through :meth:`ingestion.index.Collection.commit` (embedding 100k chunks would take about
-45 minutes on two cores): synthetic chunk texts of about 170 words, their FTS5 columns from
-:func:`ingestion.text_analysis.fts_document`, and random unit vectors. Then
-``HybridRetriever.retrieve(query, k=5)`` is timed over ``queries`` distinct synthetic
-queries (the query embedding uses the real Embedder; a few other queries warm up first,
-and every size gets its own queries so none hits the query-vector cache).
+through the store (embedding 100k chunks would take about 45 minutes on two cores):
+synthetic chunk texts of about 170 words, analysed by the store for its lexical index,
+and random unit vectors; on postgres through the path a first ingest of that size takes
+(the bulk load from ``bulk.BULK_MIN_CHUNKS`` chunks, ingestion/index/postgres/bulk.py).
+Then ``HybridRetriever.retrieve(query, k=5)`` is timed over ``queries`` distinct
+synthetic queries, in total and per part (embedding, bm25, dense, fusion), with p50/p95
+with and without the query embedding (the query embedding uses the real Embedder; a few
+other queries warm up first, and every size gets its own queries so none hits the
+query-vector cache). Also reported: build time and path, bytes on disk per table and
+index, and on postgres the HNSW search's recall@10 against an exact scan. With
+``latency_only`` and a PostgreSQL store, every size is built and timed in sqlite and then
+in PostgreSQL in the same run (same chunks, same questions), with postgres/sqlite ratios.
 """
 
 from __future__ import annotations
@@ -374,10 +380,24 @@ def _embedding_record(embedding_model: str | None) -> str:
     return Embedder(name).record.describe()
 
 
+def _is_postgres(store: str | None) -> bool:
+    from ingestion.index import StoreLocation
+
+    return StoreLocation.parse(store).kind == "postgres"
+
+
 def _describe_store(store: str | None) -> str:
     from ingestion.index import StoreLocation
 
     return StoreLocation.parse(store).describe()
+
+
+LATENCY_PARTS = ("embedding", "bm25", "dense", "fusion")
+"""The parts of a hybrid query timed separately (HybridRetriever.retrieve's ``timings``)."""
+
+RECALL_K = 10
+RECALL_QUERIES = 20
+"""Queries of the recall measurement: each is an exact scan (about 1 s at 100k chunks)."""
 
 
 def _latency(
@@ -391,48 +411,191 @@ def _latency(
     keep: bool,
     store: str | None,
     embedding_model: str | None,
-) -> dict[str, dict[str, float]]:
+) -> dict[str, dict[str, Any]]:
     """Retrieval latency per collection size (module docstring, "Retrieval latency")."""
+    per_size = queries + LATENCY_WARMUP_QUERIES
+    questions = _distinct_questions(generator, per_size * len(sizes), seed=seed)
+    latency: dict[str, dict[str, Any]] = {}
+    for number, size in enumerate(sizes):
+        mine = questions[number * per_size : (number + 1) * per_size]
+        latency[str(size)] = _latency_of_size(
+            size,
+            mine,
+            generator,
+            seed,
+            report_progress,
+            home=home,
+            keep=keep,
+            store=store,
+            embedding_model=embedding_model,
+        )
+    return latency
+
+
+def _latency_of_size(
+    size: int,
+    questions: Sequence[str],
+    generator: SyntheticText,
+    seed: int,
+    report_progress: Progress,
+    *,
+    home: Path,
+    keep: bool,
+    store: str | None,
+    embedding_model: str | None,
+) -> dict[str, Any]:
+    """Build (or reuse) one ``size``-chunk collection in ``store`` and time ``questions``
+    on it (the first ``LATENCY_WARMUP_QUERIES`` warm up): total and per part, the build,
+    the sizes on disk and, on postgres, the dense recall against exact search."""
     from agent.api import Veraz
     from ingestion.index.location import drop_collection
 
-    latency: dict[str, dict[str, float]] = {}
-    per_size = queries + LATENCY_WARMUP_QUERIES
-    questions = _distinct_questions(generator, per_size * len(sizes), seed=seed)
     extra: dict[str, Any] = {"embedding_model": embedding_model} if embedding_model else {}
     if store:
         extra["store"] = store
-    for number, size in enumerate(sizes):
-        name = f"latency-{size}-s{seed}" if keep else f"latency-{size}-{uuid.uuid4().hex[:8]}"
-        rag = Veraz(home=home, collection=name, **extra)
-        reused = keep and rag.index.counts()["chunks"] == size
-        if not reused and rag.index.counts()["chunks"]:
-            rag.close()
-            drop_collection(rag.settings.store_location, home, name)
-            rag = Veraz(home=home, collection=name, **extra)
-        build_seconds = 0.0
-        if not reused:
-            build_seconds, _ = _seconds(build_synthetic_collection, rag, size, generator, seed)
-        mine = questions[number * per_size : (number + 1) * per_size]
-        for question in mine[:LATENCY_WARMUP_QUERIES]:
-            rag.retriever.retrieve(question, k=5)
-        times = []
-        for done, question in enumerate(mine[LATENCY_WARMUP_QUERIES:], start=1):
-            seconds, hits = _seconds(rag.retriever.retrieve, question, 5)
-            if not hits:
-                raise RuntimeError(f"no hits for {question!r} in the {size}-chunk collection")
-            times.append(seconds)
-            report_progress(f"latency {size}", done, queries)
-        latency[str(size)] = {
-            "p50_ms": _percentile_ms(times, 50),
-            "p95_ms": _percentile_ms(times, 95),
-            "build_seconds": round(build_seconds, 2),
-            "reused": reused,
-        }
+    name = f"latency-{size}-s{seed}" if keep else f"latency-{size}-{uuid.uuid4().hex[:8]}"
+    rag = Veraz(home=home, collection=name, **extra)
+    reused = keep and rag.index.counts()["chunks"] == size
+    if not reused and rag.index.counts()["chunks"]:
         rag.close()
-        if not keep:
-            drop_collection(rag.settings.store_location, home, name)
-    return latency
+        drop_collection(rag.settings.store_location, home, name)
+        rag = Veraz(home=home, collection=name, **extra)
+    build: dict[str, Any] = {"path": "reused"}
+    build_seconds = 0.0
+    if not reused:
+        build_seconds, build = _seconds(build_synthetic_collection, rag, size, generator, seed)
+    for question in questions[:LATENCY_WARMUP_QUERIES]:
+        rag.retriever.retrieve(question, k=5)
+    totals: list[float] = []
+    parts: dict[str, list[float]] = {part: [] for part in LATENCY_PARTS}
+    measured = questions[LATENCY_WARMUP_QUERIES:]
+    for done, question in enumerate(measured, start=1):
+        timings: dict[str, float] = {}
+        seconds, hits = _seconds(
+            lambda q=question, t=timings: rag.retriever.retrieve(q, 5, timings=t)
+        )
+        if not hits:
+            raise RuntimeError(f"no hits for {question!r} in the {size}-chunk collection")
+        totals.append(seconds)
+        for part in LATENCY_PARTS:
+            parts[part].append(timings.get(part, 0.0))
+        report_progress(f"latency {size}", done, len(measured))
+    without_embedding = [t - e for t, e in zip(totals, parts["embedding"], strict=True)]
+    result: dict[str, Any] = {
+        "p50_ms": _percentile_ms(totals, 50),
+        "p95_ms": _percentile_ms(totals, 95),
+        "p50_ms_without_embedding": _percentile_ms(without_embedding, 50),
+        "p95_ms_without_embedding": _percentile_ms(without_embedding, 95),
+        "parts": {
+            part: {"p50_ms": _percentile_ms(v, 50), "p95_ms": _percentile_ms(v, 95)}
+            for part, v in parts.items()
+        },
+        "build_seconds": round(build_seconds, 2),
+        "build": build,
+        "reused": reused,
+        **_store_sizes(rag.index),
+    }
+    recall = _dense_recall(rag, size, generator, seed, RECALL_QUERIES)
+    if recall is not None:
+        result["dense_recall_at_10"] = recall
+    rag.close()
+    if not keep:
+        drop_collection(rag.settings.store_location, home, name)
+    return result
+
+
+def _store_sizes(index: Any) -> dict[str, Any]:
+    """Bytes on disk: the whole collection, and per table and index where the store says."""
+    sizes: dict[str, Any] = {"store_mb": round(index.summary()["bytes"] / 1e6, 1)}
+    relation_sizes = getattr(index, "relation_sizes", None)  # postgres
+    if relation_sizes is not None:
+        sizes["relations_mb"] = {
+            name: round(size / 1e6, 1) for name, size in relation_sizes().items()
+        }
+    return sizes
+
+
+def _dense_recall(
+    rag: Any, size: int, generator: SyntheticText, seed: int, queries: int
+) -> float | None:
+    """Mean recall@10 of the store's dense search against an exact scan (postgres: HNSW
+    at its ``ef_search``); None for a store without an exact scan to compare with
+    (sqlite's FAISS search is exact already).
+
+    The queries are made like the collection's chunks (``TopicVectors``: three sentences
+    of its pools), so they have neighbours to find: a real query's embedding has none
+    among synthetic vectors, and recall on it would measure noise.
+    """
+    with rag.index.read() as view:
+        exact_search = getattr(view, "dense_exact", None)
+        if exact_search is None:
+            return None
+        _, pools = _sentence_pools(size, generator, seed)
+        topics = TopicVectors(generator, rag.embedder.dimension, seed)
+        rng = np.random.default_rng(seed + 7)
+        found = 0
+        for number in range(queries):
+            sentences = pools["es" if number % 2 == 0 else "en"]
+            picks = rng.choice(len(sentences), size=3, replace=False)
+            vector = topics.mixed(topics.of_sentences([sentences[i] for i in picks]), rng)
+            approximate = {row for row, _ in view.dense(vector, RECALL_K)}
+            found += len(approximate & {row for row, _ in exact_search(vector, RECALL_K)})
+    return round(found / (RECALL_K * queries), 4)
+
+
+def _latency_both_stores(
+    sizes: Sequence[int],
+    queries: int,
+    generator: SyntheticText,
+    seed: int,
+    report_progress: Progress,
+    *,
+    home: Path,
+    keep: bool,
+    store: str,
+    embedding_model: str | None,
+) -> dict[str, Any]:
+    """``--latency-only`` with a PostgreSQL store: each size is built and timed in sqlite,
+    then in PostgreSQL, on the same synthetic chunks and questions, and the ratios given.
+    One store after the other, per size, so both see the machine in the same state."""
+    per_size = queries + LATENCY_WARMUP_QUERIES
+    questions = _distinct_questions(generator, per_size * len(sizes), seed=seed)
+    by_store: dict[str, dict[str, Any]] = {"sqlite": {}, "postgres": {}}
+    for number, size in enumerate(sizes):
+        mine = questions[number * per_size : (number + 1) * per_size]
+        for kind, setting in (("sqlite", "sqlite"), ("postgres", store)):
+            by_store[kind][str(size)] = _latency_of_size(
+                size,
+                mine,
+                generator,
+                seed,
+                lambda stage, done, total, kind=kind: report_progress(
+                    f"{stage} {kind}", done, total
+                ),
+                home=home / kind,
+                keep=keep,
+                store=setting,
+                embedding_model=embedding_model,
+            )
+    return {**by_store, "postgres_vs_sqlite": _store_ratios(by_store)}
+
+
+def _store_ratios(by_store: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """postgres / sqlite per size: build time, p50 and p95 with and without embedding."""
+    ratios: dict[str, dict[str, float]] = {}
+    keys = (
+        "build_seconds",
+        "p50_ms",
+        "p95_ms",
+        "p50_ms_without_embedding",
+        "p95_ms_without_embedding",
+    )
+    for size, postgres in by_store["postgres"].items():
+        sqlite = by_store["sqlite"][size]
+        ratios[size] = {
+            key: round(postgres[key] / sqlite[key], 3) for key in keys if sqlite.get(key)
+        }
+    return ratios
 
 
 def _checked_ingest(rag: Any, corpus: Path) -> tuple[float, Any]:
@@ -445,21 +608,39 @@ def _checked_ingest(rag: Any, corpus: Path) -> tuple[float, Any]:
 # --------------------------------------------------------------------------- latency
 
 
-def build_synthetic_collection(rag: Any, size: int, generator: SyntheticText, seed: int) -> None:
-    """``size`` synthetic chunks committed straight into ``rag``'s collection.
+def build_synthetic_collection(
+    rag: Any, size: int, generator: SyntheticText, seed: int
+) -> dict[str, Any]:
+    """``size`` synthetic chunks written straight into ``rag``'s collection; returns how
+    (``path``: "bulk" or "transactional", with the bulk load's steps).
 
-    Chunk texts are drawn from a pool of sentences, with random unit vectors; the store
-    analyses them for its lexical index as it does any chunk. Committed in batches of
-    ``LATENCY_COMMIT_BATCH`` chunks.
+    The path is the one a first ingest of ``size`` chunks takes: postgres's bulk load
+    when the store takes it for that size (ingestion/index/postgres/bulk.py), else
+    commits of ``LATENCY_COMMIT_BATCH`` chunks.
     """
+    wants_bulk = getattr(rag.index, "wants_bulk_load", None)  # postgres
+    batches = _synthetic_batches(rag, size, generator, seed)
+    if wants_bulk is not None and wants_bulk(size):
+        return {"path": "bulk", **rag.index.bulk_load(batches)}
+    for batch in batches:
+        rag.index.commit(batch)
+    return {"path": "transactional"}
+
+
+def _synthetic_batches(
+    rag: Any, size: int, generator: SyntheticText, seed: int
+) -> Iterator[list[tuple[Any, list[Any]]]]:
+    """The synthetic chunks in batches of ``LATENCY_COMMIT_BATCH``: texts drawn from a
+    pool of sentences, vectors made of their sentences' (``TopicVectors``); the store
+    analyses the texts for its lexical index as it does any chunk."""
     from ingestion.index import DocumentRecord, NewChunk
 
-    rng = random.Random(f"latency/{seed}/{size}")
+    rng, pools = _sentence_pools(size, generator, seed)
+    pool_size = len(pools["es"])
     np_rng = np.random.default_rng(seed + size)
-    pool_size = max(200, min(20_000, size // 5))
-    pools = {
-        lang: [generator.sentence(rng, lang) for _ in range(pool_size)] for lang in ("es", "en")
-    }
+    dimension = rag.embedder.dimension
+    topics = TopicVectors(generator, dimension, seed)
+    pool_vectors = {lang: topics.of_sentences(sentences) for lang, sentences in pools.items()}
     documents = -(-size // LATENCY_CHUNKS_PER_DOCUMENT)
     chunk_number = 0
     batch: list[tuple[DocumentRecord, list[NewChunk]]] = []
@@ -468,12 +649,11 @@ def build_synthetic_collection(rag: Any, size: int, generator: SyntheticText, se
         lang = _document_language(doc_number)
         sentences = pools[lang]
         n_chunks = min(LATENCY_CHUNKS_PER_DOCUMENT, size - chunk_number)
-        vectors = np_rng.standard_normal((n_chunks, rag.embedder.dimension), dtype=np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         chunks = []
         for ordinal in range(n_chunks):
             picks = [rng.randrange(pool_size) for _ in range(LATENCY_SENTENCES_PER_CHUNK)]
             text = " ".join(sentences[i] for i in picks)
+            vector = topics.mixed(pool_vectors[lang][picks], np_rng)
             chunks.append(
                 NewChunk(
                     chunk_id=f"c{size}-{chunk_number:07d}",
@@ -483,7 +663,7 @@ def build_synthetic_collection(rag: Any, size: int, generator: SyntheticText, se
                     page=None,
                     start=0,
                     end=len(text),
-                    vector=vectors[ordinal],
+                    vector=vector,
                 )
             )
             chunk_number += 1
@@ -500,10 +680,69 @@ def build_synthetic_collection(rag: Any, size: int, generator: SyntheticText, se
         batch.append((record, chunks))
         batch_chunks += n_chunks
         if batch_chunks >= LATENCY_COMMIT_BATCH:
-            rag.index.commit(batch)
+            yield batch
             batch, batch_chunks = [], 0
     if batch:
-        rag.index.commit(batch)
+        yield batch
+
+
+def _sentence_pools(
+    size: int, generator: SyntheticText, seed: int
+) -> tuple[random.Random, dict[str, list[str]]]:
+    """The sentences the chunks of a ``size``-chunk collection are drawn from, per
+    language, and the RNG that goes on to draw them."""
+    rng = random.Random(f"latency/{seed}/{size}")
+    pool_size = max(200, min(20_000, size // 5))
+    pools = {
+        lang: [generator.sentence(rng, lang) for _ in range(pool_size)] for lang in ("es", "en")
+    }
+    return rng, pools
+
+
+class TopicVectors:
+    """Synthetic vectors with the structure of real embeddings, cheaply.
+
+    Independent random unit vectors are the worst case for an approximate index: in 384
+    dimensions every vector is about as far from a query as any other, so "the 10
+    nearest" is noise and HNSW finds few of them (measured: recall@10 0.14 at
+    ``ef_search`` 100 on 100k). Real embeddings are close when texts share content. So
+    each word of the vocabulary gets a fixed random direction, a sentence the normalised
+    sum of its words', and a chunk the normalised sum of its sentences' plus a little
+    noise: chunks that share sentences or rare words are near each other, and frequent
+    words give every vector a shared component, as real embedding spaces have.
+    """
+
+    NOISE = 0.5
+
+    def __init__(self, generator: SyntheticText, dimension: int, seed: int) -> None:
+        words = sorted(
+            {
+                word.lower()
+                for vocabulary in generator.vocabularies.values()
+                for word in (*vocabulary.content, *vocabulary.function)
+            }
+        )
+        self.index = {word: i for i, word in enumerate(words)}
+        rng = np.random.default_rng(seed)
+        self.words = rng.standard_normal((len(words), dimension), dtype=np.float32)
+        self.dimension = dimension
+
+    def of_sentences(self, sentences: Sequence[str]) -> np.ndarray:
+        """One unit vector per sentence: the sum of its words' directions."""
+        out = np.zeros((len(sentences), self.dimension), dtype=np.float32)
+        for i, sentence in enumerate(sentences):
+            tokens = sentence.lower().replace(",", " ").replace(".", " ").split()
+            rows = [self.index[token] for token in tokens if token in self.index]
+            if rows:
+                out[i] = self.words[rows].sum(axis=0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms > 0, norms, 1.0)
+
+    def mixed(self, sentence_vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A unit vector for a text made of these sentences."""
+        noise = rng.standard_normal(self.dimension).astype(np.float32)
+        vector = sentence_vectors.sum(axis=0) + self.NOISE * noise / np.sqrt(self.dimension)
+        return (vector / np.linalg.norm(vector)).astype(np.float32)
 
 
 def _distinct_questions(generator: SyntheticText, n: int, *, seed: int) -> list[str]:
@@ -688,8 +927,9 @@ def run_ingest_benchmark(
             progress(stage, done, total)
 
     if latency_only:
+        measure = _latency_both_stores if _is_postgres(store) else _latency
         with tempfile.TemporaryDirectory(prefix="veraz-bench-latency-") as tmp_name:
-            latency = _latency(
+            latency = measure(  # type: ignore[operator]
                 latency_sizes,
                 queries,
                 generator,

@@ -44,11 +44,15 @@ def paragraph_rank(ranked_paragraphs: list[int], gold: int) -> int | None:
 
 @contextmanager
 def indexed_paragraphs(
-    data: SquadDataset, settings_overrides: dict[str, Any] | None = None
+    data: SquadDataset, settings_overrides: dict[str, Any] | None = None, *, bury: int = 0
 ) -> Iterator[tuple[Any, dict[str, int], int]]:
     """A Veraz over a throwaway home holding ``data``'s paragraphs, one file each.
 
-    Yields the Veraz, source path -> paragraph index, and the number of chunks.
+    ``bury``: first fill the collection with that many synthetic chunks
+    (evals/bench_ingest.py's latency corpus: made-up Spanish- and English-like text,
+    random unit vectors), then ingest the paragraphs into it, so the figures show what a
+    big collection around them costs. Yields the Veraz, source path -> paragraph index,
+    and the number of the dataset's chunks.
     """
     from agent.api import Veraz
     from ingestion.index.location import drop_collection
@@ -65,6 +69,10 @@ def indexed_paragraphs(
         collection = f"bench-{uuid.uuid4().hex[:12]}"
         rag = Veraz(home=Path(tmp) / "home", collection=collection, **(settings_overrides or {}))
         try:
+            if bury:
+                from evals.bench_ingest import SyntheticText, build_synthetic_collection
+
+                build_synthetic_collection(rag, bury, SyntheticText(0), 0)
             report = rag.ingest([corpus])
             if report.failed:
                 raise RuntimeError(f"benchmark ingestion failed for {report.failed[:3]}")
@@ -80,15 +88,23 @@ def run_retrieval_benchmark(
     settings_overrides: dict[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
     lexical: str = "bm25",
+    bury: int = 0,
 ) -> dict[str, Any]:
     """Index ``dataset``'s paragraphs in a throwaway home and score every question.
+
+    ``bury``: among that many synthetic chunks (``indexed_paragraphs``); a synthetic
+    chunk in the results ranks like any other wrong paragraph.
 
     ``lexical="ts_rank"`` (postgres store only) scores the ``bm25`` row with
     PostgreSQL's built-in ``ts_rank`` instead (PostgresView.ts_rank), to measure the
     store's BM25 against what PostgreSQL gives without it.
     """
     data = load_squad(dataset)
-    with indexed_paragraphs(data, settings_overrides) as (rag, source_to_paragraph, chunks):
+    with indexed_paragraphs(data, settings_overrides, bury=bury) as (
+        rag,
+        source_to_paragraph,
+        chunks,
+    ):
         if lexical == "ts_rank" and rag.settings.store_location.kind != "postgres":
             raise ValueError("--lexical ts_rank needs a PostgreSQL store (--store postgresql://…)")
         ranks: dict[str, list[int | None]] = {mode: [] for mode in MODES}
@@ -98,7 +114,10 @@ def run_retrieval_benchmark(
                     hits = _ts_rank_hits(rag, question.question, DEPTH * 3)
                 else:
                     hits = rag.retrieve(question.question, k=DEPTH * 3, mode=mode)
-                ranked = [source_to_paragraph[h.source] for h in hits]
+                # A synthetic chunk (bury) is a wrong paragraph of its own.
+                ranked = [
+                    source_to_paragraph.get(h.source, -1 - place) for place, h in enumerate(hits)
+                ]
                 ranks[mode].append(paragraph_rank(ranked, question.paragraph))
             if progress:
                 progress(done, len(data.questions))
@@ -119,6 +138,7 @@ def run_retrieval_benchmark(
         "questions": len(data.questions),
         "paragraphs": len(data.paragraphs),
         "chunks": chunks,
+        "buried_among": bury,
         **{mode: ranks_to_metrics(ranks[mode]) for mode in MODES},
         "parts": {
             part: {

@@ -106,3 +106,53 @@ def test_memory_of_a_run_with_an_oversize_file() -> None:
     assert memory["documents_added"] == 10
     assert memory["with_file_read_mb"] < memory["baseline_read_mb"] + 30  # never read
     assert memory["baseline_peak_rss_mb"] > 0 and memory["peak_ratio"] > 0
+
+
+@pytest.mark.slow
+def test_latency_only_measures_both_stores_part_by_part(postgres_url: str) -> None:
+    """``--latency-only`` with a PostgreSQL store: sqlite then postgres per size, each with
+    its build path, sizes on disk and per-part times; postgres with its HNSW recall."""
+    stages: set[str] = set()
+    result = run_ingest_benchmark(
+        embedding_model=MINILM,
+        latency_sizes=(1_200,),
+        queries=4,
+        store=postgres_url,
+        latency_only=True,
+        progress=lambda stage, done, total: stages.add(stage),
+    )
+    assert json.loads(json.dumps(result)) == result
+    assert stages == {"latency 1200 sqlite", "latency 1200 postgres"}
+    latency = result["retrieval_latency"]
+    sqlite, postgres = latency["sqlite"]["1200"], latency["postgres"]["1200"]
+    assert sqlite["build"]["path"] == "transactional"
+    assert postgres["build"]["path"] == "bulk"  # 1,200 chunks into an empty collection
+    assert postgres["build"]["chunks"] == 1_200
+    for figures in (sqlite, postgres):
+        assert 0 < figures["p50_ms_without_embedding"] < figures["p50_ms"] <= figures["p95_ms"]
+        assert set(figures["parts"]) == {"embedding", "bm25", "dense", "fusion"}
+        assert all(part["p50_ms"] > 0 for part in figures["parts"].values())
+        assert figures["store_mb"] > 0
+    assert {"postings_term", "chunks_embedding"} <= set(postgres["relations_mb"])
+    assert 0.5 <= postgres["dense_recall_at_10"] <= 1.0
+    assert "dense_recall_at_10" not in sqlite
+    assert latency["postgres_vs_sqlite"]["1200"]["p50_ms"] > 0
+
+
+def test_topic_vectors_put_texts_that_share_sentences_near_each_other() -> None:
+    """The latency corpus's vectors have neighbours: chunks sharing sentences are closer
+    than chunks sharing none (random vectors would not be)."""
+    import numpy as np
+
+    from evals.bench_ingest import TopicVectors, _sentence_pools
+
+    generator = SyntheticText(0)
+    _, pools = _sentence_pools(1_000, generator, 0)
+    topics = TopicVectors(generator, 64, 0)
+    sentences = topics.of_sentences(pools["es"][:12])
+    assert np.allclose(np.linalg.norm(sentences, axis=1), 1.0, atol=1e-5)
+    rng = np.random.default_rng(0)
+    a = topics.mixed(sentences[[0, 1, 2]], rng)
+    near = topics.mixed(sentences[[0, 1, 3]], rng)
+    far = topics.mixed(sentences[[6, 7, 8]], rng)
+    assert float(a @ near) > float(a @ far)

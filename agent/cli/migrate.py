@@ -31,6 +31,10 @@ def migrate(
     Documents, chunks and vectors are copied without parsing or embedding anything; the
     target builds its own lexical index. Without --collection every collection is
     copied. Run it again to resume an interrupted copy. Then set VERAZ_STORE to the target.
+
+    A large collection copied into an empty PostgreSQL collection is loaded in one
+    transaction with COPY, its indexes built once after ("bulk path"); an interrupted
+    bulk copy leaves nothing and starts over.
     """
     from ingestion.index import StoreLocation, collection_names, open_store
     from ingestion.index.migrate import migrate as copy_collection
@@ -79,7 +83,7 @@ def migrate(
         if not as_json:
             say(
                 "{collection}: {documents} documents, {chunks} chunks copied to {target} "
-                "({copied} written, {skipped} already there), {seconds:.1f} s",
+                "({copied} written, {skipped} already there; {path} path), {seconds:.1f} s",
                 collection=report.collection,
                 documents=report.documents,
                 chunks=report.chunks,
@@ -87,6 +91,7 @@ def migrate(
                 copied=report.copied,
                 skipped=report.skipped,
                 seconds=report.seconds,
+                path=report.path,
             )
     if as_json:
         print_json({"to": target.describe(), "collections": [r.to_dict() for r in reports]})

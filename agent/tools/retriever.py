@@ -10,6 +10,7 @@ like with like instead of guessing a score for what a list did not return.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,6 +53,20 @@ def _different_languages(question: str, passage: str) -> bool:
     return question != passage and question in ("es", "en") and passage in ("es", "en")
 
 
+class _PartClock:
+    """Adds the seconds since the last lap to a named part of ``timings`` (if given)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, part: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[part] = self.timings.get(part, 0.0) + now - self.last
+        self.last = now
+
+
 class HybridRetriever:
     """Finds the chunks that best answer a query in one collection."""
 
@@ -69,9 +84,19 @@ class HybridRetriever:
         self.candidates = candidates
 
     def retrieve(
-        self, query: str, k: int = 5, *, mode: Mode = "hybrid", language: str | None = None
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        mode: Mode = "hybrid",
+        language: str | None = None,
+        timings: dict[str, float] | None = None,
     ) -> list[Hit]:
-        """Top ``k`` chunks for ``query``; ``language`` (es/en/other) is detected if not given."""
+        """Top ``k`` chunks for ``query``; ``language`` (es/en/other) is detected if not given.
+
+        ``timings``: filled with the seconds of each part of a hybrid query (embedding,
+        bm25, dense, fusion; ``veraz bench ingest`` reports them per store).
+        """
         query = query.strip()
         if not query or k <= 0:
             return []
@@ -83,7 +108,11 @@ class HybridRetriever:
             elif mode == "dense":
                 ranked = view.dense(self.embedder.embed_query(query), k)
             else:
-                ranked = self._candidates(view, query, language, pool).fused(self.weights)[:k]
+                candidates = self._candidates(view, query, language, pool, timings)
+                started = time.perf_counter()
+                ranked = candidates.fused(self.weights)[:k]
+                if timings is not None:
+                    timings["fusion"] = timings.get("fusion", 0.0) + time.perf_counter() - started
             return self._hits(view, ranked)
 
     def candidates_for(self, query: str, language: str | None = None) -> Candidates:
@@ -93,7 +122,14 @@ class HybridRetriever:
         with self.collection.read() as view:
             return self._candidates(view, query, language, self.candidates)
 
-    def _candidates(self, view: StoreView, query: str, language: str, pool: int) -> Candidates:
+    def _candidates(
+        self,
+        view: StoreView,
+        query: str,
+        language: str,
+        pool: int,
+        timings: dict[str, float] | None = None,
+    ) -> Candidates:
         """BM25 and dense candidates, each candidate with both of its scores.
 
         BM25 is read once, deep (``LEXICAL_DEPTH``): a dense candidate outside that list
@@ -101,23 +137,31 @@ class HybridRetriever:
         score (an upper bound). Scoring those rows with a second MATCH cost as much as
         the first query.
         """
+        clock = _PartClock(timings)
         vector = self.embedder.embed_query(query)
+        clock.lap("embedding")
         depth = max(pool, LEXICAL_DEPTH)
         lexical = dict(view.lexical(query, language, depth))
+        clock.lap("bm25")
         dense = dict(view.dense(vector, pool))
+        clock.lap("dense")
         floor = min(lexical.values()) if len(lexical) >= depth else 0.0
         for row in dense:
             lexical.setdefault(row, floor)
         top_lexical = sorted(lexical, key=lexical.__getitem__, reverse=True)[:pool]
         candidates = set(top_lexical) | set(dense)
         missing = [row for row in candidates if row not in dense]
+        clock.lap("fusion")
         dense.update(view.dense_for(vector, missing))
-        return Candidates(
+        clock.lap("dense")
+        found = Candidates(
             language=language,
             bm25={row: lexical[row] for row in candidates},
             dense={row: dense[row] for row in candidates},
             languages=view.languages(list(candidates)),
         )
+        clock.lap("fusion")
+        return found
 
     def _hits(self, view: StoreView, ranked: list[tuple[int, float]]) -> list[Hit]:
         stored = view.chunks([row for row, _ in ranked])

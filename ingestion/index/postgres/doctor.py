@@ -4,7 +4,8 @@ Transactions keep a PostgreSQL collection whole, so what can go wrong is what a
 transaction cannot prevent: rows edited by hand or by another tool, a restore of some
 tables only, a bug. Checked, in one consistent read: chunks without a vector or without
 lexical keys, documents whose chunk count is wrong or that have no chunks, BM25
-statistics (document frequencies, total length) that disagree with the chunks, and
+statistics (document frequencies, total length) or postings that disagree with the
+chunks' keys, and
 stored documents whose file no longer exists (reported only). ``repair`` fixes all but
 the last in one transaction, under the collection's write lock.
 """
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingestion.doctor import DoctorReport
+from ingestion.index.postgres.schema import postings_of
 
 if TYPE_CHECKING:
     import psycopg
@@ -55,6 +57,16 @@ def _inspect(db: psycopg.Connection, schema: str, report: DoctorReport) -> None:
         " WHERE t.df IS DISTINCT FROM r.df ORDER BY 1"
     ).fetchall()
     report.wrong_term_statistics = [f"df of {term!r}" for (term,) in wrong]
+    # The postings BM25 reads must hold exactly the keys the chunks hold.
+    wrong_postings = db.execute(
+        f"SELECT coalesce(p.term, r.term) FROM ("
+        f"  SELECT term, count(*) AS n, sum(tf) AS tf FROM {s}.postings GROUP BY term) p"
+        " FULL JOIN ("
+        f"  SELECT key AS term, count(*) AS n, sum(value::int) AS tf"
+        f"  FROM {s}.chunks c, jsonb_each_text(c.terms) GROUP BY key) r ON r.term = p.term"
+        " WHERE p.n IS DISTINCT FROM r.n OR p.tf IS DISTINCT FROM r.tf ORDER BY 1"
+    ).fetchall()
+    report.wrong_term_statistics += [f"postings of {term!r}" for (term,) in wrong_postings]
     stored_total, real_total = db.execute(
         f"SELECT (SELECT value::bigint FROM {s}.meta WHERE key = 'term_tokens'),"
         f" (SELECT coalesce(sum(term_count), 0) FROM {s}.chunks)"
@@ -108,6 +120,8 @@ def repair(store: PostgresStore, embedder: Any) -> DoctorReport:
             f" (SELECT count(*) FROM {s}.chunks c WHERE c.doc_row = d.id)"
         )
         if report.missing_fts_rows or report.wrong_term_statistics:
+            db.execute(f"DELETE FROM {s}.postings")
+            db.execute(postings_of(store.schema, "true"))
             db.execute(f"DELETE FROM {s}.term_stats")
             db.execute(
                 f"INSERT INTO {s}.term_stats (term, df) SELECT key, count(*)"

@@ -12,13 +12,16 @@ and the collection's total length (``meta.term_tokens``). A query:
 2. loses the keys found in so many chunks that they barely rank, yet cost the most to
    score (above ``FREQUENT_RATIO`` of a collection over ``FREQUENT_MIN_CHUNKS``; the
    rarest key always stays), as the sqlite store does;
-3. takes as candidates the chunks holding its rarest keys (GIN index), adding keys in
-   order of rarity while their document frequencies sum to at most
-   ``CANDIDATE_BUDGET`` (the rarest one always): on a big collection, chunks that share
-   only common words with the question are left to the dense side;
+3. takes as candidates the chunks holding its rarest keys, adding keys in order of
+   rarity while their document frequencies sum to at most ``CANDIDATE_BUDGET`` (the
+   rarest one always): on a big collection, chunks that share only common words with
+   the question are left to the dense side;
 4. scores every candidate with Okapi BM25 (k1 = 1.2, b = 0.75, FTS5's constants and
-   IDF) over all kept keys, in one call per chunk (the schema's ``bm25`` function: about
-   15 µs a chunk on this machine, so the budget bounds a query's lexical cost to ~30 ms).
+   IDF) over all kept keys, in one set-based statement: the kept keys with their IDF
+   (``unnest``) joined to their postings (schema.py: one row per key and chunk, with
+   the key's count and the chunk's length, read from a covering index), restricted to
+   the candidates, summed per chunk. No function runs per chunk; the work is the kept
+   keys' posting lists, which step 2 bounds to ``FREQUENT_RATIO`` of the chunks each.
 
 Below ``CANDIDATE_BUDGET`` matching chunks (any collection of a few thousand chunks,
 XQuAD included) steps 2 and 3 change nothing and the ranking is exact BM25.
@@ -72,17 +75,25 @@ def plan(frequencies: dict[str, int], chunks: int) -> LexicalQuery | None:
 
 
 def score_sql(schema: str, *, restricted: bool) -> str:
-    """The BM25 query (schema's ``bm25`` per chunk): parameters keys, idfs, avgdl, then
-    (restricted) rows, or the candidate keys and k."""
+    """The BM25 statement: parameters keys, idfs, avgdl, then (restricted) rows, or the
+    candidate keys and k. BM25's length norm k1·(1 − b + b·dl/avgdl) is computed per
+    posting from its ``dl``."""
     s = f'"{schema}"'
-    where = "id = ANY(%(rows)s)" if restricted else "terms ?| %(candidate_keys)s"
-    tail = "" if restricted else " ORDER BY score DESC, id LIMIT %(k)s"
+    if restricted:
+        where, tail = "p.chunk = ANY(%(rows)s)", ""
+    else:
+        where = (
+            f"p.chunk IN (SELECT c.chunk FROM {s}.postings c"
+            " WHERE c.term = ANY(%(candidate_keys)s))"
+        )
+        tail = " ORDER BY score DESC, chunk LIMIT %(k)s"
     return f"""
-        SELECT id, score FROM (
-            SELECT id, {s}.bm25(terms, %(keys)s, %(idfs)s,
-                                {K1} * ({1 - B} + {B} * term_count / %(avgdl)s)) AS score
-            FROM {s}.chunks WHERE {where}
-        ) AS scored WHERE score > 0{tail}
+        SELECT p.chunk, sum(q.idf * p.tf * {K1 + 1}
+                            / (p.tf + {K1} * ({1 - B} + {B} * p.dl / %(avgdl)s))) AS score
+        FROM unnest(%(keys)s::text[], %(idfs)s::float8[]) AS q(term, idf)
+        JOIN {s}.postings p ON p.term = q.term
+        WHERE {where}
+        GROUP BY p.chunk{tail}
     """
 
 

@@ -10,16 +10,23 @@ are made from the accented words (the Snowball stemmers expect accents) and fold
 (``fold``: pgserver's build and many managed servers have no ``unaccent``), so a query
 typed without accents matches. Like the sqlite backend, each chunk also stores its words
 cut to five letters (keys ``>prefix``), a coarser match that catches what the stemmer
-splits. The analysed keys and their counts are a ``jsonb`` object per chunk, indexed with
-GIN; ``term_stats`` holds each key's document frequency and ``meta`` the total lengths,
-the statistics BM25 needs (ingestion/index/postgres/lexical.py).
+splits. The analysed keys and their counts are a ``jsonb`` object per chunk (what the
+doctor checks against), and the same keys one row per (key, chunk) in ``postings`` with
+the key's count in the chunk and the chunk's length: the inverted index BM25 is computed
+from in one set-based statement (lexical.py). ``term_stats`` holds each key's document
+frequency and ``meta`` the total lengths, the other statistics BM25 needs.
+
+Format 2 (``SCHEMA_VERSION``) replaced format 1's GIN index over the ``jsonb`` keys and
+its per-chunk PL/pgSQL ``bm25`` function by ``postings``; ``upgrade_statements`` turns a
+format-1 collection into format 2 in place (PostgresStore does it when it opens one).
 """
 
 from __future__ import annotations
 
 import hashlib
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+"""Format of a collection's tables; format 1 collections are upgraded when opened."""
 
 REGISTRY = """
 CREATE TABLE IF NOT EXISTS public.veraz_collections (
@@ -35,9 +42,6 @@ _PLAIN = "aaaaaaeeeeiiiiooooouuuuncyy"
 
 CONFIGURATIONS = {"es": "spanish", "en": "english"}
 """Text search configuration per document language; any other language is ``simple``."""
-
-K1_PLUS_1 = 2.2
-"""BM25's k1 + 1 (k1 = 1.2, as FTS5); lexical.py passes the length norm k1·(1 − b + b·dl/avgdl)."""
 
 PREFIX_MARK = ">"
 """Prefix keys start with it; ``to_tsvector`` never makes a lexeme that does."""
@@ -86,8 +90,8 @@ def create_statements(schema: str, dimension: int) -> list[str]:
             embedding vector({int(dimension)})
         )""",
         f"CREATE INDEX chunks_doc ON {s}.chunks (doc_row)",
-        f"CREATE INDEX chunks_terms ON {s}.chunks USING gin (terms)",
-        f"CREATE INDEX chunks_embedding ON {s}.chunks USING hnsw (embedding vector_cosine_ops)",
+        POSTINGS_TABLE.format(s=s),
+        *search_index_statements(schema),
         f"CREATE TABLE {s}.term_stats (term TEXT PRIMARY KEY, df INTEGER NOT NULL)",
         f"""CREATE FUNCTION {s}.fold(word TEXT) RETURNS TEXT
             LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -109,23 +113,6 @@ def create_statements(schema: str, dimension: int) -> list[str]:
                     ) AS parts GROUP BY key
                 ) AS grouped
             )""",
-        # BM25 of one chunk: its keys read once (a copy in memory: reading a TOASTed jsonb
-        # once per key cost 4-5x more), IDF-weighted saturated counts added up.
-        f"""CREATE FUNCTION {s}.bm25(terms JSONB, keys TEXT[], idfs FLOAT8[], norm FLOAT8)
-            RETURNS FLOAT8 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
-            DECLARE
-                t JSONB := terms || '{{}}'::jsonb;
-                total FLOAT8 := 0;
-                tf FLOAT8;
-            BEGIN
-                FOR i IN 1 .. cardinality(keys) LOOP
-                    tf := (t ->> keys[i])::float8;
-                    IF tf IS NOT NULL THEN
-                        total := total + idfs[i] * tf * {K1_PLUS_1} / (tf + norm);
-                    END IF;
-                END LOOP;
-                RETURN total;
-            END $$""",
         # The keys of a query: stems, and prefixes of the words that are not stopwords of
         # the query's language (a stopword's prefix would match nearly every chunk).
         f"""CREATE FUNCTION {s}.query_keys(config REGCONFIG, query TEXT) RETURNS TEXT[]
@@ -137,4 +124,53 @@ def create_statements(schema: str, dimension: int) -> list[str]:
                 FROM unnest(to_tsvector('simple', query)) AS w
                 WHERE to_tsvector(config, w.lexeme) <> ''::tsvector
             )""",
+    ]
+
+
+POSTINGS_TABLE = """CREATE TABLE {s}.postings (
+    term TEXT NOT NULL,
+    chunk BIGINT NOT NULL,
+    tf INTEGER NOT NULL,
+    dl INTEGER NOT NULL
+)"""
+"""The inverted index: one row per key of a chunk, with the key's count in it (``tf``) and
+the chunk's length (``dl``, its ``term_count``), so BM25 reads nothing else per chunk.
+No foreign key: a check per posting would cost as much as the row; ``PostgresStore``
+deletes a chunk's postings with the chunk."""
+
+SEARCH_INDEXES = ("postings_term", "chunks_embedding")
+"""The indexes a bulk load drops and builds again after the rows are in."""
+
+
+def search_index_statements(schema: str) -> list[str]:
+    """The search indexes: postings by key (covering: BM25 reads only the index) and HNSW
+    over the vectors (cosine). Built once after a bulk load, or grown row by row."""
+    s = f'"{schema}"'
+    return [
+        f"CREATE INDEX postings_term ON {s}.postings (term, chunk) INCLUDE (tf, dl)",
+        f"CREATE INDEX chunks_embedding ON {s}.chunks USING hnsw (embedding vector_cosine_ops)",
+    ]
+
+
+def postings_of(schema: str, rows_filter: str) -> str:
+    """INSERT the postings of the chunks selected by ``rows_filter`` (a WHERE on ``c``)."""
+    s = f'"{schema}"'
+    return (
+        f"INSERT INTO {s}.postings (term, chunk, tf, dl)"
+        f" SELECT e.key, c.id, e.value::int, c.term_count"
+        f" FROM {s}.chunks c, jsonb_each_text(c.terms) e WHERE {rows_filter}"
+    )
+
+
+def upgrade_statements(schema: str) -> list[str]:
+    """Format 1 -> 2, in one transaction: postings from the stored keys, its index, and
+    format 1's GIN index and per-chunk function dropped."""
+    s = f'"{schema}"'
+    return [
+        POSTINGS_TABLE.format(s=s),
+        postings_of(schema, "true"),
+        f"CREATE INDEX postings_term ON {s}.postings (term, chunk) INCLUDE (tf, dl)",
+        f"DROP INDEX IF EXISTS {s}.chunks_terms",
+        f"DROP FUNCTION IF EXISTS {s}.bm25(JSONB, TEXT[], FLOAT8[], FLOAT8)",
+        f"UPDATE {s}.meta SET value = '2' WHERE key = 'schema_version'",
     ]

@@ -14,13 +14,13 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ingestion.index.model_record import ModelRecord
-from ingestion.index.postgres import lexical, schema
+from ingestion.index.postgres import bulk, lexical, schema
 from ingestion.index.postgres.connection import connect, public_url
 from ingestion.index.store import (
     DocumentRecord,
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("veraz.index")
 
-EF_SEARCH = 100
+EF_SEARCH = 200
 """HNSW candidate list per query: above the retriever's 50 dense candidates (pgvector
 returns at most ``hnsw.ef_search`` rows), with room for recall."""
 
@@ -169,6 +169,15 @@ class PostgresView:
         )
         return [(int(row), float(score)) for row, score in found]
 
+    def dense_exact(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The exact top ``k`` by cosine, scanning every vector (no HNSW): what ``dense``
+        approximates, for measuring its recall (``veraz bench ingest``); never used to answer."""
+        self.db.execute("SET LOCAL enable_indexscan = off")
+        try:
+            return self.dense(vector, k)
+        finally:
+            self.db.execute("SET LOCAL enable_indexscan = on")
+
     def dense_for(self, vector: np.ndarray, rows: Sequence[int]) -> dict[int, float]:
         if not rows:
             return {}
@@ -218,6 +227,8 @@ class PostgresStore:
         self._local = threading.local()
         self._connections: list[psycopg.Connection] = []
         self._connections_lock = threading.Lock()
+        self.last_load: dict[str, Any] = {}
+        """Which path the last write took ("bulk" or "transactional"), with its figures."""
         meta = self._read_meta()
         if model is None:
             if not meta:
@@ -291,7 +302,30 @@ class PostgresStore:
 
         register_vector(self._db())
 
+    def _upgrade(self) -> None:
+        """Format 1 -> 2 in one transaction under the write lock (schema.upgrade_statements),
+        once: the postings written from the stored keys and indexed, the bulk path's two
+        steps that took 50 s and 43 s per 100k chunks on 2 busy cores. Other processes
+        opening the collection wait for it; an older Veraz cannot read format 2 (its
+        ``bm25`` function is gone), so upgrade every process sharing the database."""
+        logger.warning(
+            "collection %r is in index format 1: building its BM25 postings (format %s), once",
+            self.name,
+            schema.SCHEMA_VERSION,
+        )
+        with self._writing() as db:
+            version = db.execute(
+                f"SELECT value FROM {self._s}.meta WHERE key = 'schema_version'"
+            ).fetchone()[0]
+            if version == "1":  # else another process upgraded it while we waited
+                for statement in schema.upgrade_statements(self.schema):
+                    db.execute(statement)
+        self._db().execute(f"ANALYZE {self._s}.postings")
+
     def _check_compatible(self, meta: dict[str, str]) -> None:
+        if meta.get("schema_version") == "1":
+            self._upgrade()
+            meta = {**meta, "schema_version": schema.SCHEMA_VERSION}
         if meta.get("schema_version") != schema.SCHEMA_VERSION:
             raise IndexMismatchError(
                 f"collection {self.name!r} in {public_url(self.url)} has index format "
@@ -392,8 +426,42 @@ class PostgresStore:
             yield db
 
     def commit(self, upserts: Upserts, removals: Sequence[str] = ()) -> None:
+        """One transaction; a large first load into an empty collection takes the bulk
+        path (bulk.py), any other write the transactional one."""
         if not upserts and not removals:
             return
+        self._check_vectors(upserts)
+        incoming = sum(len(chunks) for _, chunks in upserts)
+        if not removals and self.wants_bulk_load(incoming):
+            # Another writer may fill it between the count and the lock: then, as usual.
+            with contextlib.suppress(bulk.CollectionNotEmpty):
+                self.bulk_load([upserts])
+                return
+        with self._writing() as db:
+            self._check_model_unchanged(db)
+            replaced = [doc.source for doc, _ in upserts] + list(removals)
+            self._delete_documents(db, replaced)
+            if upserts:
+                self._insert(db, upserts)
+        self.last_load = {"path": "transactional", "chunks": incoming}
+
+    def wants_bulk_load(self, chunks: int) -> bool:
+        """Whether loading ``chunks`` now would take the bulk path (``veraz migrate``
+        asks before streaming a collection in)."""
+        if chunks < bulk.BULK_MIN_CHUNKS:  # no need to look at the collection
+            return False
+        has_chunks = self._db().execute(f"SELECT EXISTS (SELECT 1 FROM {self._s}.chunks)")
+        return bulk.takes_bulk_path(1 if has_chunks.fetchone()[0] else 0, chunks)
+
+    def bulk_load(self, batches: Iterable[Upserts]) -> dict[str, float]:
+        """Load ``batches`` into this empty collection in one transaction, building the
+        search indexes once at the end (bulk.py); returns the seconds of each step."""
+        timings = bulk.load(self, batches)
+        logger.info("bulk load of %s chunks into %r: %s", timings["chunks"], self.name, timings)
+        self.last_load = {"path": "bulk", **timings}
+        return timings
+
+    def _check_vectors(self, upserts: Upserts) -> None:
         for doc, chunks in upserts:
             for chunk in chunks:
                 if np.asarray(chunk.vector).shape != (self.model.dimension,):
@@ -401,12 +469,6 @@ class PostgresStore:
                         f"a vector of {doc.source} has shape {np.asarray(chunk.vector).shape};"
                         f" collection {self.name!r} holds {self.model.dimension} dims"
                     )
-        with self._writing() as db:
-            self._check_model_unchanged(db)
-            replaced = [doc.source for doc, _ in upserts] + list(removals)
-            self._delete_documents(db, replaced)
-            if upserts:
-                self._insert(db, upserts)
 
     def _check_model_unchanged(self, db: psycopg.Connection) -> None:
         meta = dict(db.execute(f"SELECT key, value FROM {self._s}.meta").fetchall())
@@ -428,6 +490,13 @@ class PostgresStore:
         ]
         if rows:
             self._count_terms(db, rows, sign=-1)
+            # By (key, chunk), the postings index's order: no index by chunk to maintain.
+            db.execute(
+                f"DELETE FROM {self._s}.postings p USING ("
+                f"  SELECT c.id, key FROM {self._s}.chunks c, jsonb_object_keys(c.terms) key"
+                "   WHERE c.id = ANY(%s)) AS gone WHERE p.term = gone.key AND p.chunk = gone.id",
+                (rows,),
+            )
         db.execute(f"DELETE FROM {self._s}.documents WHERE source = ANY(%s)", (list(sources),))
 
     def _count_terms(self, db: psycopg.Connection, rows: list[int], *, sign: int) -> None:
@@ -448,14 +517,18 @@ class PostgresStore:
             (sign, rows),
         )
 
-    def _insert(self, db: psycopg.Connection, upserts: Upserts) -> None:
+    def _insert(
+        self, db: psycopg.Connection, upserts: Upserts, *, count_terms: bool = True
+    ) -> None:
         """Documents, then their chunks through COPY into a staging table, analysed by
-        the database into keys (schema.analyse) as they move to ``chunks``."""
+        the database into keys (schema.analyse) as they move to ``chunks``, and their
+        postings. ``count_terms=False``: the caller counts the key statistics (bulk.py
+        counts them once for the whole load)."""
         now = time.time()
         db.execute(
-            "CREATE TEMP TABLE veraz_staging (doc_row BIGINT, chunk_id TEXT,"
+            "CREATE TEMP TABLE IF NOT EXISTS veraz_staging (doc_row BIGINT, chunk_id TEXT,"
             " ordinal INTEGER, text TEXT, section TEXT, page INTEGER, start_char INTEGER,"
-            f" end_char INTEGER, config REGCONFIG, embedding vector({self.model.dimension}))"
+            f" end_char INTEGER, config TEXT, embedding vector({self.model.dimension}))"
             " ON COMMIT DROP"
         )
         doc_rows: list[int] = []
@@ -481,8 +554,23 @@ class PostgresStore:
             )
         with db.cursor().copy(
             "COPY veraz_staging (doc_row, chunk_id, ordinal, text, section, page, start_char,"
-            " end_char, config, embedding) FROM STDIN"
+            " end_char, config, embedding) FROM STDIN (FORMAT BINARY)"
         ) as copy:
+            # Binary: a vector goes as its 4-byte floats, not as text to format and parse.
+            copy.set_types(
+                [
+                    "bigint",
+                    "text",
+                    "integer",
+                    "text",
+                    "text",
+                    "integer",
+                    "integer",
+                    "integer",
+                    "text",
+                    "vector",
+                ]
+            )
             for doc_row, (doc, chunks) in zip(doc_rows, upserts, strict=True):
                 config = schema.configuration(doc.language)
                 for c in chunks:
@@ -508,12 +596,17 @@ class PostgresStore:
                 " SELECT doc_row, chunk_id, ordinal, text, section, page, start_char, end_char,"
                 " keys, (SELECT coalesce(sum(value::int), 0) FROM jsonb_each_text(keys)),"
                 " embedding FROM ("
-                f"  SELECT *, {self._s}.analyse(config, section || E'\\n' || text) AS keys"
-                "   FROM veraz_staging) AS analysed"
+                f"  SELECT *, {self._s}.analyse(config::regconfig, section || E'\\n' || text)"
+                "   AS keys"
+                # OFFSET 0 keeps the subquery: analysed once per chunk, not once per use.
+                "   FROM veraz_staging OFFSET 0) AS analysed"
                 " RETURNING id"
             )
         ]
-        self._count_terms(db, rows, sign=1)
+        db.execute("TRUNCATE veraz_staging")
+        db.execute(schema.postings_of(self.schema, "c.id = ANY(%s)"), (rows,))
+        if count_terms:
+            self._count_terms(db, rows, sign=1)
 
     def replace_embeddings(
         self, model: ModelRecord, embed: Callable[[list[str]], np.ndarray]
@@ -568,6 +661,17 @@ class PostgresStore:
 
     def summary(self) -> dict[str, Any]:
         return summary(self._db(), self.schema)
+
+    def relation_sizes(self) -> dict[str, int]:
+        """Bytes on disk of each table (with its TOAST) and index of the collection."""
+        found = self._db().execute(
+            "SELECT c.relname, pg_total_relation_size(c.oid) - CASE WHEN c.relkind = 'r'"
+            " THEN pg_indexes_size(c.oid) ELSE 0 END FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND c.relkind IN ('r', 'i') ORDER BY 1",
+            (self.schema,),
+        )
+        return {str(name): int(size) for name, size in found}
 
     def close(self) -> None:
         with self._connections_lock:

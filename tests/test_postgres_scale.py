@@ -1,0 +1,302 @@
+"""The postgres store's paths for big collections, against a real PostgreSQL + pgvector:
+set-based BM25 (postings) ranks exactly as format 1's per-chunk function did, the bulk
+load builds the same collection as the transactional path, a format-1 collection is
+upgraded when opened, and ``migrate`` takes the bulk path into an empty collection."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import psycopg
+import pytest
+from postgres_server import unique_collection
+
+from ingestion.index import ModelRecord, StoreLocation, open_store
+from ingestion.index.migrate import migrate
+from ingestion.index.postgres import bulk, lexical
+from ingestion.index.postgres.store import PostgresStore
+from ingestion.index.store import DocumentRecord, NewChunk
+
+DIM = 8
+
+# Words of both languages, some accented, drawn with skewed weights so document
+# frequencies spread from one chunk to most of them.
+_WORDS = {
+    "es": [
+        "búsqueda",
+        "índice",
+        "modelo",
+        "datos",
+        "pregunta",
+        "respuesta",
+        "fragmento",
+        "párrafo",
+        "vector",
+        "memoria",
+        "caché",
+        "servidor",
+        "página",
+        "sección",
+        "árbol",
+        "canción",
+        "niño",
+        "camión",
+        "acción",
+        "lenguaje",
+    ],
+    "en": [
+        "search",
+        "index",
+        "model",
+        "data",
+        "question",
+        "answer",
+        "chunk",
+        "paragraph",
+        "vector",
+        "memory",
+        "cache",
+        "server",
+        "page",
+        "section",
+        "tree",
+        "song",
+        "child",
+        "truck",
+        "action",
+        "language",
+    ],
+}
+_GLUE = {
+    "es": ["de", "la", "que", "el", "en", "y", "los", "para", "con"],
+    "en": ["the", "of", "and", "to", "in", "is", "for", "with"],
+}
+
+QUERIES = [
+    ("¿Qué índice de búsqueda usa el modelo?", "es"),
+    ("busqueda indice", "es"),
+    ("la canción del niño en el camión", "es"),
+    ("Which cache does the server use for the search index?", "en"),
+    ("paragraph vector memory", "en"),
+    ("tree", "en"),
+]
+
+# Format 1's per-chunk BM25 (schema.py before format 2), the reference the set-based
+# statement must reproduce.
+_FORMAT_1_BM25 = """
+CREATE FUNCTION {s}.bm25_format1(terms JSONB, keys TEXT[], idfs FLOAT8[], norm FLOAT8)
+RETURNS FLOAT8 LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    t JSONB := terms || '{{}}'::jsonb;
+    total FLOAT8 := 0;
+    tf FLOAT8;
+BEGIN
+    FOR i IN 1 .. cardinality(keys) LOOP
+        tf := (t ->> keys[i])::float8;
+        IF tf IS NOT NULL THEN
+            total := total + idfs[i] * tf * 2.2 / (tf + norm);
+        END IF;
+    END LOOP;
+    RETURN total;
+END $$
+"""
+
+
+def corpus(documents: int, seed: int = 0) -> list[tuple[DocumentRecord, list[NewChunk]]]:
+    rng = random.Random(seed)
+    vectors = np.random.default_rng(seed)
+    out = []
+    for d in range(documents):
+        lang = "es" if d % 2 == 0 else "en"
+        chunks = []
+        for ordinal in range(3):
+            words = [
+                rng.choice(_GLUE[lang])
+                if rng.random() < 0.3
+                else rng.choices(
+                    _WORDS[lang], weights=[1 / (r + 1) for r in range(len(_WORDS[lang]))]
+                )[0]
+                for _ in range(rng.randint(5, 40))
+            ]
+            text = " ".join(words).capitalize() + "."
+            vector = vectors.standard_normal(DIM).astype(np.float32)
+            chunks.append(
+                NewChunk(
+                    chunk_id=f"c{d}-{ordinal}",
+                    ordinal=ordinal,
+                    text=text,
+                    section="",
+                    page=None,
+                    start=0,
+                    end=len(text),
+                    vector=vector / np.linalg.norm(vector),
+                )
+            )
+        record = DocumentRecord(
+            doc_id=f"d{d}",
+            source=f"/corpus/d{d}.{lang}.txt",
+            title=f"d{d}",
+            language=lang,
+            file_type="txt",
+            content_hash=f"{d:064x}",
+            size=1,
+            mtime=0.0,
+        )
+        out.append((record, chunks))
+    return out
+
+
+def open_postgres(url: str, tmp_path: Path, name: str | None = None) -> PostgresStore:
+    store = open_store(
+        StoreLocation.parse(url), tmp_path, name or unique_collection(), model=ModelRecord("m", DIM)
+    )
+    assert isinstance(store, PostgresStore)
+    return store
+
+
+def rankings(store: PostgresStore) -> list[list[tuple[int, float]]]:
+    """Top 20 BM25 (chunk ids mapped to chunk_id for comparing collections)."""
+    out = []
+    with store.read() as view:
+        for query, language in QUERIES:
+            found = view.lexical(query, language, 20)
+            names = {row: c.chunk_id for row, c in view.chunks([r for r, _ in found]).items()}
+            out.append([(names[row], round(score, 9)) for row, score in found])
+    return out
+
+
+def test_set_based_bm25_reproduces_the_per_chunk_function(postgres_url: str, tmp_path: Path):
+    store = open_postgres(postgres_url, tmp_path)
+    store.commit(corpus(60))
+    s = store._s
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute(_FORMAT_1_BM25.format(s=s))
+    with store.read() as view:
+        avgdl = view._stats()[1]
+        for query, language in QUERIES:
+            planned = view._plan(query, language)
+            assert planned is not None, query
+            reference = view.db.execute(
+                f"SELECT id, {s}.bm25_format1(terms, %(keys)s, %(idfs)s,"
+                f" {lexical.K1} * ({1 - lexical.B} + {lexical.B} * term_count / %(avgdl)s)) AS sc"
+                f" FROM {s}.chunks WHERE terms ?| %(cand)s ORDER BY sc DESC, id",
+                {
+                    "keys": planned.keys,
+                    "idfs": planned.idfs,
+                    "avgdl": avgdl,
+                    "cand": planned.candidate_keys,
+                },
+            ).fetchall()
+            expected = [(row, score) for row, score in reference if score > 0]
+            found = view.lexical(query, language, len(expected) + 5)
+            assert [row for row, _ in found] == [row for row, _ in expected], query
+            assert np.allclose([sc for _, sc in found], [sc for _, sc in expected], rtol=1e-12)
+            rows = [row for row, _ in expected[:7]] + [999_999]
+            scores = view.lexical_for(query, language, rows)
+            assert scores[999_999] == 0.0
+            for row, score in expected[:7]:
+                assert scores[row] == pytest.approx(score, rel=1e-12)
+    store.close()
+
+
+def test_bulk_load_builds_what_the_transactional_path_builds(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    documents = corpus(80)
+    one_by_one = open_postgres(postgres_url, tmp_path)
+    for start in range(0, len(documents), 10):
+        one_by_one.commit(documents[start : start + 10])
+    assert one_by_one.last_load["path"] == "transactional"
+
+    monkeypatch.setattr(bulk, "BULK_MIN_CHUNKS", 100)
+    loaded = open_postgres(postgres_url, tmp_path)
+    loaded.commit(documents)  # 240 chunks into an empty collection: the bulk path
+    assert loaded.last_load["path"] == "bulk"
+    assert loaded.last_load["chunks"] == 240
+    assert set(loaded.relation_sizes()) >= {"postings_term", "chunks_embedding"}
+
+    assert rankings(loaded) == rankings(one_by_one)
+    query = documents[3][1][1].vector
+    with loaded.read() as a, one_by_one.read() as b:
+        names_a = a.chunks([r for r, _ in a.dense(query, 5)])
+        names_b = b.chunks([r for r, _ in b.dense(query, 5)])
+        assert [c.chunk_id for c in names_a.values()] == [c.chunk_id for c in names_b.values()]
+        assert [r for r, _ in a.dense(query, 5)] == [r for r, _ in a.dense_exact(query, 5)]
+    assert loaded.check().ok and one_by_one.check().ok
+
+    # Then writes take the transactional path and keep the statistics whole.
+    loaded.commit(corpus(3, seed=5), removals=[documents[0][0].source])
+    assert loaded.last_load["path"] == "transactional"
+    report = loaded.check()
+    assert report.ok, report
+    with pytest.raises(bulk.CollectionNotEmpty, match="empty collections only"):
+        loaded.bulk_load([documents[:1]])
+    loaded.close()
+    one_by_one.close()
+
+
+def test_a_damaged_postings_table_is_found_and_repaired(postgres_url: str, tmp_path: Path):
+    store = open_postgres(postgres_url, tmp_path)
+    store.commit(corpus(10))
+    before = rankings(store)
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute(
+            f"DELETE FROM {store._s}.postings"
+            f" WHERE chunk IN (SELECT min(id) FROM {store._s}.chunks)"
+        )
+    report = store.check()
+    assert not report.ok
+    assert any(problem.startswith("postings of") for problem in report.wrong_term_statistics)
+    store.repair(embedder=None)
+    assert store.check().ok
+    assert rankings(store) == before
+    store.close()
+
+
+def test_a_format_1_collection_is_upgraded_when_opened(postgres_url: str, tmp_path: Path):
+    name = unique_collection()
+    store = open_postgres(postgres_url, tmp_path, name)
+    store.commit(corpus(20))
+    before = rankings(store)
+    store.close()
+    s = store._s
+    with psycopg.connect(postgres_url, autocommit=True) as db:  # what format 1 left
+        db.execute(f"DROP TABLE {s}.postings")
+        db.execute(f"CREATE INDEX chunks_terms ON {s}.chunks USING gin (terms)")
+        db.execute(f"UPDATE {s}.meta SET value = '1' WHERE key = 'schema_version'")
+    reopened = open_postgres(postgres_url, tmp_path, name)
+    assert rankings(reopened) == before
+    assert reopened.check().ok
+    assert "chunks_terms" not in reopened.relation_sizes()
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        version = db.execute(f"SELECT value FROM {s}.meta WHERE key = 'schema_version'")
+        assert version.fetchone()[0] == "2"
+    reopened.close()
+
+
+def test_migrate_into_an_empty_postgres_collection_takes_the_bulk_path(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "BULK_MIN_CHUNKS", 50)
+    name = unique_collection()
+    source = open_store(StoreLocation.parse("sqlite"), tmp_path, name, model=ModelRecord("m", DIM))
+    documents = corpus(40)
+    source.commit(documents)
+    target = open_postgres(postgres_url, tmp_path, name)
+    report = migrate(source, target)
+    assert report.path == "bulk"
+    assert (report.documents, report.chunks, report.copied) == (40, 120, 40)
+    assert target.counts() == {"documents": 40, "chunks": 120, "vectors": 120}
+    assert target.check().ok
+    again = migrate(source, target)  # nothing to do: the per-batch path skips all
+    assert (again.path, again.skipped, again.copied) == ("transactional", 40, 0)
+    # The same collection as one built commit by commit.
+    reference = open_postgres(postgres_url, tmp_path)
+    for start in range(0, len(documents), 10):  # 30 chunks a commit: under the threshold
+        reference.commit(documents[start : start + 10])
+    assert reference.last_load["path"] == "transactional"
+    assert rankings(target) == rankings(reference)
+    for store in (source, target, reference):
+        store.close()
