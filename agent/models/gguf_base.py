@@ -73,9 +73,15 @@ def load_model(path: Path, **args: Any) -> Any:
 
     folder, kwargs = _source(path)
     try:
-        return AutoModelForCausalLM.from_pretrained(folder, **kwargs, **args)
+        model = AutoModelForCausalLM.from_pretrained(folder, **kwargs, **args)
     except (OSError, ValueError, KeyError, NotImplementedError) as exc:
         raise ModelSetupError(message("gguf_base_failed", path=path, error=exc)) from exc
+    # The tensors are plain dequantised ones now, but transformers still tags the model as
+    # "quantized with gguf" and refuses save_pretrained (the merge); drop the stale tag.
+    model.hf_quantizer = None
+    if getattr(model.config, "quantization_config", None) is not None:
+        del model.config.quantization_config
+    return model
 
 
 def tensor_types(path: Path) -> list[str]:
