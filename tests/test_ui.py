@@ -363,4 +363,3 @@ def test_every_common_ingestion_reason_reads_in_spanish(tmp_path: Path) -> None:
     for reason in reasons:
         assert ingest_reason("es", reason) != reason, f"no Spanish for: {reason}"
         assert ingest_reason("en", reason) == reason
-
