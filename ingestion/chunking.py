@@ -41,14 +41,22 @@ _MAX_CHARS_PER_TOKEN = 32
 _ESTIMATE_MARGIN = 1.08
 """Rows are packed by an estimate of their tokens, this much on the safe side."""
 
-_SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_SEPARATOR_CELL = re.compile(r":?-{2,}:?")
+
+
+def _is_separator_row(line: str) -> bool:
+    """A Markdown table's header separator ("|---|:--:|"), read cell by cell: one regex with
+    optional pipes between runs of spaces was quadratic on a long blank line."""
+    row = line.strip()
+    row = row.removeprefix("|").removesuffix("|")
+    return all(_SEPARATOR_CELL.fullmatch(cell.strip()) for cell in row.split("|"))
 
 
 def _table_body_start(lines: list[str]) -> int | None:
     """Index of a table section's first body row: after the header's separator line, or
     the first pipe row when the table has no header; None without rows."""
     for i, line in enumerate(lines):
-        if _SEPARATOR_ROW.match(line):
+        if _is_separator_row(line):
             return i + 1
     for i, line in enumerate(lines):
         if line.startswith("|"):

@@ -142,12 +142,14 @@ def flatten_header(header_rows: Sequence[Sequence[str]]) -> tuple[str, ...]:
     return tuple(names)
 
 
-_NUMBER_LIKE = re.compile(r"^[\s\-+−(]*[$€£¥%]?\s*\d[\d\s.,:/%'’\-]*\s*[$€£¥%a-zA-Z]{0,4}[)]?$")
+# Read on the stripped cell, with no two space runs side by side (that was quadratic on
+# a cell of spaces): "25", "4,1 GB", "12 €", "(3,5)", "2024-05-01", "45%".
+_NUMBER_LIKE = re.compile(r"[\-+−(]{0,3}[$€£¥%]?[ ]?\d[\d\s.,:/%'’\-]*[$€£¥%a-zA-Z]{0,4}\)?")
 
 
 def _is_number_like(text: str) -> bool:
     """A value rather than a name: "25", "4,1 GB", "12 €", "2024-05-01", "45%"."""
-    return bool(_NUMBER_LIKE.match(text))
+    return bool(_NUMBER_LIKE.fullmatch(text.strip()))
 
 
 def guess_header_rows(rows: Sequence[Sequence[str]]) -> int:

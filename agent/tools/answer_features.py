@@ -84,7 +84,8 @@ def has_price(text: str) -> bool:
     return bool(_MONEY.search(text))
 
 
-_NAME_GOES_ON = re.compile(r"\s+(?:et\s+al\b|[A-ZÁÉÍÓÚÑ][^\W\d_]*[a-záéíóúñ]\b)")
+# Tried with match() after each name; the gap is bounded so a run of spaces costs nothing.
+_NAME_GOES_ON = re.compile(r"\s{1,8}(?:et\s{1,8}al\b|[A-ZÁÉÍÓÚÑ][^\W\d_]{0,64}[a-záéíóúñ]\b)")
 
 
 def names(text: str, language: str, *, people: bool = False) -> set[str]:
@@ -119,7 +120,11 @@ def item_count(text: str) -> int:
 
 # "llamafile: ships a model…", "- Marlin: kernel…", "HQQ: Este método…": a label that
 # opens a line names what the line is about, whatever its case.
-_LABEL = re.compile(r"^[\s>*-]*(?:\[\d+\]\s*)?([^\s:][^:\n]{0,40}?)\s*:\s+\S", re.MULTILINE)
+# Spaces and marks are read within the line and bounded (no ``\s*`` that crosses lines):
+# runs of blank lines would otherwise make the scan quadratic (tests/test_linear_text.py).
+_LABEL = re.compile(
+    r"^[ \t>*-]{0,32}(?:\[\d+\][ \t]*)?([^\s:][^:\n]{0,40}?)[ \t]{0,8}:[ \t]+\S", re.MULTILINE
+)
 
 
 def names_something(text: str, question: str, language: str) -> bool:

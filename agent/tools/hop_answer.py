@@ -133,7 +133,7 @@ _NOT_NAMES = frozenset(
     ]
 )
 _LEADING_ARTICLE = frozenset({"the", "a", "an"})
-_WHO = re.compile(r"\W*(?:who|whom|qui[ée]n|qui[ée]nes|con qui[ée]n)\b", re.IGNORECASE)
+_WHO = re.compile(r"\W{0,64}(?:who|whom|qui[ée]n|qui[ée]nes|con qui[ée]n)\b", re.IGNORECASE)
 # Words that say the same relation, in either language, as 5-letter prefixes (or whole
 # short words): a question about a "padre" finds "the daughter of" in an English passage.
 _SAME_RELATION = (

@@ -16,7 +16,7 @@ import re
 
 __all__ = ["format_cell"]
 
-_BRACKET = re.compile(r"\[[^\]]*\]")
+_BRACKET = re.compile(r"\[[^\[\]]*\]")  # no "[" inside: linear on "[[[["
 _CURRENCY_TAG = re.compile(r"\[\$([^\]-]*)(?:-[^\]]*)?\]")
 _QUOTED = re.compile(r'"([^"]*)"')
 _DATE_CODES = re.compile(r"(yyyy|yy|mmmm|mmm|mm|m|dddd|ddd|dd|d|hh|h|ss|s|am/pm|a/p)", re.I)
