@@ -87,6 +87,14 @@ def cell_text(text: str) -> str:
 
 _MAX_SPAN = 1000
 """Spans are clamped: a ``colspan="100000"`` must not build a grid of that width."""
+_MAX_COLUMNS = 1024
+"""A table is read up to this many columns (no table a person reads is wider); cells
+past it are left out, so a row of wide spans cannot make every row that wide."""
+_SPAN_SLOTS_FLOOR = 100_000
+_SPAN_SLOTS_PER_CELL = 8
+"""Slots that merged cells may fill, in all: a floor plus a few per cell of the file. A
+36 KB page of ``colspan=1000 rowspan=1000`` cells once built a grid of gigabytes; past
+this budget a cell keeps its one slot, so the work stays linear in the file's size."""
 
 
 def expand_spans(rows: Sequence[Sequence[GridCell]]) -> list[list[_Placed]]:
@@ -96,6 +104,7 @@ def expand_spans(rows: Sequence[Sequence[GridCell]]) -> list[list[_Placed]]:
     Linear in the number of slots the table covers.
     """
     grid: list[list[_Placed | None]] = []
+    budget = _SPAN_SLOTS_FLOOR + _SPAN_SLOTS_PER_CELL * sum(len(row) for row in rows)
     for r, row in enumerate(rows):
         while len(grid) <= r:
             grid.append([])
@@ -104,8 +113,13 @@ def expand_spans(rows: Sequence[Sequence[GridCell]]) -> list[list[_Placed]]:
             line = grid[r]
             while c < len(line) and line[c] is not None:
                 c += 1
-            colspan = max(1, min(cell.colspan, _MAX_SPAN))
+            if c >= _MAX_COLUMNS:
+                break
+            colspan = max(1, min(cell.colspan, _MAX_SPAN, _MAX_COLUMNS - c))
             rowspan = max(1, min(cell.rowspan, _MAX_SPAN, len(rows) - r))
+            if colspan * rowspan > budget:
+                colspan = rowspan = 1
+            budget -= colspan * rowspan
             text = cell_text(cell.text)
             for dr in range(rowspan):
                 while len(grid) <= r + dr:

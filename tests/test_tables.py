@@ -695,3 +695,19 @@ def test_a_20000_row_csv_ingests_and_a_row_key_question_gets_that_row(tmp_path: 
     assert f"Código: {line[0]} · Producto: {line[1]}" in answer.answer
     assert f"Stock: {line[3]}" in answer.answer
     assert sum(code.startswith("SKU-") for code in answer.answer.split()) == 1
+
+
+def test_huge_spans_stay_within_a_budget() -> None:
+    """A 36 KB page of ``colspan=1000 rowspan=1000`` cells once built a grid of gigabytes
+    (found by an adversarial pass): merged cells share a budget of slots and a table is
+    read up to 1,024 columns, so the text stays proportional to the file."""
+    from ingestion.loaders.html_tables import tables_in_html
+
+    row = "<tr>" + '<td colspan="1000" rowspan="1000">v</td>' * 30 + "</tr>"
+    markup = "<table>" + row * 30 + "</table>"
+    cells = sum(len(table.header) * (len(table.rows) + 1) for table in tables_in_html(markup))
+    assert cells <= 30 * 1024 + 200_000
+    lone = tables_in_html(
+        '<table><tr><td colspan="100000000">a</td></tr><tr><td>b</td></tr></table>'
+    )
+    assert all(len(table.header) <= 1024 for table in lone)

