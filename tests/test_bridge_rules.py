@@ -171,6 +171,10 @@ def test_the_rules_read_long_text_in_linear_time() -> None:
             "1962",
         ),
         ("The weather was fine [1].", "Which band recorded the song Arena fría?", ""),
+        # "who" is not answered by a place
+        ("Clara Vidal was born in Valencia in 1980 [1].", "Who is the mother of Clara Vidal?", ""),
+        ("Luis Vega nació en Gijón en 1950 [1].", "¿Quién es la madre de Luis Vega?", ""),
+        ("The band was founded in Madrid by Ana Ruiz [1].", "Who founded the band?", "Ana Ruiz"),
     ],
 )
 def test_a_hop_passes_on_a_name_not_a_sentence(answer: str, question: str, entity: str) -> None:

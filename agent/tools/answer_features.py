@@ -8,10 +8,11 @@ the check would turn away.
 
 from __future__ import annotations
 
+import bisect
 import re
 
-from agent.tools.verification.word_lists import MONTHS_EN, MONTHS_ES, NUMBER_WORDS
-from ingestion.text_analysis import analyze, fold_accents
+from agent.tools.verification.word_lists import MONTHS_EN, MONTHS_ES, NEGATIONS, NUMBER_WORDS
+from ingestion.text_analysis import analyze, fold_accents, prefixes
 
 _CITATION_MARKS = re.compile(r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]")
 _MARKUP = re.compile(r"[*_`#>|]+")
@@ -93,7 +94,12 @@ def names(text: str, language: str, *, people: bool = False) -> set[str]:
     a sentence or a clause ("por el normando Oursel"), and are not stopwords. With
     ``people``, only names as people and organisations are written (a "who?" is not
     answered by "QLoRA"): capitalised words and acronyms, not mixed-case or digits."""
-    found: set[str] = set()
+    return {name for name, _ in _name_matches(text, language, people=people)}
+
+
+def _name_matches(text: str, language: str, *, people: bool = False) -> list[tuple[str, int]]:
+    """Each name of ``text`` (see :func:`names`), folded, with where it starts."""
+    found: list[tuple[str, int]] = []
     for match in _WORD.finditer(text):
         word = match.group(0).strip(".'’")
         before = text[: match.start()].rstrip(" \"'“«¿¡(*`")
@@ -106,8 +112,16 @@ def names(text: str, language: str, *, people: bool = False) -> set[str]:
         # introduced…", "Alexander Fleming discovered…"), not when it is any first word.
         named_on = opens and bool(_NAME_GOES_ON.match(text, match.end()))
         if technical or (capitalised and (not opens or named_on) and analyze(word, language)):
-            found.add(fold_accents(word).lower())
+            found.append((fold_accents(word).lower(), match.start()))
     return found
+
+
+def negates(text: str) -> bool:
+    """Whether ``text`` says "no"/"not"/"sin"/"don't": to a yes/no question, a sentence
+    that negates what the question asks is its answer, though every other word of it is
+    the question's own ("Clara Vidal no tiene coche" for "¿Tiene coche Clara Vidal?")."""
+    words = _words(text)
+    return bool(words & NEGATIONS) or any(w.endswith(("n't", "n’t")) for w in words)
 
 
 def item_count(text: str) -> int:
@@ -127,14 +141,81 @@ _LABEL = re.compile(
 )
 
 
-def names_something(text: str, question: str, language: str) -> bool:
-    """Whether ``text`` names a thing the question does not: a name (see :func:`names`)
-    or a line's label ("promptfoo: test prompts…"). What a "which tool…?" needs."""
+# Words after which a name is the thing a "which X?" asks for: "X es / is / fue…",
+# "herramientas como X", "called X", "se llama X".
+_INTRODUCERS = frozenset({
+    "es", "son", "fue", "fueron", "era", "eran", "is", "are", "was", "were", "como", "as",
+    "such", "llamado", "llamada", "llamados", "llamadas", "llama", "called", "named",
+    "denominado", "denominada", "incluye", "incluyen", "include", "includes", "recomiendo",
+    "recommend", "recommended", "recomendado", "recomendada",
+})  # fmt: skip
+_INTRODUCER_REACH = 3  # words between an introducer (or the asked noun) and the name
+_CLAUSE_END = re.compile(r"[.!?;]+(?=\s|$)|\n")
+
+
+def names_something(text: str, question: str, language: str, entity: str = "") -> bool:
+    """Whether ``text`` names the thing a "which X?" question asks for: a line's label
+    ("promptfoo: test prompts…"), or a name the question does not have (see
+    :func:`names`) standing where the answer's subject is.
+
+    A name counts where it stands as the thing asked for:
+
+    - the subject of its clause (no content word before it: "ZipQuant es más rápido
+      que GPTQ"), or before the question's own words in its clause ("BSkyB y Virgin
+      Media acordaron poner fin…" for "¿Qué empresa acordó poner fin…?");
+    - right after one of the question's words ("usa NF4" for "¿Qué formato usa
+      QLoRA?"; right after: "más rápido que AWQ" is a comparison);
+    - right after the asked noun ``entity`` or a word that introduces it, function
+      words between ("el formato ZipQuant", "la más rápida es ZipQuant", "herramientas
+      como Axolotl").
+
+    A plural ``entity`` ("¿Qué técnicas vimos?") is answered by a list, so any new name
+    counts. "Este nuevo formato es más rápido que GPTQ y usa NF4" names NF4, but not as
+    the format asked for.
+    """
     asked = _words(question)
-    if names(text, language) - names(question, language) - asked:
-        return True
     for match in _LABEL.finditer(text):
         label = _words(match.group(1))
         if label and not label <= asked and len(match.group(1).split()) <= 4:
             return True
+    known = names(question, language) | asked
+    if entity.endswith("s") and names(text, language) - known:
+        return True  # "¿Qué técnicas vimos?": a list of names, however it is phrased
+    named = names(question, language)
+    predicate = {w for w in asked - named if analyze(w, language)}  # its other content words
+    predicate_prefixes = {p for w in predicate for p in prefixes(w, language)}
+    noun = fold_accents(entity).lower()[:5]
+    for clause in _clauses(text):
+        words = [(m.group(0), m.start()) for m in _WORD.finditer(clause)]
+        starts = [start for _, start in words]
+        candidates = [(n, at) for n, at in _name_matches(clause, language) if n not in known]
+        if len(words) > 1 and words[1][0].lower() in _INTRODUCERS:
+            first = fold_accents(words[0][0]).lower()
+            if words[0][0][:1].isupper() and first not in known and analyze(words[0][0], language):
+                candidates.append((first, words[0][1]))  # "Axolotl es una herramienta…"
+        for _, at in candidates:
+            before = [w for w, _ in words[: bisect.bisect_left(starts, at)]]
+            if not any(analyze(w, language) for w in before):
+                return True  # the first thing the clause says: its subject
+            # the question's own verb right before it: "QLoRA usa NF4" for "¿Qué formato
+            # usa QLoRA?" (right before: "más rápido que AWQ" is a comparison)
+            if before and fold_accents(before[-1]).lower() in predicate:
+                return True
+            # the subject of what the question asks: "… both BSkyB and Virgin Media agreed
+            # to terminate…" for "What company agreed to terminate…?"
+            after = clause[at:]
+            if set(prefixes(after, language)) & predicate_prefixes:
+                return True
+            # an introducer or the asked noun just before it (only function words between)
+            for word in reversed(before[-_INTRODUCER_REACH:]):
+                folded = fold_accents(word).lower()
+                if folded in _INTRODUCERS or (noun and folded.startswith(noun)):
+                    return True
+                if analyze(word, language):
+                    break
     return False
+
+
+def _clauses(text: str) -> list[str]:
+    """``text`` cut at sentence ends and line breaks."""
+    return [part for part in _CLAUSE_END.split(text) if part.strip()]

@@ -97,6 +97,7 @@ class AnswerUnit:
     term: str = ""  # for definitions and "Term: …" items: the term defined
     reference: bool = False  # mostly the text of a link: it points elsewhere, says nothing
     subject: str = ""  # the heading or label the unit is about, already in ``text``
+    headings: str = ""  # the headings the unit sits under: what its section is about
 
 
 def clean(text: str) -> str:
@@ -170,6 +171,7 @@ class _Reader:
                     context,
                     position=len(self.units),
                     reference=self.is_reference(text),
+                    headings=self.heading_path(),
                     **extra,  # type: ignore[arg-type]
                 )
             )

@@ -15,10 +15,14 @@ Linear: one token regex, spans decided in Python.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from agent.tools.bridge_rules import NAME_LINKS, word_tokens
 from agent.tools.question_kind import question_kind
 from ingestion.text_analysis import fold_accents
+
+if TYPE_CHECKING:
+    from agent.tools.bridge_rules import _Token
 
 _CITATION = re.compile(r"\[\d+\]")
 _NUMBER = re.compile(r"\d[\d.,]*")
@@ -225,6 +229,16 @@ def _mostly_held(name: str, question: str) -> bool:
     return len(held) * 2 > len(words)
 
 
+# "born in Valencia", "vive en Gijón", "from Lima": a name after one of these is a place.
+_PLACE_PREPOSITIONS = frozenset({"in", "en", "at", "near", "from", "desde", "cerca", "into"})
+
+
+def _is_a_place(name: tuple[int, int, str], tokens: list[_Token]) -> bool:
+    """The name follows a preposition of place (see ``_PLACE_PREPOSITIONS``)."""
+    start = name[0]
+    return start > 0 and tokens[start - 1].folded in _PLACE_PREPOSITIONS
+
+
 def _looks_like_a_demonym(name: str) -> bool:
     """ "Chilean", "Spanish", "Japanese": one capitalised word naming where from."""
     return " " not in name and name.lower().endswith(("ish", "ian", "ese", "can", "ean", "ch"))
@@ -257,13 +271,13 @@ def hop_entity(
     asked = {t.folded for t in word_tokens(question)}
     held_text = fold_accents(f"{question} {known}").lower()
     names = [n for n in _names(text) if not _mostly_held(n[2], held_text)]
-    if _WHO.match(question):  # a person is not "Chilean"
-        names = [n for n in names if not _looks_like_a_demonym(n[2])]
+    tokens = word_tokens(text)
+    if _WHO.match(question):  # a person is not "Chilean", nor where someone was born
+        names = [n for n in names if not _looks_like_a_demonym(n[2]) and not _is_a_place(n, tokens)]
     subjects = [] if _WHO.match(question) else [_bare_title(t) for t in titles]
     subjects = [t for t in subjects if t and not _mostly_held(t, held_text)]
     if not names and not subjects:
         return ""
-    tokens = word_tokens(text)
     cues = _cues(question, held)
     cue_at = [
         i

@@ -87,8 +87,15 @@ _DEFINITION = re.compile(
     re.IGNORECASE,
 )
 _YES_NO = re.compile(
-    r"^\W{0,64}(?:does|do|is|are|can|could|should|will|did|has|have|se puede|puede|puedo|"
-    r"soporta|funciona|hay que|es (?:posible|necesario))\b",
+    r"^\W{0,64}(?:does|do|is|are|was|were|can|could|should|would|will|did|has|have|had|"
+    r"may|must|might|se puede|puede|puedo|soporta|funciona|hay que|es (?:posible|necesario))\b",
+    re.IGNORECASE,
+)
+# A Spanish question asks yes or no when it has no question word at all: "¿Tiene coche
+# Clara Vidal?", "¿Necesita QLoRA calibración?" (its verb opens it, or its subject).
+_WH_WORD = re.compile(
+    r"\b(?:qué|quién(?:es)?|cuál(?:es)?|cómo|cuándo|dónde|adónde|cuánt[oa]s?|what|which|"
+    r"who|whom|whose|how|when|where|why)\b",
     re.IGNORECASE,
 )
 _LIST = re.compile(
@@ -222,7 +229,7 @@ def _bare_kind(text: str) -> QuestionKind:
         expects = "name"
     elif several:
         expects = "list"
-    elif _YES_NO.search(text):
+    elif _YES_NO.search(text) or ("¿" in text and not _WH_WORD.search(text)):
         expects = "yes_no"
     elif _DEFINITION.search(text) and len(text.split()) <= 8:
         expects = "definition"

@@ -29,7 +29,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.tools.answer_features import has_date, has_price, names, names_something, numbers
+from agent.tools.answer_features import (
+    has_date,
+    has_price,
+    names,
+    names_something,
+    negates,
+    numbers,
+)
 from agent.tools.answer_units import AnswerUnit, passage_units
 from agent.tools.question_kind import QuestionKind, question_kind
 from agent.tools.question_rules import is_number, key_terms
@@ -83,7 +90,7 @@ def fits(text: str, kind: QuestionKind, question: str, language: str) -> bool:
     "which tool…?", a name of something)."""
     if not holds(kind.expects, text, kind, question, language):
         return False
-    return not kind.entity or names_something(text, question, language)
+    return not kind.entity or names_something(text, question, language, kind.entity)
 
 
 def holds(expects: str, text: str, kind: QuestionKind, question: str, language: str) -> bool:
@@ -112,19 +119,28 @@ def identifiers(question: str) -> set[str]:
     return {token for token in found if len(token) > 2 and not token[0].isdigit()}
 
 
-def focus(text: str, question: str, language: str, kind: QuestionKind | None = None) -> float:
+def focus(
+    text: str,
+    question: str,
+    language: str,
+    kind: QuestionKind | None = None,
+    headings: str = "",
+) -> float:
     """How much of what ``question`` asks, and about what, ``text`` says itself (0..1).
 
     Half for the parts asked (each of :attr:`QuestionKind.parts` held, the named sort
     for "which X?"), half for the topic: the question's key terms (names, numbers) found
-    in ``text``, or, when it names none, the share of its content words found there.
+    in ``text`` or in the ``headings`` it sits under (under "## QLoRA…", "Con esta
+    técnica se ajusta un modelo de 65B en 48 GB" is about QLoRA as much as the sentence
+    before it that names QLoRA), or, when it names none, the share of its content words
+    found in ``text``.
     """
     kind = kind or question_kind(question)
     parts = [holds(p, text, kind, question, language) for p in kind.parts]
     if kind.entity:
-        parts.append(names_something(text, question, language))
+        parts.append(names_something(text, question, language, kind.entity))
     asked = sum(parts) / len(parts)
-    folded = fold_accents(text).lower()
+    folded = fold_accents(f"{headings}\n{text}").lower()
     keys = [k for k in key_terms(question) if not is_number(k)] + sorted(identifiers(question))
     if keys:
         topic = sum(_mentions(folded, k) for k in keys) / len(keys)
@@ -139,6 +155,7 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
     wanted = set(prefixes(question, language))
     scored = []
     asked_tokens = _technical(question)
+    yes_no = kind.expects == "yes_no"
     for index, passage in enumerate(passages):
         for unit in passage_units(passage.text, passage.section, passage.title):
             said = _said(unit, scored, index)
@@ -150,9 +167,10 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
                     coverage=_coverage(wanted, f"{unit.context}\n{unit.text}", language),
                     own=_coverage(wanted, unit.text, language),
                     news=len(set(prefixes(said, language)) - wanted)
-                    + len(technical - asked_tokens),
+                    + len(technical - asked_tokens)
+                    + (yes_no and negates(said) != negates(question)),
                     fits=fits(unit.text, kind, question, language),
-                    focus=focus(said, question, language, kind),
+                    focus=focus(said, question, language, kind, unit.headings),
                 )
             )
     return scored

@@ -34,6 +34,7 @@ from agent.tools.answer_features import (
     item_count,
     names,
     names_something,
+    negates,
     numbers,
     plain_words,
 )
@@ -101,11 +102,13 @@ def answers_question(
         return AnswerCheck(False, "repeats itself")
     asked = set(prefixes(question, language))
     said = set(prefixes(plain, language))
-    if not said - asked:
+    kind = question_kind(question)
+    # "Clara Vidal no tiene coche" answers "¿Tiene coche Clara Vidal?" with the same words
+    denies = kind.expects == "yes_no" and negates(plain) != negates(question)
+    if not said - asked and not denies:
         return AnswerCheck(False, "restates the question")
     if _ABOUT_THE_SOURCES.match(plain):
         return AnswerCheck(False, "describes the sources instead of answering")
-    kind = question_kind(question)
     if kind.expects == "number" and not numbers(plain) - numbers(question):
         return AnswerCheck(False, "no number, and the question asks for one")
     if kind.money and not has_price(plain):
@@ -122,7 +125,7 @@ def answers_question(
         return AnswerCheck(False, "no number, and the question also asks how many")
     if "name" in kind.also and not names(plain, language, people=True) - names(question, language):
         return AnswerCheck(False, "no name, and the question also asks who")
-    if kind.entity and not names_something(plain, question, language):
+    if kind.entity and not names_something(plain, question, language, kind.entity):
         return AnswerCheck(False, f"names no {kind.entity}, and the question asks which")
     if kind.several and item_count(answer) < 2:
         return AnswerCheck(False, "one item, and the question asks for several")

