@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -123,7 +124,9 @@ def run_finetune_benchmark(
     llama_dir = find_converter(converter)  # before hours of training, not after
     figures: dict[str, Any] = {
         "base": str(base),
-        "machine_note": "2 CPU cores shared with other jobs: times are upper bounds",
+        # what the times mean depends on what else ran: say what the machine was doing
+        "cpu_count": os.cpu_count(),
+        "load_average_at_start": round(os.getloadavg()[0], 2),
         "steps": steps,
         "seed": seed,
         "lr": lr,
