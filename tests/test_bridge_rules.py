@@ -175,6 +175,10 @@ def test_the_rules_read_long_text_in_linear_time() -> None:
         ("Clara Vidal was born in Valencia in 1980 [1].", "Who is the mother of Clara Vidal?", ""),
         ("Luis Vega nació en Gijón en 1950 [1].", "¿Quién es la madre de Luis Vega?", ""),
         ("The band was founded in Madrid by Ana Ruiz [1].", "Who founded the band?", "Ana Ruiz"),
+        # ... but a person after "in"/"en"/"from" that no verb of where precedes is a person
+        ("Dalí drew inspiration from Picasso [1].", "Who inspired Dalí?", "Picasso"),
+        ("Luis Vega se inspiró en Ana Ruiz [1].", "¿Quién inspiró a Luis Vega?", "Ana Ruiz"),
+        ("Luis Vega ran into Ana Ruiz at the station [1].", "Who did Luis Vega meet?", "Ana Ruiz"),
     ],
 )
 def test_a_hop_passes_on_a_name_not_a_sentence(answer: str, question: str, entity: str) -> None:

@@ -9,6 +9,8 @@ the check would turn away.
 from __future__ import annotations
 
 import bisect
+import itertools
+import operator
 import re
 
 from agent.tools.verification.word_lists import MONTHS_EN, MONTHS_ES, NEGATIONS, NUMBER_WORDS
@@ -142,13 +144,24 @@ _LABEL = re.compile(
 
 
 # Words after which a name is the thing a "which X?" asks for: "X es / is / fue…",
-# "herramientas como X", "called X", "se llama X".
+# "herramientas como X", "called X", "se llama X", "comprada por X", "resultó ser X".
 _INTRODUCERS = frozenset({
     "es", "son", "fue", "fueron", "era", "eran", "is", "are", "was", "were", "como", "as",
     "such", "llamado", "llamada", "llamados", "llamadas", "llama", "called", "named",
     "denominado", "denominada", "incluye", "incluyen", "include", "includes", "recomiendo",
-    "recommend", "recommended", "recomendado", "recomendada",
+    "recommend", "recommended", "recomendado", "recomendada", "by", "por", "ser", "be",
+    "resulto", "resulta", "resultaron",
 })  # fmt: skip
+# Opening words that are not names even before "es"/"is": "Ninguna es mencionada…",
+# "Nothing is said about the tool".
+_NOT_A_SUBJECT = frozenset({
+    "ninguna", "ninguno", "nada", "nadie", "cualquiera", "cualquier", "depende", "ambos",
+    "ambas", "todos", "todas", "alguna", "alguno", "otra", "otro", "desconocida",
+    "desconocido", "none", "nothing", "nobody", "neither", "either", "both", "all", "any",
+    "unclear", "unknown", "another", "other", "each", "every", "someone", "something",
+})  # fmt: skip
+# After "es"/"is", an article: "Axolotl es una herramienta", "Axolotl is the tool".
+_ARTICLES = frozenset({"un", "una", "el", "la", "los", "las", "a", "an", "the"})
 _INTRODUCER_REACH = 3  # words between an introducer (or the asked noun) and the name
 _CLAUSE_END = re.compile(r"[.!?;]+(?=\s|$)|\n")
 
@@ -167,52 +180,81 @@ def names_something(text: str, question: str, language: str, entity: str = "") -
       QLoRA?"; right after: "más rápido que AWQ" is a comparison);
     - right after the asked noun ``entity`` or a word that introduces it, function
       words between ("el formato ZipQuant", "la más rápida es ZipQuant", "herramientas
-      como Axolotl").
+      como Axolotl", "comprada por Google"), unless negated ("no es GPTQ").
 
     A plural ``entity`` ("¿Qué técnicas vimos?") is answered by a list, so any new name
     counts. "Este nuevo formato es más rápido que GPTQ y usa NF4" names NF4, but not as
-    the format asked for.
+    the format asked for. Linear in the text: each clause's words are read once.
     """
     asked = _words(question)
     for match in _LABEL.finditer(text):
         label = _words(match.group(1))
         if label and not label <= asked and len(match.group(1).split()) <= 4:
             return True
-    known = names(question, language) | asked
+    named = names(question, language)
+    known = named | asked
     if entity.endswith("s") and names(text, language) - known:
         return True  # "¿Qué técnicas vimos?": a list of names, however it is phrased
-    named = names(question, language)
-    predicate = {w for w in asked - named if analyze(w, language)}  # its other content words
-    predicate_prefixes = {p for w in predicate for p in prefixes(w, language)}
     noun = fold_accents(entity).lower()[:5]
-    for clause in _clauses(text):
-        words = [(m.group(0), m.start()) for m in _WORD.finditer(clause)]
-        starts = [start for _, start in words]
-        candidates = [(n, at) for n, at in _name_matches(clause, language) if n not in known]
-        if len(words) > 1 and words[1][0].lower() in _INTRODUCERS:
-            first = fold_accents(words[0][0]).lower()
-            if words[0][0][:1].isupper() and first not in known and analyze(words[0][0], language):
-                candidates.append((first, words[0][1]))  # "Axolotl es una herramienta…"
-        for _, at in candidates:
-            before = [w for w, _ in words[: bisect.bisect_left(starts, at)]]
-            if not any(analyze(w, language) for w in before):
-                return True  # the first thing the clause says: its subject
-            # the question's own verb right before it: "QLoRA usa NF4" for "¿Qué formato
-            # usa QLoRA?" (right before: "más rápido que AWQ" is a comparison)
-            if before and fold_accents(before[-1]).lower() in predicate:
-                return True
-            # the subject of what the question asks: "… both BSkyB and Virgin Media agreed
-            # to terminate…" for "What company agreed to terminate…?"
-            after = clause[at:]
-            if set(prefixes(after, language)) & predicate_prefixes:
-                return True
-            # an introducer or the asked noun just before it (only function words between)
-            for word in reversed(before[-_INTRODUCER_REACH:]):
-                folded = fold_accents(word).lower()
-                if folded in _INTRODUCERS or (noun and folded.startswith(noun)):
+    # the question's other content words: what it says of the X (not the X itself)
+    predicate = {
+        w for w in asked - named if analyze(w, language) and not (noun and w.startswith(noun))
+    }
+    predicate_prefixes = {p for w in predicate for p in prefixes(w, language)}
+    return any(
+        _names_the_asked_thing(clause, language, known, predicate, predicate_prefixes, noun)
+        for clause in _clauses(text)
+    )
+
+
+def _names_the_asked_thing(
+    clause: str,
+    language: str,
+    known: set[str],
+    predicate: set[str],
+    predicate_prefixes: set[str],
+    noun: str,
+) -> bool:
+    """One clause of :func:`names_something`."""
+    words = [(m.group(0), m.start()) for m in _WORD.finditer(clause)]
+    if not words:
+        return False
+    folded = [fold_accents(w).lower() for w, _ in words]
+    content = [bool(analyze(w, language)) for w, _ in words]
+    # later[i]: a word at i or after it is one of the question's (what it says of the X)
+    later = [False] * (len(words) + 1)
+    for i in range(len(words) - 1, -1, -1):
+        later[i] = later[i + 1] or bool(set(prefixes(words[i][0], language)) & predicate_prefixes)
+    starts = [start for _, start in words]
+    candidates = [
+        bisect.bisect_left(starts, at)
+        for n, at in _name_matches(clause, language)
+        if n not in known
+    ]
+    if (
+        len(words) > 2
+        and folded[1] in _INTRODUCERS
+        and folded[2] in _ARTICLES
+        and words[0][0][:1].isupper()
+        and folded[0] not in known | _NOT_A_SUBJECT
+        and content[0]
+    ):
+        candidates.append(0)  # "Axolotl es una herramienta…"
+    content_before = list(itertools.accumulate(content, operator.or_, initial=False))
+    for index in candidates:
+        if not content_before[index] or later[index + 1]:
+            return True  # the clause's subject, or the subject of what the question asks
+        if index and folded[index - 1] in predicate:
+            return True  # "usa NF4" for "¿Qué formato usa QLoRA?"
+        for back in range(index - 1, max(index - 1 - _INTRODUCER_REACH, -1), -1):
+            word = folded[back]
+            if word in _INTRODUCERS or (noun and word.startswith(noun)):
+                negated = back > 0 and folded[back - 1] in NEGATIONS
+                if not negated:
                     return True
-                if analyze(word, language):
-                    break
+                break
+            if content[back]:
+                break
     return False
 
 

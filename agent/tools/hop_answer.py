@@ -229,14 +229,27 @@ def _mostly_held(name: str, question: str) -> bool:
     return len(held) * 2 > len(words)
 
 
-# "born in Valencia", "vive en Gijón", "from Lima": a name after one of these is a place.
-_PLACE_PREPOSITIONS = frozenset({"in", "en", "at", "near", "from", "desde", "cerca", "into"})
+# "born in Valencia", "vive en Gijón": a name after a preposition of place that follows a
+# verb of where someone is, was born or died, is a place ("believed in Ana Ruiz",
+# "se inspiró en Ana Ruiz", "learned it from Ana Ruiz" are people).
+_PLACE_PREPOSITIONS = frozenset({"in", "en", "at", "near", "cerca", "desde"})
+_WHERE_VERBS = (
+    "born", "naci", "live", "viv", "resid", "locat", "situa", "ubica", "based", "grew",
+    "crec", "moved", "mud", "trasla", "died", "muri", "falleci", "settled", "instal",
+    "raised", "cria", "studied", "estudi", "founded", "fundad", "fundo", "held", "celebr",
+    "built", "constru", "opened", "abiert",
+)  # fmt: skip
+_WHERE_REACH = 3  # words between such a verb and the preposition ("born in 1950 in Lima")
 
 
 def _is_a_place(name: tuple[int, int, str], tokens: list[_Token]) -> bool:
-    """The name follows a preposition of place (see ``_PLACE_PREPOSITIONS``)."""
-    start = name[0]
-    return start > 0 and tokens[start - 1].folded in _PLACE_PREPOSITIONS
+    """The name follows a preposition of place that follows a verb of where (above);
+    a possessive ("in Ana Ruiz's lab") names whose the place is, a person."""
+    start, _, shown = name
+    if start == 0 or tokens[start - 1].folded not in _PLACE_PREPOSITIONS or "'s" in shown:
+        return False
+    before = tokens[max(start - 2 - _WHERE_REACH, 0) : start - 1]
+    return any(t.folded.startswith(_WHERE_VERBS) for t in before)
 
 
 def _looks_like_a_demonym(name: str) -> bool:

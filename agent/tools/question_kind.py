@@ -88,14 +88,28 @@ _DEFINITION = re.compile(
 )
 _YES_NO = re.compile(
     r"^\W{0,64}(?:does|do|is|are|was|were|can|could|should|would|will|did|has|have|had|"
-    r"may|must|might|se puede|puede|puedo|soporta|funciona|hay que|es (?:posible|necesario))\b",
+    r"must|se puede|puede|puedo|soporta|funciona|hay que|es (?:posible|necesario))\b",
     re.IGNORECASE,
 )
-# A Spanish question asks yes or no when it has no question word at all: "¿Tiene coche
-# Clara Vidal?", "¿Necesita QLoRA calibración?" (its verb opens it, or its subject).
+# A Spanish question asks yes or no when it has no question word and one of these verbs
+# opens it or follows its subject: "¿Tiene coche Clara Vidal?", "¿Necesita QLoRA
+# calibración?", "¿Clara Vidal tiene coche?". "¿Y QLoRA?" or "¿Ventajas de QLoRA?" has
+# no verb and asks something open.
 _WH_WORD = re.compile(
-    r"\b(?:qué|quién(?:es)?|cuál(?:es)?|cómo|cuándo|dónde|adónde|cuánt[oa]s?|what|which|"
-    r"who|whom|whose|how|when|where|why)\b",
+    r"\b(?:qué|quién(?:es)?|cuál(?:es)?|cómo|cuándo|dónde|adónde|cuánt[oa]s?|cuán|cuan|porque|"
+    r"what|which|who|whom|whose|how|when|where|why)\b"
+    # typed without accents after a preposition or a verb of asking: "¿por que…?",
+    # "¿en que año…?", "¿sabes que formato…?"
+    r"|\b(?:por|para|en|de|con|a|sabes|sabe|saber)\s{1,8}(?:que|quien|quienes|cual|cuales|"
+    r"como|cuando|donde|cuanto|cuanta|cuantos|cuantas|cuan)\b",
+    re.IGNORECASE,
+)
+_YES_NO_VERB = re.compile(
+    r"^\W{0,8}(?:[^\W\d_]{1,40}\s{1,8}){0,3}?(?:es|son|está|están|era|fue|tiene|tienen|"
+    r"tenía|hay|había|necesita|necesitan|usa|usan|utiliza|utilizan|soporta|soportan|admite|"
+    r"incluye|incluyen|requiere|requieren|permite|permiten|existe|existen|sirve|sirven|vale|"
+    r"conviene|funciona|funcionan|cabe|corre|ocupa|puede|pueden|debo|debe|deben|hace|hizo|"
+    r"ganó|llegó|ha|han)\b",
     re.IGNORECASE,
 )
 _LIST = re.compile(
@@ -229,7 +243,7 @@ def _bare_kind(text: str) -> QuestionKind:
         expects = "name"
     elif several:
         expects = "list"
-    elif _YES_NO.search(text) or ("¿" in text and not _WH_WORD.search(text)):
+    elif _YES_NO.search(text) or _spanish_yes_no(text):
         expects = "yes_no"
     elif _DEFINITION.search(text) and len(text.split()) <= 8:
         expects = "definition"
@@ -238,6 +252,13 @@ def _bare_kind(text: str) -> QuestionKind:
     else:
         expects = "open"
     return QuestionKind(expects, several=several, about_code=about_code)
+
+
+def _spanish_yes_no(text: str) -> bool:
+    """A "¿…?" with no question word whose verb is among its first words."""
+    if "¿" not in text or _WH_WORD.search(text):
+        return False
+    return bool(_YES_NO_VERB.search(text[text.index("¿") + 1 :]))
 
 
 def _asks_for_several(text: str) -> bool:

@@ -119,6 +119,12 @@ def identifiers(question: str) -> set[str]:
     return {token for token in found if len(token) > 2 and not token[0].isdigit()}
 
 
+HEADING_TOPIC = 0.75
+"""A key term found only in the headings a unit sits under counts this much of one found
+in the unit itself: the unit is about the heading's topic, unless it names another thing
+("GPTQ usa INT4…" under a title naming QLoRA and GPTQ), which its own words would show."""
+
+
 def focus(
     text: str,
     question: str,
@@ -130,9 +136,10 @@ def focus(
 
     Half for the parts asked (each of :attr:`QuestionKind.parts` held, the named sort
     for "which X?"), half for the topic: the question's key terms (names, numbers) found
-    in ``text`` or in the ``headings`` it sits under (under "## QLoRA…", "Con esta
-    técnica se ajusta un modelo de 65B en 48 GB" is about QLoRA as much as the sentence
-    before it that names QLoRA), or, when it names none, the share of its content words
+    in ``text``, or in the ``headings`` it sits under for ``HEADING_TOPIC`` of that
+    (under "## QLoRA…", "Con esta técnica se ajusta un modelo de 65B en 48 GB" is about
+    QLoRA too, nearly as much as the sentence before it that names QLoRA), or, when it
+    names none, the share of its content words
     found in ``text``.
     """
     kind = kind or question_kind(question)
@@ -140,10 +147,12 @@ def focus(
     if kind.entity:
         parts.append(names_something(text, question, language, kind.entity))
     asked = sum(parts) / len(parts)
-    folded = fold_accents(f"{headings}\n{text}").lower()
+    folded = fold_accents(text).lower()
+    above = fold_accents(headings).lower()
     keys = [k for k in key_terms(question) if not is_number(k)] + sorted(identifiers(question))
     if keys:
-        topic = sum(_mentions(folded, k) for k in keys) / len(keys)
+        said = [1.0 if _mentions(folded, k) else HEADING_TOPIC * _mentions(above, k) for k in keys]
+        topic = sum(said) / len(keys)
     else:
         topic = min(1.0, 2 * _coverage(set(prefixes(question, language)), text, language))
     return round(0.5 * asked + 0.5 * topic, 4)
@@ -168,7 +177,11 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
                     own=_coverage(wanted, unit.text, language),
                     news=len(set(prefixes(said, language)) - wanted)
                     + len(technical - asked_tokens)
-                    + (yes_no and negates(said) != negates(question)),
+                    + (
+                        yes_no
+                        and negates(said) != negates(question)
+                        and wanted <= set(prefixes(said, language))
+                    ),
                     fits=fits(unit.text, kind, question, language),
                     focus=focus(said, question, language, kind, unit.headings),
                 )

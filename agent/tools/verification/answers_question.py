@@ -103,8 +103,9 @@ def answers_question(
     asked = set(prefixes(question, language))
     said = set(prefixes(plain, language))
     kind = question_kind(question)
-    # "Clara Vidal no tiene coche" answers "¿Tiene coche Clara Vidal?" with the same words
-    denies = kind.expects == "yes_no" and negates(plain) != negates(question)
+    # "Clara Vidal no tiene coche" answers "¿Tiene coche Clara Vidal?" with the same words:
+    # all of them, and a negation the question does not have (or the other way round)
+    denies = kind.expects == "yes_no" and negates(plain) != negates(question) and asked <= said
     if not said - asked and not denies:
         return AnswerCheck(False, "restates the question")
     if _ABOUT_THE_SOURCES.match(plain):
