@@ -300,3 +300,30 @@ def test_migrate_into_an_empty_postgres_collection_takes_the_bulk_path(
     assert rankings(target) == rankings(reference)
     for store in (source, target, reference):
         store.close()
+
+
+def test_dense_search_is_never_a_cached_plan(postgres_url: str, tmp_path: Path) -> None:
+    """psycopg prepares a statement run five times, and PostgreSQL may then reuse a plan
+    made under other settings: a plan made while ``dense_exact`` had index scans off
+    turned every later HNSW search into an exact scan (the recall measured at 100k
+    swung from 0.72 to 1.0 on one index). The server holds no prepared dense search."""
+    store = open_postgres(postgres_url, tmp_path)
+    documents = corpus(30)
+    store.commit(documents)
+    query = documents[2][1][0].vector
+    with store.read() as view:
+        for _ in range(12):
+            view.dense_exact(query, 5)
+            view.dense(query, 5)
+        prepared = view.db.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ("%<=>%",),
+        ).fetchone()[0]
+        plan = view.db.execute(
+            f"EXPLAIN SELECT id FROM {store._s}.chunks ORDER BY embedding <=> %s LIMIT 5",
+            (query,),
+            prepare=False,
+        ).fetchall()
+    assert prepared == 0
+    assert any("chunks_embedding" in line for (line,) in plan)  # the HNSW index, not a scan
+    store.close()
