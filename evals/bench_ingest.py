@@ -464,22 +464,12 @@ def _latency_of_size(
     build_seconds = 0.0
     if not reused:
         build_seconds, build = _seconds(build_synthetic_collection, rag, size, generator, seed)
-    for question in questions[:LATENCY_WARMUP_QUERIES]:
-        rag.retriever.retrieve(question, k=5)
-    totals: list[float] = []
-    parts: dict[str, list[float]] = {part: [] for part in LATENCY_PARTS}
-    measured = questions[LATENCY_WARMUP_QUERIES:]
-    for done, question in enumerate(measured, start=1):
-        timings: dict[str, float] = {}
-        seconds, hits = _seconds(
-            lambda q=question, t=timings: rag.retriever.retrieve(q, 5, timings=t)
-        )
-        if not hits:
-            raise RuntimeError(f"no hits for {question!r} in the {size}-chunk collection")
-        totals.append(seconds)
-        for part in LATENCY_PARTS:
-            parts[part].append(timings.get(part, 0.0))
-        report_progress(f"latency {size}", done, len(measured))
+    totals, parts = _timed_queries(
+        rag,
+        questions,
+        f"the {size}-chunk collection",
+        lambda done, total: report_progress(f"latency {size}", done, total),
+    )
     without_embedding = [t - e for t, e in zip(totals, parts["embedding"], strict=True)]
     result: dict[str, Any] = {
         "p50_ms": _percentile_ms(totals, 50),
@@ -511,6 +501,34 @@ def _latency_of_size(
     return result
 
 
+def _timed_queries(
+    rag: Any,
+    questions: Sequence[str],
+    what: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[float], dict[str, list[float]]]:
+    """Seconds of ``rag``'s hybrid retrieval per question, in total and per part: the
+    first ``LATENCY_WARMUP_QUERIES`` questions warm up, the rest are timed."""
+    for question in questions[:LATENCY_WARMUP_QUERIES]:
+        rag.retriever.retrieve(question, k=5)
+    totals: list[float] = []
+    parts: dict[str, list[float]] = {part: [] for part in LATENCY_PARTS}
+    measured = questions[LATENCY_WARMUP_QUERIES:]
+    for done, question in enumerate(measured, start=1):
+        timings: dict[str, float] = {}
+        seconds, hits = _seconds(
+            lambda q=question, t=timings: rag.retriever.retrieve(q, 5, timings=t)
+        )
+        if not hits:
+            raise RuntimeError(f"no hits for {question!r} in {what}")
+        totals.append(seconds)
+        for part in LATENCY_PARTS:
+            parts[part].append(timings.get(part, 0.0))
+        if progress is not None:
+            progress(done, len(measured))
+    return totals, parts
+
+
 def _retrieval_with_engine(
     home: Path, name: str, extra: dict[str, Any], engine: str, questions: Sequence[str]
 ) -> dict[str, Any]:
@@ -523,19 +541,8 @@ def _retrieval_with_engine(
     try:
         if rag.embedder.record.engine != engine:  # it fell back: not the engine asked for
             raise RuntimeError(f"the {engine} engine did not load ({rag.embedder.record.engine})")
-        for question in questions[:LATENCY_WARMUP_QUERIES]:
-            rag.retriever.retrieve(question, k=5)
-        totals: list[float] = []
-        embedding: list[float] = []
-        for question in questions[LATENCY_WARMUP_QUERIES:]:
-            timings: dict[str, float] = {}
-            seconds, hits = _seconds(
-                lambda q=question, t=timings: rag.retriever.retrieve(q, 5, timings=t)
-            )
-            if not hits:
-                raise RuntimeError(f"no hits for {question!r} with the {engine} engine")
-            totals.append(seconds)
-            embedding.append(timings.get("embedding", 0.0))
+        totals, parts = _timed_queries(rag, questions, f"the {engine} engine")
+        embedding = parts["embedding"]
         return {
             "engine": rag.embedder.record.engine,
             "p50_ms": _percentile_ms(totals, 50),
