@@ -246,6 +246,8 @@ def _names_the_asked_thing(
             return True  # the clause's subject, or the subject of what the question asks
         if index and folded[index - 1] in predicate:
             return True  # "usa NF4" for "¿Qué formato usa QLoRA?"
+        if noun and index + 1 < len(words) and folded[index + 1].startswith(noun):
+            return True  # "the InstructGPT model" for "Which model…?"
         for back in range(index - 1, max(index - 1 - _INTRODUCER_REACH, -1), -1):
             word = folded[back]
             if word in _INTRODUCERS or (noun and word.startswith(noun)):

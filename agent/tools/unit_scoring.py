@@ -120,8 +120,9 @@ def identifiers(question: str) -> set[str]:
 
 
 HEADING_TOPIC = 0.75
-"""A key term found only in the headings a unit sits under counts this much of one found
-in the unit itself: the unit is about the heading's topic, unless it names another thing
+"""For a question asking for one fact (a number, a date, a name, which X), a key term found
+only in the headings a unit sits under counts this much of one found in the unit itself:
+the unit is about the heading's topic, unless it names another thing
 ("GPTQ usa INT4…" under a title naming QLoRA and GPTQ), which its own words would show."""
 
 
@@ -148,7 +149,12 @@ def focus(
         parts.append(names_something(text, question, language, kind.entity))
     asked = sum(parts) / len(parts)
     folded = fold_accents(text).lower()
-    above = fold_accents(headings).lower()
+    # only where what is asked is a fact the unit must hold: for an open question the
+    # topic is what tells units apart, and every unit under the heading would share it
+    # (an injected line under "Atlantis travel notes" was quoted for "What is the capital
+    # of Atlantis?")
+    one_fact = bool(kind.entity) or any(p in ("number", "date", "name") for p in kind.parts)
+    above = fold_accents(headings).lower() if one_fact else ""
     keys = [k for k in key_terms(question) if not is_number(k)] + sorted(identifiers(question))
     if keys:
         said = [1.0 if _mentions(folded, k) else HEADING_TOPIC * _mentions(above, k) for k in keys]
