@@ -9,9 +9,11 @@ the check would turn away.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import operator
 import re
+from dataclasses import dataclass
 
 from agent.tools.verification.word_lists import MONTHS_EN, MONTHS_ES, NEGATIONS, NUMBER_WORDS
 from ingestion.text_analysis import analyze, fold_accents, prefixes
@@ -186,36 +188,48 @@ def names_something(text: str, question: str, language: str, entity: str = "") -
     counts. "Este nuevo formato es más rápido que GPTQ y usa NF4" names NF4, but not as
     the format asked for. Linear in the text: each clause's words are read once.
     """
-    asked = _words(question)
+    asked = _asked_thing(question, language, entity)
     for match in _LABEL.finditer(text):
         label = _words(match.group(1))
-        if label and not label <= asked and len(match.group(1).split()) <= 4:
+        if label and not label <= asked.words and len(match.group(1).split()) <= 4:
             return True
-    named = names(question, language)
-    known = named | asked
-    if entity.endswith("s") and names(text, language) - known:
+    if entity.endswith("s") and names(text, language) - asked.known:
         return True  # "¿Qué técnicas vimos?": a list of names, however it is phrased
+    return any(_names_the_asked_thing(clause, language, asked) for clause in _clauses(text))
+
+
+@dataclass(frozen=True)
+class _AskedThing:
+    """What a "which X?" question says, read once per question (the answerer checks
+    every unit of every passage against it)."""
+
+    words: frozenset[str]  # all its words, folded
+    known: frozenset[str]  # its words and names: none of them is the answer
+    predicate: frozenset[str]  # its other content words: what it says of the X
+    predicate_prefixes: frozenset[str]
+    noun: str  # the asked noun's first five letters ("forma" for "formato")
+
+
+@functools.lru_cache(maxsize=64)
+def _asked_thing(question: str, language: str, entity: str) -> _AskedThing:
+    asked = _words(question)
+    named = names(question, language)
     noun = fold_accents(entity).lower()[:5]
-    # the question's other content words: what it says of the X (not the X itself)
     predicate = {
         w for w in asked - named if analyze(w, language) and not (noun and w.startswith(noun))
     }
-    predicate_prefixes = {p for w in predicate for p in prefixes(w, language)}
-    return any(
-        _names_the_asked_thing(clause, language, known, predicate, predicate_prefixes, noun)
-        for clause in _clauses(text)
+    return _AskedThing(
+        words=frozenset(asked),
+        known=frozenset(named | asked),
+        predicate=frozenset(predicate),
+        predicate_prefixes=frozenset(p for w in predicate for p in prefixes(w, language)),
+        noun=noun,
     )
 
 
-def _names_the_asked_thing(
-    clause: str,
-    language: str,
-    known: set[str],
-    predicate: set[str],
-    predicate_prefixes: set[str],
-    noun: str,
-) -> bool:
+def _names_the_asked_thing(clause: str, language: str, asked: _AskedThing) -> bool:
     """One clause of :func:`names_something`."""
+    known, predicate, noun = asked.known, asked.predicate, asked.noun
     words = [(m.group(0), m.start()) for m in _WORD.finditer(clause)]
     if not words:
         return False
@@ -224,7 +238,9 @@ def _names_the_asked_thing(
     # later[i]: a word at i or after it is one of the question's (what it says of the X)
     later = [False] * (len(words) + 1)
     for i in range(len(words) - 1, -1, -1):
-        later[i] = later[i + 1] or bool(set(prefixes(words[i][0], language)) & predicate_prefixes)
+        later[i] = later[i + 1] or bool(
+            set(prefixes(words[i][0], language)) & asked.predicate_prefixes
+        )
     starts = [start for _, start in words]
     candidates = [
         bisect.bisect_left(starts, at)
@@ -236,7 +252,8 @@ def _names_the_asked_thing(
         and folded[1] in _INTRODUCERS
         and folded[2] in _ARTICLES
         and words[0][0][:1].isupper()
-        and folded[0] not in known | _NOT_A_SUBJECT
+        and folded[0] not in known
+        and folded[0] not in _NOT_A_SUBJECT
         and content[0]
     ):
         candidates.append(0)  # "Axolotl es una herramienta…"

@@ -140,8 +140,7 @@ def focus(
     in ``text``, or in the ``headings`` it sits under for ``HEADING_TOPIC`` of that
     (under "## QLoRA…", "Con esta técnica se ajusta un modelo de 65B en 48 GB" is about
     QLoRA too, nearly as much as the sentence before it that names QLoRA), or, when it
-    names none, the share of its content words
-    found in ``text``.
+    names none, the share of its content words found in ``text``.
     """
     kind = kind or question_kind(question)
     parts = [holds(p, text, kind, question, language) for p in kind.parts]
@@ -171,23 +170,21 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
     scored = []
     asked_tokens = _technical(question)
     yes_no = kind.expects == "yes_no"
+    question_negates = negates(question)
     for index, passage in enumerate(passages):
         for unit in passage_units(passage.text, passage.section, passage.title):
             said = _said(unit, scored, index)
+            said_words = set(prefixes(said, language))
             technical = _technical(said)
+            # to a yes/no question, a unit saying all of it with the other polarity is news
+            denies = yes_no and negates(said) != question_negates and wanted <= said_words
             scored.append(
                 ScoredUnit(
                     unit=unit,
                     passage=index,
                     coverage=_coverage(wanted, f"{unit.context}\n{unit.text}", language),
                     own=_coverage(wanted, unit.text, language),
-                    news=len(set(prefixes(said, language)) - wanted)
-                    + len(technical - asked_tokens)
-                    + (
-                        yes_no
-                        and negates(said) != negates(question)
-                        and wanted <= set(prefixes(said, language))
-                    ),
+                    news=len(said_words - wanted) + len(technical - asked_tokens) + denies,
                     fits=fits(unit.text, kind, question, language),
                     focus=focus(said, question, language, kind, unit.headings),
                 )
