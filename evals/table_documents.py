@@ -90,9 +90,17 @@ def _docx(table: DevTable, path: Path) -> None:
     document = Document()
     document.add_heading(table.title, level=1)
     document.add_paragraph(table.intro)
-    header_rows = len(table.header)
-    grid = document.add_table(rows=header_rows + len(table.rows), cols=table.width)
+    grid = document.add_table(rows=len(table.header) + len(table.rows), cols=table.width)
     grid.style = "Table Grid"
+    _fill_grid(grid, table)
+    document.add_paragraph(table.after)
+    document.save(str(path))
+
+
+def _fill_grid(grid: Any, table: DevTable) -> None:
+    """Write ``table`` into a word-processor or slide table (python-docx and python-pptx
+    tables share ``cell(r, c)``, ``.text`` and ``merge``): the header lines, their merged
+    cells (the merged cell is the top-left one), then the rows."""
     for r, line in enumerate(table.header):
         for c, text in enumerate(line):
             grid.cell(r, c).text = text
@@ -102,14 +110,12 @@ def _docx(table: DevTable, path: Path) -> None:
             while r == 1 and table.header[0][c] and not table.header[1][c]:
                 c += 1  # covered from above
             if colspan > 1 or rowspan > 1:
-                merged = grid.cell(r, c).merge(grid.cell(r + rowspan - 1, c + colspan - 1))
-                merged.text = text
+                grid.cell(r, c).merge(grid.cell(r + rowspan - 1, c + colspan - 1))
+                grid.cell(r, c).text = text
             c += colspan
-    for r, line in enumerate(table.rows, start=header_rows):
+    for r, line in enumerate(table.rows, start=len(table.header)):
         for c, text in enumerate(line):
             grid.cell(r, c).text = text
-    document.add_paragraph(table.after)
-    document.save(str(path))
 
 
 def _html_cells(table: DevTable) -> str:
@@ -228,22 +234,7 @@ def _pptx(table: DevTable, path: Path) -> None:
     shape = slide.shapes.add_table(
         n_rows, table.width, Inches(0.5), Inches(2.1), Inches(9), Inches(3)
     )
-    grid = shape.table
-    for r, line in enumerate(table.header):
-        for c, text in enumerate(line):
-            grid.cell(r, c).text = text
-    for r, cells in enumerate(table.header_cells()):
-        c = 0
-        for text, colspan, rowspan in cells:
-            while r == 1 and table.header[0][c] and not table.header[1][c]:
-                c += 1
-            if colspan > 1 or rowspan > 1:
-                grid.cell(r, c).merge(grid.cell(r + rowspan - 1, c + colspan - 1))
-                grid.cell(r, c).text = text
-            c += colspan
-    for r, line in enumerate(table.rows, start=len(table.header)):
-        for c, text in enumerate(line):
-            grid.cell(r, c).text = text
+    _fill_grid(shape.table, table)
     notes = slide.notes_slide.notes_text_frame
     notes.text = table.after
     deck.save(str(path))
