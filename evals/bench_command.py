@@ -17,6 +17,17 @@ from agent.cli.options import EmbeddingModelOpt, JsonOpt
 from agent.cli.setup import guarded, load_settings
 from agent.terminal import console, errors, fail, markup, print_flat, print_json, progress_bar
 
+# Options several question benchmarks share, written once.
+AnswerModelOpt = Annotated[str | None, typer.Option("--model", help="provider:model to answer.")]
+QuestionSplitOpt = Annotated[
+    str | None, typer.Option("--split", help="Only questions of this split (tune, heldout).")
+]
+LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="First N questions.")]
+BenchHomeOpt = Annotated[
+    Path | None, typer.Option("--home", help="Keep the benchmark index here between runs.")
+]
+RowsOpt = Annotated[bool, typer.Option("--rows", help="Include every question's answer.")]
+
 
 def dataset_path(given: Path, *, folder_ok: bool = False) -> Path:
     """``given`` if it exists, else the same path inside this checkout (so
@@ -242,10 +253,8 @@ def bench_graph(
         str | None, typer.Option("--fallback-model", help="Fallback (default: extractive).")
     ] = None,
     split: Annotated[str | None, typer.Option("--split", help="tune or heldout.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="First N questions.")] = None,
-    home: Annotated[
-        Path | None, typer.Option("--home", help="Keep the benchmark index here between runs.")
-    ] = None,
+    limit: LimitOpt = None,
+    home: BenchHomeOpt = None,
     rows: Annotated[bool, typer.Option("--rows", help="Include every question.")] = False,
     chunks: Annotated[int, typer.Option(min=100, help="Index size (padded).")] = 10_000,
     repeats: Annotated[int, typer.Option(min=1, help="Times each question is asked.")] = 2,
@@ -293,15 +302,11 @@ def bench_answers(
             "--dataset", help="SQuAD-format JSON file, or a notes folder (docs/ + questions.jsonl)."
         ),
     ],
-    model: Annotated[str | None, typer.Option("--model", help="provider:model to answer.")] = None,
-    split: Annotated[
-        str | None, typer.Option("--split", help="Only questions of this split (tune, heldout).")
-    ] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="First N questions.")] = None,
-    home: Annotated[
-        Path | None, typer.Option("--home", help="Keep the benchmark index here between runs.")
-    ] = None,
-    rows: Annotated[bool, typer.Option("--rows", help="Include every question's answer.")] = False,
+    model: AnswerModelOpt = None,
+    split: QuestionSplitOpt = None,
+    limit: LimitOpt = None,
+    home: BenchHomeOpt = None,
+    rows: RowsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Share of answers that contain a gold answer, cite the gold document, abstain, are empty."""
@@ -336,7 +341,7 @@ def bench_tables(
         typer.Option(help="Also time a CSV of this many rows against prose (0: skip)."),
     ] = 0,
     embedding_model: EmbeddingModelOpt = None,
-    rows: Annotated[bool, typer.Option("--rows", help="Include every question's answer.")] = False,
+    rows: RowsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Single-cell questions on tables in every format: right cell and no other row,
@@ -370,18 +375,14 @@ def bench_chains(
     dataset: Annotated[
         Path, typer.Option("--dataset", help="A chains folder (docs/ + questions.jsonl).")
     ] = Path("evals/data/chains"),
-    model: Annotated[str | None, typer.Option("--model", help="provider:model to answer.")] = None,
-    split: Annotated[
-        str | None, typer.Option("--split", help="Only questions of this split (tune, heldout).")
-    ] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="First N questions.")] = None,
-    home: Annotated[
-        Path | None, typer.Option("--home", help="Keep the benchmark index here between runs.")
-    ] = None,
+    model: AnswerModelOpt = None,
+    split: QuestionSplitOpt = None,
+    limit: LimitOpt = None,
+    home: BenchHomeOpt = None,
     hops: Annotated[
         bool, typer.Option("--hops/--no-hops", help="Also ask each hop alone (per-hop figures).")
     ] = True,
-    rows: Annotated[bool, typer.Option("--rows", help="Include every question's answer.")] = False,
+    rows: RowsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Bridge questions: chained and per-hop containment, tuned vs held-out, by language pair."""
