@@ -28,6 +28,15 @@ LLAMA = (
     "Meta trained Llama 3 on more than 15 trillion tokens. "
     "Only 13B of Mixtral's parameters are active per token."
 )
+SERVER_ES = (
+    "Cargamos el modelo con 4 bits para ahorrar memoria, aunque la calidad baja un poco, "
+    "y el servidor responde en menos de un segundo con lotes pequeños."
+)
+INDEX_EN = (
+    "The index is rebuilt every night, which takes about ten minutes on our server, and "
+    "queries keep working while it runs."
+)
+SETTLERS_ES = "Los colonos norteamericanos llegaron antes que los franceses a la región."
 
 # fmt: off
 CASES = [
@@ -62,6 +71,14 @@ CASES = [
     ([LLAMA], "Solo 13.000 millones de los parámetros de Mixtral están activos por token.", True),
     ([LLAMA], "Solo 13 millardos de los parámetros de Mixtral están activos por token.", True),
     ([LLAMA], "Solo 13 billones de los parámetros de Mixtral están activos por token.", False),
+    # across languages, a short claim translating one clause of a long source sentence
+    ([SERVER_ES], "The server answers in under a second with small batches.", True),
+    ([SERVER_ES], "The server answers in under 5 seconds with small batches.", False),
+    ([INDEX_EN], "Las consultas siguen funcionando mientras se reconstruye el índice.", True),
+    ([INDEX_EN], "La reconstrucción del índice tarda unos 40 minutos.", False),
+    # a name of plain words written as one word in the other language
+    ([SETTLERS_ES], "The North American settlers arrived before the French ones.", True),
+    ([SETTLERS_ES], "The South American settlers arrived before the French ones.", False),
 ]
 # fmt: on
 

@@ -94,6 +94,8 @@ def _missing_across_languages(sentence: Analysis, evidence: Evidence) -> str:
             continue
         words = re.findall(r"[^\W_][\w.+-]*", item.surface)
         strong = [w for w in words if w.isupper() or _CAMEL_OR_DIGIT.search(w)]
+        if not strong and len(words) > 1 and _translated_word_found("".join(words), evidence):
+            continue  # one word in the other language: "North American" / "norteamericano"
         found = [w for w in words if _translated_word_found(w, evidence)]
         if strong and not any(w in found for w in strong):
             return f"name '{item.surface}' not in sources"
