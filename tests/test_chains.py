@@ -207,3 +207,54 @@ def test_a_real_small_models_plan_is_checked_and_the_chain_stays_bounded(home: P
     if plan.detail["method"] != "llm":
         assert plan.detail["sub_questions"] == plan.detail["rules_plan"]
     assert answer.answer.strip() and answer.usage.llm_calls <= 4 + 1  # + the fallback's
+
+
+RUNBOOK = {
+    "runbook.md": (
+        "# Serving runbook\n\n## vLLM\n\nWe start the server like this:\n\n```bash\n"
+        "python -m vllm.entrypoints.openai.api_server \\\n    --model mistral-7b \\\n"
+        "    --port 8001\n```\n\nRestart it after every model change.\n"
+    ),
+    "despliegue.md": (
+        "# Despliegue\n\n## vLLM\n\nArrancamos el servidor así:\n\n```bash\n"
+        "vllm serve mistral-7b --port 8002\n```\n\nLo reiniciamos tras cambiar de modelo.\n"
+    ),
+    "tinyserve.md": (
+        "# tinyserve\n\nWe use tinyserve on our laptops. Requires glibc 2.31 or newer on "
+        "Linux.\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "port"),
+    [
+        ("Which port does our vLLM server use?", "8001"),
+        ("¿En qué puerto arrancamos el servidor de vLLM?", "8002"),
+    ],
+)
+def test_a_word_capitalised_by_its_sentence_is_no_bridge(
+    tmp_path: Path, question: str, port: str
+) -> None:
+    """ "We start the server like this:" names no entity: a second hop on "We" once
+    asked "Which use of We?" and quoted a README's requirements instead of the port."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in RUNBOOK.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    rag = Veraz(home=tmp_path / "home")
+    assert not rag.ingest([docs]).failed
+    answer = rag.ask(question)
+    retrieve = next(s for s in answer.steps if s.node == "retrieve")
+    assert "second_hop" not in retrieve.detail and not _hops(answer)
+    assert port in answer.answer and answer.verification.grounded
+
+
+def test_only_a_capital() -> None:
+    from agent.graphs.second_hop import _only_a_capital
+
+    assert _only_a_capital("We", "We start the server like this:\n")
+    assert _only_a_capital("Requires", "A server.\nRequires glibc 2.31.")
+    assert _only_a_capital("Nosotros", "Lo usamos nosotros.")  # a function word
+    assert not _only_a_capital("Metallica", "The album was recorded by Metallica in 1991.")
+    assert not _only_a_capital("Casa Azul", "Casa Azul is a studio.")  # two words: a name

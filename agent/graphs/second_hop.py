@@ -21,6 +21,7 @@ cannot be compared); those questions keep one hop.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,28 @@ def _lead(question: str, language: str) -> str:
     return " ".join(lead)
 
 
+_SENTENCE_OPENING = re.compile(r"(?:^|[.!?:;\n])[\s#>*\-\"'“«(`]{0,8}$")
+
+
+def _only_a_capital(entity: str, passage: str) -> bool:
+    """A single word capitalised only because it opens its sentences or lines ("We
+    start the server like this:", "Requires glibc 2.31…"), or a function word of either
+    language: no entity to chain on. Once asked "Which use of We?" as a second hop and
+    quoted a README's requirements for a question about a port (notes, tune set).
+    A one-word name that opens every sentence it is in is lost too: the question is
+    then answered in one hop, as before the second hop existed."""
+    if " " in entity.strip():
+        return False
+    if not analyze(entity, "en") or not analyze(entity, "es"):
+        return True
+    openings = 0
+    for match in re.finditer(rf"(?<!\w){re.escape(entity)}(?!\w)", passage):
+        if not _SENTENCE_OPENING.search(passage[max(0, match.start() - 12) : match.start()]):
+            return False
+        openings += 1
+    return openings > 0
+
+
 def second_hop(
     question: str, language: str, hits: list[dict[str, Any]], retriever: HybridRetriever
 ) -> SecondHop | None:
@@ -81,15 +104,16 @@ def second_hop(
     if not missing or covered < MIN_COVERED:
         return None
     entity = hop_entity(top["text"], question, language, names_only=True)
-    if not entity or any(ch.isdigit() for ch in entity):
+    if not entity or any(ch.isdigit() for ch in entity) or _only_a_capital(entity, top["text"]):
         return None
     probe = retriever.retrieve(f"{entity} {' '.join(missing)}", k=PROBE_K, mode="bm25")
-    folded_entity = fold_accents(entity).lower()
+    # the entity as whole words: "we" inside "between" is no mention of it
+    about_entity = re.compile(rf"(?<!\w){re.escape(fold_accents(entity).lower())}(?!\w)")
     missing_stems = {s for w in missing for s in analyze(w, language)}
     for hit in probe:
         # "described": a passage about the entity (its title, or its opening words)
         about = fold_accents(f"{hit.title} {hit.text[: len(entity) + 40]}").lower()
-        if hit.chunk_id == top["chunk_id"] or folded_entity not in about:
+        if hit.chunk_id == top["chunk_id"] or not about_entity.search(about):
             continue
         if missing_stems & set(analyze(hit.text, language)):
             link = "de" if language == "es" else "of"
