@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("What is QLoRA?", "[1] [2].", "only citation markers"),
         ("¿Qué es QLoRA?", "¿Qué es QLoRA? [1]", "restates the question"),
         ("What does NF4 quantize?", "NF4 quantizes. [2]", "restates the question"),
+        ("¿Dónde está `/metrics`?", "`/metrics` está. [1]", "restates the question"),
         ("¿Cuántos parámetros tiene Llama 3?", "Llama 3 es un modelo de Meta. [1]", "no number"),
         ("How many problems are in HumanEval?", "HumanEval tests Python code. [1]", "no number"),
         ("¿Quién creó QLoRA?", "QLoRA se creó para ahorrar memoria. [1]", "no name"),
@@ -67,6 +68,10 @@ def test_non_answers_are_caught_with_their_reason(question: str, answer: str, re
         ("cuantas muestras de calibración usa GPTQ", "Usa unas 128 muestras. [1]"),
         ("¿Qué puerto usa vLLM?", "Según el texto, vLLM usa el puerto 8000. [1]"),
         ("What does the passage say about NF4?", "The passage says NF4 is a 4-bit type. [1]"),
+        # a path, flag or code span is what is new, though its words are the question's
+        ("Where are the Prometheus metrics?", "Prometheus metrics at `/metrics` [2]"),
+        ("¿Dónde están las métricas de Prometheus?", "Métricas de Prometheus en /metrics [1]"),
+        ("How do I turn on debug logs?", "Turn on debug logs with TINYSERVE_LOG=debug. [1]"),
     ],
 )
 def test_real_answers_pass(question: str, answer: str) -> None:

@@ -83,6 +83,21 @@ def _repeats_itself(answer: str) -> bool:
     return False
 
 
+# What a word comparison cannot see: a code span, a path, a flag, an assignment. Their
+# words may all be the question's ("/metrics" for "Where are the Prometheus metrics?").
+_LITERAL = re.compile(r"`([^`\n]{1,200})`|(?<!\S)(\S{0,80}[/=_]\S{0,80})")
+
+
+def _new_literal(answer: str, question: str) -> bool:
+    """The answer quotes a code span, path or assignment the question does not hold."""
+    asked = question.lower()
+    for match in _LITERAL.finditer(strip_citations(answer)):
+        literal = (match.group(1) or match.group(2)).strip().lower().rstrip(".,;:")
+        if re.search(r"\w", literal) and literal not in asked:
+            return True
+    return False
+
+
 def answers_question(
     question: str, answer: str, language: str, passages: Sequence[str] = ()
 ) -> AnswerCheck:
@@ -106,7 +121,7 @@ def answers_question(
     # "Clara Vidal no tiene coche" answers "¿Tiene coche Clara Vidal?" with the same words:
     # all of them, and a negation the question does not have (or the other way round)
     denies = kind.expects == "yes_no" and negates(plain) != negates(question) and asked <= said
-    if not said - asked and not denies:
+    if not said - asked and not denies and not _new_literal(answer, question):
         return AnswerCheck(False, "restates the question")
     if _ABOUT_THE_SOURCES.match(plain):
         return AnswerCheck(False, "describes the sources instead of answering")
