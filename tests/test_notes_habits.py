@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from agent.tools.answer_units import asides, code_statements, passage_units, subject_of_heading
@@ -309,3 +311,69 @@ def test_a_technical_name_with_digits_does_not_answer_who(
 ) -> None:
     check = answers_question(question, answer, language)
     assert not check.answers and "no name" in check.reason
+
+
+ANAPHORA = {
+    "felipe_aranda.md": (
+        "# Felipe Aranda\n\nFelipe Aranda Gil (Salamanca, 1947) es un músico y compositor "
+        "español. Hijo del pintor Gonzalo Aranda, estudió violonchelo en el conservatorio de "
+        "Madrid y tocó en la Orquesta Nacional entre 1972 y 2005.\n"
+    ),
+    "alameda.md": (
+        "# Deportivo Alameda\n\nDeportivo Alameda is a football club from Temuco, founded "
+        "in 1931 by railway workers. Since 2019 its head coach has been Raúl Medina, a former "
+        "goalkeeper of the club.\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [
+        ("¿Quién es el padre de Felipe Aranda?", "Gonzalo Aranda"),
+        ("Who is the head coach of Deportivo Alameda?", "Raúl Medina"),
+    ],
+)
+def test_a_sentence_naming_its_topic_by_a_pronoun_is_still_about_it(
+    tmp_path: Path, question: str, gold: str
+) -> None:
+    """The gold sentence names its topic by "its" or not at all ("Hijo del pintor…"), the
+    sentence before names the topic but not the answer: the passage's topic counts for
+    the gold sentence too (PASSAGE_TOPIC); a chain's second hop asks exactly this."""
+    from agent import Veraz
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in ANAPHORA.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    rag = Veraz(home=tmp_path / "home")
+    assert not rag.ingest([docs]).failed
+    answer = rag.ask(question)
+    assert gold in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "passage", "language"),
+    [
+        (
+            "¿Quién es el padre de Felipe Aranda?",
+            "Hijo del pintor Gonzalo Aranda, estudió violonchelo en Madrid.",
+            ANAPHORA["felipe_aranda.md"],
+            "es",
+        ),
+        (
+            "Who is the head coach of Deportivo Alameda?",
+            "Since 2019 its head coach has been Raúl Medina, a former goalkeeper of the club.",
+            ANAPHORA["alameda.md"],
+            "en",
+        ),
+    ],
+)
+def test_the_passage_topic_counts_for_a_sentence_that_does_not_name_it(
+    question: str, sentence: str, passage: str, language: str
+) -> None:
+    alone = focus(sentence, question, language)
+    assert focus(sentence, question, language, passage=passage) > alone
+    # still below a sentence that names the topic itself and holds the answer
+    named = f"{question.split()[-2]} {question.split()[-1].rstrip('?')}: {sentence}"
+    assert focus(named, question, language) > focus(sentence, question, language, passage=passage)
