@@ -32,3 +32,21 @@ def test_names_rule_out_a_text_only_when_none_occurs() -> None:
         "GPTQ",
         "AWQ",
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "language"),
+    [
+        ("¿Quién es el padre de Felipe Aranda?", "Hijo del pintor Gonzalo Aranda.", "es"),
+        ("Who was Pablo Ortega's father?", "The son of the engineer Andrés Ortega.", "en"),
+        ("¿Quién es la hija de Luis Vega?", "Luis Vega es el padre de Sara Vega.", "es"),
+    ],
+)
+def test_a_kinship_word_is_covered_by_its_inverse(question: str, text: str, language: str) -> None:
+    """"Hijo del pintor X" in a passage about Felipe says who Felipe's father is."""
+    from agent.tools.unit_scoring import _coverage
+    from ingestion.text_analysis import prefixes
+
+    wanted = set(prefixes(question, language))
+    unrelated = text.replace("Hijo", "Amigo").replace("son", "friend").replace("padre", "amigo")
+    assert _coverage(wanted, text, language) > _coverage(wanted, unrelated, language)

@@ -78,10 +78,22 @@ class ScoredUnit:
         )
 
 
+_PARENT = frozenset({"padre", "madre", "padres", "fathe", "mothe", "paren"})
+_CHILD = frozenset({"hijo", "hija", "hijos", "hijas", "son", "sons", "daugh", "child"})
+_INVERSE = {**{w: _CHILD for w in _PARENT}, **{w: _PARENT for w in _CHILD}}
+"""A kinship word and its inverse, as five-letter prefixes in both languages: "Hijo del
+pintor Gonzalo Aranda" says who Felipe Aranda's father is in a passage about Felipe, and
+"The son of the engineer Andrés Ortega, he…" who Pablo Ortega's is. A chain's second hop
+asks exactly this, and lost such sentences to ones that said "father" of someone else."""
+
+
 def _coverage(wanted: set[str], text: str, language: str) -> float:
     if not wanted:
         return 0.0
-    return len(wanted & set(prefixes(text, language))) / len(wanted)
+    said = set(prefixes(text, language))
+    found = wanted & said
+    found |= {w for w in wanted - found if w in _INVERSE and _INVERSE[w] & said}
+    return len(found) / len(wanted)
 
 
 def fits(text: str, kind: QuestionKind, question: str, language: str) -> bool:
