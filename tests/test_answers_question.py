@@ -24,6 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
         ("¿Qué es QLoRA?", "¿Qué es QLoRA? [1]", "restates the question"),
         ("What does NF4 quantize?", "NF4 quantizes. [2]", "restates the question"),
         ("¿Dónde está `/metrics`?", "`/metrics` está. [1]", "restates the question"),
+        # literals made of the question's own words (adversarial pass)
+        ("Where are the Prometheus metrics?", "Metrics are `metrics prometheus` [1].", "restates"),
+        ("Where are the Prometheus metrics?", "Metrics are where: are/where [1].", "restates"),
+        ("How do I set the port?", "You set the port with port=port [1].", "restates"),
+        ("¿Dónde están las métricas?", "¿Dónde están las métricas? [1] `metricas`", "restates"),
         ("¿Cuántos parámetros tiene Llama 3?", "Llama 3 es un modelo de Meta. [1]", "no number"),
         ("How many problems are in HumanEval?", "HumanEval tests Python code. [1]", "no number"),
         ("¿Quién creó QLoRA?", "QLoRA se creó para ahorrar memoria. [1]", "no name"),

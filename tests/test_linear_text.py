@@ -284,10 +284,9 @@ def test_a_question_past_the_rules_head_is_still_answered_whole() -> None:
 @pytest.mark.slow  # ~80 shapes x 100k characters through each function
 def test_sentences_and_answer_units_are_linear() -> None:
     from agent.tools.answer_units import passage_units
-    from agent.tools.sentences import clauses, split_sentences
+    from agent.tools.sentences import split_sentences
 
     _budget(split_sentences, 20.0)
-    _budget(clauses, 20.0)
     _budget(passage_units, 20.0)
 
 

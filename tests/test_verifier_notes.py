@@ -37,6 +37,14 @@ INDEX_EN = (
     "queries keep working while it runs."
 )
 SETTLERS_ES = "Los colonos norteamericanos llegaron antes que los franceses a la región."
+MODELS_ES = (
+    "La empresa redujo sus costes de producción, aunque las ventas en Europa cayeron, y los "
+    "modelos más grandes resultaron menos veraces que los pequeños."
+)
+LEAGUE_ES = (
+    "El equipo de Alameda ganó la liga en 2019, tras derrotar al Club Norte en la final, y su "
+    "entrenador, Raúl Medina, fue despedido al año siguiente por la directiva."
+)
 
 # fmt: off
 CASES = [
@@ -71,14 +79,26 @@ CASES = [
     ([LLAMA], "Solo 13.000 millones de los parámetros de Mixtral están activos por token.", True),
     ([LLAMA], "Solo 13 millardos de los parámetros de Mixtral están activos por token.", True),
     ([LLAMA], "Solo 13 billones de los parámetros de Mixtral están activos por token.", False),
-    # across languages, a short claim translating one clause of a long source sentence
-    ([SERVER_ES], "The server answers in under a second with small batches.", True),
+    # across languages, a fabrication built from a long source sentence's clauses (an
+    # adversarial pass: compared clause by clause, these scored as supported)
+    ([MODELS_ES], "Larger models were more truthful than small ones.", False),
+    ([LEAGUE_ES], "Club Norte fired its coach the following year.", False),
     ([SERVER_ES], "The server answers in under 5 seconds with small batches.", False),
-    ([INDEX_EN], "Las consultas siguen funcionando mientras se reconstruye el índice.", True),
     ([INDEX_EN], "La reconstrucción del índice tarda unos 40 minutos.", False),
     # a name of plain words written as one word in the other language
     ([SETTLERS_ES], "The North American settlers arrived before the French ones.", True),
     ([SETTLERS_ES], "The South American settlers arrived before the French ones.", False),
+    ([SETTLERS_ES], "The Native American settlers arrived before the French ones.", False),
+    (
+        ["El presidente sudamericano visitó la planta en 2005."],
+        "The Saudi American president visited the plant in 2005.",
+        False,
+    ),
+    (
+        ["El acuerdo norteamericano de libre comercio fue firmado en 1992."],
+        "The New American free trade agreement was signed in 1992.",
+        False,
+    ),
 ]
 # fmt: on
 

@@ -203,34 +203,3 @@ def strip_citations(sentence: str) -> str:
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     return re.sub(r"\s{2,}", " ", text).strip()
 
-
-_CLAUSE_BREAK = re.compile(r"[,;:]\s+")
-MIN_CLAUSE_WORDS = 4
-"""A piece shorter than this joins the clause before it: "RRF)," alone matches any claim
-that names RRF, whatever it says."""
-
-
-def clauses(sentence: str) -> list[str]:
-    """``sentence`` cut at its commas, semicolons and colons into pieces of at least
-    ``MIN_CLAUSE_WORDS`` words (a shorter piece joins the one before, or the next when it
-    comes first); one piece when it has no such break. Linear in the sentence's length:
-    one regex pass, and each piece's words counted once (a run of short pieces is joined
-    once, at the end, never by growing a string piece by piece)."""
-    pieces: list[list[str]] = []  # each clause as its parts, joined at the end
-    words: list[int] = []
-    start = 0
-    ends = [match.start() + 1 for match in _CLAUSE_BREAK.finditer(sentence)]
-    starts = [match.end() for match in _CLAUSE_BREAK.finditer(sentence)]
-    for end, next_start in zip([*ends, len(sentence)], [*starts, len(sentence)], strict=True):
-        piece = sentence[start:end].strip()
-        start = next_start
-        if not piece:
-            continue
-        count = len(piece.split())
-        if pieces and (count < MIN_CLAUSE_WORDS or words[-1] < MIN_CLAUSE_WORDS):
-            pieces[-1].append(piece)
-            words[-1] += count
-        else:
-            pieces.append([piece])
-            words.append(count)
-    return [" ".join(parts) for parts in pieces] or [sentence.strip()]

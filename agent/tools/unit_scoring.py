@@ -40,6 +40,7 @@ from agent.tools.answer_features import (
 from agent.tools.answer_units import AnswerUnit, passage_units
 from agent.tools.question_kind import QuestionKind, question_kind
 from agent.tools.question_rules import is_number, key_terms
+from agent.tools.sentences import split_sentences
 from ingestion.text_analysis import fold_accents, prefixes
 
 # Calibrated with evals/calibrate_grader.py on the XQuAD dev halves (tuning half) and the
@@ -133,7 +134,8 @@ def identifiers(question: str) -> set[str]:
 
 HEADING_TOPIC = 0.75
 PASSAGE_TOPIC = 0.5
-"""... and one found only elsewhere in the unit's passage (or its title) this much: a
+"""... and one found only in what the unit's passage is about (its title, section or first
+sentence: ``_what_it_is_about``) this much: a
 sentence that names its topic by a pronoun or "the team" ("Kawann Short lideró al equipo
 con 11 capturas" in a paragraph about the Panthers; "Since 2019 its head coach has been
 Raúl Medina" under Deportivo Alameda's) is about it, if less surely than one naming it.
@@ -191,6 +193,18 @@ def focus(
     return round(0.5 * asked + 0.5 * topic, 4)
 
 
+def _what_it_is_about(passage: Passage) -> str:
+    """A passage's title, section and opening (its first two sentences, a heading line
+    being one): what its pronouns refer to. Not
+    the whole passage: a club named once as the other side of a final is not what "its
+    head coach" is about (an adversarial pass got another club's coach verified)."""
+    opening = split_sentences(passage.text[:_OPENING_CHARS])[:2]  # a heading line counts
+    return "\n".join([passage.title, passage.section, *opening])
+
+
+_OPENING_CHARS = 600  # where a passage's first sentence (after its heading) is looked for
+
+
 def score_units(question: str, language: str, passages: Sequence[Passage]) -> list[ScoredUnit]:
     """Every unit of ``passages`` with its lexical evidence, in passage and reading order."""
     kind = question_kind(question)
@@ -200,7 +214,7 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
     yes_no = kind.expects == "yes_no"
     question_negates = negates(question)
     for index, passage in enumerate(passages):
-        whole = f"{passage.title}\n{passage.text}"
+        about = _what_it_is_about(passage)
         for unit in passage_units(passage.text, passage.section, passage.title):
             said = _said(unit, scored, index)
             said_words = set(prefixes(said, language))
@@ -215,7 +229,7 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
                     own=_coverage(wanted, unit.text, language),
                     news=len(said_words - wanted) + len(technical - asked_tokens) + denies,
                     fits=fits(unit.text, kind, question, language),
-                    focus=focus(said, question, language, kind, unit.headings, whole),
+                    focus=focus(said, question, language, kind, unit.headings, about),
                 )
             )
     return scored

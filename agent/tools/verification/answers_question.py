@@ -86,14 +86,27 @@ def _repeats_itself(answer: str) -> bool:
 # What a word comparison cannot see: a code span, a path, a flag, an assignment. Their
 # words may all be the question's ("/metrics" for "Where are the Prometheus metrics?").
 _LITERAL = re.compile(r"`([^`\n]{1,200})`|(?<!\S)(\S{0,80}[/=_]\S{0,80})")
+_LITERAL_WORD = re.compile(r"[^\W_]{2,}")
+_ROOTED = re.compile(r"^(?:~?/|\./|[a-z][a-z0-9+.-]{0,20}://)[^\W_]", re.IGNORECASE)
+
+
+def _literal(match: re.Match[str]) -> str:
+    return (match.group(1) or match.group(2)).strip().rstrip(".,;:?")
 
 
 def _new_literal(answer: str, question: str) -> bool:
-    """The answer quotes a code span, path or assignment the question does not hold."""
-    asked = question.lower()
+    """The answer quotes a code span, path or assignment with a word the question does
+    not have, or a rooted path or URL (``/metrics``, ``~/.cache``, ``http://…``). A
+    literal made of the question's own words, or of one letter (`` `x` ``, ``a=b``,
+    ``port=port``, ``are/where``), is not news (an adversarial pass got a restated
+    question through with each). Linear: the question's words are a set."""
+    asked = {fold_accents(w).lower() for w in _LITERAL_WORD.findall(question)}
+    quoted = {_literal(m) for m in _LITERAL.finditer(question)}
     for match in _LITERAL.finditer(strip_citations(answer)):
-        literal = (match.group(1) or match.group(2)).strip().lower().rstrip(".,;:")
-        if re.search(r"\w", literal) and literal not in asked:
+        literal = _literal(match)
+        if _ROOTED.match(literal) and literal not in quoted:
+            return True
+        if any(fold_accents(w).lower() not in asked for w in _LITERAL_WORD.findall(literal)):
             return True
     return False
 
