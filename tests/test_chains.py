@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from corpus import ingested
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
@@ -57,13 +58,7 @@ DOCS = {
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("chains")
-    docs = root / "docs"
-    docs.mkdir()
-    for name, text in DOCS.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    rag = Veraz(home=root / "home")
-    assert not rag.ingest([docs]).failed
-    rag.close()
+    ingested(root, DOCS).close()
     return root / "home"
 
 
@@ -238,13 +233,7 @@ def test_a_word_capitalised_by_its_sentence_is_no_bridge(
 ) -> None:
     """ "We start the server like this:" names no entity: a second hop on "We" once
     asked "Which use of We?" and quoted a README's requirements instead of the port."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in RUNBOOK.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    rag = Veraz(home=tmp_path / "home")
-    assert not rag.ingest([docs]).failed
-    answer = rag.ask(question)
+    answer = ingested(tmp_path, RUNBOOK).ask(question)
     retrieve = next(s for s in answer.steps if s.node == "retrieve")
     assert "second_hop" not in retrieve.detail and not _hops(answer)
     assert port in answer.answer and answer.verification.grounded

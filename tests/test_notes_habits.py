@@ -340,15 +340,9 @@ def test_a_sentence_naming_its_topic_by_a_pronoun_is_still_about_it(
     """The gold sentence names its topic by "its" or not at all ("Hijo del pintor…"), the
     sentence before names the topic but not the answer: the passage's topic counts for
     the gold sentence too (PASSAGE_TOPIC); a chain's second hop asks exactly this."""
-    from agent import Veraz
+    from corpus import ingested
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in ANAPHORA.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    rag = Veraz(home=tmp_path / "home")
-    assert not rag.ingest([docs]).failed
-    answer = rag.ask(question)
+    answer = ingested(tmp_path, ANAPHORA).ask(question)
     assert gold in answer.answer, answer.answer
 
 
