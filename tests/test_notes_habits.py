@@ -367,7 +367,7 @@ def test_the_passage_topic_counts_for_a_sentence_that_does_not_name_it(
     question: str, sentence: str, passage: str, language: str
 ) -> None:
     alone = focus(sentence, question, language)
-    assert focus(sentence, question, language, passage=passage) > alone
+    assert focus(sentence, question, language, about=passage) > alone
     # still below a sentence that names the topic itself and holds the answer
     named = f"{question.split()[-2]} {question.split()[-1].rstrip('?')}: {sentence}"
-    assert focus(named, question, language) > focus(sentence, question, language, passage=passage)
+    assert focus(named, question, language) > focus(sentence, question, language, about=passage)

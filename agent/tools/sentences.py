@@ -202,4 +202,3 @@ def strip_citations(sentence: str) -> str:
     text = _CITATION.sub(" ", sentence)
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     return re.sub(r"\s{2,}", " ", text).strip()
-

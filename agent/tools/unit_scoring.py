@@ -133,19 +133,19 @@ def identifiers(question: str) -> set[str]:
 
 
 HEADING_TOPIC = 0.75
-PASSAGE_TOPIC = 0.5
-"""... and one found only in what the unit's passage is about (its title, section or first
-sentence: ``_what_it_is_about``) this much: a
-sentence that names its topic by a pronoun or "the team" ("Kawann Short lideró al equipo
-con 11 capturas" in a paragraph about the Panthers; "Since 2019 its head coach has been
-Raúl Medina" under Deportivo Alameda's) is about it, if less surely than one naming it.
-Without this, a chain's second hop and XQuAD lost such sentences to neighbours that named
-the topic but not the answer (chains 0.90 → 0.71 when the topic term came in). 0.5 and
-0.75 contain the same on the tune sets; 0.5 keeps answers shorter (78 words, 81)."""
 """For a question asking for one fact (a number, a date, a name, which X), a key term found
 only in the headings a unit sits under counts this much of one found in the unit itself:
 the unit is about the heading's topic, unless it names another thing
 ("GPTQ usa INT4…" under a title naming QLoRA and GPTQ), which its own words would show."""
+PASSAGE_TOPIC = 0.5
+"""... and one found only in what the unit's passage is about (its title, section and
+opening sentences: ``_what_it_is_about``) this much: a sentence that names its topic by a
+pronoun or "the team" ("Kawann Short lideró al equipo con 11 capturas" in a paragraph
+about the Panthers; "Since 2019 its head coach has been Raúl Medina" under Deportivo
+Alameda's) is about it, if less surely than one naming it. Without this, a chain's second
+hop and XQuAD lost such sentences to neighbours that named the topic but not the answer
+(chains 0.90 → 0.71 when the topic term came in). 0.5 and 0.75 contain the same on the
+tune sets; 0.5 keeps answers shorter (78 words, 81)."""
 
 
 def focus(
@@ -154,7 +154,7 @@ def focus(
     language: str,
     kind: QuestionKind | None = None,
     headings: str = "",
-    passage: str = "",
+    about: str = "",
 ) -> float:
     """How much of what ``question`` asks, and about what, ``text`` says itself (0..1).
 
@@ -162,8 +162,8 @@ def focus(
     for "which X?"), half for the topic: the question's key terms (names, numbers) found
     in ``text``, or in the ``headings`` it sits under for ``HEADING_TOPIC`` of that
     (under "## QLoRA…", "Con esta técnica se ajusta un modelo de 65B en 48 GB" is about
-    QLoRA too, nearly as much as the sentence before it that names QLoRA) or elsewhere in
-    its ``passage`` for ``PASSAGE_TOPIC``, or, when it names none, the share of its
+    QLoRA too, nearly as much as the sentence before it that names QLoRA) or in what its
+    passage is ``about`` for ``PASSAGE_TOPIC``, or, when it names none, the share of its
     content words found in ``text``.
     """
     kind = kind or question_kind(question)
@@ -178,7 +178,7 @@ def focus(
     # of Atlantis?")
     one_fact = bool(kind.entity) or any(p in ("number", "date", "name") for p in kind.parts)
     above = fold_accents(headings).lower() if one_fact else ""
-    around = fold_accents(passage).lower() if one_fact else ""
+    around = fold_accents(about).lower() if one_fact else ""
     keys = [k for k in key_terms(question) if not is_number(k)] + sorted(identifiers(question))
     if keys:
         said = [
@@ -193,16 +193,16 @@ def focus(
     return round(0.5 * asked + 0.5 * topic, 4)
 
 
+_OPENING_CHARS = 600  # where a passage's first sentence (after its heading) is looked for
+
+
 def _what_it_is_about(passage: Passage) -> str:
     """A passage's title, section and opening (its first two sentences, a heading line
-    being one): what its pronouns refer to. Not
-    the whole passage: a club named once as the other side of a final is not what "its
-    head coach" is about (an adversarial pass got another club's coach verified)."""
+    being one): what its pronouns refer to. Not the whole passage: a club named once as
+    the other side of a final is not what "its head coach" is about (an adversarial pass
+    got another club's coach verified)."""
     opening = split_sentences(passage.text[:_OPENING_CHARS])[:2]  # a heading line counts
     return "\n".join([passage.title, passage.section, *opening])
-
-
-_OPENING_CHARS = 600  # where a passage's first sentence (after its heading) is looked for
 
 
 def score_units(question: str, language: str, passages: Sequence[Passage]) -> list[ScoredUnit]:
