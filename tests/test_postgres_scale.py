@@ -1,7 +1,8 @@
 """The postgres store's paths for big collections, against a real PostgreSQL + pgvector:
 set-based BM25 (postings) ranks exactly as format 1's per-chunk function did, the bulk
-load builds the same collection as the transactional path, a format-1 collection is
-upgraded when opened, and ``migrate`` takes the bulk path into an empty collection."""
+load builds the same collection as the transactional path, format 1 and 2 collections
+are upgraded when opened, the chunk count a query reads is kept whole, and ``migrate``
+takes the bulk path into an empty collection."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from postgres_server import unique_collection
 
 from ingestion.index import ModelRecord, StoreLocation, open_store
 from ingestion.index.migrate import migrate
-from ingestion.index.postgres import bulk, lexical
+from ingestion.index.postgres import bulk, lexical, schema
 from ingestion.index.postgres.store import PostgresStore
 from ingestion.index.store import DocumentRecord, NewChunk
 
@@ -193,6 +194,10 @@ def test_set_based_bm25_reproduces_the_per_chunk_function(postgres_url: str, tmp
             found = view.lexical(query, language, len(expected) + 5)
             assert [row for row, _ in found] == [row for row, _ in expected], query
             assert np.allclose([sc for _, sc in found], [sc for _, sc in expected], rtol=1e-12)
+            # Under CANDIDATE_BUDGET matching chunks the candidate cut changes nothing.
+            exact = view.lexical_exact(query, language, len(expected) + 5)
+            assert [row for row, _ in exact] == [row for row, _ in found], query
+            assert np.allclose([sc for _, sc in exact], [sc for _, sc in found], rtol=1e-12)
             rows = [row for row, _ in expected[:7]] + [999_999]
             scores = view.lexical_for(query, language, rows)
             assert scores[999_999] == 0.0
@@ -272,8 +277,55 @@ def test_a_format_1_collection_is_upgraded_when_opened(postgres_url: str, tmp_pa
     assert "chunks_terms" not in reopened.relation_sizes()
     with psycopg.connect(postgres_url, autocommit=True) as db:
         version = db.execute(f"SELECT value FROM {s}.meta WHERE key = 'schema_version'")
-        assert version.fetchone()[0] == "2"
+        assert version.fetchone()[0] == schema.SCHEMA_VERSION
     reopened.close()
+
+
+def test_a_format_2_collection_gets_its_chunk_count_when_opened(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    name = unique_collection()
+    store = open_postgres(postgres_url, tmp_path, name)
+    store.commit(corpus(20))
+    before = rankings(store)
+    store.close()
+    s = store._s
+    with psycopg.connect(postgres_url, autocommit=True) as db:  # what format 2 left
+        db.execute(f"DELETE FROM {s}.meta WHERE key = 'chunk_total'")
+        db.execute(f"UPDATE {s}.meta SET value = '2' WHERE key = 'schema_version'")
+    reopened = open_postgres(postgres_url, tmp_path, name)
+    assert rankings(reopened) == before
+    assert reopened.check().ok
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        meta = dict(db.execute(f"SELECT key, value FROM {s}.meta").fetchall())
+    assert meta["schema_version"] == "3"
+    assert meta["chunk_total"] == "60"
+    reopened.close()
+
+
+def test_the_chunk_count_follows_every_write_and_the_doctor_checks_it(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "BULK_MIN_CHUNKS", 30)
+    store = open_postgres(postgres_url, tmp_path)
+    documents = corpus(12)
+    store.commit(documents)  # 36 chunks: the bulk path
+    assert store.last_load["path"] == "bulk"
+    store.commit(corpus(2, seed=3), removals=[documents[0][0].source, documents[1][0].source])
+    store.commit(documents[5:6])  # replaces a document by itself
+    with store.read() as view:
+        assert view.chunk_count() == 36 - 6 + 6
+        assert view.chunk_count() == len(store.chunk_texts())
+    assert store.check().ok
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute(f"UPDATE {store._s}.meta SET value = '7' WHERE key = 'chunk_total'")
+    report = store.check()
+    assert "chunk count 7 (the collection holds 36)" in report.wrong_term_statistics
+    store.repair(embedder=None)
+    assert store.check().ok
+    with store.read() as view:
+        assert view.chunk_count() == 36
+    store.close()
 
 
 def test_migrate_into_an_empty_postgres_collection_takes_the_bulk_path(

@@ -126,10 +126,8 @@ def load(store: PostgresStore, batches: Iterable[Upserts]) -> dict[str, float]:
             f"INSERT INTO {s}.term_stats (term, df) SELECT term, count(*)"
             f" FROM {s}.postings GROUP BY term"
         )
-        db.execute(
-            f"UPDATE {s}.meta SET value = (SELECT coalesce(sum(term_count), 0)"
-            f" FROM {s}.chunks)::text WHERE key = 'term_tokens'"
-        )
+        for statement in schema.totals_statements(store.schema):
+            db.execute(statement)
         _settings(db, chunks, store.model.dimension)
         lexical_index, dense_index = schema.search_index_statements(store.schema)
         mark = time.perf_counter()

@@ -4,10 +4,9 @@ Transactions keep a PostgreSQL collection whole, so what can go wrong is what a
 transaction cannot prevent: rows edited by hand or by another tool, a restore of some
 tables only, a bug. Checked, in one consistent read: chunks without a vector or without
 lexical keys, documents whose chunk count is wrong or that have no chunks, BM25
-statistics (document frequencies, total length) or postings that disagree with the
-chunks' keys, and
-stored documents whose file no longer exists (reported only). ``repair`` fixes all but
-the last in one transaction, under the collection's write lock.
+statistics (document frequencies, total length, chunk count) or postings that disagree
+with the chunks' keys, and stored documents whose file no longer exists (reported only).
+``repair`` fixes all but the last in one transaction, under the collection's write lock.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingestion.doctor import DoctorReport
-from ingestion.index.postgres.schema import postings_of
+from ingestion.index.postgres.schema import postings_of, totals_statements
 
 if TYPE_CHECKING:
     import psycopg
@@ -67,13 +66,19 @@ def _inspect(db: psycopg.Connection, schema: str, report: DoctorReport) -> None:
         " WHERE p.n IS DISTINCT FROM r.n OR p.tf IS DISTINCT FROM r.tf ORDER BY 1"
     ).fetchall()
     report.wrong_term_statistics += [f"postings of {term!r}" for (term,) in wrong_postings]
-    stored_total, real_total = db.execute(
+    stored_total, real_total, stored_count, real_count = db.execute(
         f"SELECT (SELECT value::bigint FROM {s}.meta WHERE key = 'term_tokens'),"
-        f" (SELECT coalesce(sum(term_count), 0) FROM {s}.chunks)"
+        f" (SELECT coalesce(sum(term_count), 0) FROM {s}.chunks),"
+        f" (SELECT value::bigint FROM {s}.meta WHERE key = 'chunk_total'),"
+        f" (SELECT count(*) FROM {s}.chunks)"
     ).fetchone()
     if stored_total != real_total:
         report.wrong_term_statistics.append(
             f"total length {stored_total} (the chunks hold {real_total})"
+        )
+    if stored_count != real_count:
+        report.wrong_term_statistics.append(
+            f"chunk count {stored_count} (the collection holds {real_count})"
         )
 
 
@@ -127,9 +132,7 @@ def repair(store: PostgresStore, embedder: Any) -> DoctorReport:
                 f"INSERT INTO {s}.term_stats (term, df) SELECT key, count(*)"
                 f" FROM {s}.chunks c, jsonb_object_keys(c.terms) key GROUP BY key"
             )
-            db.execute(
-                f"UPDATE {s}.meta SET value = (SELECT coalesce(sum(term_count), 0)"
-                f" FROM {s}.chunks)::text WHERE key = 'term_tokens'"
-            )
+            for statement in totals_statements(store.schema):
+                db.execute(statement)
     report.repaired = True
     return report

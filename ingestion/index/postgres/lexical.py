@@ -32,12 +32,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 K1 = 1.2
 B = 0.75
 FREQUENT_RATIO = 0.05
 FREQUENT_MIN_CHUNKS = 2_000
 CANDIDATE_BUDGET = 2_000
+
+Among = Literal["rows", "candidates", "all"]
+"""Which chunks a BM25 statement scores (``score_sql``)."""
 
 
 @dataclass(frozen=True)
@@ -74,25 +78,28 @@ def plan(frequencies: dict[str, int], chunks: int) -> LexicalQuery | None:
     )
 
 
-def score_sql(schema: str, *, restricted: bool) -> str:
-    """The BM25 statement: parameters keys, idfs, avgdl, then (restricted) rows, or the
-    candidate keys and k. BM25's length norm k1·(1 − b + b·dl/avgdl) is computed per
-    posting from its ``dl``."""
+def score_sql(schema: str, among: Among) -> str:
+    """The BM25 statement: parameters keys, idfs, avgdl, then ``rows`` (among "rows"),
+    ``candidate_keys`` and ``k`` (among "candidates", step 3) or ``k`` (among "all":
+    every chunk holding a kept key, exact BM25, for measuring step 3's cut). BM25's
+    length norm k1·(1 − b + b·dl/avgdl) is computed per posting from its ``dl``."""
     s = f'"{schema}"'
-    if restricted:
-        where, tail = "p.chunk = ANY(%(rows)s)", ""
-    else:
+    tail = " ORDER BY score DESC, chunk LIMIT %(k)s"
+    if among == "rows":
+        where, tail = "WHERE p.chunk = ANY(%(rows)s)", ""
+    elif among == "candidates":
         where = (
-            f"p.chunk IN (SELECT c.chunk FROM {s}.postings c"
+            f"WHERE p.chunk IN (SELECT c.chunk FROM {s}.postings c"
             " WHERE c.term = ANY(%(candidate_keys)s))"
         )
-        tail = " ORDER BY score DESC, chunk LIMIT %(k)s"
+    else:
+        where = ""
     return f"""
         SELECT p.chunk, sum(q.idf * p.tf * {K1 + 1}
                             / (p.tf + {K1} * ({1 - B} + {B} * p.dl / %(avgdl)s))) AS score
         FROM unnest(%(keys)s::text[], %(idfs)s::float8[]) AS q(term, idf)
         JOIN {s}.postings p ON p.term = q.term
-        WHERE {where}
+        {where}
         GROUP BY p.chunk{tail}
     """
 

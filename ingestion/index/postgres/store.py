@@ -68,23 +68,20 @@ def stored_model_record(meta: dict[str, str]) -> ModelRecord:
 
 
 class PostgresView:
-    """One ``REPEATABLE READ`` transaction: the postgres store's StoreView."""
+    """One ``REPEATABLE READ`` transaction: the postgres store's StoreView.
 
-    def __init__(self, db: psycopg.Connection, schema_name: str) -> None:
+    ``chunks`` and ``term_tokens``: the collection's chunk count and total length in
+    keys, as its meta table holds them in this transaction (BM25's N and average length).
+    """
+
+    def __init__(self, db: psycopg.Connection, schema_name: str, chunks: int, term_tokens: int):
         self.db = db
         self.schema = schema_name
         self._s = f'"{schema_name}"'
-        self._totals: tuple[int, float] | None = None
+        self._totals = (chunks, term_tokens / chunks if chunks else 1.0)
 
     def _stats(self) -> tuple[int, float]:
-        """(chunks, average chunk length in keys), read once per view."""
-        if self._totals is None:
-            row = self.db.execute(
-                f"SELECT (SELECT count(*) FROM {self._s}.chunks),"
-                f" (SELECT value FROM {self._s}.meta WHERE key = 'term_tokens')"
-            ).fetchone()
-            chunks, tokens = int(row[0]), float(row[1] or 0)
-            self._totals = (chunks, tokens / chunks if chunks else 1.0)
+        """(chunks, average chunk length in keys)."""
         return self._totals
 
     def chunk_count(self) -> int:
@@ -102,11 +99,22 @@ class PostgresView:
         return lexical.plan({key: int(df) for key, df in rows}, self.chunk_count())
 
     def lexical(self, query: str, language: str, k: int) -> list[tuple[int, float]]:
+        return self._ranked(query, language, k, "candidates")
+
+    def lexical_exact(self, query: str, language: str, k: int) -> list[tuple[int, float]]:
+        """BM25 of every chunk that holds a kept key, without step 3's candidate cut
+        (lexical.py): what ``lexical`` approximates on big collections, for measuring
+        their agreement (``veraz bench ingest``); never used to answer."""
+        return self._ranked(query, language, k, "all")
+
+    def _ranked(
+        self, query: str, language: str, k: int, among: lexical.Among
+    ) -> list[tuple[int, float]]:
         planned = self._plan(query, language)
         if planned is None or k <= 0:
             return []
         found = self.db.execute(
-            lexical.score_sql(self.schema, restricted=False),
+            lexical.score_sql(self.schema, among),
             {
                 "keys": planned.keys,
                 "idfs": planned.idfs,
@@ -123,7 +131,7 @@ class PostgresView:
         if planned is None or not scores:
             return scores
         found = self.db.execute(
-            lexical.score_sql(self.schema, restricted=True),
+            lexical.score_sql(self.schema, "rows"),
             {
                 "keys": planned.keys,
                 "idfs": planned.idfs,
@@ -302,6 +310,7 @@ class PostgresStore:
                     ("schema_version", schema.SCHEMA_VERSION),
                     *_model_meta(self.model),
                     ("term_tokens", "0"),
+                    ("chunk_total", "0"),
                 ],
             )
             db.execute(
@@ -317,29 +326,31 @@ class PostgresStore:
 
         register_vector(self._db())
 
-    def _upgrade(self) -> None:
-        """Format 1 -> 2 in one transaction under the write lock (schema.upgrade_statements),
-        once: the postings written from the stored keys and indexed, the bulk path's two
-        steps that took 50 s and 43 s per 100k chunks on 2 busy cores. Other processes
-        opening the collection wait for it; an older Veraz cannot read format 2 (its
-        ``bm25`` function is gone), so upgrade every process sharing the database."""
+    def _upgrade(self, version: str) -> None:
+        """Format ``version`` -> ``SCHEMA_VERSION`` in one transaction under the write
+        lock (schema.upgrade_statements), once. From format 1 it writes the postings from
+        the stored keys and indexes them, the bulk path's two steps that took 50 s and
+        43 s per 100k chunks on 2 busy cores; from 2 it counts the chunks. Other
+        processes opening the collection wait for it; an older Veraz cannot read the new
+        format, so upgrade every process sharing the database."""
         logger.warning(
-            "collection %r is in index format 1: building its BM25 postings (format %s), once",
+            "collection %r is in index format %s: upgrading it to format %s, once",
             self.name,
+            version,
             schema.SCHEMA_VERSION,
         )
         with self._writing() as db:
-            version = db.execute(
+            found = db.execute(
                 f"SELECT value FROM {self._s}.meta WHERE key = 'schema_version'"
             ).fetchone()[0]
-            if version == "1":  # else another process upgraded it while we waited
-                for statement in schema.upgrade_statements(self.schema):
+            if found == version:  # else another process upgraded it while we waited
+                for statement in schema.upgrade_statements(self.schema, version):
                     db.execute(statement)
         self._db().execute(f"ANALYZE {self._s}.postings")
 
     def _check_compatible(self, meta: dict[str, str]) -> None:
-        if meta.get("schema_version") == "1":
-            self._upgrade()
+        if meta.get("schema_version") in schema.UPGRADABLE_VERSIONS:
+            self._upgrade(meta["schema_version"])
             meta = {**meta, "schema_version": schema.SCHEMA_VERSION}
         if meta.get("schema_version") != schema.SCHEMA_VERSION:
             raise IndexMismatchError(
@@ -373,14 +384,15 @@ class PostgresStore:
         with self._transaction(read_only=True) as db:
             meta = dict(
                 db.execute(
-                    f"SELECT key, value FROM {self._s}.meta"
-                    " WHERE key IN ('embedding_model', 'dimension', 'embedding_version')"
+                    f"SELECT key, value FROM {self._s}.meta WHERE key IN"
+                    " ('embedding_model', 'dimension', 'embedding_version', 'chunk_total',"
+                    " 'term_tokens')"
                 ).fetchall()
             )
             stored = stored_model_record(meta)
             if not stored.same_model(self.model):  # reindexed by another process
                 raise EmbeddingModelMismatch(self.name, stored, self.model, self._chunk_total())
-            yield PostgresView(db, self.schema)
+            yield PostgresView(db, self.schema, int(meta["chunk_total"]), int(meta["term_tokens"]))
 
     def documents(self) -> dict[str, DocumentRecord]:
         rows = self._db().execute(
@@ -519,7 +531,8 @@ class PostgresStore:
         db.execute(f"DELETE FROM {self._s}.documents WHERE source = ANY(%s)", (list(sources),))
 
     def _count_terms(self, db: psycopg.Connection, rows: list[int], *, sign: int) -> None:
-        """Add (sign 1) or take out (-1) the keys and lengths of ``rows`` in the statistics."""
+        """Add (sign 1) or take out (-1) the keys, lengths and count of ``rows`` in the
+        statistics."""
         db.execute(
             f"INSERT INTO {self._s}.term_stats AS t (term, df)"
             f" SELECT key, %s * count(*) FROM {self._s}.chunks c, jsonb_object_keys(c.terms) key"
@@ -534,6 +547,11 @@ class PostgresStore:
             f"(SELECT sum(term_count) FROM {self._s}.chunks WHERE id = ANY(%s)), 0))::text"
             " WHERE key = 'term_tokens'",
             (sign, rows),
+        )
+        db.execute(
+            f"UPDATE {self._s}.meta SET value = (value::bigint + %s)::text"
+            " WHERE key = 'chunk_total'",
+            (sign * len(rows),),
         )
 
     def _insert(
