@@ -38,7 +38,7 @@ from agent.tools.answer_features import (
     numbers,
     plain_words,
 )
-from agent.tools.question_kind import question_kind
+from agent.tools.question_kind import QuestionKind, question_kind
 from agent.tools.question_rules import is_number, key_terms
 from agent.tools.sentences import split_sentences, strip_citations
 from ingestion.text_analysis import fold_accents, prefixes
@@ -111,6 +111,14 @@ def _new_literal(answer: str, question: str) -> bool:
     return False
 
 
+def _news(new_words: set[str], kind: QuestionKind) -> bool:
+    """Whether words the question lacks tell something: a single letter or digit does
+    only as the number a "how many" question asks for ("1" experto). Else the question
+    restated with a stray "x", "a=b" or `` `1` `` would count as an answer."""
+    wants_number = kind.expects == "number" or "number" in kind.also
+    return any(len(w) > 1 or (wants_number and w.isdigit()) for w in new_words)
+
+
 def answers_question(
     question: str, answer: str, language: str, passages: Sequence[str] = ()
 ) -> AnswerCheck:
@@ -134,7 +142,7 @@ def answers_question(
     # "Clara Vidal no tiene coche" answers "¿Tiene coche Clara Vidal?" with the same words:
     # all of them, and a negation the question does not have (or the other way round)
     denies = kind.expects == "yes_no" and negates(plain) != negates(question) and asked <= said
-    if not said - asked and not denies and not _new_literal(answer, question):
+    if not _news(said - asked, kind) and not denies and not _new_literal(answer, question):
         return AnswerCheck(False, "restates the question")
     if _ABOUT_THE_SOURCES.match(plain):
         return AnswerCheck(False, "describes the sources instead of answering")
