@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from agent.tools import kinship
 from agent.tools.bridge_rules import NAME_LINKS, word_tokens
 from agent.tools.question_kind import question_kind
 from ingestion.text_analysis import fold_accents
@@ -300,7 +301,7 @@ def hop_entity(
     # "Who is the daughter of X?": the answer is the one said to be X's daughter, named
     # before "daughter" (often as the subject of the sentence before: "Ana Ruiz … She is
     # the daughter of X"); for "the father of X", the one named after "the daughter of"
-    child = [_CHILD[w] for w in asked if w in _CHILD]
+    child = [kinship.CHILD_CUES[w] for w in asked if w in kinship.CHILD_CUES]
     inverse = bool(child)
     if inverse:
         cue_at = [i for i, t in enumerate(tokens) if t.folded in child[0]]
@@ -324,24 +325,12 @@ def hop_entity(
     ranked = sorted(names, key=cost)
     best = [(cost(n), n[2]) for n in ranked[:1]] + [(_TITLE_COST, t) for t in subjects]
     chosen = min(best, key=lambda pair: pair[0])[1]
-    if ranked and chosen == ranked[0][2] and _MOTHER & asked:
+    if ranked and chosen == ranked[0][2] and kinship.MOTHER & asked:
         chosen = _second_parent(ranked[0], names) or chosen
     return chosen
 
 
 _TITLE_COST = 2.5  # a cited passage's subject, against a name that far from the cue
-_DAUGHTER = frozenset({"daughter", "hija"})
-_SON = frozenset({"son", "hijo"})
-_CHILD = {
-    "daughter": _DAUGHTER,
-    "hija": _DAUGHTER,
-    "son": _SON,
-    "hijo": _SON,
-    "child": _DAUGHTER | _SON | {"child"},
-    "children": _DAUGHTER | _SON | {"child", "children"},
-    "hijos": _DAUGHTER | _SON | {"hijos"},
-}
-_MOTHER = frozenset({"mother", "madre"})
 
 
 def _bare_title(title: str) -> str:

@@ -29,6 +29,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agent.tools import kinship
 from agent.tools.answer_features import (
     has_date,
     has_price,
@@ -79,10 +80,10 @@ class ScoredUnit:
         )
 
 
-_PARENT = frozenset({"padre", "madre", "padres", "fathe", "mothe", "paren"})
-_CHILD = frozenset({"hijo", "hija", "hijos", "hijas", "son", "sons", "daugh", "child"})
+_PARENT = kinship.as_prefixes(kinship.PARENT)
+_CHILD = kinship.as_prefixes(kinship.CHILD)
 _INVERSE = {**{w: _CHILD for w in _PARENT}, **{w: _PARENT for w in _CHILD}}
-"""A kinship word and its inverse, as five-letter prefixes in both languages: "Hijo del
+"""A kinship word and its inverse (kinship.py), as five-letter prefixes: "Hijo del
 pintor Gonzalo Aranda" says who Felipe Aranda's father is in a passage about Felipe, and
 "The son of the engineer Andrés Ortega, he…" who Pablo Ortega's is. A chain's second hop
 asks exactly this, and lost such sentences to ones that said "father" of someone else."""
