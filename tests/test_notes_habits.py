@@ -346,6 +346,40 @@ def test_a_sentence_naming_its_topic_by_a_pronoun_is_still_about_it(
     assert gold in answer.answer, answer.answer
 
 
+KIN = {
+    "tomas_rivera.md": (
+        "# Tomás Rivera\n\nTomás Rivera fue un arquitecto gallego que diseñó el mercado de"
+        " Vigo en 1931. Trabajó en Madrid y en Buenos Aires. Su hijo Marcos Rivera nació en"
+        " 1935 y fue ingeniero de caminos.\n"
+    ),
+    "helen_brook.md": (
+        "# Helen Brook\n\nHelen Brook was a Scottish botanist who catalogued the ferns of"
+        " Skye in 1902. She taught at Aberdeen for thirty years. Her son, Daniel Brook,"
+        " became a naval officer in 1925.\n"
+    ),
+}
+
+
+def test_a_passage_naming_only_the_son_does_not_answer_who_the_father_was(
+    tmp_path: Path,
+) -> None:
+    """A passage about X that names X's son names a person and X, and was quoted and
+    shown verified for "Who was the father of X?" (adversarial pass). It answers who the
+    son was."""
+    from corpus import ingested
+
+    rag = ingested(tmp_path, KIN)
+    for question in ("¿Quién fue el padre de Tomás Rivera?", "Who was the father of Helen Brook?"):
+        answer = rag.ask(question)
+        assert answer.abstained, answer.answer
+    for question, son in (
+        ("¿Quién fue el hijo de Tomás Rivera?", "Marcos Rivera"),
+        ("Who was Helen Brook's son?", "Daniel Brook"),
+    ):
+        answer = rag.ask(question)
+        assert son in answer.answer and answer.verification.grounded, answer.answer
+
+
 @pytest.mark.parametrize(
     ("question", "sentence", "passage", "language"),
     [

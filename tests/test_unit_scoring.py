@@ -43,10 +43,43 @@ def test_names_rule_out_a_text_only_when_none_occurs() -> None:
     ],
 )
 def test_a_kinship_word_is_covered_by_its_inverse(question: str, text: str, language: str) -> None:
-    """"Hijo del pintor X" in a passage about Felipe says who Felipe's father is."""
+    """ "Hijo del pintor X" in a passage about Felipe says who Felipe's father is."""
     from agent.tools.unit_scoring import _coverage
     from ingestion.text_analysis import prefixes
 
     wanted = set(prefixes(question, language))
     unrelated = text.replace("Hijo", "Amigo").replace("son", "friend").replace("padre", "amigo")
     assert _coverage(wanted, text, language) > _coverage(wanted, unrelated, language)
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "language"),
+    [
+        ("¿Quién fue el padre de Tomás Rivera?", "Su hijo Marcos Rivera nació en 1935.", "es"),
+        ("Who was the father of Helen Brook?", "Her son, Daniel Brook, became an officer.", "en"),
+        ("¿Quién es la madre de Ana Gil?", "Ana Gil tuvo una hija, Eva Gil.", "es"),
+    ],
+)
+def test_a_relative_named_without_of_is_not_the_inverse(
+    question: str, text: str, language: str
+) -> None:
+    """ "Su hijo Marcos" in a passage about Tomás names Tomás's son: it covers no "padre",
+    and a unit saying it does not fit a question asking for Tomás's father."""
+    from agent.tools.question_kind import question_kind
+    from agent.tools.unit_scoring import _coverage, fits, says_the_relation
+    from ingestion.text_analysis import prefixes
+
+    wanted = set(prefixes(question, language))
+    unrelated = text.replace("hijo", "amigo").replace("son", "friend").replace("hija", "amiga")
+    assert _coverage(wanted, text, language) == _coverage(wanted, unrelated, language)
+    assert not says_the_relation(text, question, language)
+    assert not fits(text, question_kind(question), question, language)
+    # the question it does answer, and the inverse stated with "of"
+    child_question = question.replace("padre", "hijo").replace("father", "son")
+    child_question = child_question.replace("madre", "hija")
+    assert says_the_relation(text, child_question, language)
+    stated = {
+        "es": "Hijo del pintor Gonzalo Rivera, estudió en Vigo.",
+        "en": "The son of the painter Tom Brook, she studied in Leith.",
+    }[language]
+    assert says_the_relation(stated, question, language)
