@@ -303,6 +303,22 @@ def test_a_format_2_collection_gets_its_chunk_count_when_opened(
     reopened.close()
 
 
+def test_a_collection_missing_its_totals_counts_them_when_opened(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    name = unique_collection()
+    store = open_postgres(postgres_url, tmp_path, name)
+    store.commit(corpus(5))
+    before = rankings(store)
+    store.close()
+    with psycopg.connect(postgres_url, autocommit=True) as db:  # deleted by hand
+        db.execute(f"DELETE FROM {store._s}.meta WHERE key IN ('chunk_total', 'term_tokens')")
+    reopened = open_postgres(postgres_url, tmp_path, name)
+    assert rankings(reopened) == before
+    assert reopened.check().ok
+    reopened.close()
+
+
 def test_the_chunk_count_follows_every_write_and_the_doctor_checks_it(
     postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -348,16 +348,30 @@ class PostgresStore:
                     db.execute(statement)
         self._db().execute(f"ANALYZE {self._s}.postings")
 
+    def _restore_totals(self) -> None:
+        """Count the chunk total and length again when ``meta`` lacks one (a row deleted
+        by hand, a partial restore): every query reads both, and would fail without."""
+        logger.warning(
+            "collection %r has no chunk count or total length in its meta table:"
+            " counting them again",
+            self.name,
+        )
+        with self._writing() as db:
+            for statement in schema.totals_statements(self.schema):
+                db.execute(statement)
+
     def _check_compatible(self, meta: dict[str, str]) -> None:
         if meta.get("schema_version") in schema.UPGRADABLE_VERSIONS:
             self._upgrade(meta["schema_version"])
-            meta = {**meta, "schema_version": schema.SCHEMA_VERSION}
+            meta = self._read_meta()
         if meta.get("schema_version") != schema.SCHEMA_VERSION:
             raise IndexMismatchError(
                 f"collection {self.name!r} in {public_url(self.url)} has index format "
                 f"{meta.get('schema_version')}, this Veraz reads format "
                 f"{schema.SCHEMA_VERSION}: migrate it into a new collection."
             )
+        if not {"chunk_total", "term_tokens"} <= meta.keys():
+            self._restore_totals()
         stored = stored_model_record(meta)
         if not stored.same_model(self.model):
             raise EmbeddingModelMismatch(self.name, stored, self.model, self._chunk_total())
