@@ -307,6 +307,14 @@ def test_question_kind_and_answer_features_are_linear() -> None:
 
 
 @pytest.mark.slow
+def test_kinship_relations_are_linear() -> None:
+    from agent.tools.kinship import says_the_relation
+
+    _budget(lambda text: says_the_relation(text, "¿Quién fue el padre de Tomás Rivera?"), 5.0)
+    _budget(lambda text: says_the_relation("Su padre fue Gonzalo.", text), 5.0)
+
+
+@pytest.mark.slow
 def test_loader_text_steps_are_linear() -> None:
     from ingestion.loaders.html import _title_markup
     from ingestion.loaders.markdown import markdown_sections

@@ -357,6 +357,10 @@ KIN = {
         " Skye in 1902. She taught at Aberdeen for thirty years. Her son, Daniel Brook,"
         " became a naval officer in 1925.\n"
     ),
+    "gonzalo_aranda.md": (
+        "# Gonzalo Aranda\n\nGonzalo Aranda fue un pintor sevillano de marinas. Expuso en"
+        " Cádiz y en Lisboa. Su hijo Felipe Aranda también fue pintor.\n"
+    ),
 }
 
 
@@ -372,12 +376,14 @@ def test_a_passage_naming_only_the_son_does_not_answer_who_the_father_was(
     for question in ("¿Quién fue el padre de Tomás Rivera?", "Who was the father of Helen Brook?"):
         answer = rag.ask(question)
         assert answer.abstained, answer.answer
-    for question, son in (
+    for question, relative in (
         ("¿Quién fue el hijo de Tomás Rivera?", "Marcos Rivera"),
         ("Who was Helen Brook's son?", "Daniel Brook"),
+        # the inverse named with the subject, in a passage about the parent
+        ("¿Quién fue el padre de Felipe Aranda?", "Gonzalo Aranda"),
     ):
         answer = rag.ask(question)
-        assert son in answer.answer and answer.verification.grounded, answer.answer
+        assert relative in answer.answer and answer.verification.grounded, answer.answer
 
 
 @pytest.mark.parametrize(

@@ -116,27 +116,11 @@ def _stated_relations(text: str) -> set[str]:
     return {fold_accents(m.group(1))[:PREFIX_LENGTH] for m in _RELATION_OF.finditer(folded)}
 
 
-def says_the_relation(text: str, question: str, language: str) -> bool:
-    """For a question asking for a relative ("¿Quién fue el padre de X?"), whether
-    ``text`` says that relation: its word, or the inverse stated as one ("hijo del
-    pintor Y"). A passage about X that names X's son names a person and X, yet says
-    nothing of X's father. True for a question with no kinship word."""
-    asked = set(prefixes(question, language)) & set(_INVERSE)
-    if not asked:
-        return True
-    if asked & set(prefixes(text, language)):
-        return True
-    stated = _stated_relations(text)
-    return any(_INVERSE[w] & stated for w in asked)
-
-
 def fits(text: str, kind: QuestionKind, question: str, language: str) -> bool:
     """Whether ``text`` holds what ``kind`` mainly asks for, as the "does it answer?" check
     reads it (a number, date or name the question itself does not already give; for
-    "which tool…?", a name of something; for "who is X's father?", the relation)."""
+    "which tool…?", a name of something)."""
     if not holds(kind.expects, text, kind, question, language):
-        return False
-    if not says_the_relation(text, question, language):
         return False
     return not kind.entity or names_something(text, question, language, kind.entity)
 
@@ -250,6 +234,11 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
     question_negates = negates(question)
     for index, passage in enumerate(passages):
         about = _what_it_is_about(passage)
+        # "¿Quién fue el padre de X?": a passage that never says who X's father is (one
+        # about X naming X's son) has no unit that answers, whatever names it holds
+        relation_said = kind.expects != "name" or kinship.says_the_relation(
+            f"{passage.title}\n{passage.section}\n{passage.text}", question
+        )
         for unit in passage_units(passage.text, passage.section, passage.title):
             said = _said(unit, scored, index)
             said_words = set(prefixes(said, language))
@@ -263,7 +252,7 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
                     coverage=_coverage(wanted, f"{unit.context}\n{unit.text}", language),
                     own=_coverage(wanted, unit.text, language),
                     news=len(said_words - wanted) + len(technical - asked_tokens) + denies,
-                    fits=fits(unit.text, kind, question, language),
+                    fits=relation_said and fits(unit.text, kind, question, language),
                     focus=focus(said, question, language, kind, unit.headings, about),
                 )
             )

@@ -111,12 +111,23 @@ def _new_literal(answer: str, question: str) -> bool:
     return False
 
 
-def _news(new_words: set[str], kind: QuestionKind) -> bool:
-    """Whether words the question lacks tell something: a single letter or digit does
-    only as the number a "how many" question asks for ("1" experto). Else the question
-    restated with a stray "x", "a=b" or `` `1` `` would count as an answer."""
+def _news(new_words: set[str], kind: QuestionKind, echoes: bool) -> bool:
+    """Whether words the question lacks tell something. Any word does ("floor 3",
+    "vitamina C", "Plan B" are whole answers), except in an answer that ``echoes`` the
+    question word for word: there a single letter or digit is a stray mark (the question
+    restated with `` `1` `` or "x", an adversarial pass), unless it is the number a
+    "how many" question asks for."""
+    if not echoes:
+        return bool(new_words)
     wants_number = kind.expects == "number" or "number" in kind.also
     return any(len(w) > 1 or (wants_number and w.isdigit()) for w in new_words)
+
+
+def _echoes(answer: str, question: str) -> bool:
+    """Whether ``answer`` holds ``question`` word for word (accents, case and
+    punctuation aside). Linear: one substring search."""
+    asked = " ".join(plain_words(fold_accents(question).lower()).split())
+    return bool(asked) and asked in " ".join(plain_words(fold_accents(answer).lower()).split())
 
 
 def answers_question(
@@ -142,7 +153,8 @@ def answers_question(
     # "Clara Vidal no tiene coche" answers "¿Tiene coche Clara Vidal?" with the same words:
     # all of them, and a negation the question does not have (or the other way round)
     denies = kind.expects == "yes_no" and negates(plain) != negates(question) and asked <= said
-    if not _news(said - asked, kind) and not denies and not _new_literal(answer, question):
+    echoes = _echoes(plain, question)
+    if not _news(said - asked, kind, echoes) and not denies and not _new_literal(answer, question):
         return AnswerCheck(False, "restates the question")
     if _ABOUT_THE_SOURCES.match(plain):
         return AnswerCheck(False, "describes the sources instead of answering")
