@@ -303,6 +303,43 @@ def test_a_format_2_collection_gets_its_chunk_count_when_opened(
     reopened.close()
 
 
+def _vector_storage(url: str, store: PostgresStore) -> str:
+    with psycopg.connect(url, autocommit=True) as db:
+        return db.execute(
+            "SELECT attstorage FROM pg_attribute"
+            f" WHERE attrelid = '{store._s}.chunks'::regclass AND attname = 'embedding'"
+        ).fetchone()[0]
+
+
+def test_small_vectors_are_kept_in_their_rows(postgres_url: str, tmp_path: Path) -> None:
+    """Up to INLINE_VECTOR_MAX_DIMENSION dimensions a vector stays in its chunk's row
+    (STORAGE PLAIN: a search's results and the dense scores read no TOAST); a larger one
+    keeps pgvector's default, since it could not fit in a row."""
+    store = open_postgres(postgres_url, tmp_path)
+    store.commit(corpus(3))
+    assert _vector_storage(postgres_url, store) == "p"
+    wide = open_store(
+        StoreLocation.parse(postgres_url),
+        tmp_path,
+        unique_collection(),
+        model=ModelRecord("wide", schema.INLINE_VECTOR_MAX_DIMENSION + 100),
+    )
+    assert isinstance(wide, PostgresStore)
+    assert _vector_storage(postgres_url, wide) == "e"
+    # an upgraded collection keeps its new rows' vectors in place too
+    name = unique_collection()
+    old = open_postgres(postgres_url, tmp_path, name)
+    old.commit(corpus(3))
+    old.close()
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute(f"ALTER TABLE {old._s}.chunks ALTER COLUMN embedding SET STORAGE EXTERNAL")
+        db.execute(f"UPDATE {old._s}.meta SET value = '2' WHERE key = 'schema_version'")
+    reopened = open_postgres(postgres_url, tmp_path, name)
+    assert _vector_storage(postgres_url, reopened) == "p"
+    for opened in (store, wide, reopened):
+        opened.close()
+
+
 def test_a_collection_missing_its_totals_counts_them_when_opened(
     postgres_url: str, tmp_path: Path
 ) -> None:

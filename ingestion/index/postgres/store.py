@@ -344,7 +344,9 @@ class PostgresStore:
                 f"SELECT value FROM {self._s}.meta WHERE key = 'schema_version'"
             ).fetchone()[0]
             if found == version:  # else another process upgraded it while we waited
-                for statement in schema.upgrade_statements(self.schema, version):
+                dimension = stored_model_record(self._read_meta()).dimension
+                statements = schema.upgrade_statements(self.schema, version, dimension)
+                for statement in statements:
                     db.execute(statement)
         self._db().execute(f"ANALYZE {self._s}.postings")
 
@@ -670,6 +672,9 @@ class PostgresStore:
                     f"ALTER TABLE {self._s}.chunks ALTER COLUMN embedding"
                     f" TYPE vector({int(model.dimension)}) USING NULL"
                 )
+                # a new type takes the type's storage: in the row again if it fits
+                for statement in schema.vector_storage_statements(self.schema, model.dimension):
+                    db.execute(statement)
             if rows:
                 matrix = np.ascontiguousarray(embed([text for _, text in rows]), dtype=np.float32)
                 if matrix.shape != (len(rows), model.dimension):
