@@ -260,29 +260,24 @@ def test_a_damaged_postings_table_is_found_and_repaired(postgres_url: str, tmp_p
     store.close()
 
 
-def test_a_format_1_collection_is_upgraded_when_opened(postgres_url: str, tmp_path: Path):
-    name = unique_collection()
-    store = open_postgres(postgres_url, tmp_path, name)
-    store.commit(corpus(20))
-    before = rankings(store)
-    store.close()
-    s = store._s
-    with psycopg.connect(postgres_url, autocommit=True) as db:  # what format 1 left
-        db.execute(f"DROP TABLE {s}.postings")
-        db.execute(f"CREATE INDEX chunks_terms ON {s}.chunks USING gin (terms)")
-        db.execute(f"UPDATE {s}.meta SET value = '1' WHERE key = 'schema_version'")
-    reopened = open_postgres(postgres_url, tmp_path, name)
-    assert rankings(reopened) == before
-    assert reopened.check().ok
-    assert "chunks_terms" not in reopened.relation_sizes()
-    with psycopg.connect(postgres_url, autocommit=True) as db:
-        version = db.execute(f"SELECT value FROM {s}.meta WHERE key = 'schema_version'")
-        assert version.fetchone()[0] == schema.SCHEMA_VERSION
-    reopened.close()
+LEFT_BEHIND = {
+    "format 1": [
+        "DROP TABLE {s}.postings",
+        "CREATE INDEX chunks_terms ON {s}.chunks USING gin (terms)",
+        "UPDATE {s}.meta SET value = '1' WHERE key = 'schema_version'",
+    ],
+    "format 2": [
+        "DELETE FROM {s}.meta WHERE key = 'chunk_total'",
+        "UPDATE {s}.meta SET value = '2' WHERE key = 'schema_version'",
+    ],
+    # format 3 whose totals were deleted by hand: counted again rather than a KeyError
+    "totals deleted": ["DELETE FROM {s}.meta WHERE key IN ('chunk_total', 'term_tokens')"],
+}
 
 
-def test_a_format_2_collection_gets_its_chunk_count_when_opened(
-    postgres_url: str, tmp_path: Path
+@pytest.mark.parametrize("left", LEFT_BEHIND)
+def test_an_older_or_damaged_collection_is_brought_to_the_current_format_when_opened(
+    postgres_url: str, tmp_path: Path, left: str
 ) -> None:
     name = unique_collection()
     store = open_postgres(postgres_url, tmp_path, name)
@@ -290,15 +285,16 @@ def test_a_format_2_collection_gets_its_chunk_count_when_opened(
     before = rankings(store)
     store.close()
     s = store._s
-    with psycopg.connect(postgres_url, autocommit=True) as db:  # what format 2 left
-        db.execute(f"DELETE FROM {s}.meta WHERE key = 'chunk_total'")
-        db.execute(f"UPDATE {s}.meta SET value = '2' WHERE key = 'schema_version'")
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        for statement in LEFT_BEHIND[left]:
+            db.execute(statement.format(s=s))
     reopened = open_postgres(postgres_url, tmp_path, name)
     assert rankings(reopened) == before
     assert reopened.check().ok
+    assert "chunks_terms" not in reopened.relation_sizes()
     with psycopg.connect(postgres_url, autocommit=True) as db:
         meta = dict(db.execute(f"SELECT key, value FROM {s}.meta").fetchall())
-    assert meta["schema_version"] == "3"
+    assert meta["schema_version"] == schema.SCHEMA_VERSION
     assert meta["chunk_total"] == "60"
     reopened.close()
 
@@ -338,22 +334,6 @@ def test_small_vectors_are_kept_in_their_rows(postgres_url: str, tmp_path: Path)
     assert _vector_storage(postgres_url, reopened) == "p"
     for opened in (store, wide, reopened):
         opened.close()
-
-
-def test_a_collection_missing_its_totals_counts_them_when_opened(
-    postgres_url: str, tmp_path: Path
-) -> None:
-    name = unique_collection()
-    store = open_postgres(postgres_url, tmp_path, name)
-    store.commit(corpus(5))
-    before = rankings(store)
-    store.close()
-    with psycopg.connect(postgres_url, autocommit=True) as db:  # deleted by hand
-        db.execute(f"DELETE FROM {store._s}.meta WHERE key IN ('chunk_total', 'term_tokens')")
-    reopened = open_postgres(postgres_url, tmp_path, name)
-    assert rankings(reopened) == before
-    assert reopened.check().ok
-    reopened.close()
 
 
 def test_the_chunk_count_follows_every_write_and_the_doctor_checks_it(
