@@ -50,7 +50,23 @@ from agent.tools.kinship import PARENT, as_prefixes, asked_relation, says_the_re
             "Tomás Rivera fue arquitecto. Su hijo Marcos Rivera nació en 1935.",
             "¿Quién fue el hijo de Tomás Rivera?",
         ),
+        # names stop at punctuation: the next sentence's capitals are not the parent's
+        (
+            "Felipe Aranda. Era hijo del pintor Gonzalo Aranda. Felipe estudió violonchelo.",
+            "¿Quién es el padre de Felipe Aranda?",
+        ),
+        (
+            "Felipe Aranda. He was the son of the painter Gonzalo Aranda. Felipe studied.",
+            "Who is the father of Felipe Aranda?",
+        ),
+        # both parents, or all the children, name the one asked for
+        ("Los padres de Luz Mar fueron Andrés Mar y Rosa León.", "¿Quién fue el padre de Luz Mar?"),
+        ("John Keats's parents were Thomas Keats and Frances.", "Who was John Keats's father?"),
+        # question words and titles are no part of the subject's name
+        ("Helen Brook taught. Her son, Daniel Brook, sailed.", "Who's Helen Brook's son?"),
+        ("Ana Gil was born in Lugo. Her father was Luis Gil.", "Who was Dr. Ana Gil's father?"),
         # no relative of a named person asked: nothing to check
+        ("Meta Platforms bought Instagram.", "Who is the parent company of Instagram?"),
         ("Anjezë Bojaxhiu nació en Skopie en 1910.", "¿Dónde nació la Madre Teresa?"),
         ("Anjezë Bojaxhiu nació en Skopie en 1910.", "¿Quién fundó la orden de la Madre Teresa?"),
         ("It returns 0 in the new process.", "What does fork() return in the child process?"),
@@ -74,6 +90,28 @@ def test_the_relation_is_said(text: str, question: str) -> None:
         ("Ana Gil was the mother of Eva Gil.", "Who was Lía Gil's mother?"),
         # a relation of someone the text never names
         ("She is the daughter of the carpenter Gil Luna.", "¿Quién es el padre de Luis Vega?"),
+        # names stop at punctuation: the son named, then the subject in the next sentence
+        (
+            "Helen Brook was a botanist. Her son was Daniel Brook. Helen retired in 1930.",
+            "Who was the father of Helen Brook?",
+        ),
+        (
+            "Tomás Rivera. Tuvo un hijo, Marcos Rivera. Tomás murió.",
+            "¿Quién fue el padre de Tomás Rivera?",
+        ),
+        # the asked word naming the subject: said of the subject's child
+        (
+            "Marcos Rivera. Su padre, Tomás Rivera, diseñó un mercado.",
+            "¿Quién fue el padre de Tomás Rivera?",
+        ),
+        # a priest, not a father
+        ("Luis Vidal fue alumno del padre Anselmo Castro.", "¿Quién fue el padre de Luis Vidal?"),
+        ("Pablo Ortiz was taught by Father Henry Vane.", "Who was Pablo Ortiz's father?"),
+        # the relative of someone else the passage names
+        (
+            "Ramón Sáez se casó con Elena Mora, hija del notario Julián Mora.",
+            "¿Quién fue el padre de Ramón Sáez?",
+        ),
         # no kinship word at all
         ("Tomás Rivera diseñó el mercado de Vigo.", "¿Quién fue el padre de Tomás Rivera?"),
     ],
@@ -87,7 +125,7 @@ def test_a_relation_question_has_its_words_and_subject() -> None:
     assert "mother" in same and "madre" in same and "padre" not in same
     assert subject == {"tomas", "rivera"}
     assert asked_relation("Who was Helen Brook's son?") == (
-        frozenset({"son", "hijo", "sons"}),
+        frozenset({"son", "hijo", "sons", "children", "hijos"}),
         frozenset({"helen", "brook"}),
     )
     assert asked_relation("¿Dónde nació la Madre Teresa?") is None

@@ -44,8 +44,17 @@ def as_prefixes(words: frozenset[str]) -> frozenset[str]:
 
 # -- whose relative a text names ------------------------------------------------------
 
-_WORD = re.compile(r"[^\W_]+(?:['’]s\b)?")
+_TOKEN = re.compile(r"[^\W_]+(?:['’]s\b)?|[.,;:!?()\[\]\n]")
+_MARKS = frozenset(".,;:!?()[]\n")
 _OF = frozenset({"of", "de", "del"})
+_TITLE_ARTICLES = frozenset({"el", "del", "al"})  # "el padre Anselmo": a priest
+_NOT_NAMES = frozenset({
+    "who", "whom", "whose", "what", "which", "quien", "cual",
+    "king", "queen", "prince", "princess", "rey", "reina", "dr", "doctor", "saint",
+    "san", "santa", "santo", "sir", "lady", "lord", "mr", "mrs", "ms", "don", "dona",
+})  # fmt: skip
+"""Capitalised words that are no part of a person's name: a question word ("Who's"),
+a title ("King Philip II", "Dr. Ana Gil") the text may leave out."""
 _NAME_WORDS = 5  # at most this many capitalised words make one name
 _SKIPPED = 3  # lowercase words read past before a name ("del pintor sevillano Gonzalo")
 
@@ -55,79 +64,122 @@ class Relation:
     """One kinship word of a text (``word``, folded) with the name of the person it is
     of (``owner``: "hijo del pintor Gonzalo Aranda", "Gonzalo Aranda's son"), or, with no
     "of" or possessive, the name right after it (``named``: "su hijo Felipe Aranda",
-    "had a son, Felipe"). Names are sets of folded words."""
+    "had a son, Felipe"); ``before``: the name of an aside it opens ("Elena Mora, hija
+    de…"), whose relative the word says. Names are sets of folded words; a name never
+    runs past a punctuation mark."""
 
     word: str
     owner: frozenset[str] | None
     named: frozenset[str]
+    before: frozenset[str]
 
 
 def _folded(word: str) -> str:
     return fold_accents(word.removesuffix("'s").removesuffix("’s")).lower()
 
 
-def _name_after(words: list[str], start: int) -> frozenset[str]:
-    """The run of capitalised words from ``start``, past a few lowercase ones."""
+def _capital(token: str) -> bool:
+    return token[:1].isupper()
+
+
+def _name(tokens: list[str], at: int, step: int) -> frozenset[str]:
+    """The run of capitalised words from ``at`` going ``step`` (1 or -1), titles left
+    out; it stops at a punctuation mark or a lowercase word."""
+    run = []
+    while 0 <= at < len(tokens) and len(run) < _NAME_WORDS and _capital(tokens[at]):
+        word = _folded(tokens[at])
+        if word not in _NOT_NAMES:
+            run.append(word)
+        at += step
+    return frozenset(run)
+
+
+def _name_after(tokens: list[str], start: int) -> frozenset[str]:
+    """The name from ``start``, past a few lowercase words (and a comma right after a
+    kinship word: "had a son, Felipe"), never past another mark."""
     at = start
-    while at < len(words) and at - start < _SKIPPED and not words[at][:1].isupper():
+    if at < len(tokens) and tokens[at] == ",":
         at += 1
-    run = []
-    while at < len(words) and len(run) < _NAME_WORDS and words[at][:1].isupper():
-        run.append(_folded(words[at]))
+    skipped = 0
+    while (
+        at < len(tokens)
+        and skipped < _SKIPPED
+        and tokens[at] not in _MARKS
+        and not _capital(tokens[at])
+    ):
         at += 1
-    return frozenset(run)
+        skipped += 1
+    return _name(tokens, at, 1)
 
 
-def _name_before(words: list[str], end: int) -> frozenset[str]:
-    """The run of capitalised words ending at ``end`` (the possessive's word)."""
-    run = []
-    at = end
-    while at >= 0 and len(run) < _NAME_WORDS and words[at][:1].isupper():
-        run.append(_folded(words[at]))
-        at -= 1
-    return frozenset(run)
+def _is_title(tokens: list[str], i: int) -> bool:
+    """ "Father Henry Vane", "el padre Anselmo Castro": a kinship word used as a title."""
+    followed = i + 1 < len(tokens) and _capital(tokens[i + 1]) and tokens[i + 1] not in _MARKS
+    if not followed:
+        return False
+    return _capital(tokens[i]) or (i > 0 and tokens[i - 1].lower() in _TITLE_ARTICLES)
 
 
 def relations(text: str) -> list[Relation]:
     """Every kinship word of ``text`` with whose relative it is (``Relation``). Linear:
-    one pass over the words, a bounded window around each kinship word."""
-    words = _WORD.findall(text)
-    folded = [_folded(w) for w in words]
+    one pass over the tokens, a bounded window around each kinship word."""
+    tokens = _TOKEN.findall(text)
+    folded = [_folded(w) for w in tokens]
     found = []
     for i, word in enumerate(folded):
-        if word not in PARENT and word not in CHILD:
+        if (word not in PARENT and word not in CHILD) or _is_title(tokens, i):
             continue
         owner: frozenset[str] | None = None
-        after = next((j for j in (i + 1, i + 2) if j < len(words) and folded[j] in _OF), None)
-        before = next(
-            (j for j in (i - 1, i - 2) if j >= 0 and words[j].endswith(("'s", "’s"))), None
+        after = next((j for j in (i + 1, i + 2) if j < len(tokens) and folded[j] in _OF), None)
+        if after == i + 2 and tokens[i + 1] in _MARKS:
+            after = None
+        possessive = next(
+            (j for j in (i - 1, i - 2) if j >= 0 and tokens[j].endswith(("'s", "’s"))), None
         )
         if after is not None:
-            owner = _name_after(words, after + 1)
-        elif before is not None:
-            owner = _name_before(words, before)
-        found.append(Relation(word, owner, _name_after(words, i + 1)))
+            owner = _name_after(tokens, after + 1)
+        elif possessive is not None:
+            owner = _name(tokens, possessive, -1)
+        # an aside names whose relative it is: "Elena Mora, hija del notario…"
+        before = _name(tokens, i - 2, -1) if i >= 2 and tokens[i - 1] == "," else frozenset()
+        found.append(Relation(word, owner, _name_after(tokens, i + 1), before))
     return found
 
 
 _SAME: dict[str, frozenset[str]] = {
-    **dict.fromkeys(MOTHER, MOTHER),
-    **dict.fromkeys(FATHER, FATHER),
+    **dict.fromkeys(MOTHER, MOTHER | {"parents", "padres"}),
+    **dict.fromkeys(FATHER, FATHER | {"parents", "padres"}),
     **dict.fromkeys(("parent", "parents", "padres"), PARENT),
-    **dict.fromkeys(("daughter", "daughters", "hija", "hijas"), DAUGHTER | {"daughters", "hijas"}),
-    **dict.fromkeys(("son", "sons", "hijo"), SON | {"sons"}),
+    **dict.fromkeys(
+        ("daughter", "daughters", "hija", "hijas"),
+        DAUGHTER | {"daughters", "hijas", "children", "hijos"},
+    ),
+    **dict.fromkeys(("son", "sons", "hijo"), SON | {"sons", "children", "hijos"}),
     **dict.fromkeys(("child", "children", "hijos"), CHILD),
 }
-"""A kinship word -> the words that say the same relation, in either language."""
+"""A kinship word -> the words that say the asked relation, in either language: "los
+padres de X fueron A y B" says who X's father is, as "tuvo dos hijos, Marcos y Ana"
+says who X's son is (which of the two, the text's other words tell)."""
 
 
 def asked_relation(question: str) -> tuple[frozenset[str], frozenset[str]] | None:
     """For "¿Quién fue el padre de Tomás Rivera?" or "Who was Helen Brook's son?": the
     words that say the asked relation, and the subject's name; None for a question that
-    asks no named person's relative ("¿Dónde nació la Madre Teresa?")."""
-    for relation in relations(question):
-        if relation.owner:
-            return _SAME.get(relation.word, frozenset({relation.word})), relation.owner
+    asks no named person's relative ("¿Dónde nació la Madre Teresa?", "the parent
+    company of X": the kinship word must be followed by "of"/"de" or follow a
+    possessive)."""
+    tokens = _TOKEN.findall(question)
+    folded = [_folded(w) for w in tokens]
+    for i, word in enumerate(folded):
+        if (word not in PARENT and word not in CHILD) or _is_title(tokens, i):
+            continue
+        subject = frozenset()
+        if i + 1 < len(tokens) and folded[i + 1] in _OF:
+            subject = _name_after(tokens, i + 2)
+        elif i > 0 and tokens[i - 1].endswith(("'s", "’s")):
+            subject = _name(tokens, i - 1, -1)
+        if subject:
+            return _SAME.get(word, frozenset({word})), subject
     return None
 
 
@@ -138,18 +190,22 @@ def _same_person(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 def _capitalised_words(text: str) -> frozenset[str]:
-    return frozenset(_folded(w) for w in _WORD.findall(text) if w[:1].isupper())
+    return frozenset(_folded(w) for w in _TOKEN.findall(text) if _capital(w))
 
 
 def says_the_relation(text: str, question: str) -> bool:
-    """Whether ``text`` says who the question's subject's relative is: the asked word,
-    of the subject or of no one named ("su padre, Gonzalo"), or the inverse word of
-    another person with the subject as the relative ("hijo del pintor Gonzalo Aranda"
-    in a passage about Felipe; "su hijo Felipe Aranda" in one about Gonzalo). Not the
-    asked word of another person ("padre de Marcos" for Tomás's father), nor the
-    inverse of the subject ("Marcos, hijo de Tomás Rivera"; "su hijo Marcos" in a
-    passage about Tomás: both name Tomás's son), nor any relation in a text that never
-    names the subject. True when the question asks no relative of a named person."""
+    """Whether ``text`` says who the question's subject's relative is:
+
+    - the asked word of the subject, or of no one named, or naming someone else ("su
+      padre, Gonzalo"; not "su padre, Tomás Rivera" for Tomás's father: that is said
+      of Tomás's child);
+    - the inverse word with the subject as the relative: of someone else ("hijo del
+      pintor Gonzalo Aranda" in Felipe's passage; not "Elena Mora, hija del notario"
+      in it, which is Elena's father), or naming the subject ("su hijo Felipe Aranda"
+      in Gonzalo's passage; not "su hijo Marcos" in Tomás's, which names Tomás's son).
+
+    Never a relation in a text that does not name the subject. True when the question
+    asks no relative of a named person."""
     asked = asked_relation(question)
     if asked is None:
         return True
@@ -159,11 +215,19 @@ def says_the_relation(text: str, question: str) -> bool:
     inverse = CHILD if same <= PARENT else PARENT
     for relation in relations(text):
         if relation.word in same:
-            if relation.owner is None or _same_person(relation.owner, subject):
+            if relation.owner is not None:
+                if _same_person(relation.owner, subject):
+                    return True
+            elif not _same_person(relation.named, subject):
                 return True
         elif relation.word in inverse:
             if relation.owner is not None:
-                if relation.owner and not _same_person(relation.owner, subject):
+                child = relation.before
+                if (
+                    relation.owner
+                    and not _same_person(relation.owner, subject)
+                    and (not child or _same_person(child, subject))
+                ):
                     return True
             elif _same_person(relation.named, subject):
                 return True

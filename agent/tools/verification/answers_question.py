@@ -38,7 +38,7 @@ from agent.tools.answer_features import (
     numbers,
     plain_words,
 )
-from agent.tools.question_kind import QuestionKind, question_kind
+from agent.tools.question_kind import question_kind
 from agent.tools.question_rules import is_number, key_terms
 from agent.tools.sentences import split_sentences, strip_citations
 from ingestion.text_analysis import fold_accents, prefixes
@@ -111,25 +111,6 @@ def _new_literal(answer: str, question: str) -> bool:
     return False
 
 
-def _news(new_words: set[str], kind: QuestionKind, echoes: bool) -> bool:
-    """Whether words the question lacks tell something. Any word does ("floor 3",
-    "vitamina C", "Plan B" are whole answers), except in an answer that ``echoes`` the
-    question word for word: there a single letter or digit is a stray mark (the question
-    restated with `` `1` `` or "x", an adversarial pass), unless it is the number a
-    "how many" question asks for."""
-    if not echoes:
-        return bool(new_words)
-    wants_number = kind.expects == "number" or "number" in kind.also
-    return any(len(w) > 1 or (wants_number and w.isdigit()) for w in new_words)
-
-
-def _echoes(answer: str, question: str) -> bool:
-    """Whether ``answer`` holds ``question`` word for word (accents, case and
-    punctuation aside). Linear: one substring search."""
-    asked = " ".join(plain_words(fold_accents(question).lower()).split())
-    return bool(asked) and asked in " ".join(plain_words(fold_accents(answer).lower()).split())
-
-
 def answers_question(
     question: str, answer: str, language: str, passages: Sequence[str] = ()
 ) -> AnswerCheck:
@@ -153,8 +134,7 @@ def answers_question(
     # "Clara Vidal no tiene coche" answers "¿Tiene coche Clara Vidal?" with the same words:
     # all of them, and a negation the question does not have (or the other way round)
     denies = kind.expects == "yes_no" and negates(plain) != negates(question) and asked <= said
-    echoes = _echoes(plain, question)
-    if not _news(said - asked, kind, echoes) and not denies and not _new_literal(answer, question):
+    if not said - asked and not denies and not _new_literal(answer, question):
         return AnswerCheck(False, "restates the question")
     if _ABOUT_THE_SOURCES.match(plain):
         return AnswerCheck(False, "describes the sources instead of answering")
