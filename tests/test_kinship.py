@@ -50,6 +50,11 @@ from agent.tools.kinship import PARENT, as_prefixes, asked_relation, says_the_re
             "Tomás Rivera fue arquitecto. Su hijo Marcos Rivera nació en 1935.",
             "¿Quién fue el hijo de Tomás Rivera?",
         ),
+        # the asked word of the subject, past a coordination (XQuAD tune)
+        (
+            "El emperador Gegeen Khan, hijo y sucesor de Ayurbarwada, gobernó dos años.",
+            "¿Quién era el hijo de Ayurbarwada?",
+        ),
         # names stop at punctuation: the next sentence's capitals are not the parent's
         (
             "Felipe Aranda. Era hijo del pintor Gonzalo Aranda. Felipe estudió violonchelo.",

@@ -130,13 +130,19 @@ def relations(text: str) -> list[Relation]:
         if (word not in PARENT and word not in CHILD) or _is_title(tokens, i):
             continue
         owner: frozenset[str] | None = None
-        after = next((j for j in (i + 1, i + 2) if j < len(tokens) and folded[j] in _OF), None)
-        if after == i + 2 and tokens[i + 1] in _MARKS:
-            after = None
+        # "hijo de", "hijo mayor del", "hijo y sucesor de": "of" within a few words, no
+        # mark between
+        after = None
+        for j in range(i + 1, min(i + 2 + _SKIPPED, len(tokens))):
+            if tokens[j] in _MARKS:
+                break
+            if folded[j] in _OF:
+                after = j
+                break
         possessive = next(
             (j for j in (i - 1, i - 2) if j >= 0 and tokens[j].endswith(("'s", "’s"))), None
         )
-        if after is not None:
+        if after is not None and _name_after(tokens, after + 1):
             owner = _name_after(tokens, after + 1)
         elif possessive is not None:
             owner = _name(tokens, possessive, -1)
