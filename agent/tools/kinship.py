@@ -42,6 +42,22 @@ def as_prefixes(words: frozenset[str]) -> frozenset[str]:
     return frozenset(fold_accents(word)[:PREFIX_LENGTH] for word in words)
 
 
+_RELATION_OF = re.compile(
+    r"\b(" + "|".join(sorted(PARENT | CHILD, key=len, reverse=True)) + r")\s+(?:of|de|del)\b"
+)
+"""A kinship word that states whose relative the text's subject is ("son of", "hijo
+del"). Only such a word answers the inverse question: "his son Pedro" in a passage
+about X names X's son, and says nothing of who X's father is (an adversarial pass got
+"Who was the father of X?" answered with it and verified)."""
+
+
+def stated_relations(text: str) -> set[str]:
+    """The kinship words of ``text`` followed by "of"/"de", as prefixes (``_RELATION_OF``):
+    what unit_scoring's coverage counts as the inverse of an asked kinship word."""
+    folded = fold_accents(text).lower()
+    return {fold_accents(m.group(1))[:PREFIX_LENGTH] for m in _RELATION_OF.finditer(folded)}
+
+
 # -- whose relative a text names ------------------------------------------------------
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’]s\b)?|[.,;:!?()\[\]\n]")

@@ -42,7 +42,7 @@ from agent.tools.answer_units import AnswerUnit, passage_units
 from agent.tools.question_kind import QuestionKind, question_kind
 from agent.tools.question_rules import is_number, key_terms
 from agent.tools.sentences import split_sentences
-from ingestion.text_analysis import PREFIX_LENGTH, fold_accents, prefixes
+from ingestion.text_analysis import fold_accents, prefixes
 
 # Calibrated with evals/calibrate_grader.py on the XQuAD dev halves (tuning half) and the
 # tuning part of the course-notes dev set: see README.md, "Answers".
@@ -88,15 +88,6 @@ pintor Gonzalo Aranda" says who Felipe Aranda's father is in a passage about Fel
 "The son of the engineer Andrés Ortega, he…" who Pablo Ortega's is. A chain's second hop
 asks exactly this, and lost such sentences to ones that said "father" of someone else."""
 
-_RELATION_OF = re.compile(
-    r"\b(" + "|".join(sorted(kinship.PARENT | kinship.CHILD, key=len, reverse=True)) + r")"
-    r"\s+(?:of|de|del)\b"
-)
-"""A kinship word that states whose relative the text's subject is ("son of", "hijo
-del"). Only such a word answers the inverse question: "his son Pedro" in a passage
-about X names X's son, and says nothing of who X's father is (an adversarial pass got
-"Who was the father of X?" answered with it and verified)."""
-
 
 def _coverage(wanted: set[str], text: str, language: str) -> float:
     if not wanted:
@@ -105,15 +96,9 @@ def _coverage(wanted: set[str], text: str, language: str) -> float:
     found = wanted & said
     inverse = [w for w in wanted - found if w in _INVERSE and _INVERSE[w] & said]
     if inverse:
-        stated = _stated_relations(text)
+        stated = kinship.stated_relations(text)
         found |= {w for w in inverse if _INVERSE[w] & stated}
     return len(found) / len(wanted)
-
-
-def _stated_relations(text: str) -> set[str]:
-    """The kinship words of ``text`` followed by "of"/"de", as prefixes (``_RELATION_OF``)."""
-    folded = fold_accents(text).lower()
-    return {fold_accents(m.group(1))[:PREFIX_LENGTH] for m in _RELATION_OF.finditer(folded)}
 
 
 def fits(text: str, kind: QuestionKind, question: str, language: str) -> bool:
