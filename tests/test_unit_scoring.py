@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.tools.unit_scoring import missing_key_terms
+from agent.tools.question_rules import mentions
+from agent.tools.unit_scoring import labelled_numbers, missing_key_terms
 
 
 @pytest.mark.parametrize(
@@ -23,7 +24,7 @@ def test_a_size_written_another_way_is_found(question: str, text: str) -> None:
 def test_a_decimal_score_is_not_a_model_size() -> None:
     # Held-out notes question: a table row scoring 70.5 on MMLU is about a 7B model.
     text = "Model: Qwen2 7B Instruct · MMLU: 70.5 · GSM8K: 82.3"
-    assert missing_key_terms("What is Llama 3 70B's MMLU score?", text) == ["70B"]
+    assert "70B" in missing_key_terms("What is Llama 3 70B's MMLU score?", text)
 
 
 def test_names_rule_out_a_text_only_when_none_occurs() -> None:
@@ -32,6 +33,61 @@ def test_names_rule_out_a_text_only_when_none_occurs() -> None:
         "GPTQ",
         "AWQ",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "term", "found"),
+    [
+        ("un modelo de 70b parametros", "RAM", False),  # inside a word
+        ("la ram del portatil", "RAM", True),
+        ("las ramas del arbol", "RAM", False),  # a short term must end there
+        ("qlora: the paper fine-tuned a 65b model", "LoRA", False),
+        ("lora: low-rank adapters", "LoRA", True),
+        ("--gpu-memory-utilization 0.9", "GPU", True),
+        ("qwen2.5-7b-instruct", "Qwen", True),
+        ("la economia brasilena", "Brasil", True),  # what a name derives
+        ("the amazonian forest", "Amazon", True),
+        ("meta's llama", "Meta", True),
+        ("two of its experts", "Mixtral's", False),
+    ],
+)
+def test_a_key_term_is_found_where_a_word_starts(text: str, term: str, found: bool) -> None:
+    assert mentions(text, term) is found
+
+
+def test_a_term_found_only_inside_another_word_rules_the_text_out() -> None:
+    # "ram" is inside "parámetros": the passage says nothing of RAM
+    text = "Chinchilla tiene 70B parámetros y fue entrenado con 1,4 billones de tokens."
+    assert missing_key_terms("How much RAM does a 70B model need?", text) == ["RAM"]
+    assert missing_key_terms("¿Cuánta RAM necesita un modelo de 70B?", text) == ["RAM"]
+
+
+@pytest.mark.parametrize(
+    ("question", "labels"),
+    [
+        ("What GPU was used for lab 5?", [("lab", "5")]),
+        ("¿Qué vimos en la semana 3 del curso?", [("semana", "3")]),
+        ("What happened to Apollo 11, then?", [("Apollo", "11")]),
+        ("¿Cuántos puntos anotó en 2015?", []),  # after a preposition
+        ("¿Qué modelo usa 4 bits por peso?", []),  # a quantity: a word follows
+        ("Which shows debuted in the years 80?", []),  # a decade
+        ("¿Qué series se estrenaron en los años 80?", []),
+    ],
+)
+def test_numbers_used_as_names_are_read(question: str, labels: list[tuple[str, str]]) -> None:
+    assert labelled_numbers(question) == labels
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [("What GPU was used for lab 5?", "en"), ("¿Qué GPU se usó en el laboratorio 5?", "es")],
+)
+def test_a_text_without_the_labelled_number_is_about_another_one(
+    question: str, language: str
+) -> None:
+    command = "vllm serve Qwen/Qwen2.5-7B-Instruct --port 8000 --gpu-memory-utilization 0.90"
+    assert missing_key_terms(question, command) != []
+    assert missing_key_terms(question, f"Lab 5 / laboratorio 5: una A100. {command}") == []
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ingestion.text_analysis import analyze
+from ingestion.text_analysis import analyze, fold_accents
 
 # Leading punctuation is read up to 64 characters (``^\W{0,64}``): an unbounded ``^\W*``
 # inside an alternation made the search superlinear on long runs of punctuation (issue 20).
@@ -208,6 +208,36 @@ def key_terms(text: str) -> list[str]:
 
 def is_number(term: str) -> bool:
     return term[:1].isdigit()
+
+
+_ENDINGS = ("'s", "’s", "es", "s")
+
+
+def mentions(haystack: str, term: str) -> bool:
+    """``term`` (a key term) in ``haystack`` (accent-folded, lowercased) where a word
+    starts, also without a plural or possessive ending.
+
+    Where a word starts: "RAM" is not in "parámetros", nor "LoRA" in "QLoRA" (a passage
+    about QLoRA's paper answered "Who wrote the LoRA cheatsheet?"). The end is open, so
+    a name meets what is derived from it ("Brasil" in "brasileña", "Amazon" in
+    "Amazonia", "Qwen" in "Qwen2.5"), except for a term of three letters or fewer, which
+    must end there or at a digit or mark: "GPU" in "gpu-memory-utilization", "RAM" not
+    in "ramas". Linear: one search per form of the term.
+    """
+    folded = fold_accents(term).lower()
+    forms = [folded] + [
+        folded[: -len(ending)]
+        for ending in _ENDINGS
+        if folded.endswith(ending) and len(folded) > len(ending) + 2
+    ]
+    return any(
+        re.search(
+            rf"(?<![^\W_]){re.escape(form)}"
+            + (r"(?:'s|’s|es|s)?(?![^\W\d_])" if len(form) <= 3 else ""),
+            haystack,
+        )
+        for form in forms
+    )
 
 
 def is_follow_up(question: str) -> bool:

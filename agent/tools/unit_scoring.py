@@ -40,9 +40,9 @@ from agent.tools.answer_features import (
 )
 from agent.tools.answer_units import AnswerUnit, passage_units
 from agent.tools.question_kind import QuestionKind, question_kind
-from agent.tools.question_rules import is_number, key_terms
+from agent.tools.question_rules import is_number, key_terms, mentions
 from agent.tools.sentences import split_sentences
-from ingestion.text_analysis import fold_accents, prefixes
+from ingestion.text_analysis import analyze, fold_accents, prefixes
 
 # Calibrated with evals/calibrate_grader.py on the XQuAD dev halves (tuning half) and the
 # tuning part of the course-notes dev set: see README.md, "Answers".
@@ -187,8 +187,8 @@ def focus(
     if keys:
         said = [
             1.0
-            if _mentions(folded, k)
-            else max(HEADING_TOPIC * _mentions(above, k), PASSAGE_TOPIC * _mentions(around, k))
+            if mentions(folded, k)
+            else max(HEADING_TOPIC * mentions(above, k), PASSAGE_TOPIC * mentions(around, k))
             for k in keys
         ]
         topic = sum(said) / len(keys)
@@ -278,19 +278,6 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SIZED_NUMBER = re.compile(r"\b(\d+(?:[.,]\d+)?)\s?(?:[kmbt]|gb|mb|tb|k)\b", re.IGNORECASE)
 
 
-def _mentions(haystack: str, name: str) -> bool:
-    """``name`` in ``haystack`` (both folded), also without a plural or possessive ending."""
-    folded = fold_accents(name).lower()
-    if folded in haystack:
-        return True
-    return any(
-        folded.endswith(ending)
-        and len(folded) > len(ending) + 2
-        and folded[: -len(ending)] in haystack
-        for ending in ("'s", "’s", "es", "s")
-    )
-
-
 def missing_key_terms(question: str, text: str) -> list[str]:
     """What ``question`` names that ``text`` lacks, when that rules ``text`` out.
 
@@ -304,14 +291,63 @@ def missing_key_terms(question: str, text: str) -> list[str]:
     """
     haystack = fold_accents(text).lower()
     names = [t for t in key_terms(question) if not is_number(t)]
-    missing = [t for t in names if not _mentions(haystack, t)]
+    missing = [t for t in names if not mentions(haystack, t)]
     if len(missing) < len(names):
         missing = []
     wholes = {_whole_part(n) for n in _NUMBER.findall(haystack)}
     for size in _SIZED_NUMBER.finditer(question):
         if _whole_part(size.group(1)) not in wholes:
             missing.append(size.group(0))
+    for word, number in labelled_numbers(question):
+        strict = word.islower() and len(number) < 4  # "lab 5", not "temporada 2015"
+        if number not in wholes and _names_another(haystack, word, strict):
+            missing.append(f"{word} {number}")
     return missing
+
+
+def _names_another(haystack: str, label: str, strict: bool) -> bool:
+    """Whether ``haystack`` (folded) speaks of another ``label`` than the numbered one
+    asked for: it names the label only with other numbers ("Lab 2:" for "lab 5"), or,
+    ``strict``, not at all. A capitalised label is part of a name ("Super Bowl 50"),
+    which a passage often gives once and then leaves out ("el partido", the article's
+    title), so a passage without it is given the benefit of the doubt, as is one without
+    a year ("En la temporada 2015, ¿cuántas…?" over a paragraph on that season); a
+    common noun with a small number ("lab 5", "semana 3") is what the passage must speak
+    of. Either way a passage naming the label without a number ("esa temporada") may be
+    about the one asked for."""
+    folded = re.escape(fold_accents(label).lower())
+    uses = list(re.finditer(rf"(?<![^\W_]){folded}(?![^\W\d_])\W{{0,3}}(\d?)", haystack))
+    if not uses:
+        return strict
+    return all(use.group(1) for use in uses)
+
+
+# A content word, then a number that ends the phrase: "lab 5?", "semana 3 del curso",
+# "Apollo 11,". Not a quantity ("7 capas", "4 bits": a word follows the number).
+_LABELLED = re.compile(
+    r"(?<![\w.-])([^\W\d_]{2,40})\s{1,8}(\d{1,6})(?![.,-]?\w)(?:\s{1,8}([^\W\d_]+))?"
+)
+
+
+_DECADE_WORDS = frozenset({"anos", "years", "decada", "decade"})
+
+
+def labelled_numbers(question: str) -> list[tuple[str, str]]:
+    """Numbers the question uses as part of a name: "lab 5", "week 3", "Apollo 11",
+    "año 2010". A passage without the number is about another lab, week or year, however
+    many of the question's words it shares ("What GPU was used for lab 5?" was answered
+    with a vLLM command holding "--gpu-memory-utilization" from notes with no lab 5)."""
+    found = []
+    for match in _LABELLED.finditer(question):
+        word, number, after = match.groups()
+        if not analyze(word, "es") or not analyze(word, "en"):
+            continue  # "in 2010", "de 5": a preposition, not a label
+        if fold_accents(word).lower() in _DECADE_WORDS and len(number) == 2:
+            continue  # "los años 80" is written "la década de 1980" as often
+        if after and analyze(after, "es") and analyze(after, "en"):
+            continue  # "5 bits", "7 capas": a quantity
+        found.append((word, number))
+    return found
 
 
 def _whole_part(number: str) -> str:

@@ -39,7 +39,7 @@ from agent.tools.answer_features import (
     plain_words,
 )
 from agent.tools.question_kind import question_kind
-from agent.tools.question_rules import is_number, key_terms
+from agent.tools.question_rules import is_number, key_terms, mentions
 from agent.tools.sentences import split_sentences, strip_citations
 from ingestion.text_analysis import fold_accents, prefixes
 
@@ -165,7 +165,7 @@ def answers_question(
 
 def _on_topic(text: str, keys: list[str], asked: set[str], language: str) -> bool:
     folded = fold_accents(text).lower()
-    if any(fold_accents(k).lower().rstrip("s") in folded for k in keys):
+    if any(mentions(folded, k) for k in keys):
         return True
     said = set(prefixes(text, language))
     return bool(asked) and len(asked & said) / len(asked) >= MIN_TOPIC_COVERAGE
