@@ -100,3 +100,33 @@ def test_coverage_counts_terms_in_either_language_and_skips_connectives() -> Non
     assert skip_reason("En resumen:") == "skipped: connective"
     assert skip_reason("¿Qué es QLoRA?") == "skipped: question"
     assert skip_reason("QLoRA usa 4 bits.") == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "source", "faithful", "fabricated", "rival"),
+    [
+        (
+            "es",
+            "En el estudio LIMA (Zhou et al., 2023), investigadores de Meta ajustaron LLaMA"
+            " con solo 1.000 ejemplos.",
+            "En LIMA se ajustó LLaMA con solo 1.000 ejemplos.",
+            "En LIMA, investigadores de Google ajustaron LLaMA con solo 1.000 ejemplos.",
+            "Meta",
+        ),
+        (
+            "en",
+            "In the Orca study (Mukherjee et al., 2023), researchers at Microsoft tuned LLaMA"
+            " on explanation traces.",
+            "In Orca, LLaMA was tuned on explanation traces.",
+            "In Orca, researchers at Google tuned LLaMA on explanation traces.",
+            "Microsoft",
+        ),
+    ],
+)
+def test_a_name_saying_where_is_no_rival_of_the_one_saying_who(
+    language: str, source: str, faithful: str, fabricated: str, rival: str
+) -> None:
+    """"En LIMA se ajustó" was read as naming who tuned the model, against "Meta" in the
+    source (a false alarm on the labelled set); the agent swapped is still flagged."""
+    assert _judge("context_conflict", language, [source], faithful) == ""
+    assert rival in _judge("context_conflict", language, [source], fabricated)

@@ -289,13 +289,43 @@ def context_conflict(sentence: Analysis, evidence: Evidence) -> str:
         for side, neighbours in ((1, left), (-1, right)):
             for neighbour in neighbours:
                 for s, j in evidence.occurrences(neighbour):
-                    rival = _first_key(evidence.sentences[s], j, side)
-                    if rival is not None and _is_rival(rival, probe, sentence):
+                    source = evidence.sentences[s]
+                    rival = _first_key(source, j, side)
+                    if (
+                        rival is not None
+                        and _is_rival(rival, probe, sentence)
+                        and _same_role(sentence, item, source, rival)
+                    ):
                         return (
                             f"'{item.surface}' where the source has '{rival.surface}' "
                             f"(next to '{neighbour.surface}')"
                         )
     return ""
+
+
+# A preposition that puts a name in a circumstance of the verb (where, when, in whose
+# account) rather than among its arguments, with up to one article and one noun between:
+# "En LIMA se ajustó LLaMA" says where, "investigadores de Meta ajustaron LLaMA" who.
+_CIRCUMSTANCE = re.compile(
+    r"(?:^|\W)(en|in|at|durante|during|según|segun|tras|after|desde|since)\s+"
+    r"(?:(?:el|la|los|las|the|this|that|este|esta|ese|esa)\s+)?(?:[^\W\d_]+\s+)?$",
+    re.IGNORECASE,
+)
+_BEFORE_CHARS = 40
+
+
+def _circumstance(analysis: Analysis, item: Item) -> str:
+    """The circumstance preposition ``item`` follows in ``analysis`` ("en"), or ""."""
+    match = _CIRCUMSTANCE.search(analysis.text[max(0, item.start - _BEFORE_CHARS) : item.start])
+    return fold(match.group(1)) if match else ""
+
+
+def _same_role(sentence: Analysis, item: Item, source: Analysis, rival: Item) -> bool:
+    """Whether ``item`` and its ``rival`` can fill the same slot of the verb they share:
+    not when one of them says where or when ("En LIMA se ajustó" against "investigadores
+    de Meta ajustaron") and the other does not, with the same preposition. "in London"
+    against "in Paris" still conflict, as do "coined by A" and "coined by B"."""
+    return _circumstance(sentence, item) == _circumstance(source, rival)
 
 
 def _clause_break(between: str) -> bool:
