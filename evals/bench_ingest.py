@@ -62,6 +62,7 @@ in PostgreSQL in the same run (same chunks, same questions), with postgres/sqlit
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import random
 import statistics
 import tempfile
@@ -488,6 +489,9 @@ def _latency_of_size(
         **_store_sizes(rag.index),
     }
     recall = _dense_recall(rag, size, generator, seed, RECALL_QUERIES)
+    hnsw = getattr(rag.index, "hnsw", None)  # the postgres store's graph settings
+    if hnsw is not None:
+        result["hnsw"] = dataclasses.asdict(hnsw)
     if recall is not None:
         result["dense_recall_at_10"] = recall["recall"]
         result["dense_recall_at_10_by_ef_search"] = recall["by_ef_search"]

@@ -412,3 +412,41 @@ def test_dense_search_is_never_a_cached_plan(postgres_url: str, tmp_path: Path) 
     assert prepared == 0
     assert any("chunks_embedding" in line for (line,) in plan)  # the HNSW index, not a scan
     store.close()
+
+
+def _graph_options(url: str, store: PostgresStore) -> list[str]:
+    with psycopg.connect(url, autocommit=True) as db:
+        return db.execute(
+            f"SELECT reloptions FROM pg_class WHERE oid = '{store._s}.chunks_embedding'::regclass"
+        ).fetchone()[0]
+
+
+def test_the_graph_settings_of_the_store_url_build_and_search_the_graph(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``hnsw_m``, ``hnsw_ef_construction`` and ``hnsw_ef_search`` in VERAZ_STORE reach
+    the graph on both write paths and every search; libpq never sees them."""
+    joiner = "&" if "?" in postgres_url else "?"
+    url = f"{postgres_url}{joiner}hnsw_m=8&hnsw_ef_construction=40&hnsw_ef_search=60"
+    grown = open_postgres(url, tmp_path)
+    grown.commit(corpus(3))
+    assert grown.last_load["path"] == "transactional"
+    assert _graph_options(postgres_url, grown) == ["m=8", "ef_construction=40"]
+    query = corpus(3)[0][1][0].vector
+    with grown.read() as view:
+        assert view.db.execute("SHOW hnsw.ef_search").fetchone()[0] == "60"
+        view.dense_at(query, 5, ef_search=400)
+        assert view.db.execute("SHOW hnsw.ef_search").fetchone()[0] == "60"
+        assert [r for r, _ in view.dense(query, 5)] == [r for r, _ in view.dense_exact(query, 5)]
+
+    monkeypatch.setattr(bulk, "BULK_MIN_CHUNKS", 100)
+    loaded = open_postgres(url, tmp_path)
+    loaded.commit(corpus(40))
+    assert loaded.last_load["path"] == "bulk"
+    assert _graph_options(postgres_url, loaded) == ["m=8", "ef_construction=40"]
+    # without parameters: pgvector's defaults, which are written out too
+    plain = open_postgres(postgres_url, tmp_path)
+    plain.commit(corpus(3))
+    assert _graph_options(postgres_url, plain) == ["m=16", "ef_construction=64"]
+    for store in (grown, loaded, plain):
+        store.close()

@@ -31,6 +31,9 @@ class StoreLocation:
         if value in ("", "sqlite"):
             return cls("sqlite")
         if value.startswith(("postgresql://", "postgres://")):
+            from ingestion.index.postgres.hnsw import split_url
+
+            split_url(value)  # a wrong hnsw_* parameter is named now, not at first use
             return cls("postgres", value)
         raise ValueError(
             f"store {value!r} is neither 'sqlite' nor a postgresql:// URL "

@@ -129,7 +129,7 @@ def load(store: PostgresStore, batches: Iterable[Upserts]) -> dict[str, float]:
         for statement in schema.totals_statements(store.schema):
             db.execute(statement)
         _settings(db, chunks, store.model.dimension)
-        lexical_index, dense_index = schema.search_index_statements(store.schema)
+        lexical_index, dense_index = schema.search_index_statements(store.schema, store.hnsw)
         mark = time.perf_counter()
         db.execute(lexical_index)
         timings["postings_index_seconds"] = time.perf_counter() - mark

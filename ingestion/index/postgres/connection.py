@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ingestion.index.postgres.hnsw import split_url
 from ingestion.index.store import StoreUnavailable
 
 if TYPE_CHECKING:
@@ -44,8 +45,10 @@ def _libraries():  # type: ignore[no-untyped-def]
 
 def connect(url: str) -> psycopg.Connection:
     """An autocommit connection (transactions are explicit), with pgvector's types
-    registered when the extension exists in that database."""
+    registered when the extension exists in that database. Veraz's own ``hnsw_*`` query
+    parameters (ingestion/index/postgres/hnsw.py) are not passed on to libpq."""
     psycopg, register_vector = _libraries()
+    url, _ = split_url(url)
     try:
         db = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.Error as exc:

@@ -26,6 +26,9 @@ from __future__ import annotations
 
 import hashlib
 
+from ingestion.index.postgres.hnsw import DEFAULT as DEFAULT_HNSW
+from ingestion.index.postgres.hnsw import HnswSettings
+
 SCHEMA_VERSION = "3"
 """Format of a collection's tables; format 1 and 2 collections are upgraded when opened."""
 
@@ -81,7 +84,7 @@ def vector_storage_statements(schema: str, dimension: int) -> list[str]:
     return [f'ALTER TABLE "{schema}".chunks ALTER COLUMN embedding SET STORAGE PLAIN']
 
 
-def create_statements(schema: str, dimension: int) -> list[str]:
+def create_statements(schema: str, dimension: int, hnsw: HnswSettings = DEFAULT_HNSW) -> list[str]:
     """DDL of a new collection in ``schema`` (quoted by the caller's identifiers)."""
     s = f'"{schema}"'
     return [
@@ -117,7 +120,7 @@ def create_statements(schema: str, dimension: int) -> list[str]:
         f"CREATE INDEX chunks_doc ON {s}.chunks (doc_row)",
         *vector_storage_statements(schema, dimension),
         POSTINGS_TABLE.format(s=s),
-        *search_index_statements(schema),
+        *search_index_statements(schema, hnsw),
         f"CREATE TABLE {s}.term_stats (term TEXT PRIMARY KEY, df INTEGER NOT NULL)",
         f"""CREATE FUNCTION {s}.fold(word TEXT) RETURNS TEXT
             LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -168,14 +171,22 @@ SEARCH_INDEXES = ("postings_term", "chunks_embedding")
 """The indexes a bulk load drops and builds again after the rows are in."""
 
 
-def search_index_statements(schema: str) -> list[str]:
+def search_index_statements(schema: str, hnsw: HnswSettings = DEFAULT_HNSW) -> list[str]:
     """The search indexes: postings by key (covering: BM25 reads only the index) and HNSW
     over the vectors (cosine). Built once after a bulk load, or grown row by row."""
     s = f'"{schema}"'
     return [
         f"CREATE INDEX postings_term ON {s}.postings (term, chunk) INCLUDE (tf, dl)",
-        f"CREATE INDEX chunks_embedding ON {s}.chunks USING hnsw (embedding vector_cosine_ops)",
+        hnsw_index_statement(schema, hnsw),
     ]
+
+
+def hnsw_index_statement(schema: str, hnsw: HnswSettings) -> str:
+    """The HNSW index over the vectors, with the graph settings of the store URL."""
+    return (
+        f'CREATE INDEX chunks_embedding ON "{schema}".chunks'
+        f" USING hnsw (embedding vector_cosine_ops) {hnsw.index_options()}"
+    )
 
 
 def postings_of(schema: str, rows_filter: str) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 from ingestion.index.model_record import ModelRecord, engines_with
 from ingestion.index.postgres import bulk, lexical, schema
 from ingestion.index.postgres.connection import connect, public_url
+from ingestion.index.postgres.hnsw import HnswSettings, split_url
 from ingestion.index.store import (
     DocumentRecord,
     EmbeddingModelMismatch,
@@ -38,9 +39,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("veraz.index")
 
-EF_SEARCH = 200
-"""HNSW candidate list per query: above the retriever's 50 dense candidates (pgvector
-returns at most ``hnsw.ef_search`` rows), with room for recall."""
+EF_SEARCH = HnswSettings.ef_search
+"""HNSW candidate list per query unless the store URL sets ``hnsw_ef_search``: above the
+retriever's 50 dense candidates (pgvector returns at most ``hnsw.ef_search`` rows), with
+room for recall."""
 
 _CHUNK_SELECT = (
     "SELECT c.id, c.chunk_id, d.doc_id, d.source, d.title, d.language, c.page,"
@@ -74,8 +76,16 @@ class PostgresView:
     keys, as its meta table holds them in this transaction (BM25's N and average length).
     """
 
-    def __init__(self, db: psycopg.Connection, schema_name: str, chunks: int, term_tokens: int):
+    def __init__(
+        self,
+        db: psycopg.Connection,
+        schema_name: str,
+        chunks: int,
+        term_tokens: int,
+        ef_search: int = EF_SEARCH,
+    ):
         self.db = db
+        self.ef_search = ef_search
         self.schema = schema_name
         self._s = f'"{schema_name}"'
         self._totals = (chunks, term_tokens / chunks if chunks else 1.0)
@@ -192,14 +202,14 @@ class PostgresView:
             self.db.execute("SET LOCAL enable_indexscan = on")
 
     def dense_at(self, vector: np.ndarray, k: int, ef_search: int) -> list[tuple[int, float]]:
-        """The HNSW search with another candidate list than ``EF_SEARCH``, for this
+        """The HNSW search with another candidate list than the store's, for this
         transaction only: the recall each setting buys (``veraz bench ingest``); never
         used to answer."""
         self.db.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
         try:
             return self.dense(vector, k)
         finally:
-            self.db.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}")
+            self.db.execute(f"SET LOCAL hnsw.ef_search = {self.ef_search}")
 
     def dense_for(self, vector: np.ndarray, rows: Sequence[int]) -> dict[int, float]:
         if not rows:
@@ -243,6 +253,7 @@ class PostgresStore:
 
     def __init__(self, url: str, name: str, *, model: ModelRecord | None) -> None:
         self.url = url
+        self.hnsw = split_url(url)[1]
         self.name = name
         self.location = f"{public_url(url)} (collection {name})"
         self.schema = schema.schema_name(name)
@@ -270,7 +281,7 @@ class PostgresStore:
         db = getattr(self._local, "db", None)
         if db is None or db.closed:
             db = connect(self.url)
-            db.execute(f"SET hnsw.ef_search = {EF_SEARCH}")
+            db.execute(f"SET hnsw.ef_search = {self.hnsw.ef_search}")
             self._local.db = db
             with self._connections_lock:
                 self._connections.append(db)
@@ -302,7 +313,7 @@ class PostgresStore:
                 meta = dict(db.execute(f"SELECT key, value FROM {self._s}.meta").fetchall())
                 self._check_compatible(meta)
                 return
-            for statement in schema.create_statements(self.schema, self.model.dimension):
+            for statement in schema.create_statements(self.schema, self.model.dimension, self.hnsw):
                 db.execute(statement)
             db.cursor().executemany(
                 f"INSERT INTO {self._s}.meta (key, value) VALUES (%s, %s)",
@@ -408,7 +419,13 @@ class PostgresStore:
             stored = stored_model_record(meta)
             if not stored.same_model(self.model):  # reindexed by another process
                 raise EmbeddingModelMismatch(self.name, stored, self.model, self._chunk_total())
-            yield PostgresView(db, self.schema, int(meta["chunk_total"]), int(meta["term_tokens"]))
+            yield PostgresView(
+                db,
+                self.schema,
+                int(meta["chunk_total"]),
+                int(meta["term_tokens"]),
+                ef_search=self.hnsw.ef_search,
+            )
 
     def documents(self) -> dict[str, DocumentRecord]:
         rows = self._db().execute(
@@ -694,10 +711,7 @@ class PostgresStore:
                     " FROM veraz_vectors v WHERE v.id = c.id"
                 )
             if model.dimension != self.model.dimension:
-                db.execute(
-                    f"CREATE INDEX chunks_embedding ON {self._s}.chunks"
-                    " USING hnsw (embedding vector_cosine_ops)"
-                )
+                db.execute(schema.hnsw_index_statement(self.schema, self.hnsw))
             for key, value in _model_meta(model):
                 db.execute(f"UPDATE {self._s}.meta SET value = %s WHERE key = %s", (value, key))
         self.model = model
