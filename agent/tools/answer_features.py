@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 
 from agent.tools.verification.word_lists import MONTHS_EN, MONTHS_ES, NEGATIONS, NUMBER_WORDS
-from ingestion.text_analysis import analyze, fold_accents, prefixes
+from agent.tools.word_forms import word_keys
+from ingestion.text_analysis import analyze, fold_accents
 
 _CITATION_MARKS = re.compile(r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]")
 _MARKUP = re.compile(r"[*_`#>|]+")
@@ -222,7 +223,7 @@ def _asked_thing(question: str, language: str, entity: str) -> _AskedThing:
         words=frozenset(asked),
         known=frozenset(named | asked),
         predicate=frozenset(predicate),
-        predicate_prefixes=frozenset(p for w in predicate for p in prefixes(w, language)),
+        predicate_prefixes=frozenset(p for w in predicate for p in word_keys(w, language)),
         noun=noun,
     )
 
@@ -239,7 +240,7 @@ def _names_the_asked_thing(clause: str, language: str, asked: _AskedThing) -> bo
     later = [False] * (len(words) + 1)
     for i in range(len(words) - 1, -1, -1):
         later[i] = later[i + 1] or bool(
-            set(prefixes(words[i][0], language)) & asked.predicate_prefixes
+            set(word_keys(words[i][0], language)) & asked.predicate_prefixes
         )
     starts = [start for _, start in words]
     candidates = [

@@ -32,8 +32,8 @@ import numpy as np
 from agent.tools.question_kind import QuestionKind, question_kind
 from agent.tools.table_rows import named_row_only
 from agent.tools.unit_scoring import Passage, ScoredUnit, identifiers, score_units
+from agent.tools.word_forms import word_keys
 from ingestion.embedding import Embedder
-from ingestion.text_analysis import prefixes
 
 _MMR_LAMBDA = 0.7
 _KEEP_RATIO = 0.6  # further units must score at least this share of the best one
@@ -96,8 +96,8 @@ def _code_answers(
     if any(identifier in text for identifier in identifiers):
         return True
     # "learning rate" asked, "learning_rate: 2e-4" written
-    words = set(prefixes(question, language))
-    spelled = set(prefixes(re.sub(r"[_-]", " ", scored.unit.text), language))
+    words = set(word_keys(question, language))
+    spelled = set(word_keys(re.sub(r"[_-]", " ", scored.unit.text), language))
     return bool(words) and len(words & spelled) / len(words) >= _CODE_OWN_COVERAGE
 
 

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from agent.tools.question_kind import question_kind
 from agent.tools.question_rules import is_number, key_terms
 from agent.tools.unit_scoring import Passage, identifiers, missing_key_terms, score_units
-from ingestion.text_analysis import prefixes
+from agent.tools.word_forms import word_keys
 
 # Calibrated with evals/calibrate_grader.py on the XQuAD dev halves: at 0.375 the gold
 # paragraph passes for 95% of questions (es and en) while the best-covering paragraph of
@@ -41,10 +41,10 @@ __all__ = ["MIN_COVERAGE", "coverage", "missing_key_terms", "relevant"]
 
 def coverage(question: str, passage: str, language: str) -> float:
     """Share of the question's content prefixes present in the passage (0..1)."""
-    wanted = set(prefixes(question, language))
+    wanted = set(word_keys(question, language))
     if not wanted:
         return 0.0
-    present = set(prefixes(passage, language))
+    present = set(word_keys(passage, language))
     return len(wanted & present) / len(wanted)
 
 

@@ -42,7 +42,8 @@ from agent.tools.answer_units import AnswerUnit, passage_units
 from agent.tools.question_kind import QuestionKind, question_kind
 from agent.tools.question_rules import is_number, key_terms, mentions
 from agent.tools.sentences import split_sentences
-from ingestion.text_analysis import analyze, fold_accents, prefixes
+from agent.tools.word_forms import word_keys
+from ingestion.text_analysis import analyze, fold_accents
 
 # Calibrated with evals/calibrate_grader.py on the XQuAD dev halves (tuning half) and the
 # tuning part of the course-notes dev set: see README.md, "Answers".
@@ -92,7 +93,7 @@ asks exactly this, and lost such sentences to ones that said "father" of someone
 def _coverage(wanted: set[str], text: str, language: str) -> float:
     if not wanted:
         return 0.0
-    said = set(prefixes(text, language))
+    said = set(word_keys(text, language))
     found = wanted & said
     inverse = [w for w in wanted - found if w in _INVERSE and _INVERSE[w] & said]
     if inverse:
@@ -193,7 +194,7 @@ def focus(
         ]
         topic = sum(said) / len(keys)
     else:
-        topic = min(1.0, 2 * _coverage(set(prefixes(question, language)), text, language))
+        topic = min(1.0, 2 * _coverage(set(word_keys(question, language)), text, language))
     return round(0.5 * asked + 0.5 * topic, 4)
 
 
@@ -212,7 +213,7 @@ def _what_it_is_about(passage: Passage) -> str:
 def score_units(question: str, language: str, passages: Sequence[Passage]) -> list[ScoredUnit]:
     """Every unit of ``passages`` with its lexical evidence, in passage and reading order."""
     kind = question_kind(question)
-    wanted = set(prefixes(question, language))
+    wanted = set(word_keys(question, language))
     scored = []
     asked_tokens = _technical(question)
     yes_no = kind.expects == "yes_no"
@@ -226,7 +227,7 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
         )
         for unit in passage_units(passage.text, passage.section, passage.title):
             said = _said(unit, scored, index)
-            said_words = set(prefixes(said, language))
+            said_words = set(word_keys(said, language))
             technical = _technical(said)
             # to a yes/no question, a unit saying all of it with the other polarity is news
             denies = yes_no and negates(said) != question_negates and wanted <= said_words

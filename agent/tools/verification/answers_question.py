@@ -41,7 +41,8 @@ from agent.tools.answer_features import (
 from agent.tools.question_kind import question_kind
 from agent.tools.question_rules import is_number, key_terms, mentions
 from agent.tools.sentences import split_sentences, strip_citations
-from ingestion.text_analysis import fold_accents, prefixes
+from agent.tools.word_forms import word_keys
+from ingestion.text_analysis import fold_accents
 
 # A passage sentence within this many sentences of the one an answer quotes that names
 # the question's topic puts the answer on that topic.
@@ -128,8 +129,8 @@ def answers_question(
         return AnswerCheck(False, "cites no passage")
     if _repeats_itself(answer):
         return AnswerCheck(False, "repeats itself")
-    asked = set(prefixes(question, language))
-    said = set(prefixes(plain, language))
+    asked = set(word_keys(question, language))
+    said = set(word_keys(plain, language))
     kind = question_kind(question)
     # "Clara Vidal no tiene coche" answers "¿Tiene coche Clara Vidal?" with the same words:
     # all of them, and a negation the question does not have (or the other way round)
@@ -167,7 +168,7 @@ def _on_topic(text: str, keys: list[str], asked: set[str], language: str) -> boo
     folded = fold_accents(text).lower()
     if any(mentions(folded, k) for k in keys):
         return True
-    said = set(prefixes(text, language))
+    said = set(word_keys(text, language))
     return bool(asked) and len(asked & said) / len(asked) >= MIN_TOPIC_COVERAGE
 
 
@@ -175,12 +176,13 @@ def _off_topic(question: str, answer: str, language: str, passages: Sequence[str
     """No sentence of the answer, nor the passage sentences near the ones it quotes,
     names the question's topic (see the module docstring)."""
     keys = [k for k in key_terms(question) if not is_number(k)]
-    asked = set(prefixes(question, language))
+    asked = set(word_keys(question, language))
     if not keys or not asked:
         return False  # without a name to hold on to, paraphrase defeats a word check
     sentences = [strip_citations(s) for s in split_sentences(answer)]
     if any(
-        _on_topic(s, keys, asked, language) or set(prefixes(s, language)) & asked for s in sentences
+        _on_topic(s, keys, asked, language) or set(word_keys(s, language)) & asked
+        for s in sentences
     ):
         return False
     cited = {int(n) for n in re.findall(r"\[\s*(\d+)\s*\]", answer)}
@@ -189,11 +191,11 @@ def _off_topic(question: str, answer: str, language: str, passages: Sequence[str
             continue
         source = split_sentences(passages[n - 1])
         for sentence in sentences:
-            words = set(prefixes(sentence, language))
+            words = set(word_keys(sentence, language))
             if not words or not source:
                 continue
             at = max(
-                range(len(source)), key=lambda i: len(words & set(prefixes(source[i], language)))
+                range(len(source)), key=lambda i: len(words & set(word_keys(source[i], language)))
             )
             near = source[max(at - TOPIC_REACH, 0) : at + TOPIC_REACH + 1]
             if any(_on_topic(s, keys, asked, language) for s in near):
