@@ -31,7 +31,7 @@ def open_checkpointer(settings: Settings) -> Checkpointer:
     """The checkpointer of ``settings``' store, its tables created if needed."""
     location = settings.store_location
     if location.kind == "postgres":
-        return _postgres(location.url)
+        return _postgres(location.database)
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     settings.home.mkdir(parents=True, exist_ok=True)

@@ -31,9 +31,38 @@ def test_given_settings_are_read_and_taken_out_of_the_url() -> None:
 
 
 @pytest.mark.parametrize(
+    ("given", "left", "settings"),
+    [
+        # a password may hold "?" (libpq reads the user information up to "@")
+        (
+            "postgresql://veraz:Tr0ub?dor@db:5432/veraz?hnsw_m=32",
+            "postgresql://veraz:Tr0ub?dor@db:5432/veraz",
+            HnswSettings(m=32),
+        ),
+        # the other parameters are kept byte for byte: libpq does not read "+" as a space
+        (
+            "postgresql://p:@/p?host=/tmp/pg&options=-c%20statement_timeout%3D5000&hnsw_m=8"
+            "&hnsw_ef_construction=16",
+            "postgresql://p:@/p?host=/tmp/pg&options=-c%20statement_timeout%3D5000",
+            HnswSettings(m=8, ef_construction=16),
+        ),
+        # names are read without regard to case or percent-encoding
+        (f"{BASE}?HNSW_M=24&hnsw%5Fef_search=300", BASE, HnswSettings(m=24, ef_search=300)),
+    ],
+)
+def test_the_url_is_read_as_libpq_reads_it(given: str, left: str, settings: HnswSettings) -> None:
+    assert split_url(given) == (left, settings)
+    assert StoreLocation.parse(given).database == left
+
+
+@pytest.mark.parametrize(
     ("query", "named"),
     [
         ("hnsw_m=0", "hnsw_m"),
+        ("hnsw_m=٣٢", "hnsw_m"),  # digits, but not ASCII ones
+        ("hnsw_m=²", "hnsw_m"),
+        ("hnsw_m=+32", "hnsw_m"),
+        (f"hnsw_m={'9' * 5000}", "hnsw_m"),
         ("hnsw_m=sixteen", "hnsw_m"),
         ("hnsw_m=", "hnsw_m"),
         ("hnsw_ef_construction=5000", "hnsw_ef_construction"),
@@ -46,4 +75,6 @@ def test_given_settings_are_read_and_taken_out_of_the_url() -> None:
 def test_a_wrong_setting_is_named_when_the_store_is_parsed(query: str, named: str) -> None:
     with pytest.raises(ValueError, match=named) as caught:
         StoreLocation.parse(f"{BASE}?{query}")
-    assert "VERAZ_STORE" in str(caught.value) and "\n" not in str(caught.value)
+    message = str(caught.value)
+    assert "VERAZ_STORE" in message and "\n" not in message and "secret" not in message
+    assert len(message) < 200

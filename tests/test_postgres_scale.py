@@ -450,3 +450,25 @@ def test_the_graph_settings_of_the_store_url_build_and_search_the_graph(
     assert _graph_options(postgres_url, plain) == ["m=16", "ef_construction=64"]
     for store in (grown, loaded, plain):
         store.close()
+
+
+def test_a_store_url_with_graph_settings_answers_and_keeps_threads(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thread store (LangGraph's PostgresSaver) connects with the same URL: it too
+    must not hand the ``hnsw_*`` parameters to libpq (an adversarial pass got every ask
+    refused after ingesting fine)."""
+    from agent.api import Veraz
+
+    joiner = "&" if "?" in postgres_url else "?"
+    monkeypatch.setenv("VERAZ_STORE", f"{postgres_url}{joiner}hnsw_ef_search=120")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "qlora.md").write_text("# QLoRA\n\nQLoRA cuantiza el modelo base a 4 bits (NF4).\n")
+    rag = Veraz(home=tmp_path / "home", collection=unique_collection())
+    assert not rag.ingest([docs]).failed
+    answer = rag.ask("¿A cuántos bits cuantiza QLoRA el modelo base?", thread_id="t1")
+    assert "4 bits" in answer.answer, answer.answer
+    follow = rag.ask("¿Y en qué formato?", thread_id="t1")
+    assert "NF4" in follow.answer, follow.answer
+    rag.close()

@@ -42,7 +42,7 @@ def migrate(
     settings = load_settings(home)
     source = settings.store_location
     target = guarded(lambda: StoreLocation.parse(to))
-    if target == source:
+    if (target.kind, target.database) == (source.kind, source.database):
         fail(f"--to {target.describe()} is the store Veraz already uses (VERAZ_STORE)")
     names = guarded(lambda: collection_names(source, settings.home))
     if collection is not None:

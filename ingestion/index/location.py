@@ -40,6 +40,16 @@ class StoreLocation:
             "(VERAZ_STORE, e.g. postgresql://veraz:secret@db.example:5432/veraz)"
         )
 
+    @property
+    def database(self) -> str:
+        """The postgres URL as libpq takes it: without Veraz's ``hnsw_*`` parameters (so
+        two URLs differing only in them name one database); "" for sqlite."""
+        if self.kind == "sqlite":
+            return ""
+        from ingestion.index.postgres.hnsw import split_url
+
+        return split_url(self.url)[0]
+
     def describe(self) -> str:
         """For messages: "sqlite" or the URL without its password."""
         if self.kind == "sqlite":

@@ -11,15 +11,18 @@ longer build), so they are the user's to choose, as query parameters of
     postgresql://veraz@db:5432/veraz?hnsw_m=32&hnsw_ef_construction=200&hnsw_ef_search=800
 
 ``m`` and ``ef_construction`` apply whenever the graph is built: a new collection, a bulk
-load (a large first ingest, ``veraz migrate``), a reindex to another model, the doctor's
-repair. ``ef_search`` applies to every search from the next connection on. The
-parameters are taken out of the URL before it reaches libpq, which would refuse them.
+load (a large first ingest, ``veraz migrate``), a reindex to another model; an existing
+graph keeps the settings it was built with. ``ef_search`` applies to every search from
+the next connection on. Every connection (the store's, the thread store's) takes the
+URL without these parameters (:attr:`StoreLocation.database`, ``connect``): libpq would
+refuse them.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote
 
 DENSE_CANDIDATES = 50
 """The retriever's dense candidates per query (agent/tools/retriever.py): pgvector returns
@@ -48,26 +51,40 @@ class HnswSettings:
 
 DEFAULT = HnswSettings()
 
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,5}")
+
 
 def split_url(url: str) -> tuple[str, HnswSettings]:
     """``url`` without the ``hnsw_*`` query parameters, and the settings they give.
 
-    Raises ValueError naming the parameter when one is not a whole number within
-    pgvector's bounds, or when ``hnsw_ef_construction`` is below twice ``hnsw_m``
+    The URL is read the way libpq reads it, not re-encoded: the user information ends at
+    the first "@" before any "/" (a password may hold "?" or "&"), the query starts at
+    the first "?" after it, and every other parameter is kept byte for byte ("%20" stays
+    "%20"). Parameter names are matched without regard to case or percent-encoding.
+
+    Raises ValueError naming the parameter when one is not a whole number (ASCII digits)
+    within pgvector's bounds, or when ``hnsw_ef_construction`` is below twice ``hnsw_m``
     (pgvector refuses that graph)."""
-    parts = urlsplit(url)
-    if "hnsw_" not in parts.query:
+    scheme, separator, rest = url.partition("://")
+    stop = next((i for i, c in enumerate(rest) if c in "@/"), len(rest))
+    host_from = stop + 1 if stop < len(rest) and rest[stop] == "@" else 0
+    mark = rest.find("?", host_from)
+    if mark < 0:
         return url, DEFAULT
     kept, given = [], {}
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        if key in _LIMITS:
-            given[key] = _whole_number(key, value)
-        elif key.startswith("hnsw_"):
+    for piece in rest[mark + 1 :].split("&"):
+        key, _, value = piece.partition("=")
+        name = unquote(key).strip().lower()
+        if name in _LIMITS:
+            given[name] = _whole_number(name, unquote(value))
+        elif name.startswith("hnsw_"):
             raise ValueError(
-                f"VERAZ_STORE: unknown parameter {key!r} (known: {', '.join(sorted(_LIMITS))})"
+                f"VERAZ_STORE: unknown parameter {name!r} (known: {', '.join(sorted(_LIMITS))})"
             )
         else:
-            kept.append((key, value))
+            kept.append(piece)
+    if not given:
+        return url, DEFAULT
     settings = HnswSettings(
         m=given.get("hnsw_m", HnswSettings.m),
         ef_construction=given.get("hnsw_ef_construction", HnswSettings.ef_construction),
@@ -78,13 +95,16 @@ def split_url(url: str) -> tuple[str, HnswSettings]:
             f"VERAZ_STORE: hnsw_ef_construction ({settings.ef_construction}) must be at least"
             f" twice hnsw_m ({settings.m})"
         )
-    return urlunsplit(parts._replace(query=urlencode(kept))), settings
+    query = "&".join(kept)
+    rest = rest[:mark] + (f"?{query}" if query else "")
+    return f"{scheme}{separator}{rest}", settings
 
 
 def _whole_number(key: str, value: str) -> int:
     low, high = _LIMITS[key]
-    if not value.strip().isdigit() or not low <= int(value) <= high:
+    text = value.strip()
+    if not _WHOLE_NUMBER.fullmatch(text) or not low <= int(text) <= high:
         raise ValueError(
-            f"VERAZ_STORE: {key} must be a whole number from {low} to {high}, not {value!r}"
+            f"VERAZ_STORE: {key} must be a whole number from {low} to {high}, not {value[:20]!r}"
         )
-    return int(value)
+    return int(text)
