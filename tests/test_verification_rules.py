@@ -130,3 +130,46 @@ def test_a_name_saying_where_is_no_rival_of_the_one_saying_who(
     source (a false alarm on the labelled set); the agent swapped is still flagged."""
     assert _judge("context_conflict", language, [source], faithful) == ""
     assert rival in _judge("context_conflict", language, [source], fabricated)
+
+
+@pytest.mark.parametrize(
+    ("language", "source", "fabricated", "rival"),
+    [
+        (
+            "en",
+            "In Paris, Mistral released Mixtral; in London, DeepMind released Gemini.",
+            "In London, Mistral released Mixtral.",
+            "Paris",
+        ),
+        (
+            "es",
+            "En París, Mistral publicó Mixtral; en Londres, DeepMind publicó Gemini.",
+            "En Londres, Mistral publicó Mixtral.",
+            "París",
+        ),
+        # after a verb or participle "en" brings an argument, not a circumstance
+        (
+            "es",
+            "Zephyr está basado sobre Mistral, y Vicuna sobre LLaMA.",
+            "Zephyr está basado en LLaMA.",
+            "Mistral",
+        ),
+        (
+            "es",
+            "El modelo se entrenó con datos de Wikipedia; el tokenizador, con datos de GitHub.",
+            "El modelo se entrenó en GitHub.",
+            "Wikipedia",
+        ),
+    ],
+)  # fmt: skip
+def test_a_circumstance_is_held_to_the_sources_circumstances(
+    language: str, source: str, fabricated: str, rival: str
+) -> None:
+    """An adversarial pass got each of these through when a circumstance was simply
+    exempt from rivals in another role."""
+    assert rival in _judge("context_conflict", language, [source], fabricated)
+    faithful = "In London, DeepMind released Gemini."
+    assert _judge("context_conflict", "en", [CIRCUMSTANCES], faithful) == ""
+
+
+CIRCUMSTANCES = "In Paris, Mistral released Mixtral; in London, DeepMind released Gemini."

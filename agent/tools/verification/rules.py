@@ -291,11 +291,13 @@ def context_conflict(sentence: Analysis, evidence: Evidence) -> str:
                 for s, j in evidence.occurrences(neighbour):
                     source = evidence.sentences[s]
                     rival = _first_key(source, j, side)
-                    if (
-                        rival is not None
-                        and _is_rival(rival, probe, sentence)
-                        and _same_role(sentence, item, source, rival)
-                    ):
+                    if rival is not None and _is_rival(rival, probe, sentence):
+                        if not _same_role(sentence, item, source, rival):
+                            # a circumstance ("En LIMA", "In London,") is held to the
+                            # source's circumstances of the same preposition
+                            rival = _rival_in_role(sentence, item, source)
+                            if rival is None:
+                                continue
                         return (
                             f"'{item.surface}' where the source has '{rival.surface}' "
                             f"(next to '{neighbour.surface}')"
@@ -303,11 +305,13 @@ def context_conflict(sentence: Analysis, evidence: Evidence) -> str:
     return ""
 
 
-# A preposition that puts a name in a circumstance of the verb (where, when, in whose
-# account) rather than among its arguments, with up to one article and one noun between:
-# "En LIMA se ajustó LLaMA" says where, "investigadores de Meta ajustaron LLaMA" who.
+# A preposition opening a clause that puts a name in a circumstance of the verb (where,
+# when, in whose account) rather than among its arguments, with up to one article and one
+# noun between: "En LIMA se ajustó LLaMA" says where, "investigadores de Meta ajustaron
+# LLaMA" who. Only at the head of a clause: after a verb or participle the same words
+# bring an argument ("basado en LLaMA", "se entrenó en GitHub").
 _CIRCUMSTANCE = re.compile(
-    r"(?:^|\W)(en|in|at|durante|during|según|segun|tras|after|desde|since)\s+"
+    r"(?:^|([,;:(]))\s*(en|in|at|durante|during|según|segun|tras|after|desde|since)\s+"
     r"(?:(?:el|la|los|las|the|this|that|este|esta|ese|esa)\s+)?(?:[^\W\d_]+\s+)?$",
     re.IGNORECASE,
 )
@@ -316,8 +320,21 @@ _BEFORE_CHARS = 40
 
 def _circumstance(analysis: Analysis, item: Item) -> str:
     """The circumstance preposition ``item`` follows in ``analysis`` ("en"), or ""."""
-    match = _CIRCUMSTANCE.search(analysis.text[max(0, item.start - _BEFORE_CHARS) : item.start])
-    return fold(match.group(1)) if match else ""
+    low = max(0, item.start - _BEFORE_CHARS)
+    match = _CIRCUMSTANCE.search(analysis.text[low : item.start])
+    if match is None or (match.group(1) is None and low > 0):
+        return ""  # not at a clause's head (or past what was read)
+    return fold(match.group(2))
+
+
+def _rival_in_role(sentence: Analysis, item: Item, source: Analysis) -> Item | None:
+    """A key of ``source`` in the circumstance ``item`` is in ("In Paris, …" for "In
+    London, …"), of the same sort, that the sentence does not name."""
+    role = _circumstance(sentence, item)
+    for key in source.items:
+        if key.is_key and _is_rival(key, item, sentence) and _circumstance(source, key) == role:
+            return key
+    return None
 
 
 def _same_role(sentence: Analysis, item: Item, source: Analysis, rival: Item) -> bool:
