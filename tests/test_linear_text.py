@@ -315,6 +315,21 @@ def test_kinship_relations_are_linear() -> None:
 
 
 @pytest.mark.slow
+def test_key_terms_and_labelled_numbers_are_linear() -> None:
+    """A question and a passage both made of labels ("for lab 7 … lab 2 …") or of
+    acronyms: each label word is read in the passage once, each term's pattern built
+    once (an adversarial pass found both done once per label)."""
+    from agent.tools.unit_scoring import missing_key_terms
+    from agent.tools.word_forms import as_infinitives
+
+    labels = " ".join(f"for lab {i}" for i in range(40))
+    _budget(lambda text: missing_key_terms(labels, text), 5.0)
+    _budget(lambda text: missing_key_terms(text, "lab 2 " * 2_000), 5.0)
+    _budget(lambda text: missing_key_terms("What GPU did GPTQ and AWQ use in lab 5?", text), 5.0)
+    _budget(as_infinitives, 5.0)
+
+
+@pytest.mark.slow
 def test_loader_text_steps_are_linear() -> None:
     from ingestion.loaders.html import _title_markup
     from ingestion.loaders.markdown import markdown_sections

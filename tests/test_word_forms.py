@@ -15,12 +15,28 @@ from agent.tools.word_forms import as_infinitives, word_keys
         ("who wrote it", "written by", "en"),
         ("what did they bring", "they brought", "en"),
         ("¿quién propuso el método?", "el método fue propuesto por", "es"),
-        ("¿qué hizo el equipo?", "lo que ha hecho el equipo", "es"),
+        ("¿qué hizo el grupo?", "lo que hicieron", "es"),
+        ("¿quién eligio el modelo?", "el modelo que eligió", "es"),  # typed without accent
+        ("código abierto", "modelos abiertos", "es"),
         ("¿quién lo escribió?", "escrito por", "es"),
     ],
 )
 def test_forms_of_one_irregular_verb_meet(one: str, other: str, language: str) -> None:
     assert set(word_keys(one, language)) & set(word_keys(other, language))
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "language"),
+    [
+        ("What does bind do?", "The upper bound is 0.1.", "en"),
+        ("What is mean pooling?", "it meant averaging", "en"),
+        ("¿Qué puesto tiene?", "lo pusieron ahí", "es"),
+    ],
+)
+def test_forms_that_are_mostly_nouns_are_not_read_as_verbs(
+    one: str, other: str, language: str
+) -> None:
+    assert not set(word_keys(one, language)) & set(word_keys(other, language))
 
 
 def test_other_words_are_left_as_they_are() -> None:

@@ -8,6 +8,7 @@ anything unusual falls through to plain retrieval, which is always safe.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ingestion.text_analysis import analyze, fold_accents
@@ -218,11 +219,12 @@ def mentions(haystack: str, term: str) -> bool:
     starts, also without a plural or possessive ending.
 
     Where a word starts: "RAM" is not in "parámetros", nor "LoRA" in "QLoRA" (a passage
-    about QLoRA's paper answered "Who wrote the LoRA cheatsheet?"). The end is open, so
-    a name meets what is derived from it ("Brasil" in "brasileña", "Amazon" in
-    "Amazonia", "Qwen" in "Qwen2.5"), except for a term of three letters or fewer, which
-    must end there or at a digit or mark: "GPU" in "gpu-memory-utilization", "RAM" not
-    in "ramas". Linear: one search per form of the term.
+    about QLoRA's paper answered "Who wrote the LoRA cheatsheet?"); after a number it is
+    ("6GB", "8xA100"). The end is open, so a name meets what is derived from it ("Brasil"
+    in "brasileña", "Amazon" in "Amazonia", "Qwen" in "Qwen2.5"), except for a term of
+    three letters or fewer, which must end there or at a digit or mark: "GPU" in
+    "gpu-memory-utilization", "RAM" not in "ramas". Linear: one search per form of the
+    term, with patterns compiled once.
     """
     folded = fold_accents(term).lower()
     forms = [folded] + [
@@ -230,14 +232,13 @@ def mentions(haystack: str, term: str) -> bool:
         for ending in _ENDINGS
         if folded.endswith(ending) and len(folded) > len(ending) + 2
     ]
-    return any(
-        re.search(
-            rf"(?<![^\W_]){re.escape(form)}"
-            + (r"(?:'s|’s|es|s)?(?![^\W\d_])" if len(form) <= 3 else ""),
-            haystack,
-        )
-        for form in forms
-    )
+    return any(_term_pattern(form).search(haystack) for form in forms)
+
+
+@functools.lru_cache(maxsize=4096)
+def _term_pattern(form: str) -> re.Pattern[str]:
+    end = r"(?:'s|’s|es|s)?(?![^\W\d_])" if len(form) <= 3 else ""
+    return re.compile(rf"(?:(?<![^\W\d_])|(?<=\dx)|(?<=\d×)){re.escape(form)}{end}")
 
 
 def is_follow_up(question: str) -> bool:
