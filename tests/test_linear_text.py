@@ -319,7 +319,7 @@ def test_key_terms_and_labelled_numbers_are_linear() -> None:
     """A question and a passage both made of labels ("for lab 7 … lab 2 …") or of
     acronyms: each label word is read in the passage once, each term's pattern built
     once (an adversarial pass found both done once per label)."""
-    from agent.tools.unit_scoring import missing_key_terms
+    from agent.tools.named_terms import missing_key_terms
     from agent.tools.word_forms import as_infinitives
 
     labels = " ".join(f"for lab {i}" for i in range(40))

@@ -1,11 +1,12 @@
-"""What a question names that a text lacks (agent/tools/unit_scoring.missing_key_terms)."""
+"""What a question names that a text lacks (agent/tools/named_terms.py), and how answer
+units are scored against a question (agent/tools/unit_scoring.py)."""
 
 from __future__ import annotations
 
 import pytest
 
+from agent.tools.named_terms import labelled_numbers, missing_key_terms
 from agent.tools.question_rules import mentions
-from agent.tools.unit_scoring import labelled_numbers, missing_key_terms
 
 
 @pytest.mark.parametrize(

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from agent.tools.named_terms import missing_key_terms
 from agent.tools.question_kind import question_kind
 from agent.tools.question_rules import is_number, key_terms
-from agent.tools.unit_scoring import Passage, identifiers, missing_key_terms, score_units
+from agent.tools.unit_scoring import Passage, identifiers, score_units
 from agent.tools.word_forms import word_keys
 
 # Calibrated with evals/calibrate_grader.py on the XQuAD dev halves: at 0.375 the gold
