@@ -158,8 +158,9 @@ def relations(text: str) -> list[Relation]:
         possessive = next(
             (j for j in (i - 1, i - 2) if j >= 0 and tokens[j].endswith(("'s", "’s"))), None
         )
-        if after is not None and _name_after(tokens, after + 1):
-            owner = _name_after(tokens, after + 1)
+        named_after_of = _name_after(tokens, after + 1) if after is not None else frozenset()
+        if named_after_of:
+            owner = named_after_of
         elif possessive is not None:
             owner = _name(tokens, possessive, -1)
         # an aside names whose relative it is: "Elena Mora, hija del notario…"

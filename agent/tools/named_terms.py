@@ -29,6 +29,8 @@ def missing_key_terms(question: str, text: str) -> list[str]:
     - Sizes written with their number ("70B", "8 GB", "128k"): the number must occur (in
       any form: "65B" is "65.000 millones" in a Spanish source). Figures about a 7B model
       do not answer a question about a 70B one.
+    - Numbers used as names ("for lab 5", "Apollo 11"): see :meth:`_LabelUses.names_another`,
+      unless the number stands alone somewhere in ``text`` ("The default port is 8000").
     """
     haystack = fold_accents(text).lower()
     names = [t for t in key_terms(question) if not is_number(t)]
@@ -40,10 +42,13 @@ def missing_key_terms(question: str, text: str) -> list[str]:
         if _whole_part(size.group(1)) not in wholes:
             missing.append(size.group(0))
     uses: dict[str, _LabelUses] = {}  # each label word read in the passage once
+    alone: dict[str, bool] = {}  # each number too
     for word, number, determined in _labels(question):
         # "for lab 5", "en la semana 3": not "Super Bowl 50", "temporada 2015", "contenga 0"
         strict = determined and word.islower() and len(number) < 4
-        if _stands_alone(haystack, number):
+        if number not in alone:
+            alone[number] = _stands_alone(haystack, number)
+        if alone[number]:
             continue  # "The default port is 8000" for "port 8000"; not "with 5 GB"
         key = word.lower()
         if key not in uses:
@@ -147,6 +152,7 @@ def _labels(question: str) -> list[tuple[str, str, bool]]:
     a determiner or preposition comes before it ("for lab 5"; not "contenga 0")."""
     text = rules_view(question)
     found: list[tuple[str, str, bool]] = []
+    seen: set[tuple[str, str]] = set()
     for match in _LABELLED.finditer(text):
         word, number, after = match.groups()
         if not analyze(word, "es") or not analyze(word, "en"):
@@ -157,7 +163,8 @@ def _labels(question: str) -> list[tuple[str, str, bool]]:
             continue
         before = text[max(0, match.start() - 16) : match.start()].split()[-1:]
         determined = bool(before) and fold_accents(before[0]).lower() in _DETERMINERS
-        if all((word, number) != (w, n) for w, n, _ in found):
+        if (word, number) not in seen:
+            seen.add((word, number))
             found.append((word, number, determined))
     return found
 

@@ -190,13 +190,12 @@ def _off_topic(question: str, answer: str, language: str, passages: Sequence[str
         if not 1 <= n <= len(passages):
             continue
         source = split_sentences(passages[n - 1])
+        source_words = [set(word_keys(s, language)) for s in source]  # once per passage
         for sentence in sentences:
             words = set(word_keys(sentence, language))
             if not words or not source:
                 continue
-            at = max(
-                range(len(source)), key=lambda i: len(words & set(word_keys(source[i], language)))
-            )
+            at = max(range(len(source)), key=lambda i: len(words & source_words[i]))
             near = source[max(at - TOPIC_REACH, 0) : at + TOPIC_REACH + 1]
             if any(_on_topic(s, keys, asked, language) for s in near):
                 return False

@@ -22,7 +22,7 @@ import numpy as np
 from ingestion.index.model_record import ModelRecord, engines_with
 from ingestion.index.postgres import bulk, lexical, schema
 from ingestion.index.postgres.connection import connect, public_url
-from ingestion.index.postgres.hnsw import HnswSettings, split_url
+from ingestion.index.postgres.hnsw import split_url
 from ingestion.index.store import (
     DocumentRecord,
     EmbeddingModelMismatch,
@@ -38,11 +38,6 @@ if TYPE_CHECKING:
     from ingestion.doctor import DoctorReport
 
 logger = logging.getLogger("veraz.index")
-
-EF_SEARCH = HnswSettings.ef_search
-"""HNSW candidate list per query unless the store URL sets ``hnsw_ef_search``: above the
-retriever's 50 dense candidates (pgvector returns at most ``hnsw.ef_search`` rows), with
-room for recall."""
 
 _CHUNK_SELECT = (
     "SELECT c.id, c.chunk_id, d.doc_id, d.source, d.title, d.language, c.page,"
@@ -82,7 +77,7 @@ class PostgresView:
         schema_name: str,
         chunks: int,
         term_tokens: int,
-        ef_search: int = EF_SEARCH,
+        ef_search: int,
     ):
         self.db = db
         self.ef_search = ef_search
