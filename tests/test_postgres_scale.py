@@ -6,6 +6,7 @@ takes the bulk path into an empty collection."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from postgres_server import unique_collection
 
 from ingestion.index import ModelRecord, StoreLocation, open_store
 from ingestion.index.migrate import migrate
-from ingestion.index.postgres import bulk, lexical, schema
+from ingestion.index.postgres import analysis_pool, bulk, lexical, schema
 from ingestion.index.postgres.store import PostgresStore
 from ingestion.index.store import DocumentRecord, NewChunk
 
@@ -206,22 +207,45 @@ def test_set_based_bm25_reproduces_the_per_chunk_function(postgres_url: str, tmp
     store.close()
 
 
+def _with_odd_sections(
+    documents: list[tuple[DocumentRecord, list[NewChunk]]],
+) -> list[tuple[DocumentRecord, list[NewChunk]]]:
+    """Headings that a client-built body and JSON keys must carry unchanged: quotes,
+    backslashes, a newline, accents, a lone surrogate-free emoji."""
+    odd = ['Capítulo "1": \\ índice', "it's O'Brien's\nsección", "Ünïcödé ✓ 🚀", ""]
+    return [
+        (doc, [dataclasses.replace(c, section=odd[(i + c.ordinal) % len(odd)]) for c in chunks])
+        for i, (doc, chunks) in enumerate(documents)
+    ]
+
+
+def _keys_by_chunk(store: PostgresStore) -> dict[str, tuple[object, int]]:
+    with psycopg.connect(store.url, autocommit=True) as db:
+        rows = db.execute(f"SELECT chunk_id, terms, term_count FROM {store._s}.chunks").fetchall()
+    return {chunk_id: (terms, count) for chunk_id, terms, count in rows}
+
+
 def test_bulk_load_builds_what_the_transactional_path_builds(
     postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    documents = corpus(80)
+    documents = _with_odd_sections(corpus(80))
     one_by_one = open_postgres(postgres_url, tmp_path)
     for start in range(0, len(documents), 10):
         one_by_one.commit(documents[start : start + 10])
     assert one_by_one.last_load["path"] == "transactional"
 
     monkeypatch.setattr(bulk, "BULK_MIN_CHUNKS", 100)
+    # Slices of 7 chunks: a batch spreads over both connections and comes back in order.
+    monkeypatch.setattr(analysis_pool, "SLICE_CHUNKS", 7)
     loaded = open_postgres(postgres_url, tmp_path)
     loaded.commit(documents)  # 240 chunks into an empty collection: the bulk path
     assert loaded.last_load["path"] == "bulk"
     assert loaded.last_load["chunks"] == 240
+    assert loaded.last_load["analysis_connections"] >= 2
     assert set(loaded.relation_sizes()) >= {"postings_term", "chunks_embedding"}
 
+    # The keys analysed on the pool's connections are the keys the database computes.
+    assert _keys_by_chunk(loaded) == _keys_by_chunk(one_by_one)
     assert rankings(loaded) == rankings(one_by_one)
     query = documents[3][1][1].vector
     with loaded.read() as a, one_by_one.read() as b:
@@ -240,6 +264,42 @@ def test_bulk_load_builds_what_the_transactional_path_builds(
         loaded.bulk_load([documents[:1]])
     loaded.close()
     one_by_one.close()
+
+
+def _backends(url: str) -> int:
+    with psycopg.connect(url, autocommit=True) as db:
+        return db.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        ).fetchone()[0]
+
+
+def test_a_bulk_load_whose_analysis_fails_leaves_the_collection_empty_and_whole(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "BULK_MIN_CHUNKS", 100)
+    monkeypatch.setattr(analysis_pool, "SLICE_CHUNKS", 10)
+    documents = corpus(60)
+    store = open_postgres(postgres_url, tmp_path)
+    store.counts()
+    before = _backends(postgres_url)
+    real = schema.configuration
+    # English documents name a configuration the server does not have: their slices
+    # fail on the pool's connections, after Spanish slices have succeeded.
+    monkeypatch.setattr(
+        schema, "configuration", lambda language: "no_such" if language == "en" else real(language)
+    )
+    with pytest.raises(psycopg.errors.UndefinedObject, match="no_such"):
+        store.commit(documents)
+    assert store.counts()["chunks"] == 0
+    assert set(store.relation_sizes()) >= {"postings_term", "chunks_embedding"}
+    assert _backends(postgres_url) == before  # the pool's connections are closed
+
+    monkeypatch.setattr(schema, "configuration", real)
+    store.commit(documents)
+    assert store.last_load["path"] == "bulk"
+    assert store.counts()["chunks"] == 180
+    assert store.check().ok
+    store.close()
 
 
 def test_a_damaged_postings_table_is_found_and_repaired(postgres_url: str, tmp_path: Path):

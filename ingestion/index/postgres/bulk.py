@@ -8,8 +8,11 @@ postings heap first and sorting it into its index after. So a load of at least
 ingest``, ``veraz migrate`` into PostgreSQL, the latency benchmark's builds) runs as:
 
 1. one transaction under the collection's write lock, as every commit: the search
-   indexes (schema.SEARCH_INDEXES: postings by key, HNSW) are dropped, the rows go in
-   through ``COPY`` in batches, the key statistics are counted once from the postings,
+   indexes (schema.SEARCH_INDEXES: postings by key, HNSW) are dropped; each batch's
+   texts are analysed into keys on a pool of other connections (analysis_pool.py: the
+   analysis is most of the row time, and one backend uses one core) while the batch
+   before goes in through ``COPY`` with its keys; the key statistics are counted once
+   from the postings,
    then the indexes are built with ``maintenance_work_mem`` sized for the graph
    (``maintenance_memory``) and the server's parallel maintenance workers;
 2. after the commit, ``VACUUM ANALYZE`` of the new rows, so BM25 reads postings from
@@ -28,12 +31,14 @@ cost far more than inserting them.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import time
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from ingestion.index.postgres import schema
+from ingestion.index.postgres.analysis_pool import AnalysisPool, PendingKeys
 
 if TYPE_CHECKING:
     import psycopg
@@ -95,6 +100,24 @@ def _settings(db: psycopg.Connection, chunks: int, dimension: int) -> None:
     db.execute(f"SET LOCAL max_parallel_maintenance_workers = {max(0, min(7, workers))}")
 
 
+def _analyse(pool: AnalysisPool, upserts: Upserts) -> PendingKeys:
+    configs: list[str] = []
+    bodies: list[str] = []
+    for doc, chunk_list in upserts:
+        config = schema.configuration(doc.language)
+        for chunk in chunk_list:
+            configs.append(config)
+            bodies.append(schema.analysed_body(chunk.section, chunk.text))
+    return pool.analyse(configs, bodies)
+
+
+def _write(
+    store: PostgresStore, db: psycopg.Connection, upserts: Upserts, keys: PendingKeys
+) -> int:
+    store._insert(db, upserts, count_terms=False, analysed=keys.result())
+    return sum(len(chunk_list) for _, chunk_list in upserts)
+
+
 @contextlib.contextmanager
 def _empty_collection_locked(store: PostgresStore) -> Iterator[psycopg.Connection]:
     with store._writing() as db:
@@ -112,15 +135,26 @@ def load(store: PostgresStore, batches: Iterable[Upserts]) -> dict[str, float]:
     s = store._s
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    with _empty_collection_locked(store) as db:
+    with (
+        _empty_collection_locked(store) as db,
+        AnalysisPool(store.url, store.schema) as pool,
+    ):
         for name in schema.SEARCH_INDEXES:
             db.execute(f"DROP INDEX {s}.{name}")
         chunks = 0
+        # One batch in analysis while the one before is written: the next batch is read
+        # (embedded, generated) while the pool analyses.
+        waiting: collections.deque[tuple[Upserts, PendingKeys]] = collections.deque()
         for upserts in batches:
-            if upserts:
-                store._check_vectors(upserts)
-                store._insert(db, upserts, count_terms=False)
-                chunks += sum(len(chunk_list) for _, chunk_list in upserts)
+            if not upserts:
+                continue
+            store._check_vectors(upserts)
+            waiting.append((upserts, _analyse(pool, upserts)))
+            if len(waiting) > 1:
+                chunks += _write(store, db, *waiting.popleft())
+        while waiting:
+            chunks += _write(store, db, *waiting.popleft())
+        timings["analysis_connections"] = pool.connections
         timings["rows_seconds"] = time.perf_counter() - started
         db.execute(
             f"INSERT INTO {s}.term_stats (term, df) SELECT term, count(*)"

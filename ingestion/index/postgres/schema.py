@@ -156,6 +156,16 @@ def create_statements(schema: str, dimension: int, hnsw: HnswSettings = DEFAULT_
     ]
 
 
+ANALYSED_BODY = "section || E'\\n' || text"
+"""What of a chunk is analysed into its keys: its section heading, a newline, its text
+(``analysed_body`` builds the same string on the client)."""
+
+
+def analysed_body(section: str, text: str) -> str:
+    """``ANALYSED_BODY`` of a chunk, built by the client (analysis_pool.py)."""
+    return f"{section}\n{text}"
+
+
 POSTINGS_TABLE = """CREATE TABLE {s}.postings (
     term TEXT NOT NULL,
     chunk BIGINT NOT NULL,

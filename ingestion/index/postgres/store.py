@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     import psycopg
 
     from ingestion.doctor import DoctorReport
+    from ingestion.index.postgres.analysis_pool import Analysed
 
 logger = logging.getLogger("veraz.index")
 
@@ -583,18 +584,26 @@ class PostgresStore:
         )
 
     def _insert(
-        self, db: psycopg.Connection, upserts: Upserts, *, count_terms: bool = True
+        self,
+        db: psycopg.Connection,
+        upserts: Upserts,
+        *,
+        count_terms: bool = True,
+        analysed: Sequence[Analysed] | None = None,
     ) -> None:
         """Documents, then their chunks through COPY into a staging table, analysed by
         the database into keys (schema.analyse) as they move to ``chunks``, and their
         postings. ``count_terms=False``: the caller counts the key statistics (bulk.py
-        counts them once for the whole load)."""
+        counts them once for the whole load). ``analysed``: each chunk's keys, computed
+        already on other connections (analysis_pool.py), in the order of ``upserts``."""
         now = time.time()
+        staging = "veraz_staging" if analysed is None else "veraz_analysed_staging"
+        keys_columns = "" if analysed is None else ", terms TEXT, term_count INTEGER"
         db.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS veraz_staging (doc_row BIGINT, chunk_id TEXT,"
+            f"CREATE TEMP TABLE IF NOT EXISTS {staging} (doc_row BIGINT, chunk_id TEXT,"
             " ordinal INTEGER, text TEXT, section TEXT, page INTEGER, start_char INTEGER,"
-            f" end_char INTEGER, config TEXT, embedding vector({self.model.dimension}))"
-            " ON COMMIT DROP"
+            f" end_char INTEGER, config TEXT, embedding vector({self.model.dimension})"
+            f"{keys_columns}) ON COMMIT DROP"
         )
         doc_rows: list[int] = []
         for doc, chunks in upserts:
@@ -617,9 +626,12 @@ class PostgresStore:
                     ),
                 ).fetchone()[0]
             )
+        extra_keys = iter(analysed) if analysed is not None else None
         with db.cursor().copy(
-            "COPY veraz_staging (doc_row, chunk_id, ordinal, text, section, page, start_char,"
-            " end_char, config, embedding) FROM STDIN (FORMAT BINARY)"
+            f"COPY {staging} (doc_row, chunk_id, ordinal, text, section, page, start_char,"
+            " end_char, config, embedding"
+            + ("" if extra_keys is None else ", terms, term_count")
+            + ") FROM STDIN (FORMAT BINARY)"
         ) as copy:
             # Binary: a vector goes as its 4-byte floats, not as text to format and parse.
             copy.set_types(
@@ -634,41 +646,47 @@ class PostgresStore:
                     "integer",
                     "text",
                     "vector",
+                    *(() if extra_keys is None else ("text", "integer")),
                 ]
             )
             for doc_row, (doc, chunks) in zip(doc_rows, upserts, strict=True):
                 config = schema.configuration(doc.language)
                 for c in chunks:
-                    copy.write_row(
-                        (
-                            doc_row,
-                            c.chunk_id,
-                            c.ordinal,
-                            c.text,
-                            c.section,
-                            c.page,
-                            c.start,
-                            c.end,
-                            config,
-                            np.asarray(c.vector, dtype=np.float32),
-                        )
+                    row = (
+                        doc_row,
+                        c.chunk_id,
+                        c.ordinal,
+                        c.text,
+                        c.section,
+                        c.page,
+                        c.start,
+                        c.end,
+                        config,
+                        np.asarray(c.vector, dtype=np.float32),
                     )
+                    copy.write_row(row if extra_keys is None else (*row, *next(extra_keys)))
+        if analysed is None:
+            keys_sql = (
+                "keys, (SELECT coalesce(sum(value::int), 0) FROM jsonb_each_text(keys)),"
+                " embedding FROM ("
+                f"  SELECT *, {self._s}.analyse(config::regconfig, {schema.ANALYSED_BODY})"
+                "   AS keys"
+                # OFFSET 0 keeps the subquery: analysed once per chunk, not once per use.
+                f"   FROM {staging} OFFSET 0) AS analysed"
+            )
+        else:
+            keys_sql = f"terms::jsonb, term_count, embedding FROM {staging}"
         rows = [
             int(r)
             for (r,) in db.execute(
                 f"INSERT INTO {self._s}.chunks (doc_row, chunk_id, ordinal, text, section, page,"
                 " start_char, end_char, terms, term_count, embedding)"
-                " SELECT doc_row, chunk_id, ordinal, text, section, page, start_char, end_char,"
-                " keys, (SELECT coalesce(sum(value::int), 0) FROM jsonb_each_text(keys)),"
-                " embedding FROM ("
-                f"  SELECT *, {self._s}.analyse(config::regconfig, section || E'\\n' || text)"
-                "   AS keys"
-                # OFFSET 0 keeps the subquery: analysed once per chunk, not once per use.
-                "   FROM veraz_staging OFFSET 0) AS analysed"
-                " RETURNING id"
+                " SELECT doc_row, chunk_id, ordinal, text, section, page, start_char, end_char, "
+                + keys_sql
+                + " RETURNING id"
             )
         ]
-        db.execute("TRUNCATE veraz_staging")
+        db.execute(f"TRUNCATE {staging}")
         db.execute(schema.postings_of(self.schema, "c.id = ANY(%s)"), (rows,))
         if count_terms:
             self._count_terms(db, rows, sign=1)
