@@ -3,6 +3,9 @@ that changes what it returns in nothing (agent/tools/retriever.py)."""
 
 from __future__ import annotations
 
+import os
+import select
+import signal
 import threading
 from pathlib import Path
 
@@ -55,7 +58,7 @@ def test_a_hybrid_query_is_embedded_beside_its_bm25_search(rag: Veraz) -> None:
     for question in QUESTIONS:
         timings: dict[str, float] = {}
         hits = retriever.retrieve(question, k=3, timings=timings)
-        assert set(timings) == {"embedding", "bm25", "dense", "fusion"}
+        assert set(timings) == {"embedding", "embedding_wait", "bm25", "dense", "fusion"}
         assert all(seconds >= 0 for seconds in timings.values())
         # The vector made on the pool's thread is the one made here: every candidate's
         # dense score is its cosine to it, and the hits are the fused candidates.
@@ -79,3 +82,27 @@ def test_an_embedding_that_fails_fails_the_query_with_its_own_error(rag: Veraz) 
         retriever.retrieve("How does RAG find passages?", k=3)
     recording.fail = False
     assert retriever.retrieve("How does RAG find passages?", k=3)
+
+
+def test_a_forked_child_embeds_its_queries_on_threads_of_its_own(rag: Veraz) -> None:
+    """A server that answered a query and then forked workers: the child's queries must
+    not wait on the parent's pool, whose threads the child does not have."""
+    rag.retrieve("How does RAG find passages?", k=1)  # the parent's pool exists now
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        status = 1
+        try:
+            hits = rag.retrieve("¿Qué formato usa llama.cpp para modelos cuantizados?", k=1)
+            status = 0 if hits and "GGUF" in hits[0].text else 2
+        finally:
+            os.write(write, bytes([status]))
+            os._exit(0)
+    os.close(write)
+    # a hang here would be the bug: the parent waits at most 60 s for the child's answer
+    ready, _, _ = select.select([read], [], [], 60)
+    if not ready:
+        os.kill(child, signal.SIGKILL)
+    os.waitpid(child, 0)
+    assert ready, "the forked child's query never finished"
+    assert os.read(read, 1) == b"\x00"

@@ -91,6 +91,17 @@ def query_embedding_threads() -> ThreadPoolExecutor:
         return _EMBEDDING_THREADS
 
 
+def _forget_embedding_threads() -> None:
+    """In a forked child the pool's threads do not exist: a pool inherited from the parent
+    (a server that answered a query, then forked its workers) would take work and never
+    run it. The child starts its own on its first query."""
+    global _EMBEDDING_THREADS
+    _EMBEDDING_THREADS = None
+
+
+os.register_at_fork(after_in_child=_forget_embedding_threads)
+
+
 def _timed(embed: Callable[[str], np.ndarray], query: str) -> tuple[np.ndarray, float]:
     started = time.perf_counter()
     vector = embed(query)
