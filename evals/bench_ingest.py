@@ -56,10 +56,11 @@ other queries warm up first, and every size gets its own queries so none hits th
 query-vector cache). The retriever embeds the query beside its BM25 search, so the parts
 add up to more than the total, and "without the query embedding" takes away only the
 time a query waited for its vector (``embedding_wait``); ``embedding_then_bm25`` times
-the same queries with the two one after the other, the baseline. Also reported: build time and path, bytes on disk per table and
-index, and on postgres the HNSW search's recall@10 against an exact scan. With
-``latency_only`` and a PostgreSQL store, every size is built and timed in sqlite and then
-in PostgreSQL in the same run (same chunks, same questions), with postgres/sqlite ratios.
+the same queries with the two one after the other, the baseline. Also reported: build
+time and path, bytes on disk per table and index, and on postgres the HNSW search's
+recall@10 against an exact scan. With ``latency_only`` and a PostgreSQL store, every
+size is built and timed in sqlite and then in PostgreSQL in the same run (same chunks,
+same questions), with postgres/sqlite ratios.
 """
 
 from __future__ import annotations

@@ -177,3 +177,33 @@ def test_a_long_query_is_read_up_to_its_first_window(fast) -> None:  # type: ign
     assert float(a @ b) > 0.9999
     pa, pb = fast.passages([head + tail_a, head + tail_b])
     assert float(pa @ pb) < 0.9999
+
+
+def test_queries_on_many_threads_leave_pytorch_its_thread_count(fast: E5TorchEngine) -> None:
+    """Each query runs on one PyTorch thread; queries overlapping on several threads
+    (a server's requests, the retriever's embedding pool) must put back the process's
+    count when the last one ends, or every later batch (an ingest) runs on one core."""
+    import threading
+
+    import torch
+
+    before = torch.get_num_threads()
+    start = threading.Barrier(8)
+
+    def queries(n: int) -> None:
+        start.wait()
+        for i in range(12):
+            with fast.one_thread():
+                fast.queries([f"pregunta {n}-{i} sobre cuantización"])
+
+    workers = [threading.Thread(target=queries, args=(n,)) for n in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    seen: list[int] = []
+    later = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+    later.start()
+    later.join()
+    assert torch.get_num_threads() == before
+    assert seen == [before]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import psycopg
@@ -219,8 +221,8 @@ def _with_odd_sections(
     ]
 
 
-def _keys_by_chunk(store: PostgresStore) -> dict[str, tuple[object, int]]:
-    with psycopg.connect(store.url, autocommit=True) as db:
+def _keys_by_chunk(store: PostgresStore, url: str | None = None) -> dict[str, tuple[object, int]]:
+    with psycopg.connect(url or store.url, autocommit=True) as db:
         rows = db.execute(f"SELECT chunk_id, terms, term_count FROM {store._s}.chunks").fetchall()
     return {chunk_id: (terms, count) for chunk_id, terms, count in rows}
 
@@ -298,6 +300,64 @@ def test_a_bulk_load_whose_analysis_fails_leaves_the_collection_empty_and_whole(
     store.commit(documents)
     assert store.last_load["path"] == "bulk"
     assert store.counts()["chunks"] == 180
+    assert store.check().ok
+    store.close()
+
+
+def _limited_role_url(postgres_url: str, limit: int) -> tuple[str, str]:
+    """A database of its own, owned by a new role allowed ``limit`` connections: the URL
+    of the role, and of the server's superuser, to that database."""
+    role = f"lim_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'pw' CONNECTION LIMIT {limit}")
+        db.execute(f"CREATE DATABASE {role} OWNER {role}")
+    parts = urlsplit(postgres_url)
+    port = f":{parts.port}" if parts.port else ""
+    url = urlunsplit(
+        parts._replace(netloc=f"{role}:pw@{parts.hostname or ''}{port}", path=f"/{role}")
+    )
+    admin = urlunsplit(parts._replace(path=f"/{role}"))
+    with psycopg.connect(admin, autocommit=True) as db:
+        db.execute("CREATE EXTENSION vector")
+    return url, admin
+
+
+@pytest.mark.parametrize(("limit", "pool"), [(2, 1), (1, 0)])
+def test_a_bulk_load_takes_the_connections_the_server_grants(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int, pool: int
+) -> None:
+    """A role's CONNECTION LIMIT leaves the analysis pool smaller, or empty (the load's
+    own transaction analyses): the load still takes the bulk path and the same keys."""
+    monkeypatch.setattr(bulk, "BULK_MIN_CHUNKS", 100)
+    monkeypatch.setenv("VERAZ_ANALYSIS_CONNECTIONS", "2")
+    documents = corpus(50)
+    url, admin = _limited_role_url(postgres_url, limit)
+    store = open_postgres(url, tmp_path)
+    store.commit(documents)
+    assert store.last_load["path"] == "bulk"
+    assert store.last_load["analysis_connections"] == pool
+    assert store.check().ok
+    one_by_one = open_postgres(postgres_url, tmp_path)
+    for start in range(0, len(documents), 10):
+        one_by_one.commit(documents[start : start + 10])
+    assert _keys_by_chunk(store, admin) == _keys_by_chunk(one_by_one)
+    store.close()
+    one_by_one.close()
+
+
+@pytest.mark.parametrize("value", ["x", "-1", "9", "²"])
+def test_a_wrong_analysis_connection_count_is_one_line_naming_it(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setattr(bulk, "BULK_MIN_CHUNKS", 100)
+    monkeypatch.setenv("VERAZ_ANALYSIS_CONNECTIONS", value)
+    store = open_postgres(postgres_url, tmp_path)
+    with pytest.raises(ValueError, match=r"VERAZ_ANALYSIS_CONNECTIONS=.*0 to 8"):
+        store.commit(corpus(40))
+    assert store.counts()["chunks"] == 0
+    monkeypatch.setenv("VERAZ_ANALYSIS_CONNECTIONS", "0")
+    store.commit(corpus(40))
+    assert store.last_load == {**store.last_load, "path": "bulk", "analysis_connections": 0}
     assert store.check().ok
     store.close()
 

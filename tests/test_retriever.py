@@ -3,10 +3,12 @@ that changes what it returns in nothing (agent/tools/retriever.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -106,3 +108,100 @@ def test_a_forked_child_embeds_its_queries_on_threads_of_its_own(rag: Veraz) -> 
     os.waitpid(child, 0)
     assert ready, "the forked child's query never finished"
     assert os.read(read, 1) == b"\x00"
+
+
+class ExpandingEmbedder:
+    """Query expansion: embedding a query runs a hybrid retrieval of its own first."""
+
+    def __init__(self, real: Embedder) -> None:
+        self.real = real
+        self.inner: HybridRetriever | None = None
+
+    def embed_query(self, text: str) -> np.ndarray:
+        assert self.inner is not None
+        hits = self.inner.retrieve("expand " + text, k=1)
+        return self.real.embed_query(text + " " + (hits[0].text[:40] if hits else ""))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+
+def test_a_retrieval_made_inside_an_embedding_does_not_take_every_pool_thread(
+    rag: Veraz,
+) -> None:
+    """More concurrent queries than the pool has threads, each embedding running a
+    retrieval: waiting on the pool from its own threads would hang them all."""
+    expanding = ExpandingEmbedder(rag.retriever.embedder)
+    outer = HybridRetriever(rag.index, expanding)  # type: ignore[arg-type]
+    expanding.inner = HybridRetriever(rag.index, rag.retriever.embedder)
+    questions = [f"pregunta {i} sobre GGUF" for i in range(3 * (os.cpu_count() or 1) + 12)]
+    answered: list[list[object]] = []
+    callers = [
+        threading.Thread(target=lambda q=q: answered.append(outer.retrieve(q, 2)), daemon=True)
+        for q in questions
+    ]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(timeout=120)
+    assert len(answered) == len(questions), "queries hung waiting on the embedding pool"
+    assert all(answered)
+
+
+class FailingLexical:
+    """A collection whose BM25 search fails (a dropped connection, a statement error)."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[object]:
+        with self.real.read() as view:  # type: ignore[attr-defined]
+            yield FailingView(view)
+
+
+class FailingView:
+    def __init__(self, view: object) -> None:
+        self.view = view
+
+    def lexical(self, *_: object) -> list[tuple[int, float]]:
+        raise ConnectionError("the store went away")
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.view, name)
+
+
+class BlockedEmbedder:
+    """Counts the embeddings that ran; each waits until ``release`` is set."""
+
+    def __init__(self, real: Embedder) -> None:
+        self.real = real
+        self.release = threading.Event()
+        self.ran = 0
+        self._lock = threading.Lock()
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            self.ran += 1
+        self.release.wait(30)
+        return self.real.embed_query(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+
+def test_a_failed_bm25_search_takes_its_embedding_off_the_queue(rag: Veraz) -> None:
+    """The query fails at once with the store's error, and the embedding it had queued is
+    cancelled rather than run ahead of later queries' embeddings."""
+    from agent.tools.retriever import query_embedding_threads
+
+    blocked = BlockedEmbedder(rag.retriever.embedder)
+    retriever = HybridRetriever(FailingLexical(rag.index), blocked)  # type: ignore[arg-type]
+    threads = query_embedding_threads()._max_workers
+    failures = threads + 10
+    for i in range(failures):
+        with pytest.raises(ConnectionError, match="went away"):
+            retriever.retrieve(f"question {i}", k=1)
+    blocked.release.set()
+    query_embedding_threads().submit(lambda: None).result(timeout=60)  # the queue drained
+    assert blocked.ran <= threads < failures

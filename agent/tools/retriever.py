@@ -94,12 +94,29 @@ def query_embedding_threads() -> ThreadPoolExecutor:
 def _forget_embedding_threads() -> None:
     """In a forked child the pool's threads do not exist: a pool inherited from the parent
     (a server that answered a query, then forked its workers) would take work and never
-    run it. The child starts its own on its first query."""
-    global _EMBEDDING_THREADS
+    run it, and its lock may have been held by a thread that is not there. The child
+    starts its own on its first query."""
+    global _EMBEDDING_THREADS, _EMBEDDING_THREADS_LOCK
     _EMBEDDING_THREADS = None
+    _EMBEDDING_THREADS_LOCK = threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_embedding_threads)
+
+
+_POOL_THREAD = threading.local()
+
+
+def _on_embedding_thread() -> bool:
+    return getattr(_POOL_THREAD, "active", False)
+
+
+def _timed_on_pool(embed: Callable[[str], np.ndarray], query: str) -> tuple[np.ndarray, float]:
+    _POOL_THREAD.active = True
+    try:
+        return _timed(embed, query)
+    finally:
+        _POOL_THREAD.active = False
 
 
 def _timed(embed: Callable[[str], np.ndarray], query: str) -> tuple[np.ndarray, float]:
@@ -186,11 +203,19 @@ class HybridRetriever:
         """
         clock = _PartClock(timings)
         depth = max(pool, LEXICAL_DEPTH)
-        if self.embed_beside_bm25:
+        if self.embed_beside_bm25 and not _on_embedding_thread():
             # BM25 needs no vector: the query is embedded on another thread meanwhile, so
-            # a query waits for the slower of the two instead of their sum.
-            embedding = query_embedding_threads().submit(_timed, self.embedder.embed_query, query)
-            lexical = dict(view.lexical(query, language, depth))
+            # a query waits for the slower of the two instead of their sum. (A retrieval
+            # made from inside an embedding, as query expansion would, embeds in line:
+            # waiting on the pool from one of its own threads can take every thread.)
+            embedding = query_embedding_threads().submit(
+                _timed_on_pool, self.embedder.embed_query, query
+            )
+            try:
+                lexical = dict(view.lexical(query, language, depth))
+            except BaseException:
+                embedding.cancel()  # not left queued ahead of other queries' embeddings
+                raise
             clock.lap("bm25")
             vector, embedding_seconds = embedding.result()
             clock.lap("embedding_wait")

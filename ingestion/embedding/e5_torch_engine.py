@@ -31,6 +31,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -421,14 +422,34 @@ def SmoothedInt8Linear(linear, input_max, torch):  # type: ignore[no-untyped-def
     return Smoothed()
 
 
-@contextlib.contextmanager
-def _one_thread(torch) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+class _OneThread:
+    """PyTorch's thread count is one setting for the whole process. Queries on several
+    threads at once each saved it, set 1 and put back what they had saved, so the last one
+    out could put back another query's 1 and leave every later batch (an ingest) on one
+    core. Here the first query in saves the count and the last one out restores it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._inside = 0
+        self._saved = 1
+
+    @contextlib.contextmanager
+    def __call__(self, torch) -> Iterator[None]:  # type: ignore[no-untyped-def]
+        with self._lock:
+            if self._inside == 0:
+                self._saved = torch.get_num_threads()
+                torch.set_num_threads(1)
+            self._inside += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._inside -= 1
+                if self._inside == 0:
+                    torch.set_num_threads(self._saved)
+
+
+_one_thread = _OneThread()
 
 
 def _clean(text: str) -> str:

@@ -17,19 +17,27 @@ the texts cross the wire twice and the keys once.
 
 from __future__ import annotations
 
+import logging
 import os
-import threading
+import queue
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from ingestion.index.postgres.connection import connect
+from ingestion.index.store import StoreUnavailable
 
 if TYPE_CHECKING:
     import psycopg
 
+logger = logging.getLogger("veraz.index")
+
 MAX_CONNECTIONS = 8
 """Connections the pool opens at most: past the server's cores they only queue."""
+
+CONNECTIONS_VARIABLE = "VERAZ_ANALYSIS_CONNECTIONS"
+"""Sets the pool's size (0 to ``MAX_CONNECTIONS``); 0 analyses in the load's own
+transaction, on one backend, as every incremental ingest does."""
 
 SLICE_CHUNKS = 500
 """Chunks per statement: small enough to spread a batch over every connection, large
@@ -39,14 +47,23 @@ Analysed = tuple[str, int]
 """A chunk's keys as JSON text (``{"key": count, …}``) and their total count."""
 
 
-def default_connections() -> int:
-    """One connection per core of this machine, at least 2 and at most ``MAX_CONNECTIONS``.
+def wanted_connections() -> int:
+    """``VERAZ_ANALYSIS_CONNECTIONS`` if set, else one connection per core of this
+    machine, at least 2 and at most ``MAX_CONNECTIONS``.
 
     PostgreSQL does not tell a client how many cores the server has; a bulk load runs
     where its embeddings are computed, which is sized like the database in the setups this
     serves (one machine, or an ingest machine beside a database of its class). A server
     with fewer cores only queues the extra statements."""
-    return max(2, min(MAX_CONNECTIONS, os.cpu_count() or 2))
+    raw = os.environ.get(CONNECTIONS_VARIABLE, "").strip()
+    if not raw:
+        return max(2, min(MAX_CONNECTIONS, os.cpu_count() or 2))
+    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_CONNECTIONS:
+        raise ValueError(
+            f"{CONNECTIONS_VARIABLE}={raw!r}: expected a whole number from 0 to"
+            f" {MAX_CONNECTIONS} (connections that analyse a bulk load's texts)"
+        )
+    return int(raw)
 
 
 class PendingKeys:
@@ -62,10 +79,14 @@ class PendingKeys:
 
 class AnalysisPool:
     """Connections to ``url`` that analyse texts with the ``analyse`` function of schema
-    ``schema_name``; ``analyse`` spreads a batch over them and returns a future."""
+    ``schema_name``; ``analyse`` spreads a batch over them and returns its pending keys.
+
+    The connections are opened up front, and as many as the server grants are kept: a
+    role's ``CONNECTION LIMIT`` or a nearly full server gives a smaller pool, or none
+    (``connections`` 0: the caller analyses in its own transaction), never a failed load.
+    """
 
     def __init__(self, url: str, schema_name: str, connections: int | None = None) -> None:
-        self._url = url
         self._sql = (
             "SELECT keys::text, (SELECT coalesce(sum(value::int), 0)"
             " FROM jsonb_each_text(keys))::int"
@@ -73,17 +94,32 @@ class AnalysisPool:
             "       FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS t(config, body, n)"
             "       OFFSET 0) AS analysed ORDER BY n"
         )
-        self.connections = connections or default_connections()
-        self._local = threading.local()
+        wanted = wanted_connections() if connections is None else connections
         self._opened: list[psycopg.Connection] = []
-        self._lock = threading.Lock()
+        for _ in range(wanted):
+            try:
+                self._opened.append(connect(url))
+            except StoreUnavailable as exc:
+                logger.warning(
+                    "bulk load: %d of %d analysis connections opened, going on with those (%s)",
+                    len(self._opened),
+                    wanted,
+                    exc,
+                )
+                break
+        self.connections = len(self._opened)
+        self._idle: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
+        for db in self._opened:
+            self._idle.put(db)
         self._executor = ThreadPoolExecutor(
-            max_workers=self.connections, thread_name_prefix="veraz-analysis"
+            max_workers=max(1, self.connections), thread_name_prefix="veraz-analysis"
         )
 
     def analyse(self, configs: Sequence[str], bodies: Sequence[str]) -> PendingKeys:
         """The keys of each body in its text-search configuration, computed in slices of
         ``SLICE_CHUNKS`` on the pool's connections; ``result()`` gives them in order."""
+        if not self.connections:
+            raise RuntimeError("the analysis pool has no connection: analyse in the load")
         return PendingKeys(
             [
                 self._executor.submit(
@@ -96,23 +132,18 @@ class AnalysisPool:
         )
 
     def _analyse_slice(self, configs: list[str], bodies: list[str]) -> list[Analysed]:
-        rows = self._connection().execute(self._sql, (configs, bodies)).fetchall()
+        # One statement per connection at a time: a slice takes an idle connection.
+        db = self._idle.get()
+        try:
+            rows = db.execute(self._sql, (configs, bodies)).fetchall()
+        finally:
+            self._idle.put(db)
         return [(keys, int(count)) for keys, count in rows]
-
-    def _connection(self) -> psycopg.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = connect(self._url)
-            self._local.db = db
-            with self._lock:
-                self._opened.append(db)
-        return db
 
     def close(self) -> None:
         """Wait for the statements under way, then close every connection."""
         self._executor.shutdown(wait=True, cancel_futures=True)
-        with self._lock:
-            opened, self._opened = self._opened, []
+        opened, self._opened = self._opened, []
         for db in opened:
             db.close()
 

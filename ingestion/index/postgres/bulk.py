@@ -100,7 +100,11 @@ def _settings(db: psycopg.Connection, chunks: int, dimension: int) -> None:
     db.execute(f"SET LOCAL max_parallel_maintenance_workers = {max(0, min(7, workers))}")
 
 
-def _analyse(pool: AnalysisPool, upserts: Upserts) -> PendingKeys:
+def _analyse(pool: AnalysisPool, upserts: Upserts) -> PendingKeys | None:
+    """The batch's keys from the pool, or None (no pool connection: ``_write`` has the
+    load's own transaction analyse them)."""
+    if not pool.connections:
+        return None
     configs: list[str] = []
     bodies: list[str] = []
     for doc, chunk_list in upserts:
@@ -112,9 +116,10 @@ def _analyse(pool: AnalysisPool, upserts: Upserts) -> PendingKeys:
 
 
 def _write(
-    store: PostgresStore, db: psycopg.Connection, upserts: Upserts, keys: PendingKeys
+    store: PostgresStore, db: psycopg.Connection, upserts: Upserts, keys: PendingKeys | None
 ) -> int:
-    store._insert(db, upserts, count_terms=False, analysed=keys.result())
+    analysed = None if keys is None else keys.result()
+    store._insert(db, upserts, count_terms=False, analysed=analysed)
     return sum(len(chunk_list) for _, chunk_list in upserts)
 
 
@@ -144,7 +149,7 @@ def load(store: PostgresStore, batches: Iterable[Upserts]) -> dict[str, float]:
         chunks = 0
         # One batch in analysis while the one before is written: the next batch is read
         # (embedded, generated) while the pool analyses.
-        waiting: collections.deque[tuple[Upserts, PendingKeys]] = collections.deque()
+        waiting: collections.deque[tuple[Upserts, PendingKeys | None]] = collections.deque()
         for upserts in batches:
             if not upserts:
                 continue
