@@ -423,10 +423,15 @@ def SmoothedInt8Linear(linear, input_max, torch):  # type: ignore[no-untyped-def
 
 
 class _OneThread:
-    """PyTorch's thread count is one setting for the whole process. Queries on several
-    threads at once each saved it, set 1 and put back what they had saved, so the last one
-    out could put back another query's 1 and leave every later batch (an ingest) on one
-    core. Here the first query in saves the count and the last one out restores it."""
+    """Runs a query on one PyTorch thread, on whichever thread calls it.
+
+    PyTorch keeps a thread count per thread (OpenMP's) and one for threads yet to start
+    (the last ``set_num_threads``). Queries on several threads at once each saved the
+    count, set 1 and put back what they had saved; one that entered while another was
+    inside saved that other's 1 and put it back last, so every thread started later (an
+    ingest on a server) ran on one core. Here every query sets 1 on its own thread and
+    puts back the count saved by the first query in, which no query changes while any
+    is inside."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -438,15 +443,15 @@ class _OneThread:
         with self._lock:
             if self._inside == 0:
                 self._saved = torch.get_num_threads()
-                torch.set_num_threads(1)
             self._inside += 1
+            saved = self._saved
+        torch.set_num_threads(1)
         try:
             yield
         finally:
+            torch.set_num_threads(saved)
             with self._lock:
                 self._inside -= 1
-                if self._inside == 0:
-                    torch.set_num_threads(self._saved)
 
 
 _one_thread = _OneThread()
