@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from ingestion.index.postgres import schema
 from ingestion.index.postgres.connection import connect
 from ingestion.index.store import StoreUnavailable
 
@@ -88,8 +89,7 @@ class AnalysisPool:
 
     def __init__(self, url: str, schema_name: str, connections: int | None = None) -> None:
         self._sql = (
-            "SELECT keys::text, (SELECT coalesce(sum(value::int), 0)"
-            " FROM jsonb_each_text(keys))::int"
+            f"SELECT keys::text, {schema.term_count_of('keys')}::int"
             f' FROM (SELECT "{schema_name}".analyse(config::regconfig, body) AS keys, n'
             "       FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS t(config, body, n)"
             "       OFFSET 0) AS analysed ORDER BY n"

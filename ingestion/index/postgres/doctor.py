@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingestion.doctor import DoctorReport
-from ingestion.index.postgres.schema import postings_of, totals_statements
+from ingestion.index.postgres.schema import postings_of, term_count_of, totals_statements
 
 if TYPE_CHECKING:
     import psycopg
@@ -114,8 +114,7 @@ def repair(store: PostgresStore, embedder: Any) -> DoctorReport:
                 (report.missing_fts_rows,),
             )
             db.execute(
-                f"UPDATE {s}.chunks SET term_count = (SELECT coalesce(sum(value::int), 0)"
-                " FROM jsonb_each_text(terms)) WHERE id = ANY(%s)",
+                f"UPDATE {s}.chunks SET term_count = {term_count_of('terms')} WHERE id = ANY(%s)",
                 (report.missing_fts_rows,),
             )
         for source in report.documents_without_chunks:

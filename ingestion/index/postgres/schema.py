@@ -161,6 +161,12 @@ ANALYSED_BODY = "section || E'\\n' || text"
 (``analysed_body`` builds the same string on the client)."""
 
 
+def term_count_of(keys: str) -> str:
+    """SQL for a chunk's length in keys (``term_count``): the sum of the counts in the
+    JSONB of keys named by the expression ``keys``."""
+    return f"(SELECT coalesce(sum(value::int), 0) FROM jsonb_each_text({keys}))"
+
+
 def analysed_body(section: str, text: str) -> str:
     """``ANALYSED_BODY`` of a chunk, built by the client (analysis_pool.py)."""
     return f"{section}\n{text}"

@@ -626,11 +626,11 @@ class PostgresStore:
                     ),
                 ).fetchone()[0]
             )
-        extra_keys = iter(analysed) if analysed is not None else None
+        keys = None if analysed is None else iter(analysed)
         with db.cursor().copy(
             f"COPY {staging} (doc_row, chunk_id, ordinal, text, section, page, start_char,"
             " end_char, config, embedding"
-            + ("" if extra_keys is None else ", terms, term_count")
+            + ("" if keys is None else ", terms, term_count")
             + ") FROM STDIN (FORMAT BINARY)"
         ) as copy:
             # Binary: a vector goes as its 4-byte floats, not as text to format and parse.
@@ -646,7 +646,7 @@ class PostgresStore:
                     "integer",
                     "text",
                     "vector",
-                    *(() if extra_keys is None else ("text", "integer")),
+                    *(() if keys is None else ("text", "integer")),
                 ]
             )
             for doc_row, (doc, chunks) in zip(doc_rows, upserts, strict=True):
@@ -664,11 +664,10 @@ class PostgresStore:
                         config,
                         np.asarray(c.vector, dtype=np.float32),
                     )
-                    copy.write_row(row if extra_keys is None else (*row, *next(extra_keys)))
-        if analysed is None:
+                    copy.write_row(row if keys is None else (*row, *next(keys)))
+        if keys is None:
             keys_sql = (
-                "keys, (SELECT coalesce(sum(value::int), 0) FROM jsonb_each_text(keys)),"
-                " embedding FROM ("
+                f"keys, {schema.term_count_of('keys')}, embedding FROM ("
                 f"  SELECT *, {self._s}.analyse(config::regconfig, {schema.ANALYSED_BODY})"
                 "   AS keys"
                 # OFFSET 0 keeps the subquery: analysed once per chunk, not once per use.
