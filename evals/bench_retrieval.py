@@ -50,7 +50,8 @@ def indexed_paragraphs(
 
     ``bury``: first fill the collection with that many synthetic chunks
     (evals/bench_ingest.py's latency corpus: made-up Spanish- and English-like text,
-    random unit vectors), then ingest the paragraphs into it, so the figures show what a
+    vectors made of the embedding model's vectors of its sentences, so they sit where
+    the model puts such text), then ingest the paragraphs into it, so the figures show what a
     big collection around them costs. Yields the Veraz, source path -> paragraph index,
     and the number of the dataset's chunks.
     """
@@ -72,7 +73,7 @@ def indexed_paragraphs(
             if bury:
                 from evals.bench_ingest import SyntheticText, build_synthetic_collection
 
-                build_synthetic_collection(rag, bury, SyntheticText(0), 0)
+                build_synthetic_collection(rag, bury, SyntheticText(0), 0, vectors="model")
             report = rag.ingest([corpus])
             if report.failed:
                 raise RuntimeError(f"benchmark ingestion failed for {report.failed[:3]}")

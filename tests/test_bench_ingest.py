@@ -171,3 +171,34 @@ def test_topic_vectors_put_texts_that_share_sentences_near_each_other() -> None:
     near = topics.mixed(sentences[[0, 1, 3]], rng)
     far = topics.mixed(sentences[[6, 7, 8]], rng)
     assert float(a @ near) > float(a @ far)
+
+
+def test_embedded_sentences_put_synthetic_chunks_where_the_model_puts_text() -> None:
+    """Buried among synthetic chunks (``bench retrieval --bury``), real documents must
+    compete with them in the model's space: a real question is about as close to a
+    synthetic chunk made of embedded sentences as to an unrelated real paragraph, while a
+    topic vector is nearly orthogonal to it (an outlier that skews the fusion's z-scores)."""
+    import numpy as np
+
+    from evals.bench_ingest import EmbeddedSentences, TopicVectors, _sentence_pools
+    from ingestion.embedding import Embedder
+
+    embedder = Embedder(MULTILINGUAL_E5_SMALL)
+    generator = SyntheticText(0)
+    _, pools = _sentence_pools(1_000, generator, 0)
+    rng = np.random.default_rng(0)
+    question = embedder.embed_query("¿Qué método reduce la memoria del modelo al entrenar?")
+    unrelated, _ = embedder.embed(["El río Amazonas atraviesa Brasil y desemboca en el Atlántico."])
+    model = EmbeddedSentences(embedder)
+    embedded = model.mixed(model.of_sentences(pools["es"][:3]), rng)
+    assert np.isclose(np.linalg.norm(embedded), 1.0, atol=1e-5)
+    topics = TopicVectors(generator, embedder.dimension, 0)
+    topic = topics.mixed(topics.of_sentences(pools["es"][:3]), rng)
+    assert abs(float(question @ topic)) < 0.2
+    assert float(question @ embedded) > float(question @ unrelated[0]) - 0.1
+    # Chunks that share sentences stay nearer each other than chunks that share none.
+    sentences = model.of_sentences(pools["es"][:9])
+    a = model.mixed(sentences[[0, 1, 2]], rng)
+    near = model.mixed(sentences[[0, 1, 3]], rng)
+    far = model.mixed(sentences[[6, 7, 8]], rng)
+    assert float(a @ near) > float(a @ far)
