@@ -196,3 +196,56 @@ def test_a_one_fact_answer_under_its_topics_heading_is_not_padded(
     answer = ExtractiveAnswerer(Embedder()).answer(question, language, [Passage(section, heading)])
     assert "48 GB" in answer.text
     assert padding not in answer.text
+
+
+SERVING_NOTES = (
+    "Engine: TGI · Tokens/s (batch 32): 1,980 · p50 latency: 350 ms\n"
+    "Engine: vLLM · Tokens/s (batch 32): 2,300 · p50 latency: 290 ms\n\n"
+    "For the chat completions call we pass temperature=0.2 and max_tokens=512 to TGI."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("¿Qué temperatura usamos con TGI?", "es"),
+        ("What temperature do we use with TGI?", "en"),
+    ],
+)
+def test_a_measure_is_answered_by_the_unit_that_states_it(question: str, language: str) -> None:
+    """TGI's table row has its own numbers (tokens/s, latency) and names TGI: for the
+    temperature it is the wrong unit, and the line that says "temperature=0.2" is quoted
+    instead; without that line there is nothing to quote and nothing passes the check."""
+    from ingestion.embedding import Embedder
+
+    answerer = ExtractiveAnswerer(Embedder())
+    answer = answerer.answer(question, language, [Passage(SERVING_NOTES, "Serving")])
+    assert "0.2" in answer.text
+    assert answers_question(question, answer.text, language, [SERVING_NOTES]).answers
+    table_only = SERVING_NOTES.split("\n\n")[0]
+    answer = answerer.answer(question, language, [Passage(table_only, "Serving")])
+    assert not answers_question(question, answer.text, language, [table_only]).answers
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("¿Qué licencia tiene AQLM?", "license"),
+        ("What license does tinyserve use?", "license"),
+        ("What is the license of tinyserve?", "license"),
+        ("¿Cuál es la temperatura del servidor?", "temperature"),
+        ("What temperature does the runbook set?", "temperature"),
+        ("¿Qué versión de CUDA necesita vLLM?", "version"),
+        ("Which glibc version is required?", "version"),
+        ("¿Qué porcentaje de los pesos protege AWQ?", "percentage"),
+        ("How fast is vLLM?", "speed"),
+        ("¿Con qué velocidad genera TGI?", "speed"),
+        # the measure is not what the question word asks for
+        ("¿Qué modelo usa temperatura 0?", ""),
+        ("Which model was trained at a lower temperature?", ""),
+        ("¿Cuánto cuesta la licencia comercial?", ""),
+        ("¿Qué es una licencia copyleft?", ""),
+    ],
+)
+def test_the_measure_a_question_asks_for(question: str, measure: str) -> None:
+    assert question_kind(question).measure == measure

@@ -38,6 +38,45 @@ ROOT = Path(__file__).resolve().parents[1]
         ("¿Qué técnicas de cuantización vimos?", "GPTQ [1]", "one item"),
         ("Which benchmarks did we cover?", "MMLU measures knowledge [1]", "one item"),
         ("¿Cuánto cuesta la licencia?", "La licencia cubre 5 usuarios. [1]", "no price"),
+        # a measure written as one: another number or fact of the same row is not it
+        (
+            "¿Qué licencia tiene AQLM?",
+            "Método: AQLM · Bits: 2 · Tiempo para 7B: 10 h [1]",
+            "no license",
+        ),
+        (
+            "What license does ZipQuant use?",
+            "ZipQuant: reaches 3 bits per weight, v1.2. [1]",
+            "no license",
+        ),
+        (
+            "¿Qué temperatura usamos con TGI?",
+            "Engine: TGI · Tokens/s: 1,980 · p50: 350 ms [1]",
+            "no temp",
+        ),
+        (
+            "What temperature does the runbook set?",
+            "The runbook sets max_tokens=512. [1]",
+            "no temp",
+        ),
+        ("¿Qué versión de CUDA pide vLLM?", "vLLM pide CUDA y una GPU de 16 GB. [1]", "no version"),
+        (
+            "Which version of glibc is required?",
+            "glibc runs on 64-bit Linux hosts. [1]",
+            "no version",
+        ),
+        (
+            "¿Qué porcentaje de los pesos protege AWQ?",
+            "AWQ protege 128 pesos por grupo. [1]",
+            "no perc",
+        ),
+        (
+            "What percentage of weights does AWQ keep?",
+            "AWQ keeps 128 weights per group. [1]",
+            "no perc",
+        ),
+        ("¿Con qué velocidad genera TGI?", "TGI genera con un lote de 32. [1]", "no speed"),
+        ("How fast is vLLM at batch 32?", "vLLM at batch 32 uses 40 GB. [1]", "no speed"),
         ("¿Qué cuantización usa QLoRA?", "QLoRA usa la cuantización NF4 de 4 bits.", "cites no"),
         (
             "What part of Luther's career was one of his most productive?",
@@ -87,6 +126,20 @@ def test_non_answers_are_caught_with_their_reason(question: str, answer: str, re
         ("Which category hurricane was Nadia?", "Nadia was a category 5 hurricane. [1]"),
         ("exit code on failure", "The exit code on failure is 1 [1]"),
         ("What is the tax rate?", "What is the tax rate? 7% [1]"),
+        # each measure in its own form, in either language
+        ("¿Qué licencia tiene tinyserve?", "tinyserve se publica bajo MIT. [1]"),
+        ("What license does tinyserve use?", "License: Apache-2.0 [1]"),
+        ("¿Qué licencia tiene el modelo?", "The model's license is OpenRAIL-M. [1]"),
+        ("¿Qué temperatura usamos con TGI?", "TGI: `--temperature 0.2` [1]"),
+        ("What temperature does the runbook set?", "El runbook fija temperature=0.2 [1]"),
+        ("What temperature does water boil at?", "Water boils at 100 °C at sea level. [1]"),
+        ("¿Qué versión de glibc se necesita?", "Se necesita glibc 2.31 o posterior. [1]"),
+        ("Which version of the API is current?", "The current API is v3. [1]"),
+        ("¿Qué porcentaje de los pesos protege AWQ?", "AWQ protege el 1 % de los pesos. [1]"),
+        ("What percentage of the vote was in favour?", "The vote was 51.6 per cent in favour. [1]"),
+        ("¿Qué porcentaje representa el Amazonas?", "El Amazonas es más de la mitad. [1]"),
+        ("¿Con qué velocidad soplaron los vientos?", "Soplaron a 180 km/h. [1]"),
+        ("How fast is vLLM at batch 32?", "vLLM: 2,300 tokens/s at batch 32 [1]"),
     ],
 )
 def test_real_answers_pass(question: str, answer: str) -> None:

@@ -278,7 +278,8 @@ APUNTES = (
     ("question", "answer", "passage", "language"),
     [
         (
-            "¿Qué porcentaje de pesos protege AWQ?",
+            # (a percentage would be asked for too: "¿Qué porcentaje…?" is caught earlier)
+            "¿Cuántos pesos protege AWQ?",
             "Falcon fue entrenado con 3,5 billones de tokens [1].",
             APUNTES,
             "es",

@@ -90,6 +90,53 @@ def has_price(text: str) -> bool:
     return bool(_MONEY.search(text))
 
 
+# How each measure of question_kind's ``measure`` is written: its unit or sign, its name
+# in either language ("temperature=0.7", "Licencia: MIT"), or, for a license, one of the
+# licenses themselves. A value without its measure ("Engine: TGI · p50: 350 ms" for the
+# temperature TGI ran at) is some other number of the same thing.
+_MEASURE_FORMS = {
+    "percentage": re.compile(
+        r"%|\bpor\s?ciento\b|\bper\s?cent|\bporcentaje|\bpercentage|\bmitad\b|\bhalf\b|"
+        r"\btercios?\b|\bthirds?\b|\bcuartos?\b|\bquarters?\b|\bpuntos? porcentuales\b",
+        re.IGNORECASE,
+    ),
+    "temperature": re.compile(r"°|º|\bgrados?\b|\bdegrees?\b|\btemperat|\btemp\b", re.IGNORECASE),
+    "speed": re.compile(
+        r"\b(?:km/h|mph|kph|m/s|nudos|knots)\b|/s\b|/seg\b|\bpor segundo\b|\bper second\b|"
+        r"\bveloc|\bspeed|\brápid|\brapid|\bfast|\blent[oa]s?\b|\bslow",
+        re.IGNORECASE,
+    ),
+    "version": re.compile(r"\bv\d|\bversi[óo]n|\d+\.\d+", re.IGNORECASE),
+    "license": re.compile(
+        r"\blicen[cs]|\b(?:MIT|Apache|GPL|LGPL|AGPL|BSD|MPL|CC[- ]BY|OpenRAIL|RAIL)\b|"
+        r"\bpropietari[ao]\b|\bproprietary\b|\bopen[- ]source\b|\bcódigo abierto\b|"
+        r"\bcodigo abierto\b|\bdominio público\b|\bpublic domain\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+_VERSION = re.compile(r"\bv\d+(?:\.\d+)*", re.IGNORECASE)
+
+
+def new_numbers(text: str, question: str, measure: str = "") -> set[str]:
+    """The numbers ``text`` states that ``question`` does not; for a version, "v3" too
+    (a digit after a letter is otherwise part of a name: "NF4")."""
+    found = numbers(text) - numbers(question)
+    if measure == "version":
+        found |= {v.lower() for v in _VERSION.findall(text)} - {
+            v.lower() for v in _VERSION.findall(question)
+        }
+    return found
+
+
+def holds_measure(text: str, measure: str) -> bool:
+    """Whether ``text`` states a value of ``measure`` (see ``_MEASURE_FORMS``); any text
+    holds the empty measure."""
+    form = _MEASURE_FORMS.get(measure)
+    return form is None or bool(form.search(text))
+
+
 # Tried with match() after each name; the gap is bounded so a run of spaces costs nothing.
 _NAME_GOES_ON = re.compile(r"\s{1,8}(?:et\s{1,8}al\b|[A-ZÁÉÍÓÚÑ][^\W\d_]{0,64}[a-záéíóúñ]\b)")
 

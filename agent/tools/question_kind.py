@@ -9,6 +9,7 @@ required; anything else is ``open``, and an open question asks for nothing in pa
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -32,6 +33,9 @@ class QuestionKind:
     # "¿Qué método…?", "Which tool…?": the thing of that sort the answer must name
     # ("método", "tool"); "" when the question does not ask to name one.
     entity: str = ""
+    # "¿Qué temperatura…?", "Which license…?": a measure whose values are written in a
+    # form of their own (agent/tools/answer_features.py, ``holds_measure``); "" if none.
+    measure: str = ""
 
     @property
     def parts(self) -> tuple[Expects, ...]:
@@ -43,11 +47,12 @@ class QuestionKind:
 # inside an alternation made the search superlinear on long runs of punctuation (issue 20).
 _QUANTITY_ES = (
     r"porcentaje|fracci[óo]n|proporci[óo]n|tamaño|valor|versi[óo]n|puerto|rango|cantidad|"
-    r"n[úu]mero|puntuaci[óo]n|precio|velocidad|tasa|learning rate|batch size"
+    r"n[úu]mero|puntuaci[óo]n|precio|velocidad|tasa|learning rate|batch size|temperatura|"
+    r"longitud|proporci[óo]n"
 )
 _QUANTITY_EN = (
     r"percentage|fraction|size|value|version|port|rank|number|score|price|speed|"
-    r"learning rate|count|amount|length|temperature"
+    r"learning rate|count|amount|length|temperature|proportion|batch size"
 )
 # Spanish question words carry an accent ("qué", "cuándo"); without it they are
 # conjunctions ("que", "cuando"), except typed at the start of the question, which
@@ -197,6 +202,40 @@ _ENTITY = re.compile(
 )
 
 
+# Measures whose values have a written form of their own: "¿Qué temperatura usamos?" is
+# not answered by any number of the right row (a latency, a batch size) but by a
+# temperature; "¿Qué licencia tiene X?" not by X's bits but by a license. The measure
+# must be what the question word asks for ("¿qué temperatura…?", "what is the license
+# of…?"), not a word further on ("¿Qué modelo usa temperatura 0?").
+_MEASURE_NOUNS = {
+    "percentage": r"porcentajes?|percentages?",
+    "temperature": r"temperaturas?|temperatures?",
+    "speed": r"velocidad(?:es)?|speeds?",
+    "version": r"versi[óo]n(?:es)?|versions?",
+    "license": r"licencias?|licen[cs]es?",
+}
+_MEASURE = re.compile(
+    r"\b(?:qué|cuál(?:es)?|which|what)\s{1,8}(?:(?:es|era|fue|son|is|was|are|were)\s{1,8})?"
+    r"(?:(?:el|la|los|las|the|its|their|su|sus)\s{1,8})?(?:[^\W\d_]{1,40}\s{1,8})?"
+    r"(?:(?P<percentage>" + _MEASURE_NOUNS["percentage"] + r")"
+    r"|(?P<temperature>" + _MEASURE_NOUNS["temperature"] + r")"
+    r"|(?P<speed>" + _MEASURE_NOUNS["speed"] + r")"
+    r"|(?P<version>" + _MEASURE_NOUNS["version"] + r")"
+    r"|(?P<license>" + _MEASURE_NOUNS["license"] + r"))\b"
+    r"|\b(?P<how_fast>how fast|qué tan rápid[oa]|con qué rapidez)\b",
+    re.IGNORECASE,
+)
+
+
+def _measure(text: str) -> str:
+    match = _MEASURE.search(text)
+    if match is None:
+        return ""
+    if match.group("how_fast"):
+        return "speed"
+    return next(name for name in _MEASURE_NOUNS if match.group(name))
+
+
 def question_kind(question: str) -> QuestionKind:
     """What ``question`` asks for (see :class:`QuestionKind`)."""
     text = _accented(" ".join(question.split()))
@@ -212,6 +251,7 @@ def question_kind(question: str) -> QuestionKind:
             first.money,
             also=also,
             entity=first.entity,
+            measure=first.measure,
         )
     return _single_kind(text)
 
@@ -219,11 +259,17 @@ def question_kind(question: str) -> QuestionKind:
 def _single_kind(text: str) -> QuestionKind:
     """What one question (no second question word) asks for."""
     kind = _bare_kind(text)
+    measure = _measure(text) if kind.expects in ("number", "open", "code") else ""
     entity = _ENTITY.search(text)
     if entity is None or kind.expects in ("number", "date", "name", "definition", "yes_no"):
-        return kind
+        return dataclasses.replace(kind, measure=measure) if measure else kind
     return QuestionKind(
-        kind.expects, kind.several, kind.about_code, kind.money, entity=entity.group(1).lower()
+        kind.expects,
+        kind.several,
+        kind.about_code,
+        kind.money,
+        entity=entity.group(1).lower(),
+        measure=measure,
     )
 
 

@@ -33,10 +33,11 @@ from agent.tools import kinship
 from agent.tools.answer_features import (
     has_date,
     has_price,
+    holds_measure,
     names,
     names_something,
     negates,
-    numbers,
+    new_numbers,
 )
 from agent.tools.answer_units import AnswerUnit, passage_units
 from agent.tools.question_kind import QuestionKind, question_kind
@@ -108,13 +109,15 @@ def fits(text: str, kind: QuestionKind, question: str, language: str) -> bool:
     "which tool…?", a name of something)."""
     if not holds(kind.expects, text, kind, question, language):
         return False
+    if not holds_measure(text, kind.measure):
+        return False
     return not kind.entity or names_something(text, question, language, kind.entity)
 
 
 def holds(expects: str, text: str, kind: QuestionKind, question: str, language: str) -> bool:
     """Whether ``text`` holds one thing a question asks for (see :func:`fits`)."""
     if expects == "number":
-        new = numbers(text) - numbers(question)
+        new = new_numbers(text, question, kind.measure)
         return bool(new) and (not kind.money or has_price(text))
     if expects == "date":
         return has_date(text)
@@ -175,13 +178,17 @@ def focus(
     parts = [holds(p, text, kind, question, language) for p in kind.parts]
     if kind.entity:
         parts.append(names_something(text, question, language, kind.entity))
+    if kind.measure:
+        parts.append(holds_measure(text, kind.measure))
     asked = sum(parts) / len(parts)
     folded = fold_accents(text).lower()
     # only where what is asked is a fact the unit must hold: for an open question the
     # topic is what tells units apart, and every unit under the heading would share it
     # (an injected line under "Atlantis travel notes" was quoted for "What is the capital
     # of Atlantis?")
-    one_fact = bool(kind.entity) or any(p in ("number", "date", "name") for p in kind.parts)
+    one_fact = bool(kind.entity or kind.measure) or any(
+        p in ("number", "date", "name") for p in kind.parts
+    )
     above = fold_accents(headings).lower() if one_fact else ""
     around = fold_accents(about).lower() if one_fact else ""
     keys = [k for k in key_terms(question) if not is_number(k)] + sorted(identifiers(question))

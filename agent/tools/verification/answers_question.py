@@ -31,11 +31,12 @@ from dataclasses import dataclass
 from agent.tools.answer_features import (
     has_date,
     has_price,
+    holds_measure,
     item_count,
     names,
     names_something,
     negates,
-    numbers,
+    new_numbers,
     plain_words,
 )
 from agent.tools.question_kind import question_kind
@@ -139,8 +140,10 @@ def answers_question(
         return AnswerCheck(False, "restates the question")
     if _ABOUT_THE_SOURCES.match(plain):
         return AnswerCheck(False, "describes the sources instead of answering")
-    if kind.expects == "number" and not numbers(plain) - numbers(question):
+    if kind.expects == "number" and not new_numbers(plain, question, kind.measure):
         return AnswerCheck(False, "no number, and the question asks for one")
+    if kind.measure and not holds_measure(plain, kind.measure):
+        return AnswerCheck(False, f"no {kind.measure}, and the question asks for one")
     if kind.money and not has_price(plain):
         return AnswerCheck(False, "no price, and the question asks what it costs")
     if kind.expects == "date" and not has_date(plain):
@@ -151,7 +154,7 @@ def answers_question(
         return AnswerCheck(False, "no name, and the question asks who")
     if "date" in kind.also and not has_date(plain):
         return AnswerCheck(False, "no date, and the question also asks when")
-    if "number" in kind.also and not numbers(plain) - numbers(question):
+    if "number" in kind.also and not new_numbers(plain, question, kind.measure):
         return AnswerCheck(False, "no number, and the question also asks how many")
     if "name" in kind.also and not names(plain, language, people=True) - names(question, language):
         return AnswerCheck(False, "no name, and the question also asks who")
