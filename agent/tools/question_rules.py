@@ -223,22 +223,47 @@ def mentions(haystack: str, term: str) -> bool:
     ("6GB", "8xA100"). The end is open, so a name meets what is derived from it ("Brasil"
     in "brasileña", "Amazon" in "Amazonia", "Qwen" in "Qwen2.5"), except for a term of
     three letters or fewer, which must end there or at a digit or mark: "GPU" in
-    "gpu-memory-utilization", "RAM" not in "ramas". Linear: one search per form of the
-    term, with patterns compiled once.
+    "gpu-memory-utilization", "RAM" not in "ramas". A name of seven letters or more
+    ending in "-ia" also meets its stem ("Amazonía" in "Amazonas", "Normandía" in
+    "normandos", "Escocia" in "escocés"); one of six letters or more meets itself typed
+    with two neighbouring letters swapped ("Geegen" / "Gegeen"). Linear: one search, the
+    forms joined in one pattern compiled once per term.
     """
-    folded = fold_accents(term).lower()
+    return bool(_term_regex(fold_accents(term).lower()).search(haystack))
+
+
+@functools.lru_cache(maxsize=4096)
+def _term_regex(folded: str) -> re.Pattern[str]:
+    """Every form :func:`mentions` accepts for ``folded``, as one pattern."""
     forms = [folded] + [
         folded[: -len(ending)]
         for ending in _ENDINGS
         if folded.endswith(ending) and len(folded) > len(ending) + 2
     ]
-    return any(_term_pattern(form).search(haystack) for form in forms)
+    if folded.endswith("ia") and len(folded) >= 7 and folded.isalpha():
+        forms.append(folded[:-2])  # a land's name and its people's: "Amazonía" / "Amazonas"
+    if len(folded) >= _TYPO_LENGTH and folded.isalpha():
+        forms.extend(_swapped(folded))
+    return re.compile("|".join(_term_pattern(form) for form in dict.fromkeys(forms)))
 
 
-@functools.lru_cache(maxsize=4096)
-def _term_pattern(form: str) -> re.Pattern[str]:
+_TYPO_LENGTH = 6
+
+
+def _swapped(word: str) -> list[str]:
+    """``word`` with two neighbouring letters swapped, each way it can be ("Geegen" for
+    "Gegeen"): the commonest typing slip. Only swaps: one letter changed would make
+    "Mistral" meet "Mixtral"."""
+    return [
+        word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        for i in range(len(word) - 1)
+        if word[i] != word[i + 1]
+    ]
+
+
+def _term_pattern(form: str) -> str:
     end = r"(?:'s|’s|es|s)?(?![^\W\d_])" if len(form) <= 3 else ""
-    return re.compile(rf"(?:(?<![^\W\d_])|(?<=\dx)|(?<=\d×)){re.escape(form)}{end}")
+    return rf"(?:(?<![^\W\d_])|(?<=\dx)|(?<=\d×)){re.escape(form)}{end}"
 
 
 def is_follow_up(question: str) -> bool:
