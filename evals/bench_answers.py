@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agent.tools.verification.word_lists import NUMBER_WORDS
 from ingestion.text_analysis import fold_accents
 
 if TYPE_CHECKING:
@@ -130,12 +131,33 @@ def normalised(text: str) -> str:
 
 
 def contains_answer(answer: str, item: AnswerItem) -> bool:
-    """Whether ``answer`` holds a gold answer (all of them when the item says so)."""
+    """Whether ``answer`` holds a gold answer (all of them when the item says so).
+
+    A gold number counts written either way, as a whole word: "4 balones" holds the
+    gold "cuatro", "four days" the gold "4" (XQuAD's answers are spans of its text,
+    and the answerer may quote the same fact from another sentence)."""
     if not item.answers:
         return False
     said = normalised(re.sub(r"\[\d+\]", " ", answer))
-    found = [normalised(gold) in said for gold in item.answers]
+    found = [
+        normalised(gold) in said or _same_number(normalised(gold), said) for gold in item.answers
+    ]
     return all(found) if item.all_required else any(found)
+
+
+_WHOLE_WORD = re.compile(r"[\w.,]+")
+
+
+def _same_number(gold: str, said: str) -> bool:
+    """``gold`` is one number, in words or digits, and ``said`` has it the other way."""
+    value = NUMBER_WORDS.get(gold) if not gold.isdigit() else int(gold)
+    if value is None:
+        return False
+    for word in _WHOLE_WORD.findall(said):
+        word = word.strip(".,")
+        if (word.isdigit() and int(word) == value) or NUMBER_WORDS.get(word) == value:
+            return True
+    return False
 
 
 def _rate(values: Iterable[bool]) -> float:
