@@ -158,6 +158,16 @@ def test_question_kinds() -> None:
     assert question_kind("Cuando llueve, ¿qué hace el río?").expects != "date"
     assert question_kind("How often does Doctor Who travel alone?").expects != "name"
     assert question_kind("¿Cuánto cuesta la licencia?").money
+    # the quantities read the same in both languages ("how old" / "qué edad")
+    for question in (
+        "¿Qué edad tenía Manning?",
+        "What age was Manning?",
+        "¿Qué temperatura usa TGI?",
+        "What temperature does TGI use?",
+        "¿Qué proporción de pesos se protege?",
+        "What proportion of weights is kept?",
+    ):
+        assert question_kind(question).expects == "number", question
 
 
 @pytest.mark.parametrize("language", ["es", "en"])

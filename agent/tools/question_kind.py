@@ -48,11 +48,11 @@ class QuestionKind:
 _QUANTITY_ES = (
     r"porcentaje|fracci[óo]n|proporci[óo]n|tamaño|valor|versi[óo]n|puerto|rango|cantidad|"
     r"n[úu]mero|puntuaci[óo]n|precio|velocidad|tasa|learning rate|batch size|temperatura|"
-    r"longitud|proporci[óo]n"
+    r"longitud|proporci[óo]n|edad"
 )
 _QUANTITY_EN = (
     r"percentage|fraction|size|value|version|port|rank|number|score|price|speed|"
-    r"learning rate|count|amount|length|temperature|proportion|batch size"
+    r"learning rate|count|amount|length|temperature|proportion|batch size|age"
 )
 # Spanish question words carry an accent ("qué", "cuándo"); without it they are
 # conjunctions ("que", "cuando"), except typed at the start of the question, which
