@@ -118,14 +118,19 @@ def _modules(package: Any) -> Iterator[Any]:
 
 
 def _patterns() -> dict[str, re.Pattern[Any]]:
-    """Every compiled pattern at module level in agent/ and ingestion/, and inside module
-    level objects (the mojibake decodings' ``sequence_re``)."""
+    """Every compiled pattern at module level in agent/ and ingestion/, inside module
+    level objects (the mojibake decodings' ``sequence_re``) and in module level dicts
+    (answer_features' ``_MEASURE_FORMS``, where a quadratic ``\\d+\\.\\d+`` hid)."""
     found: dict[str, re.Pattern[Any]] = {}
     for module in [*_modules(agent), *_modules(ingestion)]:
         for name, value in vars(module).items():
             where = f"{module.__name__}.{name}"
             if isinstance(value, re.Pattern):
                 found[where] = value
+            elif isinstance(value, dict):
+                for key, inner in value.items():
+                    if isinstance(inner, re.Pattern):
+                        found[f"{where}[{key!r}]"] = inner
             elif hasattr(value, "__dict__") and not isinstance(value, type):
                 for attribute, inner in vars(value).items():
                     if isinstance(inner, re.Pattern):
@@ -304,6 +309,19 @@ def test_question_kind_and_answer_features_are_linear() -> None:
 
     _budget(question_kind, 5.0)
     _budget(answer_features.has_date, 5.0)
+    for measure in ("percentage", "temperature", "speed", "version", "license"):
+        _budget(lambda text, m=measure: answer_features.holds_measure(text, m), 5.0)
+
+
+@pytest.mark.slow
+def test_a_key_term_is_looked_for_in_linear_time() -> None:
+    """A long name has one swapped form per letter, all in one pattern; a name longer
+    than any real one has none (4,000 letters would have made a 16-million-character
+    pattern)."""
+    from agent.tools.question_rules import mentions
+
+    _budget(lambda text: mentions(text, "Transformerless"), 5.0)
+    _budget(lambda text: mentions("x" * 50_000, text[:4_000]), 5.0)
 
 
 @pytest.mark.slow

@@ -106,7 +106,7 @@ _MEASURE_FORMS = {
         r"\bveloc|\bspeed|\brápid|\brapid|\bfast|\blent[oa]s?\b|\bslow",
         re.IGNORECASE,
     ),
-    "version": re.compile(r"\bv\d|\bversi[óo]n|\d+\.\d+", re.IGNORECASE),
+    "version": re.compile(r"\bv\d|\bversi[óo]n|(?<![\d.])\d+\.\d", re.IGNORECASE),
     "license": re.compile(
         r"\blicen[cs]|\b(?:MIT|Apache|GPL|LGPL|AGPL|BSD|MPL|CC[- ]BY|OpenRAIL|RAIL)\b|"
         r"\bpropietari[ao]\b|\bproprietary\b|\bopen[- ]source\b|\bcódigo abierto\b|"

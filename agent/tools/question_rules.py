@@ -242,12 +242,16 @@ def _term_regex(folded: str) -> re.Pattern[str]:
     ]
     if folded.endswith("ia") and len(folded) >= 7 and folded.isalpha():
         forms.append(folded[:-2])  # a land's name and its people's: "Amazonía" / "Amazonas"
-    if len(folded) >= _TYPO_LENGTH and folded.isalpha():
+    if _TYPO_LENGTH <= len(folded) <= _LONGEST_TYPO_TERM and folded.isalpha():
         forms.extend(_swapped(folded))
-    return re.compile("|".join(_term_pattern(form) for form in dict.fromkeys(forms)))
+    alternatives = "|".join(_term_form(form) for form in dict.fromkeys(forms))
+    return re.compile(rf"{_WORD_START}(?:{alternatives})")
 
 
 _TYPO_LENGTH = 6
+# A name longer than any real one is matched as typed: its swapped forms would make a
+# pattern the square of its length (a 4,000-letter "word" in a question).
+_LONGEST_TYPO_TERM = 40
 
 
 def _swapped(word: str) -> list[str]:
@@ -261,9 +265,14 @@ def _swapped(word: str) -> list[str]:
     ]
 
 
-def _term_pattern(form: str) -> str:
+# Where a key term may start: not after a letter, except after a number ("6GB", "8xA100").
+# Checked once per position, before any of the term's forms is tried.
+_WORD_START = r"(?:(?<![^\W\d_])|(?<=\dx)|(?<=\d×))"
+
+
+def _term_form(form: str) -> str:
     end = r"(?:'s|’s|es|s)?(?![^\W\d_])" if len(form) <= 3 else ""
-    return rf"(?:(?<![^\W\d_])|(?<=\dx)|(?<=\d×)){re.escape(form)}{end}"
+    return f"{re.escape(form)}{end}"
 
 
 def is_follow_up(question: str) -> bool:
