@@ -145,19 +145,42 @@ def contains_answer(answer: str, item: AnswerItem) -> bool:
     return all(found) if item.all_required else any(found)
 
 
-_WHOLE_WORD = re.compile(r"[\w.,]+")
+_SCALE_WORDS = frozenset({
+    "mil", "miles", "thousand", "thousands", "millon", "millones", "million", "millions",
+    "billon", "billones", "billion", "billions", "hundred", "hundreds", "cientos",
+})  # fmt: skip
 
 
 def _same_number(gold: str, said: str) -> bool:
-    """``gold`` is one number, in words or digits, and ``said`` has it the other way."""
-    value = NUMBER_WORDS.get(gold) if not gold.isdigit() else int(gold)
+    """``gold`` is one number, in words or digits, and ``said`` has it the other way, as
+    a number of its own: not part of a bigger one ("treinta y cinco", "twenty-five",
+    "cinco mil", "ciento veinte")."""
+    if gold.isdigit():
+        value: int | None = int(gold) if len(gold) <= 12 else None
+    else:
+        value = NUMBER_WORDS.get(gold)
     if value is None:
         return False
-    for word in _WHOLE_WORD.findall(said):
-        word = word.strip(".,")
-        if (word.isdigit() and int(word) == value) or NUMBER_WORDS.get(word) == value:
+    words = [w.strip(".,") for w in re.findall(r"[\w.,]+", said)]
+    for i, word in enumerate(words):
+        if word.isdigit() and len(word) <= 12 and int(word) == value:
+            return True
+        if NUMBER_WORDS.get(word) == value and not _in_a_bigger_number(words, i):
             return True
     return False
+
+
+def _in_a_bigger_number(words: list[str], i: int) -> bool:
+    """Whether the number word at ``i`` is joined to another ("treinta y cinco",
+    "twenty-five" is one word with a hyphen, "cinco mil", "ciento veinte")."""
+
+    def number_like(j: int) -> bool:
+        return 0 <= j < len(words) and (words[j] in NUMBER_WORDS or words[j] in _SCALE_WORDS)
+
+    if number_like(i - 1) or number_like(i + 1):
+        return True
+    joined = i >= 2 and words[i - 1] in ("y", "and") and number_like(i - 2)
+    return joined or (i + 2 < len(words) and words[i + 1] in ("y", "and") and number_like(i + 2))
 
 
 def _rate(values: Iterable[bool]) -> float:

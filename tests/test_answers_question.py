@@ -76,7 +76,7 @@ ROOT = Path(__file__).resolve().parents[1]
             "no perc",
         ),
         ("¿Con qué velocidad genera TGI?", "TGI genera con un lote de 32. [1]", "no speed"),
-        ("How fast is vLLM at batch 32?", "vLLM at batch 32 uses 40 GB. [1]", "no speed"),
+        ("What speed does vLLM reach at batch 32?", "vLLM at batch 32 uses 40 GB. [1]", "no speed"),
         ("¿Qué cuantización usa QLoRA?", "QLoRA usa la cuantización NF4 de 4 bits.", "cites no"),
         (
             "What part of Luther's career was one of his most productive?",
@@ -139,7 +139,15 @@ def test_non_answers_are_caught_with_their_reason(question: str, answer: str, re
         ("What percentage of the vote was in favour?", "The vote was 51.6 per cent in favour. [1]"),
         ("¿Qué porcentaje representa el Amazonas?", "El Amazonas es más de la mitad. [1]"),
         ("¿Con qué velocidad soplaron los vientos?", "Soplaron a 180 km/h. [1]"),
-        ("How fast is vLLM at batch 32?", "vLLM: 2,300 tokens/s at batch 32 [1]"),
+        ("What speed does vLLM reach at batch 32?", "vLLM: 2,300 tokens/s at batch 32 [1]"),
+        # written other ways (adversarial pass)
+        ("Which Llama version introduced GQA?", "Llama 2 introduced grouped-query attention. [1]"),
+        ("What Python version do I need?", "Python 3 or newer. [1]"),
+        ("What license is the code under?", "It is released under GPLv3. [1]"),
+        ("What license is the code under?", "Creative Commons Attribution 4.0 [1]"),
+        ("What temperature do you recommend for code?", "Use 0.2 for code. [1]"),
+        ("What percentage of tokens are masked?", "15 of every 100 tokens. [1]"),
+        ("¿Qué velocidad alcanza vLLM?", "1.200 tokens/sec en una A100. [1]"),
     ],
 )
 def test_real_answers_pass(question: str, answer: str) -> None:
@@ -161,13 +169,17 @@ def test_question_kinds() -> None:
     # the quantities read the same in both languages ("how old" / "qué edad")
     for question in (
         "¿Qué edad tenía Manning?",
+        "¿A qué edad se retiró Manning?",
         "What age was Manning?",
-        "¿Qué temperatura usa TGI?",
+        "At what age did Manning retire?",
         "What temperature does TGI use?",
         "¿Qué proporción de pesos se protege?",
-        "What proportion of weights is kept?",
     ):
         assert question_kind(question).expects == "number", question
+    # "age" and "temperature" further on do not ask for a number (adversarial pass)
+    for question in ("What marked the Bronze Age?", "¿Qué caracteriza la Edad Media?"):
+        assert question_kind(question).expects != "number", question
+    assert question_kind("¿Qué hace la temperatura?").measure == ""
 
 
 @pytest.mark.parametrize("language", ["es", "en"])

@@ -24,6 +24,14 @@ def _item(*answers: str, all_required: bool = False) -> AnswerItem:
         ("Davis forzó 14 balones sueltos. [1]", "cuatro", False),  # a whole word only
         ("Davis forzó 4,5 balones. [1]", "cuatro", False),
         ("Forzó dos balones. [1]", "cuatro", False),
+        # part of a bigger number is not the number (adversarial pass)
+        ("Llegaron cien mil personas. [1]", "100", False),
+        ("Ciento veinte personas. [1]", "100", False),
+        ("Twenty-five soldiers. [1]", "20", False),
+        ("Treinta y cinco años. [1]", "5", False),
+        ("Treinta y cinco años. [1]", "30", False),
+        ("Cinco jugadores y treinta aficionados. [1]", "5", True),
+        ("El número " + "9" * 5_000 + " no es cuatro. [1]", "4", True),  # no int() limit
         ("Tim Dettmers presented it. [1]", "Dettmers", True),
         ("It was presented in 2023. [1]", "Dettmers", False),
     ],

@@ -94,23 +94,47 @@ def has_price(text: str) -> bool:
 # in either language ("temperature=0.7", "Licencia: MIT"), or, for a license, one of the
 # licenses themselves. A value without its measure ("Engine: TGI · p50: 350 ms" for the
 # temperature TGI ran at) is some other number of the same thing.
+# A number followed by a unit of another measure is not a version: "12.5 GB", "3.2 s".
+_OTHER_UNIT = r"(?!\s?(?i:[kmgt]?b|gib|mib|s|ms|h|min|x|k|bits?|tokens?)\b|\s?%)"
 _MEASURE_FORMS = {
     "percentage": re.compile(
-        r"%|\bpor\s?ciento\b|\bper\s?cent|\bporcentaje|\bpercentage|\bmitad\b|\bhalf\b|"
-        r"\btercios?\b|\bthirds?\b|\bcuartos?\b|\bquarters?\b|\bpuntos? porcentuales\b",
+        r"%|％|\bpor\s?ciento\b|\bper\s?cent|\bpct\b|\bporcentaje|\bpercentage|"
+        r"\bpuntos? porcentuales\b|\bpercentage points?\b|\b(?:de|por) cada\b|\bof every\b|"
+        r"\bout of\b|\bin every\b|\b(?:la|una|the|one|a) (?:mitad|half)\b|\bhalf of\b|"
+        r"\b(?:un|dos|one|two|a) (?:tercios?|thirds?)\b|"
+        r"\b(?:un|tres|one|three|a) (?:cuartos?|quarters?)\b|\bcuartas partes\b",
         re.IGNORECASE,
     ),
-    "temperature": re.compile(r"°|º|\bgrados?\b|\bdegrees?\b|\btemperat|\btemp\b", re.IGNORECASE),
+    # A model's temperature is often written bare ("0.2 for code", "T=0.7"): a decimal
+    # between 0 and 2 with one or two decimals counts ("1,980" tokens/s does not, nor a
+    # version after a name: "TGI 2.0").
+    "temperature": re.compile(
+        r"°|\d\s?º\s?[cf]\b|\b\d+\s?[cfk]\b|\bgrados?\b|\bdegrees?\b|\btemperat|"
+        r"\bcelsius\b|\bcent[íi]grados?\b|\bkelvin\b|\bfahrenheit\b|"
+        r"(?:--|\b)temp\s?[=:]|\btemp\s+\d|(?-i:(?<![A-Z]\s))(?<![\d.,])[0-2][.,]\d{1,2}(?![\d.,])",
+        re.IGNORECASE,
+    ),
     "speed": re.compile(
-        r"\b(?:km/h|mph|kph|m/s|nudos|knots)\b|/s\b|/seg\b|\bpor segundo\b|\bper second\b|"
-        r"\bveloc|\bspeed|\brápid|\brapid|\bfast|\blent[oa]s?\b|\bslow",
+        r"\b(?:km/h|mph|kph|m/s|nudos|knots|gbps|mbps|tps)\b|/s\b|/seg\b|/sec\b|"
+        r"\bpor (?:segundo|hora|token)\b|\bper (?:second|hour|token)\b|\ban hour\b|"
+        r"\bmiles per\b|\bveloc|\bspeed|\bthroughput\b|\brendimiento\b|\brápid|\brapid|"
+        r"\bfast|\blent[oa]s?\b|\bslow|\bveces más\b|\btimes (?:faster|higher|more)\b|"
+        r"\d\s?x\b",
         re.IGNORECASE,
     ),
-    "version": re.compile(r"\bv\d|\bversi[óo]n|(?<![\d.])\d+\.\d", re.IGNORECASE),
+    # "v3", "versión", "Python 3.11", "release 2024.05", "GPLv3"; a name and a whole
+    # number ("Llama 2", "CUDA 12", "Python 3"); not a number with another unit.
+    "version": re.compile(
+        r"(?i:\bv\d|\bversi[óo]n)|(?<!\w)\w{1,40}v\d\b|"
+        r"(?<![\d.,])\d+(?:\.\d+)+" + _OTHER_UNIT + r"|(?<![\d.])\d+\.x\b|"
+        r"\b[A-Z][\w+-]{0,40}\s\d+\b(?![.,]\d)" + _OTHER_UNIT,
+    ),
     "license": re.compile(
-        r"\blicen[cs]|\b(?:MIT|Apache|GPL|LGPL|AGPL|BSD|MPL|CC[- ]BY|OpenRAIL|RAIL)\b|"
-        r"\bpropietari[ao]\b|\bproprietary\b|\bopen[- ]source\b|\bcódigo abierto\b|"
-        r"\bcodigo abierto\b|\bdominio público\b|\bpublic domain\b",
+        r"\blicen[cs](?!iad)|\b(?:mit|apache\s?2?|(?:a|l)?gpl(?:v?\d)?|bsd\d?|mpl|cc[- ]?by|cc0|"
+        r"isc|unlicense|zlib|epl|eupl|openrail|rail)\b|creative commons|terms of use|"
+        r"términos de uso|\bcopyleft\b|\bpropietari[ao]\b|\bproprietary\b|\bopen[- ]source\b|"
+        r"\bc[óo]digo abierto\b|\bdominio p[úu]blico\b|\bpublic domain\b|"
+        r"\bno comercial\b|\bnon-?commercial\b|\bpermisiv[ao]\b|\bpermissive\b",
         re.IGNORECASE,
     ),
 }

@@ -47,12 +47,11 @@ class QuestionKind:
 # inside an alternation made the search superlinear on long runs of punctuation (issue 20).
 _QUANTITY_ES = (
     r"porcentaje|fracci[óo]n|proporci[óo]n|tamaño|valor|versi[óo]n|puerto|rango|cantidad|"
-    r"n[úu]mero|puntuaci[óo]n|precio|velocidad|tasa|learning rate|batch size|temperatura|"
-    r"longitud|proporci[óo]n|edad"
+    r"n[úu]mero|puntuaci[óo]n|precio|velocidad|tasa|learning rate|batch size"
 )
 _QUANTITY_EN = (
     r"percentage|fraction|size|value|version|port|rank|number|score|price|speed|"
-    r"learning rate|count|amount|length|temperature|proportion|batch size|age"
+    r"learning rate|count|amount|length|temperature|batch size"
 )
 # Spanish question words carry an accent ("qué", "cuándo"); without it they are
 # conjunctions ("que", "cuando"), except typed at the start of the question, which
@@ -60,7 +59,7 @@ _QUANTITY_EN = (
 _NUMBER = re.compile(
     r"\b(?:cuánt[oa]s?|how (?:many|much|long|big|large|old|far|fast)|"
     rf"(?:qué|cuál es (?:el|la)) (?:\w+ ){{0,2}}?(?:{_QUANTITY_ES})|"
-    r"en qué puerto|on which port|what share)\b|"
+    r"en qué puerto|on which port|what share|(?:a )?qué edad|(?:at )?what age)\b|"
     rf"^\W{{0,64}}(?:what|which)(?:'s| is| was| are| were)? (?:the )?(?:[\w@.'-]+ ){{0,5}}?"
     rf"(?:{_QUANTITY_EN})\b",
     re.IGNORECASE,
@@ -221,8 +220,7 @@ _MEASURE = re.compile(
     r"|(?P<temperature>" + _MEASURE_NOUNS["temperature"] + r")"
     r"|(?P<speed>" + _MEASURE_NOUNS["speed"] + r")"
     r"|(?P<version>" + _MEASURE_NOUNS["version"] + r")"
-    r"|(?P<license>" + _MEASURE_NOUNS["license"] + r"))\b"
-    r"|\b(?P<how_fast>how fast|qué tan rápid[oa]|con qué rapidez)\b",
+    r"|(?P<license>" + _MEASURE_NOUNS["license"] + r"))\b",
     re.IGNORECASE,
 )
 
@@ -231,8 +229,6 @@ def _measure(text: str) -> str:
     match = _MEASURE.search(text)
     if match is None:
         return ""
-    if match.group("how_fast"):
-        return "speed"
     return next(name for name in _MEASURE_NOUNS if match.group(name))
 
 

@@ -223,10 +223,10 @@ def mentions(haystack: str, term: str) -> bool:
     ("6GB", "8xA100"). The end is open, so a name meets what is derived from it ("Brasil"
     in "brasileña", "Amazon" in "Amazonia", "Qwen" in "Qwen2.5"), except for a term of
     three letters or fewer, which must end there or at a digit or mark: "GPU" in
-    "gpu-memory-utilization", "RAM" not in "ramas". A name of seven letters or more
-    ending in "-ia" also meets its stem ("Amazonía" in "Amazonas", "Normandía" in
-    "normandos", "Escocia" in "escocés"); one of six letters or more meets itself typed
-    with two neighbouring letters swapped ("Geegen" / "Gegeen"). Linear: one search, the
+    "gpu-memory-utilization", "RAM" not in "ramas". A name of eight letters or more
+    ending in "-ía" also meets its people's name ("Amazonía" in "Amazonas", "Normandía"
+    in "normandos"); one of six to forty letters meets itself typed with two
+    neighbouring letters inside it swapped ("Geegen" / "Gegeen"). Linear: one search, the
     forms joined in one pattern compiled once per term.
     """
     return bool(_term_regex(fold_accents(term).lower()).search(haystack))
@@ -240,12 +240,20 @@ def _term_regex(folded: str) -> re.Pattern[str]:
         for ending in _ENDINGS
         if folded.endswith(ending) and len(folded) > len(ending) + 2
     ]
-    if folded.endswith("ia") and len(folded) >= 7 and folded.isalpha():
-        forms.append(folded[:-2])  # a land's name and its people's: "Amazonía" / "Amazonas"
+    alternatives = [_term_form(form) for form in dict.fromkeys(forms)]
+    if folded.endswith("ia") and len(folded) >= 8 and folded.isalpha():
+        # a land's name and its people's ("Amazonía" / "Amazonas", "Normandía" /
+        # "normandos"): the stem with a people's ending only, so "Victoria" does not
+        # meet "Victor Hugo" nor "Virginia" "Virgin Galactic"
+        alternatives.append(re.escape(folded[:-2]) + _PEOPLE_ENDING)
     if _TYPO_LENGTH <= len(folded) <= _LONGEST_TYPO_TERM and folded.isalpha():
-        forms.extend(_swapped(folded))
-    alternatives = "|".join(_term_form(form) for form in dict.fromkeys(forms))
-    return re.compile(rf"{_WORD_START}(?:{alternatives})")
+        alternatives.extend(re.escape(form) + _WORD_END for form in _swapped(folded))
+    return re.compile(rf"{_WORD_START}(?:{'|'.join(alternatives)})")
+
+
+# What follows a land's stem in the name of its people, Spanish or English.
+_PEOPLE_ENDING = r"(?:os|as|o|a|es|ese|esa|eses|an|ans|ian|ians|ense|enses)(?![^\W\d_])"
+_WORD_END = r"(?:'s|’s|s)?(?![^\W\d_])"
 
 
 _TYPO_LENGTH = 6
@@ -255,12 +263,14 @@ _LONGEST_TYPO_TERM = 40
 
 
 def _swapped(word: str) -> list[str]:
-    """``word`` with two neighbouring letters swapped, each way it can be ("Geegen" for
-    "Gegeen"): the commonest typing slip. Only swaps: one letter changed would make
-    "Mistral" meet "Mixtral"."""
+    """``word`` with two neighbouring letters inside it swapped, each way it can be
+    ("Geegen" for "Gegeen"): the commonest typing slip. Only swaps: one letter changed
+    would make "Mistral" meet "Mixtral". Not among the first three letters nor the last
+    two: those swaps are mostly other words ("Carter" / "crater", "Christina" /
+    "Christian", "Medina" / "median"). The swapped form must be the whole word."""
     return [
         word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-        for i in range(len(word) - 1)
+        for i in range(2, len(word) - 2)
         if word[i] != word[i + 1]
     ]
 
