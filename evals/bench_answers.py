@@ -171,16 +171,21 @@ def _same_number(gold: str, said: str) -> bool:
 
 
 def _in_a_bigger_number(words: list[str], i: int) -> bool:
-    """Whether the number word at ``i`` is joined to another ("treinta y cinco",
-    "twenty-five" is one word with a hyphen, "cinco mil", "ciento veinte")."""
+    """Whether the number word at ``i`` is part of a bigger number: next to another
+    number or scale word ("cinco mil", "ciento veinte", "twenty-five", whose hyphen
+    splits it in two words), or joined to one by "y"/"and" ("treinta y cinco")."""
 
     def number_like(j: int) -> bool:
         return 0 <= j < len(words) and (words[j] in NUMBER_WORDS or words[j] in _SCALE_WORDS)
 
-    if number_like(i - 1) or number_like(i + 1):
-        return True
-    joined = i >= 2 and words[i - 1] in ("y", "and") and number_like(i - 2)
-    return joined or (i + 2 < len(words) and words[i + 1] in ("y", "and") and number_like(i + 2))
+    def joined(conjunction: int, other: int) -> bool:
+        return (
+            0 <= conjunction < len(words)
+            and words[conjunction] in ("y", "and")
+            and (number_like(other))
+        )
+
+    return number_like(i - 1) or number_like(i + 1) or joined(i - 1, i - 2) or joined(i + 1, i + 2)
 
 
 def _rate(values: Iterable[bool]) -> float:

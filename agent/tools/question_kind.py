@@ -216,16 +216,13 @@ _MEASURE_NOUNS = {
 _MEASURE = re.compile(
     r"\b(?:qué|cuál(?:es)?|which|what)\s{1,8}(?:(?:es|era|fue|son|is|was|are|were)\s{1,8})?"
     r"(?:(?:el|la|los|las|the|its|their|su|sus)\s{1,8})?(?:[^\W\d_]{1,40}\s{1,8})?"
-    r"(?:(?P<percentage>" + _MEASURE_NOUNS["percentage"] + r")"
-    r"|(?P<temperature>" + _MEASURE_NOUNS["temperature"] + r")"
-    r"|(?P<speed>" + _MEASURE_NOUNS["speed"] + r")"
-    r"|(?P<version>" + _MEASURE_NOUNS["version"] + r")"
-    r"|(?P<license>" + _MEASURE_NOUNS["license"] + r"))\b",
+    r"(?:" + "|".join(f"(?P<{name}>{nouns})" for name, nouns in _MEASURE_NOUNS.items()) + r")\b",
     re.IGNORECASE,
 )
 
 
 def _measure(text: str) -> str:
+    """The measure the question word asks for (a key of ``_MEASURE_NOUNS``), or ""."""
     match = _MEASURE.search(text)
     if match is None:
         return ""
