@@ -1,6 +1,7 @@
 """Verifier false alarms on sentences about notes, es + en, and the fabrications next to them.
 
-Polarity: a sentence negating what its source negates agrees with it. Numbers: "4 bits",
+Polarity: a sentence negating what its source negates agrees with it, and English "adds
+no latency" negates "adds" as "does not add latency" does. Numbers: "4 bits",
 "4-bit", "4bit" and "Q4" are one number, and so are "1.000", "1,000" and "mil". Scale
 words across languages: Spanish "billón" is 10^12 (English "trillion"), "mil millones"
 and "millardo" are 10^9 (English "billion"); "1,4 billones" is never "1.4 billion".
@@ -36,6 +37,8 @@ INDEX_EN = (
     "The index is rebuilt every night, which takes about ten minutes on our server, and "
     "queries keep working while it runs."
 )
+ADAPTER = "LoRA adds no inference latency, since the matrices can be merged into the weights."
+EMBEDDER_EN = "Embedder: e5-small on CPU. It needs no GPU and takes ~15 ms per query."
 SETTLERS_ES = "Los colonos norteamericanos llegaron antes que los franceses a la región."
 MODELS_ES = (
     "La empresa redujo sus costes de producción, aunque las ventas en Europa cayeron, y los "
@@ -58,6 +61,24 @@ CASES = [
     ([SERVE], "The 1B model does not need a GPU for serving.", True),
     ([SERVE], "The 1B model needs a GPU for serving.", False),
     ([CORPUS], "El corpus no incluye correos.", True),
+    # English "adds no X" denies the verb, as "does not add X" does, either way round
+    ([ADAPTER], "LoRA does not add inference latency.", True),
+    (["LoRA does not add inference latency once merged."], "LoRA adds no inference latency.", True),
+    ([ADAPTER], "LoRA adds inference latency.", False),
+    (
+        ["LoRA adds inference latency, since the adapters run beside it."],
+        "LoRA adds no inference latency.",
+        False,
+    ),
+    ([ADAPTER], "LoRA no añade latencia en la inferencia.", True),
+    ([EMBEDDER_EN], "El servidor no necesita una GPU para el embedder.", True),
+    # ... not "no longer" or "no more than", which deny no verb
+    (
+        ["The server stopped using the old tokenizer in May."],
+        "The server no longer uses the old tokenizer.",
+        True,
+    ),
+    (["The cache adds 30 ms per request."], "The cache adds no more than 5 ms per request.", False),
     # the same number written another way
     ([SERVE], "It was quantized to 4 bits with GPTQ.", True),
     ([SERVE], "It was quantized to 4bit with GPTQ.", True),

@@ -35,6 +35,10 @@ from ingestion.text_analysis import analyze, fold_accents
 OTHER_LANGUAGE = {"es": "en", "en": "es"}
 
 
+_NEXT_WORD = re.compile(r"\s+([^\W\d_]+)")
+# "no longer", "no more than 5 ms", "no matter": "no" there grades or concedes, it denies
+# no verb.
+_NO_AS_DEGREE = frozenset({"longer", "more", "less", "fewer", "later", "sooner", "matter"})
 _NEGATION_SCOPE = 1  # content items after "no"/"not"/"sin" that the negation covers
 
 
@@ -389,6 +393,26 @@ class _Analyser:
         self._pending_negation = scope
         self._negation_mark = end
 
+    def _negates_the_verb_before(self, start: int, end: int) -> bool:
+        """English "no" right after a verb ("adds no latency", "requires no calibration")
+        denies the verb, as "does not add latency" does: the verb goes on the negated
+        list and the noun after it does not, so the two wordings compare equal. Only in
+        English (Spanish "no" stands before its verb: "el modelo no usa"), not after a
+        name ("LoRA no…") and not in "no longer" / "no more than", which deny nothing.
+        """
+        if self.language != "en" or not self.items:
+            return False
+        before = self.items[-1]
+        if before.kind != "word" or before.surface[:1].isupper():
+            return False
+        if self.text[before.end : start].strip():
+            return False
+        following = _NEXT_WORD.match(self.text, end)
+        if following and fold(following.group(1)) in _NO_AS_DEGREE:
+            return False
+        self.negated.append(before)
+        return True
+
     def _word(self, part: str, start: int, end: int, opens: bool) -> None:
         folded = fold(part)
         quoted = self.text[start - 1 : start] in _QUOTES and self.text[end : end + 1] in _QUOTES
@@ -401,7 +425,9 @@ class _Analyser:
         if own is not None:
             self._emit(Item(part, "word", forms, start, end, opens_clause=opens))
             self.terms.append((own, other))
-        if (folded in NEGATIONS or folded.endswith("n't")) and not quoted:
+        if folded == "no" and not quoted and self._negates_the_verb_before(start, end):
+            pass  # "adds no latency" is "does not add latency": the verb is what is denied
+        elif (folded in NEGATIONS or folded.endswith("n't")) and not quoted:
             # A cue in quotes is mentioned, not used; "non-" negates one word only.
             self._start_negation(end, 1 if folded == "non" else _NEGATION_SCOPE)
         if any(tuple(history[-len(p) :]) == p for p in CONTRAST):
