@@ -39,6 +39,8 @@ INDEX_EN = (
 )
 ADAPTER = "LoRA adds no inference latency, since the matrices can be merged into the weights."
 EMBEDDER_EN = "Embedder: e5-small on CPU. It needs no GPU and takes ~15 ms per query."
+VLLM = "### vLLM:\n- FP8 on H100 needs no calibration set (dynamic scales)."
+FORJA = "**Forja:**\nUna herramienta de ajuste fino que entrena adaptadores LoRA en 8 GB."
 SETTLERS_ES = "Los colonos norteamericanos llegaron antes que los franceses a la región."
 MODELS_ES = (
     "La empresa redujo sus costes de producción, aunque las ventas en Europa cayeron, y los "
@@ -72,6 +74,20 @@ CASES = [
     ),
     ([ADAPTER], "LoRA no añade latencia en la inferencia.", True),
     ([EMBEDDER_EN], "El servidor no necesita una GPU para el embedder.", True),
+    # a heading or a label line states its name with every line under it
+    ([VLLM], "vLLM does not need a calibration set for FP8.", True),
+    ([VLLM], "TGI does not need a calibration set for FP8.", False),
+    ([FORJA], "Forja entrena adaptadores LoRA en 8 GB.", True),
+    ([FORJA], "Forja entrena adaptadores LoRA en 16 GB.", False),
+    ([FORJA], "Forja trains LoRA adapters in 8 GB.", True),
+    # a name after a preposition modifies the name before it ("FP8 on H100 needs…")
+    (["FP8 on H100 needs no calibration set in vLLM."], "FP8 needs no calibration set.", True),
+    (["El formato de Meta usa 4 bits."], "El formato usa 4 bits.", True),
+    (
+        ["GPT-4 de OpenAI superó a Claude en el examen."],
+        "Gemini superó a Claude en el examen.",
+        False,
+    ),
     # ... not "no longer" or "no more than", which deny no verb
     (
         ["The server stopped using the old tokenizer in May."],

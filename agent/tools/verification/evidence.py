@@ -138,6 +138,10 @@ class Evidence:
                 if k + 1 < count:
                     pair = f"{passage.sentence_texts[k]} {passage.sentence_texts[k + 1]}"
                     self.windows.append(_window(pair, passage.index, (first + k, first + k + 1)))
+        self._under: dict[int, list[int]] = defaultdict(list)  # heading -> its lines
+        for s, heading in enumerate(_sections(self.sentences, self.sentence_source)):
+            if heading is not None:
+                self._under[heading].append(s)
         self.index: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for s, analysis in enumerate(self.sentences):
             for position, item in enumerate(analysis.items):
@@ -164,9 +168,38 @@ class Evidence:
             }
         return sorted(found)
 
+    def stated_with(self, sentences: set[int]) -> set[int]:
+        """``sentences`` and, for each heading among them, the sentences under it: "###
+        vLLM:" states its name with every line of its section ("- FP8 on H100 needs no
+        calibration set" is said of vLLM)."""
+        found = set(sentences)
+        for s in sentences:
+            found.update(self._under.get(s, ()))
+        return found
+
     def item_at(self, sentence: int, position: int) -> Item | None:
         items = self.sentences[sentence].items
         return items[position] if 0 <= position < len(items) else None
+
+
+# A line that heads what follows it: a Markdown heading, or a short label ending in a
+# colon ("vLLM:", "**Forja:**").
+_HEADING = re.compile(r"#{1,6}\s+\S.{0,120}|[*_]{0,2}[^\s:][^:\n]{0,60}:[*_]{0,2}")
+
+
+def _sections(sentences: Sequence[Analysis], sources: Sequence[int]) -> list[int | None]:
+    """For each sentence, the heading sentence it sits under in its passage, or None."""
+    heading: int | None = None
+    found: list[int | None] = []
+    for s, analysis in enumerate(sentences):
+        if s and sources[s] != sources[s - 1]:
+            heading = None
+        if _HEADING.fullmatch(analysis.text.strip()):
+            heading = s
+            found.append(None)
+        else:
+            found.append(heading)
+    return found
 
 
 @lru_cache(maxsize=16384)

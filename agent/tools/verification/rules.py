@@ -291,6 +291,8 @@ def context_conflict(sentence: Analysis, evidence: Evidence) -> str:
                 for s, j in evidence.occurrences(neighbour):
                     source = evidence.sentences[s]
                     rival = _first_key(source, j, side)
+                    if rival is not None and side < 0:
+                        rival = _head_of(source, rival)
                     if rival is not None and _is_rival(rival, probe, sentence):
                         if not _same_role(sentence, item, source, rival):
                             # a circumstance ("En LIMA", "In London,") is held to the
@@ -348,6 +350,29 @@ def _same_role(sentence: Analysis, item: Item, source: Analysis, rival: Item) ->
 def _clause_break(between: str) -> bool:
     """Clause punctuation in ``between``, ignoring what sits inside parentheses."""
     return bool(re.search(r"[,;:]", re.sub(r"\([^()]*\)", "", between)))
+
+
+# A name right after one of these, with another name just before, modifies that name:
+# "FP8 on H100 needs no calibration" says what FP8 needs, "GPT-4 de OpenAI superó…" what
+# GPT-4 did. Not "by" / "por", which bring the agent of a passive.
+_MODIFYING_PREPOSITION = re.compile(
+    r"\s+(?:on|in|at|of|for|with|from|en|de|del|con|para|sobre)\s+", re.IGNORECASE
+)
+
+
+def _head_of(analysis: Analysis, key: Item) -> Item:
+    """The name ``key`` modifies when it is the object of a preposition after another
+    name ("H100" in "FP8 on H100 needs…" stands for "FP8"), else ``key``: the name before
+    a verb that says who or what does it is the head of that phrase, not its object."""
+    items = analysis.items
+    position = next((i for i, item in enumerate(items) if item is key), -1)
+    while position > 0:
+        before = items[position - 1]
+        between = analysis.text[before.end : items[position].start]
+        if not (before.is_key and _MODIFYING_PREPOSITION.fullmatch(between)):
+            break
+        position -= 1
+    return items[position] if position >= 0 else key
 
 
 def _first_key(analysis: Analysis, j: int, side: int) -> Item | None:
@@ -481,7 +506,8 @@ def linked_keys_conflict(sentence: Analysis, evidence: Evidence) -> str:
             continue
         in_a = {s for s, _ in evidence.occurrences(a)}
         in_b = {s for s, _ in evidence.occurrences(b)}
-        if in_a & in_b or not in_a or not in_b:
+        together = evidence.stated_with(in_a) & evidence.stated_with(in_b)
+        if together or not in_a or not in_b:
             continue
         links = sentence.items[i + 1 : k]
         for anchor_sentences, other in ((in_a, b), (in_b, a)):
