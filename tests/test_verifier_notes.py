@@ -41,6 +41,17 @@ ADAPTER = "LoRA adds no inference latency, since the matrices can be merged into
 EMBEDDER_EN = "Embedder: e5-small on CPU. It needs no GPU and takes ~15 ms per query."
 VLLM = "### vLLM:\n- FP8 on H100 needs no calibration set (dynamic scales)."
 FORJA = "**Forja:**\nUna herramienta de ajuste fino que entrena adaptadores LoRA en 8 GB."
+SECTIONS = "### Llama:\n- It got 55 points.\n### Mistral:\n- It got 62 points."
+SCORES = "**Llama 3 8B:**\n- 55 points on MMLU\n- 62 points on GSM8K"
+LLAMA_CPP = "### llama.cpp:\n- Plain C/C++, does not need Python at run time."
+QWEN_LABEL = "**Qwen2.5-7B:**\n- Elegido por su licencia Apache 2.0, no por MMLU."
+READING_LOG = (
+    "**Week 2 — LoRA.** Hu et al. introduced LoRA in 2021. For GPT-3 175B it cut the number "
+    "of trainable parameters by 10,000 times.\n\n**Week 3 — RLHF.** The headline result: "
+    "labelers preferred the 1.3B InstructGPT model to the 175B GPT-3."
+)
+SIZES = "### 7B:\n- Q4_K_M: 4,1 GB\n- Q8_0: 7,2 GB\n\n### 13B:\n- Q4_K_M: 7,9 GB\n- Q8_0: 13,8 GB"
+COMPARED = "We compared Llama and Mistral on the exam:\n- Mistral got 62 points.\n- Llama got 55."
 SETTLERS_ES = "Los colonos norteamericanos llegaron antes que los franceses a la región."
 MODELS_ES = (
     "La empresa redujo sus costes de producción, aunque las ventas en Europa cayeron, y los "
@@ -80,6 +91,26 @@ CASES = [
     ([FORJA], "Forja entrena adaptadores LoRA en 8 GB.", True),
     ([FORJA], "Forja entrena adaptadores LoRA en 16 GB.", False),
     ([FORJA], "Forja trains LoRA adapters in 8 GB.", True),
+    ([LLAMA_CPP], "llama.cpp needs no Python at run time.", True),
+    ([QWEN_LABEL], "Qwen2.5-7B se eligió por su licencia Apache 2.0.", True),
+    # ... and only with them: a number from another section, or from another line of
+    # the same section, is not stated with it
+    ([SECTIONS], "Llama got 55 points.", True),
+    ([SECTIONS], "Mistral got 62 points.", True),
+    ([SECTIONS], "Llama got 62 points.", False),
+    ([SCORES], "Llama 3 8B got 62 points on GSM8K.", True),
+    ([SCORES], "Llama 3 8B got 62 points on MMLU.", False),
+    ([SIZES], "Con Q4_K_M el modelo de 13B ocupa 7,9 GB.", True),
+    ([SIZES], "Con Q8_0 el modelo de 7B ocupa 13,8 GB.", False),
+    # two quoted sentences joined by the splitter do not link their numbers
+    (
+        [READING_LOG],
+        "for GPT-3 175B it cut the number of trainable parameters by 10,000 times. labelers "
+        "preferred the 1.3B InstructGPT model to the 175B GPT-3.",
+        True,
+    ),
+    # a sentence introducing a list is no heading: its names are not each line's
+    ([COMPARED], "Llama got 62 points.", False),
     # a name after a preposition modifies the name before it ("FP8 on H100 needs…")
     (["FP8 on H100 needs no calibration set in vLLM."], "FP8 needs no calibration set.", True),
     (["El formato de Meta usa 4 bits."], "El formato usa 4 bits.", True),
@@ -140,12 +171,69 @@ CASES = [
 # fmt: on
 
 
+# What an adversarial pass got through while the heading, 'adds no' and same-unit rules
+# were made (and two faithful claims they flagged for a while).
+ADVERSARIAL = [
+    (
+        ["GPTQ needs no GPU. AWQ needs a calibration set of 128 samples."],
+        "AWQ needs no calibration set.",
+        False,
+    ),
+    (
+        ["The model uses no dropout but layer norm after each block."],
+        "The model does not use layer norm.",
+        False,
+    ),
+    (["GPTQ does not need a GPU but needs calibration data."], "GPTQ needs no calibration.", False),
+    (
+        ["Comparación con GPT-4:\n- Llama 2 obtiene 68,9 en MMLU.\n- GPT-4 obtiene 86,4."],
+        "GPT-4 obtiene 68,9 en MMLU.",
+        False,
+    ),
+    (
+        ["Llama 2 vs Mistral:\n- Llama 2 usa 4096 tokens.\n- Mistral usa 8192 tokens."],
+        "Mistral usa 4096 tokens.",
+        False,
+    ),
+    (
+        ["vLLM:\n- latencia de 20 ms.\n- TGI, en cambio, tiene una latencia de 45 ms."],
+        "vLLM tiene una latencia de 45 ms.",
+        False,
+    ),
+    (
+        ["| Motor | Latencia |\n|---|---|\n| vLLM | 20 ms |\n\nSGLang:\n- soporta FP8."],
+        "SGLang tiene una latencia de 20 ms.",
+        False,
+    ),
+    (
+        ["### Forja:\n- usa Chroma.\n- el proyecto hermano Yunque usa Qdrant."],
+        "Forja usa Qdrant.",
+        False,
+    ),
+    (
+        ["GPT-4 de OpenAI superó a Llama 2 en MMLU."],
+        "Claude 2 superó a Llama 2 en MMLU, igual que GPT-4.",
+        False,
+    ),
+    (
+        ["Llama 2 70B uses 140 GB in FP16. In 4-bit the footprint drops to 35 GB."],
+        "Llama 2 70B uses 140 GB in FP16 and 35 GB in 4-bit.",
+        True,
+    ),
+    (
+        ["The A100 has 80 GB of memory. Llama 2 70B needs 140 GB in FP16."],
+        "Llama 2 70B needs 140 GB in FP16, more than the 80 GB of an A100.",
+        True,
+    ),
+]
+
+
 @pytest.fixture(scope="module")
 def verifier() -> Verifier:
     return Verifier()
 
 
-@pytest.mark.parametrize(("sources", "sentence", "supported"), CASES)
+@pytest.mark.parametrize(("sources", "sentence", "supported"), CASES + ADVERSARIAL)
 def test_notes_sentences_are_judged_right(
     verifier: Verifier, sources: list[str], sentence: str, supported: bool
 ) -> None:

@@ -35,7 +35,7 @@ from ingestion.text_analysis import analyze, fold_accents
 OTHER_LANGUAGE = {"es": "en", "en": "es"}
 
 
-_NEXT_WORD = re.compile(r"\s+([^\W\d_]+)")
+_NEXT_WORD = re.compile(r"\s{1,8}([^\W\d_]{1,40})")
 # "no longer", "no more than 5 ms", "no matter": "no" there grades or concedes, it denies
 # no verb.
 _NO_AS_DEGREE = frozenset({"longer", "more", "less", "fewer", "later", "sooner", "matter"})
@@ -138,6 +138,9 @@ class Analysis:
     negated: list[Item]  # items that a negation or contrast cue applies to
     pole_marks: list[tuple[str, int, Item | None]]  # (concept, pole, item it modifies)
     poles: dict[str, frozenset[int]] = field(default_factory=dict)
+    # a verb negated by the "no" after it ("uses no dropout"), by where it starts: the
+    # item it is denied of, since "uses no dropout" does not deny "uses layer norm"
+    denied_of: dict[int, Item] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=65536)
@@ -279,6 +282,8 @@ class _Analyser:
         self._negation_mark = 0  # where the text it covers continues from
         self._pending_poles: list[tuple[str, int]] = []
         self._history: list[str] = []
+        self.denied_of: dict[int, Item] = {}
+        self._denied_verb: Item | None = None  # "adds no …": waiting for what follows
 
     def run(self) -> Analysis:
         text = self.text
@@ -328,6 +333,7 @@ class _Analyser:
             keys=self.keys,
             terms=list(dict.fromkeys(self.terms)),  # a repeated word counts once
             negated=self.negated,
+            denied_of=self.denied_of,
             pole_marks=self.pole_marks,
             poles={concept: frozenset(p) for concept, p in self.poles.items()},
         )
@@ -375,6 +381,9 @@ class _Analyser:
 
     def _emit(self, item: Item, key: bool = False) -> None:
         """Append an item; pending negation or direction cues attach to it."""
+        if self._denied_verb is not None:
+            self.denied_of[self._denied_verb.start] = item
+            self._denied_verb = None
         if self._pending_negation:
             if re.search(r"[,;:.!?]", self.text[self._negation_mark : item.start]):
                 self._pending_negation = 0  # the cue's clause ended
@@ -393,25 +402,26 @@ class _Analyser:
         self._pending_negation = scope
         self._negation_mark = end
 
-    def _negates_the_verb_before(self, start: int, end: int) -> bool:
+    def _negate_the_verb_before(self, start: int, end: int) -> None:
         """English "no" right after a verb ("adds no latency", "requires no calibration")
         denies the verb, as "does not add latency" does: the verb goes on the negated
-        list and the noun after it does not, so the two wordings compare equal. Only in
-        English (Spanish "no" stands before its verb: "el modelo no usa"), not after a
-        name ("LoRA no…") and not in "no longer" / "no more than", which deny nothing.
-        """
+        list too (the polarity check then meets "does not add" in a source, and the
+        noun stays negated, so "AWQ needs no calibration set" still contradicts "AWQ
+        needs a calibration set" whatever else a source negates). Only in English
+        (Spanish "no" stands before its verb: "el modelo no usa"), not after a name
+        ("LoRA no…") and not in "no longer" / "no more than", which deny nothing."""
         if self.language != "en" or not self.items:
-            return False
+            return
         before = self.items[-1]
         if before.kind != "word" or before.surface[:1].isupper():
-            return False
+            return
         if self.text[before.end : start].strip():
-            return False
+            return
         following = _NEXT_WORD.match(self.text, end)
         if following and fold(following.group(1)) in _NO_AS_DEGREE:
-            return False
+            return
         self.negated.append(before)
-        return True
+        self._denied_verb = before
 
     def _word(self, part: str, start: int, end: int, opens: bool) -> None:
         folded = fold(part)
@@ -425,9 +435,11 @@ class _Analyser:
         if own is not None:
             self._emit(Item(part, "word", forms, start, end, opens_clause=opens))
             self.terms.append((own, other))
-        if folded == "no" and not quoted and self._negates_the_verb_before(start, end):
-            pass  # "adds no latency" is "does not add latency": the verb is what is denied
-        elif (folded in NEGATIONS or folded.endswith("n't")) and not quoted:
+        if folded == "no" and not quoted:
+            # "adds no latency" denies "adds" as "does not add latency" does, and the
+            # noun after it as before
+            self._negate_the_verb_before(start, end)
+        if (folded in NEGATIONS or folded.endswith("n't")) and not quoted:
             # A cue in quotes is mentioned, not used; "non-" negates one word only.
             self._start_negation(end, 1 if folded == "non" else _NEGATION_SCOPE)
         if any(tuple(history[-len(p) :]) == p for p in CONTRAST):

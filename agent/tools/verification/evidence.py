@@ -61,6 +61,8 @@ class Passage:
     squashed: frozenset[str]
     numbers: frozenset[str]
     sentence_texts: list[str]
+    prose_sentences: int  # the first ones, in reading order; table rows read with their
+    # header follow them and sit under no heading
     known_names: frozenset[str]
     start_caps: tuple[str, ...]  # every capitalised sentence opener, with repeats
     lowercase: frozenset[str]
@@ -84,7 +86,8 @@ def passage_of(text: str, index: int) -> Passage:
     numbers.update(f"{float(v):.6g}" for w, v in NUMBER_WORDS.items() if w in plain)
     # A table row is also evidence as the answerer quotes it, read with its header
     # ("Formato: Q4_K_M · Tamaño: 4,1 GB"): the row alone has no header words.
-    sentence_texts = [*(split_sentences(text) or [text]), *table_sentences(text)]
+    prose = split_sentences(text) or [text]
+    sentence_texts = [*prose, *table_sentences(text)]
     # Capitalised sentence openers are collected to decide, per call and over all
     # sources, which of them are names (see Verifier._check).
     names: set[str] = set()
@@ -106,6 +109,7 @@ def passage_of(text: str, index: int) -> Passage:
         squashed=frozenset(squashed),
         numbers=frozenset(numbers),
         sentence_texts=sentence_texts,
+        prose_sentences=len(prose),
         known_names=frozenset(names),
         start_caps=tuple(start_caps),
         lowercase=frozenset(fold(t) for t in TOKEN.findall(text) if t.islower()),
@@ -127,11 +131,13 @@ class Evidence:
         self.sentences: list[Analysis] = []
         self.sentence_source: list[int] = []
         self.windows: list[_Window] = []
+        in_reading_order: list[bool] = []  # a prose sentence, not a table row
         for passage in passages:
             first = len(self.sentences)
-            for text in passage.sentence_texts:
+            for k, text in enumerate(passage.sentence_texts):
                 self.sentences.append(analyse(text, passage.language, known_names))
                 self.sentence_source.append(passage.index)
+                in_reading_order.append(k < passage.prose_sentences)
             count = len(passage.sentence_texts)
             for k in range(count):
                 self.windows.append(_window(passage.sentence_texts[k], passage.index, (first + k,)))
@@ -139,7 +145,8 @@ class Evidence:
                     pair = f"{passage.sentence_texts[k]} {passage.sentence_texts[k + 1]}"
                     self.windows.append(_window(pair, passage.index, (first + k, first + k + 1)))
         self._under: dict[int, list[int]] = defaultdict(list)  # heading -> its lines
-        for s, heading in enumerate(_sections(self.sentences, self.sentence_source)):
+        sections = _sections(self.sentences, self.sentence_source, in_reading_order)
+        for s, heading in enumerate(sections):
             if heading is not None:
                 self._under[heading].append(s)
         self.index: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -168,13 +175,23 @@ class Evidence:
             }
         return sorted(found)
 
-    def stated_with(self, sentences: set[int]) -> set[int]:
-        """``sentences`` and, for each heading among them, the sentences under it: "###
+    def stated_with(self, sentences: set[int], claimed: Sequence[Item]) -> set[int]:
+        """``sentences`` and, for each heading among them, the lines under it: "###
         vLLM:" states its name with every line of its section ("- FP8 on H100 needs no
-        calibration set" is said of vLLM)."""
+        calibration set" is said of vLLM), except a line that opens with a name the
+        claim (``claimed``: its keys) does not have ("- TGI, en cambio, tiene una
+        latencia de 45 ms" under "vLLM:" is said of TGI)."""
         found = set(sentences)
         for s in sentences:
-            found.update(self._under.get(s, ()))
+            for line in self._under.get(s, ()):
+                items = self.sentences[line].items
+                opener = items[0] if items else None
+                if (
+                    opener is None
+                    or opener.kind != "name"
+                    or any(items_match(opener, key) for key in claimed)
+                ):
+                    found.add(line)
         return found
 
     def item_at(self, sentence: int, position: int) -> Item | None:
@@ -182,20 +199,68 @@ class Evidence:
         return items[position] if 0 <= position < len(items) else None
 
 
-# A line that heads what follows it: a Markdown heading, or a short label ending in a
-# colon ("vLLM:", "**Forja:**").
-_HEADING = re.compile(r"#{1,6}\s+\S.{0,120}|[*_]{0,2}[^\s:][^:\n]{0,60}:[*_]{0,2}")
+# A line that heads what follows it: a Markdown heading, or a label of at most four words
+# ending in a colon ("vLLM:", "**Forja:**"). Not a sentence that introduces a list ("We
+# compared Llama and Mistral:"): its names are not what each line of the list is about.
+# (The sentence splitter has taken a Markdown heading's "#" marks off already.) A label's
+# words may hold a name's dots, slashes and dashes ("llama.cpp:", "Qwen2.5-7B:").
+_HEADING = re.compile(
+    r"#{1,6}\s+\S.{0,120}|[*_]{0,2}[^\s:*]{1,40}(?:\s[^\s:*]{1,40}){0,3}\s?:[*_]{0,2}"
+)
 
 
-def _sections(sentences: Sequence[Analysis], sources: Sequence[int]) -> list[int | None]:
-    """For each sentence, the heading sentence it sits under in its passage, or None."""
+# "Llama 2 vs Mistral:", "Llama y Mistral:": a label naming several things heads none
+_SEVERAL = re.compile(r"\b(?:vs|versus|and|or|y|e|o|u|contra)\b|[,/&+]", re.IGNORECASE)
+
+
+_NAME_TOKEN = re.compile(r"[^\W_]+(?:[._-][^\W_]+)*")
+
+
+def _name_like(token: str) -> bool:
+    """A word of a name: capitalised, with a digit, mixed case or inner dots ("Llama",
+    "7B", "vLLM", "llama.cpp"); not a common word ("con", "abiertos")."""
+    return (
+        token[:1].isupper()
+        or any(c.isdigit() for c in token)
+        or any(c.isupper() for c in token[1:])
+        or bool(re.search(r"\w[._]\w", token))
+    )
+
+
+def _heads_a_section(analysis: Analysis) -> bool:
+    """A heading or label line that names one thing and says nothing else: "vLLM:",
+    "### 7B:", "**Llama 3 8B:**", "batch 8:". Not "Comparación con GPT-4:" or "Alternativas a
+    vLLM:" (the lines under them are about other things), "Modelos abiertos:", nor
+    "Llama 2 vs Mistral:"."""
+    text = analysis.text.strip()
+    if not _HEADING.fullmatch(text) or _SEVERAL.search(text):
+        return False
+    tokens = _NAME_TOKEN.findall(text)
+    if not tokens:
+        return False
+    if all(_name_like(token) for token in tokens):
+        return True
+    # "batch 1:", "temperatura 0.7:": a setting named by a word and its value
+    return any(any(c.isdigit() for c in token) for token in tokens) and not any(
+        is_stopword(token.lower()) for token in tokens
+    )
+
+
+def _sections(
+    sentences: Sequence[Analysis], sources: Sequence[int], in_reading_order: Sequence[bool]
+) -> list[int | None]:
+    """For each sentence, the heading sentence it sits under in its passage, or None.
+    Any heading or label line ends a section, even one that heads none itself; table
+    rows (read apart, after the prose) sit under none."""
     heading: int | None = None
     found: list[int | None] = []
     for s, analysis in enumerate(sentences):
         if s and sources[s] != sources[s - 1]:
             heading = None
-        if _HEADING.fullmatch(analysis.text.strip()):
-            heading = s
+        if not in_reading_order[s]:
+            found.append(None)
+        elif _HEADING.fullmatch(analysis.text.strip()):
+            heading = s if _heads_a_section(analysis) else None
             found.append(None)
         else:
             found.append(heading)

@@ -180,12 +180,12 @@ def polarity_failure(sentence: Analysis, evidence: Evidence, best: Analysis) -> 
     # sentence negates it too ("elegido por X y no por Y" against "…y no por Y"), and
     # what the source negates is fine when the sentence negates it as well, wherever
     # in the sentence the negation cue sits ("no necesita GPU" / "sin necesitar GPU").
-    negated_in_sources = [x for other in evidence.sentences for x in other.negated]
     for item in sentence.negated:
         if (
             _found_in(item, best.items)
-            and not _found_in(item, best.negated)
-            and not _found_in(item, negated_in_sources)
+            and not _negation_found(item, sentence, [best])
+            and not _negation_found(item, sentence, evidence.sentences)
+            and not _object_of_a_denied_verb(item, sentence, best)
         ):
             return f"negates '{item.surface}', which the source asserts"
     for item in best.negated:
@@ -215,6 +215,41 @@ def polarity_failure(sentence: Analysis, evidence: Evidence, best: Analysis) -> 
             if any(_found_in(x, ours) for x in _surroundings(best, t)):
                 return f"contradicts the source ({concept}: '{t.surface}')"
     return ""
+
+
+def _negation_found(item: Item, sentence: Analysis, sources: Sequence[Analysis]) -> bool:
+    """Whether a source sentence negates ``item`` as ``sentence`` does. A verb denied by
+    the "no" after it ("uses no dropout") is negated only of what follows it: it agrees
+    with "does not use dropout", not with "does not use layer norm"."""
+    for source in sources:
+        for negated in source.negated:
+            if not items_match(item, negated):
+                continue
+            denied = source.denied_of.get(negated.start)
+            if denied is None or items_match(denied, _item_after(sentence, item)):
+                return True
+    return False
+
+
+def _object_of_a_denied_verb(item: Item, sentence: Analysis, best: Analysis) -> bool:
+    """``item`` follows a verb that ``sentence`` denies by a "no" after it, and ``best``
+    negates that verb with ``item`` after it: "adds no inference latency" negates
+    "inference" too, and "does not add inference latency" says the same ("does not need
+    a GPU but needs calibration" does not say "needs no calibration")."""
+    verbs = [verb for verb in sentence.negated if sentence.denied_of.get(verb.start) is item]
+    return any(
+        items_match(verb, negated) and items_match(item, _item_after(best, negated))
+        for verb in verbs
+        for negated in best.negated
+    )
+
+
+def _item_after(analysis: Analysis, item: Item) -> Item:
+    """The item that follows ``item`` in ``analysis`` (``item`` itself at the end)."""
+    for position, candidate in enumerate(analysis.items[:-1]):
+        if candidate is item:
+            return analysis.items[position + 1]
+    return item
 
 
 def _negated_nearby(analysis: Analysis, item: Item, reach: int = 3) -> bool:
@@ -286,13 +321,15 @@ def context_conflict(sentence: Analysis, evidence: Evidence) -> str:
             if rival is not None:
                 return f"{item.surface} where the source has {rival.surface}"
             continue
+        headed = evidence.stated_with({s for s, _ in occurrences}, sentence.keys)
         for side, neighbours in ((1, left), (-1, right)):
             for neighbour in neighbours:
                 for s, j in evidence.occurrences(neighbour):
                     source = evidence.sentences[s]
-                    rival = _first_key(source, j, side)
-                    if rival is not None and side < 0:
-                        rival = _head_of(source, rival)
+                    at = _first_key_at(source, j, side)
+                    rival = None if at is None else source.items[at]
+                    if at is not None and s in headed and _modifies(source, at):
+                        continue  # "### vLLM:" over "- FP8 on H100 needs…": said of vLLM
                     if rival is not None and _is_rival(rival, probe, sentence):
                         if not _same_role(sentence, item, source, rival):
                             # a circumstance ("En LIMA", "In London,") is held to the
@@ -352,32 +389,26 @@ def _clause_break(between: str) -> bool:
     return bool(re.search(r"[,;:]", re.sub(r"\([^()]*\)", "", between)))
 
 
-# A name right after one of these, with another name just before, modifies that name:
-# "FP8 on H100 needs no calibration" says what FP8 needs, "GPT-4 de OpenAI superó…" what
-# GPT-4 did. Not "by" / "por", which bring the agent of a passive.
+# A name right after one of these, with another name just before, modifies that name
+# ("FP8 on H100", "GPT-4 de OpenAI"). Not "by" / "por", which bring a passive's agent.
 _MODIFYING_PREPOSITION = re.compile(
-    r"\s+(?:on|in|at|of|for|with|from|en|de|del|con|para|sobre)\s+", re.IGNORECASE
+    r"\s{1,8}(?:on|in|at|of|for|with|from|en|de|del|con|para|sobre)\s{1,8}", re.IGNORECASE
 )
 
 
-def _head_of(analysis: Analysis, key: Item) -> Item:
-    """The name ``key`` modifies when it is the object of a preposition after another
-    name ("H100" in "FP8 on H100 needs…" stands for "FP8"), else ``key``: the name before
-    a verb that says who or what does it is the head of that phrase, not its object."""
-    items = analysis.items
-    position = next((i for i, item in enumerate(items) if item is key), -1)
-    while position > 0:
-        before = items[position - 1]
-        between = analysis.text[before.end : items[position].start]
-        if not (before.is_key and _MODIFYING_PREPOSITION.fullmatch(between)):
-            break
-        position -= 1
-    return items[position] if position >= 0 else key
+def _modifies(analysis: Analysis, position: int) -> bool:
+    """Whether the item at ``position`` is the object of a preposition right after
+    another name ("H100" in "FP8 on H100 needs…"): not who or what the verb is about."""
+    if position < 1:
+        return False
+    before, item = analysis.items[position - 1], analysis.items[position]
+    between = analysis.text[before.end : item.start]
+    return before.is_key and bool(_MODIFYING_PREPOSITION.fullmatch(between))
 
 
-def _first_key(analysis: Analysis, j: int, side: int) -> Item | None:
-    """The first name, number or date from item j in direction ``side``, within the
-    clause and the conflict reach, past asides; None if a clause ends first."""
+def _first_key_at(analysis: Analysis, j: int, side: int) -> int | None:
+    """Where the first name, number or date from item j in direction ``side`` is, within
+    the clause and the conflict reach, past asides; None if a clause ends first."""
     items = analysis.items
     position, steps, previous = j, 0, items[j]
     in_aside = items[j].aside
@@ -393,7 +424,7 @@ def _first_key(analysis: Analysis, j: int, side: int) -> Item | None:
         if _clause_break(analysis.text[first.end : second.start]) and not (in_aside or found.aside):
             return None
         if found.is_key:
-            return found
+            return position
         previous = found
     return None
 
@@ -497,26 +528,35 @@ def linked_keys_conflict(sentence: Analysis, evidence: Evidence) -> str:
 
     "Claude 2.1 in March 2023": both occur, but no source sentence holds both, and the
     sentence about Claude 2.1 has another date. Dates, years and percentages need no
-    more evidence than that; names and plain numbers also need a word of the sentence's
-    link between them ("developed") in the rival's source sentence.
+    more evidence than that, nor does a number whose rival has its unit ("13,8 GB" where
+    the 7B model's lines say "7,2 GB"); names and plain numbers also need a word of the
+    sentence's link between them ("developed") in the rival's source sentence. A
+    heading's name is stated with each line under it.
     """
     keyed = [(i, item) for i, item in enumerate(sentence.items) if item.is_key]
     for (i, a), (k, b) in itertools.pairwise(keyed):
         if k - i - 1 > _MAX_KEY_GAP:
             continue
-        in_a = {s for s, _ in evidence.occurrences(a)}
-        in_b = {s for s, _ in evidence.occurrences(b)}
-        together = evidence.stated_with(in_a) & evidence.stated_with(in_b)
-        if together or not in_a or not in_b:
+        claimed = [item for _, item in keyed]
+        in_a = evidence.stated_with({s for s, _ in evidence.occurrences(a)}, claimed)
+        in_b = evidence.stated_with({s for s, _ in evidence.occurrences(b)}, claimed)
+        if in_a & in_b or not in_a or not in_b:
             continue
         links = sentence.items[i + 1 : k]
+        # two quoted sentences the splitter joined ("…10,000 times. labelers preferred the
+        # 1.3B…") do not link their numbers
+        one_statement = not _STATEMENT_BREAK.search(sentence.text, a.end, b.start)
         for anchor_sentences, other in ((in_a, b), (in_b, a)):
             for s in anchor_sentences:
                 items = evidence.sentences[s].items
                 rivals = [p for p, z in enumerate(items) if _is_rival(z, other, sentence)]
                 if not rivals:
                     continue
-                strong = fine_kind(other) in ("date", "year", "percent")
+                strong = fine_kind(other) in ("date", "year", "percent") or (
+                    one_statement
+                    and not _measured_twice(other, claimed)
+                    and any(_same_measure(other, items[p]) for p in rivals)
+                )
                 linked = any(
                     _found_in(link, items[max(p - 2, 0) : p + 3]) for p in rivals for link in links
                 )
@@ -526,6 +566,31 @@ def linked_keys_conflict(sentence: Analysis, evidence: Evidence) -> str:
                         f"sources (there: '{items[rivals[0]].surface}')"
                     )
     return ""
+
+
+_STATEMENT_BREAK = re.compile(r"[.;!?]\s|\n")
+
+
+def _measured_twice(number: Item, claimed: Sequence[Item]) -> bool:
+    """The claim itself gives another number of ``number``'s unit ("140 GB in FP16 and
+    35 GB in 4-bit", "140 GB, more than the 80 GB of an A100"): it compares or lists,
+    and each number needs its linking word."""
+    return bool(number.unit) and any(
+        key is not number and key.kind in NUMBER_KINDS and key.unit == number.unit
+        for key in claimed
+    )
+
+
+def _same_measure(number: Item, rival: Item) -> bool:
+    """Two numbers of one unit ("13,8 GB" and "7,2 GB", "500 ms" and "40 ms"): the rival
+    says the same measure of the anchor, however its line is worded ("- Q8_0: 7,2 GB"
+    under "### 7B:" has no verb to link it by)."""
+    return (
+        number.kind in NUMBER_KINDS
+        and rival.kind in NUMBER_KINDS
+        and bool(number.unit)
+        and number.unit == rival.unit
+    )
 
 
 def frame_substitution(sentence: Analysis, evidence: Evidence, best: Analysis) -> str:
