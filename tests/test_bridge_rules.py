@@ -134,9 +134,13 @@ def test_the_rules_read_long_text_in_linear_time() -> None:
     unit = "the father of the band that recorded the song of the mother of " * 20
 
     def timed(text: str) -> float:
-        started = time.perf_counter()
-        bridge_plan(f"Who is {text}Eva Luna?", "en")
-        return time.perf_counter() - started
+        # the best of three: one run can meet a busy core (CI once read 0.75 s for 0.11)
+        runs = []
+        for _ in range(3):
+            started = time.perf_counter()
+            bridge_plan(f"Who is {text}Eva Luna?", "en")
+            runs.append(time.perf_counter() - started)
+        return min(runs)
 
     short, long = timed(unit), timed(unit * 10)
     assert long < 40 * short + 0.05
