@@ -183,8 +183,7 @@ def polarity_failure(sentence: Analysis, evidence: Evidence, best: Analysis) -> 
     for item in sentence.negated:
         if (
             _found_in(item, best.items)
-            and not _negation_found(item, sentence, [best])
-            and not _negation_found(item, sentence, evidence.sentences)
+            and not _negation_found(item, sentence, evidence.sentences)  # best among them
             and not _object_of_a_denied_verb(item, sentence, best)
         ):
             return f"negates '{item.surface}', which the source asserts"
@@ -221,12 +220,13 @@ def _negation_found(item: Item, sentence: Analysis, sources: Sequence[Analysis])
     """Whether a source sentence negates ``item`` as ``sentence`` does. A verb denied by
     the "no" after it ("uses no dropout") is negated only of what follows it: it agrees
     with "does not use dropout", not with "does not use layer norm"."""
+    after = _item_after(sentence, item)
     for source in sources:
         for negated in source.negated:
             if not items_match(item, negated):
                 continue
             denied = source.denied_of.get(negated.start)
-            if denied is None or items_match(denied, _item_after(sentence, item)):
+            if denied is None or items_match(denied, after):
                 return True
     return False
 
@@ -534,10 +534,10 @@ def linked_keys_conflict(sentence: Analysis, evidence: Evidence) -> str:
     heading's name is stated with each line under it.
     """
     keyed = [(i, item) for i, item in enumerate(sentence.items) if item.is_key]
+    claimed = [item for _, item in keyed]
     for (i, a), (k, b) in itertools.pairwise(keyed):
         if k - i - 1 > _MAX_KEY_GAP:
             continue
-        claimed = [item for _, item in keyed]
         in_a = evidence.stated_with({s for s, _ in evidence.occurrences(a)}, claimed)
         in_b = evidence.stated_with({s for s, _ in evidence.occurrences(b)}, claimed)
         if in_a & in_b or not in_a or not in_b:
