@@ -245,6 +245,7 @@ def test_bulk_load_builds_what_the_transactional_path_builds(
     assert loaded.last_load["chunks"] == 240
     assert loaded.last_load["analysis_connections"] >= 2
     assert set(loaded.relation_sizes()) >= {"postings_term", "chunks_embedding"}
+    assert _key_collations(postgres_url, loaded) == {"postings": "C", "term_stats": "C"}
 
     # The keys analysed on the pool's connections are the keys the database computes.
     assert _keys_by_chunk(loaded) == _keys_by_chunk(one_by_one)
@@ -266,6 +267,13 @@ def test_bulk_load_builds_what_the_transactional_path_builds(
         loaded.bulk_load([documents[:1]])
     loaded.close()
     one_by_one.close()
+
+
+def test_index_builds_take_one_worker_per_core_beside_the_leader() -> None:
+    assert bulk.maintenance_workers(8, cores=2) == 1
+    assert bulk.maintenance_workers(8, cores=1) == 0
+    assert bulk.maintenance_workers(8, cores=64) == bulk.MAX_MAINTENANCE_WORKERS
+    assert bulk.maintenance_workers(3, cores=64) == 3  # the server's max_parallel_workers
 
 
 def _backends(url: str) -> int:
@@ -390,7 +398,13 @@ LEFT_BEHIND = {
         "DELETE FROM {s}.meta WHERE key = 'chunk_total'",
         "UPDATE {s}.meta SET value = '2' WHERE key = 'schema_version'",
     ],
-    # format 3 whose totals were deleted by hand: counted again rather than a KeyError
+    # format 3: keys under the database's collation
+    "format 3": [
+        'ALTER TABLE {s}.postings ALTER COLUMN term TYPE TEXT COLLATE "default"',
+        'ALTER TABLE {s}.term_stats ALTER COLUMN term TYPE TEXT COLLATE "default"',
+        "UPDATE {s}.meta SET value = '3' WHERE key = 'schema_version'",
+    ],
+    # format 4 whose totals were deleted by hand: counted again rather than a KeyError
     "totals deleted": ["DELETE FROM {s}.meta WHERE key IN ('chunk_total', 'term_tokens')"],
 }
 
@@ -416,7 +430,19 @@ def test_an_older_or_damaged_collection_is_brought_to_the_current_format_when_op
         meta = dict(db.execute(f"SELECT key, value FROM {s}.meta").fetchall())
     assert meta["schema_version"] == schema.SCHEMA_VERSION
     assert meta["chunk_total"] == "60"
+    assert _key_collations(postgres_url, reopened) == {"postings": "C", "term_stats": "C"}
     reopened.close()
+
+
+def _key_collations(url: str, store: PostgresStore) -> dict[str, str]:
+    with psycopg.connect(url, autocommit=True) as db:
+        return dict(
+            db.execute(
+                "SELECT table_name, collation_name FROM information_schema.columns"
+                " WHERE table_schema = %s AND column_name = 'term'",
+                (store.schema,),
+            ).fetchall()
+        )
 
 
 def _vector_storage(url: str, store: PostgresStore) -> str:
