@@ -155,6 +155,42 @@ def test_real_answers_pass(question: str, answer: str) -> None:
     assert answers_question(question, answer, language).answers
 
 
+@pytest.mark.parametrize(
+    ("question", "answer", "answers"),
+    [
+        # a citation's authors made the thing the citation follows, not the one asked
+        # about (a held-out notes question answered from the sentence next to Mixtral's)
+        (
+            "¿Quién propuso Mixtral?",
+            "Switch Transformer (Fedus et al.) used one expert. [1]",
+            False,
+        ),
+        (
+            "Who proposed Mixtral?",
+            "Switch Transformer (Fedus et al., 2021) routes tokens. [1]",
+            False,
+        ),
+        ("¿Quién propuso LoRA?", "QLoRA (Dettmers y col., 2023) cuantiza la base. [1]", False),
+        ("Who introduced LoRA?", "QLoRA (Dettmers y otros) freezes the base model. [1]", False),
+        # ... and answer a "who?" about that thing, or name someone else in the sentence
+        (
+            "Who proposed Switch Transformer?",
+            "Switch Transformer (Fedus et al.) used one. [1]",
+            True,
+        ),
+        ("¿Quién propuso LoRA?", "LoRA (Hu y col., 2021) congela los pesos. [1]", True),
+        ("Who proposed InstructGPT?", "InstructGPT (Ouyang et al., 2022) used PPO. [1]", True),
+        ("Who proposed LoRA?", "Edward Hu proposed it, after adapters (Houlsby et al.). [1]", True),
+        ("¿Quién propuso DPO?", "Rafailov et al. propusieron DPO en 2023. [1]", True),
+    ],
+)
+def test_a_citation_answers_who_made_what_it_cites(
+    question: str, answer: str, answers: bool
+) -> None:
+    language = "es" if "¿" in question else "en"
+    assert answers_question(question, answer, language).answers is answers
+
+
 def test_question_kinds() -> None:
     assert question_kind("¿Cuánto ocupa un modelo de 7B en Q4_K_M?").expects == "number"
     assert question_kind("What is the default port of tinyserve?").expects == "number"

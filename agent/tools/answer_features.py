@@ -170,10 +170,10 @@ def names(text: str, language: str, *, people: bool = False) -> set[str]:
     a sentence or a clause ("por el normando Oursel"), and are not stopwords. With
     ``people``, only names as people and organisations are written (a "who?" is not
     answered by "QLoRA"): capitalised words and acronyms, not mixed-case or digits."""
-    return {name for name, _ in _name_matches(text, language, people=people)}
+    return {name for name, _ in name_matches(text, language, people=people)}
 
 
-def _name_matches(text: str, language: str, *, people: bool = False) -> list[tuple[str, int]]:
+def name_matches(text: str, language: str, *, people: bool = False) -> list[tuple[str, int]]:
     """Each name of ``text`` (see :func:`names`), folded, with where it starts."""
     found: list[tuple[str, int]] = []
     for match in _WORD.finditer(text):
@@ -315,9 +315,7 @@ def _names_the_asked_thing(clause: str, language: str, asked: _AskedThing) -> bo
         )
     starts = [start for _, start in words]
     candidates = [
-        bisect.bisect_left(starts, at)
-        for n, at in _name_matches(clause, language)
-        if n not in known
+        bisect.bisect_left(starts, at) for n, at in name_matches(clause, language) if n not in known
     ]
     if (
         len(words) > 2

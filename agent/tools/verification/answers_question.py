@@ -33,6 +33,7 @@ from agent.tools.answer_features import (
     has_price,
     holds_measure,
     item_count,
+    name_matches,
     names,
     names_something,
     negates,
@@ -113,6 +114,53 @@ def _new_literal(answer: str, question: str) -> bool:
     return False
 
 
+# "Switch Transformer (Fedus et al.)", "LoRA (Hu y col., 2021)": a citation. Its authors
+# made the thing it follows; bounded, so one pass over the answer.
+_CITATION = re.compile(
+    r"\(([^()\n]{0,80}?\b(?:et\s{1,3}al|y\s{1,3}(?:col|otros))\b[^()\n]{0,40})\)",
+    re.IGNORECASE,
+)
+_CITED_THING_WORDS = 4  # words before a citation that name what it cites
+
+
+_LAST_WORDS = re.compile(rf"(?:\S+\s+){{0,{_CITED_THING_WORDS - 1}}}\S+\s*$")
+
+
+def _credited_elsewhere(text: str, question: str, language: str) -> set[str]:
+    """Names of ``text`` that answer a "who?" about something else: a citation's authors
+    and the thing it credits them with, when that thing is not one the question names.
+    "¿Quién propuso Mixtral?" is not answered by "Switch Transformer (Fedus et al.) used
+    a single expert per token", quoted from next to a sentence about Mixtral. Linear:
+    the citations and the names both come in order of position, and are walked once."""
+    asked = set(word_keys(question, language))
+    spans: list[tuple[int, int]] = []
+    for match in _CITATION.finditer(text):
+        window = max(0, match.start() - 80)
+        last = _LAST_WORDS.search(text, window, match.start())
+        thing = last.group(0) if last else ""
+        if thing and set(word_keys(thing, language)) & asked:
+            continue  # "InstructGPT (Ouyang et al.)" answers "Who proposed InstructGPT?"
+        spans.append((last.start() if last else match.start(), match.end()))
+    credited: set[str] = set()
+    span = 0
+    for name, at in name_matches(text, language, people=True):
+        while span < len(spans) and spans[span][1] <= at:
+            span += 1
+        if span < len(spans) and spans[span][0] <= at:
+            credited.add(name)
+    return credited
+
+
+def _people(text: str, question: str, language: str) -> set[str]:
+    """The people and organisations ``text`` names that could answer ``question``'s
+    "who?": not the question's own names, not names credited with something else."""
+    return (
+        names(text, language, people=True)
+        - names(question, language)
+        - _credited_elsewhere(text, question, language)
+    )
+
+
 def answers_question(
     question: str, answer: str, language: str, passages: Sequence[str] = ()
 ) -> AnswerCheck:
@@ -148,15 +196,13 @@ def answers_question(
         return AnswerCheck(False, "no price, and the question asks what it costs")
     if kind.expects == "date" and not has_date(plain):
         return AnswerCheck(False, "no date, and the question asks when")
-    if kind.expects == "name" and not (
-        names(plain, language, people=True) - names(question, language)
-    ):
+    if kind.expects == "name" and not _people(plain, question, language):
         return AnswerCheck(False, "no name, and the question asks who")
     if "date" in kind.also and not has_date(plain):
         return AnswerCheck(False, "no date, and the question also asks when")
     if "number" in kind.also and not new_numbers(plain, question, kind.measure):
         return AnswerCheck(False, "no number, and the question also asks how many")
-    if "name" in kind.also and not names(plain, language, people=True) - names(question, language):
+    if "name" in kind.also and not _people(plain, question, language):
         return AnswerCheck(False, "no name, and the question also asks who")
     if kind.entity and not names_something(plain, question, language, kind.entity):
         return AnswerCheck(False, f"names no {kind.entity}, and the question asks which")
