@@ -172,6 +172,8 @@ def test_real_answers_pass(question: str, answer: str) -> None:
         ),
         ("¿Quién propuso LoRA?", "QLoRA (Dettmers y col., 2023) cuantiza la base. [1]", False),
         ("Who introduced LoRA?", "QLoRA (Dettmers y otros) freezes the base model. [1]", False),
+        ("Who proposed Mixtral?", "Switch Transformer (Fedus & Zoph, 2021) routes one. [1]", False),
+        ("¿Quién propuso Mixtral?", "Switch (Fedus y colaboradores, 2021) usaba uno. [1]", False),
         # ... and answer a "who?" about that thing, or name someone else in the sentence
         (
             "Who proposed Switch Transformer?",
@@ -182,6 +184,33 @@ def test_real_answers_pass(question: str, answer: str) -> None:
         ("Who proposed InstructGPT?", "InstructGPT (Ouyang et al., 2022) used PPO. [1]", True),
         ("Who proposed LoRA?", "Edward Hu proposed it, after adapters (Houlsby et al.). [1]", True),
         ("¿Quién propuso DPO?", "Rafailov et al. propusieron DPO en 2023. [1]", True),
+        # a citation that ends its clause backs the sentence (adversarial pass: each was
+        # turned away by the first version of the rule)
+        (
+            "Who proposed LoRA?",
+            "It freezes the weights and trains matrices (Hu et al., 2021). [1]",
+            True,
+        ),
+        ("¿Quién propuso LoRA?", "Fue Microsoft (Hu y col., 2021). [1]", True),
+        ("Who proposed LoRA?", "Microsoft researchers (Hu et al., 2021) proposed it. [1]", True),
+        ("Who proposed DPO?", "Direct Preference Optimization (Rafailov et al., 2023) [1]", True),
+        (
+            "¿Quién creó Mixtral?",
+            "Mixtral fue desarrollado por Mistral AI (Jiang y col.). [1]",
+            True,
+        ),
+        ("Who proposed Mixtral?", "Mixtral (Jiang et al.), Switch (Fedus et al.). [1]", True),
+        (
+            "Who proposed QLoRA?",
+            "Dettmers [1]; he also wrote LLM.int8() (Dettmers et al.) later.",
+            True,
+        ),
+        (
+            "Who proposed Switch Transformer?",
+            "Switch Transformer, a sparse mixture of experts (Fedus et al., 2021), simplified"
+            " routing. [1]",
+            True,
+        ),
     ],
 )
 def test_a_citation_answers_who_made_what_it_cites(

@@ -173,13 +173,21 @@ def names(text: str, language: str, *, people: bool = False) -> set[str]:
     return {name for name, _ in name_matches(text, language, people=people)}
 
 
+_OPENING_MARKS = frozenset(" \"'“«¿¡(*`")
+
+
 def name_matches(text: str, language: str, *, people: bool = False) -> list[tuple[str, int]]:
     """Each name of ``text`` (see :func:`names`), folded, with where it starts."""
     found: list[tuple[str, int]] = []
     for match in _WORD.finditer(text):
         word = match.group(0).strip(".'’")
-        before = text[: match.start()].rstrip(" \"'“«¿¡(*`")
-        opens = not before or before[-1] in ".!?:;·—–-\n"
+        # the character before the word past spaces and opening marks, read backwards
+        # from the word: each run is read once (copying the text before every word made
+        # a long answer quadratic)
+        back = match.start()
+        while back > 0 and text[back - 1] in _OPENING_MARKS:
+            back -= 1
+        opens = back == 0 or text[back - 1] in ".!?:;·—–-\n"
         capitalised = word[:1].isupper() and len(word) > 1
         technical = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
         if people and technical and (not word.isupper() or any(c.isdigit() for c in word)):

@@ -114,51 +114,64 @@ def _new_literal(answer: str, question: str) -> bool:
     return False
 
 
-# "Switch Transformer (Fedus et al.)", "LoRA (Hu y col., 2021)": a citation. Its authors
-# made the thing it follows; bounded, so one pass over the answer.
+# A citation: "(Fedus et al.)", "(Hu y col., 2021)", "(Fedus & Zoph, 2021)", "(Vaswani,
+# 2017)". Bounded, so one pass over the answer.
 _CITATION = re.compile(
-    r"\(([^()\n]{0,80}?\b(?:et\s{1,3}al|y\s{1,3}(?:col|otros))\b[^()\n]{0,40})\)",
+    r"\((?:[^()\n]{0,80}?\b(?:et\.?\s{1,3}al|y\s{1,3}(?:col|cols|colaboradores|otros)"
+    r"|and\s{1,3}(?:colleagues|others))\b[^()\n]{0,40}"
+    r"|[^\W\d_][^()\n]{0,60}?,\s{0,3}(?:1[5-9]|20)\d\d[a-z]?)\)",
     re.IGNORECASE,
 )
-_CITED_THING_WORDS = 4  # words before a citation that name what it cites
+# A name right before a citation (up to four capitalised or technical words, bounded):
+# "Switch Transformer (Fedus et al.)". Lowercase words there ("low-rank matrices (Hu et
+# al.)", "Microsoft researchers (…)") cite the sentence, not a name.
+_NAME_BEFORE = re.compile(
+    r"(?:[A-ZÁÉÍÓÚÑ0-9][\w.+-]{0,40}[ \t]{1,3}){0,3}[A-ZÁÉÍÓÚÑ0-9][\w.+-]{0,40}[ \t]{0,3}$"
+)
+# The clause goes on after the citation: the name before it is the clause's subject.
+_CLAUSE_GOES_ON = re.compile(r"[ \t]{0,8}[^\W\d_]")
 
 
-_LAST_WORDS = re.compile(rf"(?:\S+\s+){{0,{_CITED_THING_WORDS - 1}}}\S+\s*$")
+def _credited_spans(text: str, question: str) -> list[tuple[int, int]]:
+    """Where ``text`` credits a citation's authors with a named thing the question does
+    not ask about, the thing's name and the citation: "Switch Transformer (Fedus et al.)
+    used a single expert per token" does not answer "¿Quién propuso Mixtral?" (quoted
+    from beside a sentence about Mixtral, it was shown verified).
 
-
-def _credited_elsewhere(text: str, question: str, language: str) -> set[str]:
-    """Names of ``text`` that answer a "who?" about something else: a citation's authors
-    and the thing it credits them with, when that thing is not one the question names.
-    "¿Quién propuso Mixtral?" is not answered by "Switch Transformer (Fedus et al.) used
-    a single expert per token", quoted from next to a sentence about Mixtral. Linear:
-    the citations and the names both come in order of position, and are walked once."""
-    asked = set(word_keys(question, language))
+    Only where the answer never names what the question asks about, and only a citation
+    between a name and the rest of its clause: one that ends its clause backs the whole
+    sentence ("Fue Microsoft (Hu y col., 2021).", "…trains low-rank matrices (Hu et
+    al.)"), and a citation beside the asked thing answers it ("InstructGPT (Ouyang et
+    al.) used PPO")."""
+    keys = [k for k in key_terms(question) if not is_number(k)]
+    folded = fold_accents(text).lower()
+    if not keys or any(mentions(folded, k) for k in keys):
+        return []
     spans: list[tuple[int, int]] = []
     for match in _CITATION.finditer(text):
-        window = max(0, match.start() - 80)
-        last = _LAST_WORDS.search(text, window, match.start())
-        thing = last.group(0) if last else ""
-        if thing and set(word_keys(thing, language)) & asked:
-            continue  # "InstructGPT (Ouyang et al.)" answers "Who proposed InstructGPT?"
-        spans.append((last.start() if last else match.start(), match.end()))
-    credited: set[str] = set()
-    span = 0
-    for name, at in name_matches(text, language, people=True):
-        while span < len(spans) and spans[span][1] <= at:
-            span += 1
-        if span < len(spans) and spans[span][0] <= at:
-            credited.add(name)
-    return credited
+        if not _CLAUSE_GOES_ON.match(text, match.end()):
+            continue
+        thing = _NAME_BEFORE.search(text, max(0, match.start() - 90), match.start())
+        if thing:
+            spans.append((thing.start(), match.end()))
+    return spans
 
 
 def _people(text: str, question: str, language: str) -> set[str]:
     """The people and organisations ``text`` names that could answer ``question``'s
-    "who?": not the question's own names, not names credited with something else."""
-    return (
-        names(text, language, people=True)
-        - names(question, language)
-        - _credited_elsewhere(text, question, language)
-    )
+    "who?": not the question's own names, and not a name or authors that a citation
+    credits with something else (``_credited_spans``). Linear: the spans and the names
+    both come in order of position, and are walked once."""
+    spans = _credited_spans(text, question)
+    asked = names(question, language)
+    found: set[str] = set()
+    span = 0
+    for name, at in name_matches(text, language, people=True):
+        while span < len(spans) and spans[span][1] <= at:
+            span += 1
+        if (span == len(spans) or at < spans[span][0]) and name not in asked:
+            found.add(name)
+    return found
 
 
 def answers_question(

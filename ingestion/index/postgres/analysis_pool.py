@@ -48,6 +48,14 @@ Analysed = tuple[str, int]
 """A chunk's keys as JSON text (``{"key": count, …}``) and their total count."""
 
 
+def usable_cores() -> int:
+    """Cores this process may run on: its CPU affinity, which a container or ``taskset``
+    narrows, where ``os.cpu_count()`` counts every core of the host."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def wanted_connections() -> int:
     """``VERAZ_ANALYSIS_CONNECTIONS`` if set, else one connection per core of this
     machine, at least 2 and at most ``MAX_CONNECTIONS``.
@@ -58,7 +66,7 @@ def wanted_connections() -> int:
     with fewer cores only queues the extra statements."""
     raw = os.environ.get(CONNECTIONS_VARIABLE, "").strip()
     if not raw:
-        return max(2, min(MAX_CONNECTIONS, os.cpu_count() or 2))
+        return max(2, min(MAX_CONNECTIONS, usable_cores()))
     if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_CONNECTIONS:
         raise ValueError(
             f"{CONNECTIONS_VARIABLE}={raw!r}: expected a whole number from 0 to"

@@ -34,13 +34,12 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import os
 import time
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from ingestion.index.postgres import schema
-from ingestion.index.postgres.analysis_pool import AnalysisPool, PendingKeys
+from ingestion.index.postgres.analysis_pool import AnalysisPool, PendingKeys, usable_cores
 
 if TYPE_CHECKING:
     import psycopg
@@ -79,7 +78,7 @@ def maintenance_workers(server_parallel_workers: int, cores: int | None = None) 
     cores, building a 100k-chunk HNSW graph took 43.6 s with 7 workers and 36.1 s with
     one, the postings index 15.7 s and 13.8 s. The loading machine's cores stand for the
     server's, as for the analysis pool (analysis_pool.wanted_connections)."""
-    available = (os.cpu_count() or 2) if cores is None else cores
+    available = usable_cores() if cores is None else cores
     return max(0, min(MAX_MAINTENANCE_WORKERS, server_parallel_workers, available - 1))
 
 
@@ -100,8 +99,9 @@ def takes_bulk_path(existing_chunks: int, incoming_chunks: int) -> bool:
     return existing_chunks == 0 and incoming_chunks >= BULK_MIN_CHUNKS
 
 
-def _settings(db: psycopg.Connection, chunks: int, dimension: int) -> None:
-    """Transaction-local memory and parallel workers for the index builds."""
+def index_build_settings(db: psycopg.Connection, chunks: int, dimension: int) -> None:
+    """Transaction-local memory and parallel workers for building the search indexes of
+    ``chunks`` chunks (a bulk load, an upgrade that rebuilds the postings index)."""
     server_bytes = int(
         db.execute(
             "SELECT setting::bigint * 1024 FROM pg_settings WHERE name = 'maintenance_work_mem'"
@@ -184,7 +184,7 @@ def load(store: PostgresStore, batches: Iterable[Upserts]) -> dict[str, float]:
         )
         for statement in schema.totals_statements(store.schema):
             db.execute(statement)
-        _settings(db, chunks, store.model.dimension)
+        index_build_settings(db, chunks, store.model.dimension)
         lexical_index, dense_index = schema.search_index_statements(store.schema, store.hnsw)
         mark = time.perf_counter()
         db.execute(lexical_index)

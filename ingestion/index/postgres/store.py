@@ -354,10 +354,13 @@ class PostgresStore:
             ).fetchone()[0]
             if found == version:  # else another process upgraded it while we waited
                 dimension = stored_model_record(self._read_meta()).dimension
+                chunks = db.execute(f"SELECT count(*) FROM {self._s}.chunks").fetchone()[0]
+                bulk.index_build_settings(db, int(chunks), dimension)
                 statements = schema.upgrade_statements(self.schema, version, dimension)
                 for statement in statements:
                     db.execute(statement)
-        self._db().execute(f"ANALYZE {self._s}.postings")
+        for table in ("postings", "term_stats"):  # a changed column loses its statistics
+            self._db().execute(f"ANALYZE {self._s}.{table}")
 
     def _restore_totals(self) -> None:
         """Count the chunk total and length again when ``meta`` lacks one (a row deleted
