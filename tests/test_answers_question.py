@@ -172,7 +172,18 @@ def test_real_answers_pass(question: str, answer: str) -> None:
         ),
         ("¿Quién propuso LoRA?", "QLoRA (Dettmers y col., 2023) cuantiza la base. [1]", False),
         ("Who introduced LoRA?", "QLoRA (Dettmers y otros) freezes the base model. [1]", False),
-        ("Who proposed Mixtral?", "Switch Transformer (Fedus & Zoph, 2021) routes one. [1]", False),
+        ("Who proposed Mixtral?", "Switch Transformer (Fedus and others) routes one. [1]", False),
+        # punctuation after the citation does not end its clause (second adversarial pass)
+        (
+            "Who proposed Mixtral?",
+            "Switch Transformer (Fedus et al.), which used one, came first. [1]",
+            False,
+        ),
+        (
+            "Who proposed Mixtral?",
+            "Switch Transformer (Fedus et al.) — used one expert. [1]",
+            False,
+        ),
         ("¿Quién propuso Mixtral?", "Switch (Fedus y colaboradores, 2021) usaba uno. [1]", False),
         # ... and answer a "who?" about that thing, or name someone else in the sentence
         (
@@ -211,6 +222,16 @@ def test_real_answers_pass(question: str, answer: str) -> None:
             " routing. [1]",
             True,
         ),
+        # the clause says the name did what is asked: the question's verb, an object
+        # pronoun, a copula or "by" before the name (second adversarial pass)
+        ("Who proposed LoRA?", "Microsoft (Hu et al., 2021) proposed it. [1]", True),
+        ("Who proposed LoRA?", "It was proposed by Microsoft (Hu et al., 2021) in 2021. [1]", True),
+        ("¿Quién propuso LoRA?", "Lo propuso Microsoft (Hu y col., 2021) en 2021. [1]", True),
+        ("¿Quién propuso LoRA?", "Fue Microsoft (Hu y col., 2021) [1] en 2021.", True),
+        ("¿Quién creó Mixtral?", "Mistral AI (Jiang y col., 2024) lo publicó en 2023. [1]", True),
+        # an author-year pair is not read as a citation: it reads like a birthplace
+        ("Who painted Guernica?", "Pablo Picasso (Málaga, 1881) painted it in 1937. [1]", True),
+        ("¿Quién pintó el Guernica?", "Lo pintó Pablo Picasso (Málaga, 1881) en 1937. [1]", True),
     ],
 )
 def test_a_citation_answers_who_made_what_it_cites(

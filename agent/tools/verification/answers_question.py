@@ -114,45 +114,80 @@ def _new_literal(answer: str, question: str) -> bool:
     return False
 
 
-# A citation: "(Fedus et al.)", "(Hu y col., 2021)", "(Fedus & Zoph, 2021)", "(Vaswani,
-# 2017)". Bounded, so one pass over the answer.
+# A citation: "(Fedus et al.)", "(Hu y col., 2021)", "(Fedus and colleagues)". Only these
+# words mark one: an author-year pair reads like a birthplace ("Picasso (Málaga, 1881)").
+# Bounded, so one pass over the answer.
 _CITATION = re.compile(
-    r"\((?:[^()\n]{0,80}?\b(?:et\.?\s{1,3}al|y\s{1,3}(?:col|cols|colaboradores|otros)"
-    r"|and\s{1,3}(?:colleagues|others))\b[^()\n]{0,40}"
-    r"|[^\W\d_][^()\n]{0,60}?,\s{0,3}(?:1[5-9]|20)\d\d[a-z]?)\)",
+    r"\([^()\n]{0,80}?\b(?:et\.?\s{1,3}al|y\s{1,3}(?:col|cols|colaboradores|colegas|otros)"
+    r"|and\s{1,3}(?:colleagues|others|co-?authors))\b[^()\n]{0,80}\)",
     re.IGNORECASE,
 )
 # A name right before a citation (up to four capitalised or technical words, bounded):
 # "Switch Transformer (Fedus et al.)". Lowercase words there ("low-rank matrices (Hu et
 # al.)", "Microsoft researchers (…)") cite the sentence, not a name.
 _NAME_BEFORE = re.compile(
-    r"(?:[A-ZÁÉÍÓÚÑ0-9][\w.+-]{0,40}[ \t]{1,3}){0,3}[A-ZÁÉÍÓÚÑ0-9][\w.+-]{0,40}[ \t]{0,3}$"
+    r"(?:[A-ZÁÉÍÓÚÑÜ0-9][\w.+-]{0,40}[ \t]{1,3}){0,3}[A-ZÁÉÍÓÚÑÜ0-9][\w.+-]{0,40}[ \t]{0,3}$"
 )
-# The clause goes on after the citation: the name before it is the clause's subject.
-_CLAUSE_GOES_ON = re.compile(r"[ \t]{0,8}[^\W\d_]")
+_CLAUSE_REACH = 300  # characters read on each side of a citation for its clause
+_CLAUSE_AFTER = re.compile(rf"[^.;!?\n]{{0,{_CLAUSE_REACH}}}")
+_CLAUSE_BREAKS = ".;!?\n"
+_WORDS = re.compile(r"[^\W\d_]+")
+# Words that make the name before a citation the one who did what is asked: an object
+# pronoun for the asked thing ("Microsoft (Hu et al.) proposed it", "lo creó"), or a
+# copula or "by" right before the name ("It was Microsoft (…)", "Fue Microsoft (…)").
+_OBJECT_PRONOUNS = frozenset({"it", "them", "lo", "le", "les"})
+_BEFORE_THE_AGENT = frozenset({
+    "fue", "fueron", "es", "son", "was", "were", "is", "are", "by", "por",
+})  # fmt: skip
 
 
-def _credited_spans(text: str, question: str) -> list[tuple[int, int]]:
+def _credits_the_asked_thing(
+    text: str, name_at: int, start: int, end: int, verbs: set[str], language: str
+) -> bool:
+    """Whether the clause around the citation ``start``–``end`` says its name (at
+    ``name_at``) did what the question asks: the question's own verb, an object pronoun,
+    or a copula or "by" right before the name."""
+    window = text[max(0, start - _CLAUSE_REACH) : start]
+    cut = max(window.rfind(mark) for mark in _CLAUSE_BREAKS)
+    before = window[cut + 1 :]
+    after = _CLAUSE_AFTER.match(text, end)
+    clause = f"{before} {after.group(0) if after else ''}"
+    words = {w.lower() for w in _WORDS.findall(clause)}
+    if words & _OBJECT_PRONOUNS or set(word_keys(clause, language)) & verbs:
+        return True
+    # the word before the name, or the name's own first word where a sentence opens
+    # with the copula ("Fue Microsoft (…)": both words are capitalised)
+    edge = _WORDS.findall(text, max(0, name_at - 40), name_at)[-1:]
+    edge += _WORDS.findall(text, name_at, start)[:1]
+    return any(word.lower() in _BEFORE_THE_AGENT for word in edge)
+
+
+def _credited_spans(text: str, question: str, language: str) -> list[tuple[int, int]]:
     """Where ``text`` credits a citation's authors with a named thing the question does
     not ask about, the thing's name and the citation: "Switch Transformer (Fedus et al.)
     used a single expert per token" does not answer "¿Quién propuso Mixtral?" (quoted
     from beside a sentence about Mixtral, it was shown verified).
 
-    Only where the answer never names what the question asks about, and only a citation
-    between a name and the rest of its clause: one that ends its clause backs the whole
-    sentence ("Fue Microsoft (Hu y col., 2021).", "…trains low-rank matrices (Hu et
-    al.)"), and a citation beside the asked thing answers it ("InstructGPT (Ouyang et
-    al.) used PPO")."""
+    Only where the answer never names what the question asks about; only a citation
+    between a name and the rest of its clause (one that ends its clause backs the whole
+    sentence: "…trains low-rank matrices (Hu et al., 2021)."); and only where that
+    clause does not say the name did what is asked (``_credits_the_asked_thing``:
+    "Microsoft (Hu et al., 2021) proposed it" answers "Who proposed LoRA?")."""
     keys = [k for k in key_terms(question) if not is_number(k)]
     folded = fold_accents(text).lower()
     if not keys or any(mentions(folded, k) for k in keys):
         return []
+    topic = set(word_keys(" ".join(keys), language))
+    verbs = set(word_keys(question, language)) - topic
     spans: list[tuple[int, int]] = []
     for match in _CITATION.finditer(text):
-        if not _CLAUSE_GOES_ON.match(text, match.end()):
-            continue
+        after = _CLAUSE_AFTER.match(text, match.end())
+        if not after or not re.search(r"[^\W\d_]", after.group(0)):
+            continue  # the citation ends its clause
         thing = _NAME_BEFORE.search(text, max(0, match.start() - 90), match.start())
-        if thing:
+        if thing and not _credits_the_asked_thing(
+            text, thing.start(), match.start(), match.end(), verbs, language
+        ):
             spans.append((thing.start(), match.end()))
     return spans
 
@@ -162,7 +197,7 @@ def _people(text: str, question: str, language: str) -> set[str]:
     "who?": not the question's own names, and not a name or authors that a citation
     credits with something else (``_credited_spans``). Linear: the spans and the names
     both come in order of position, and are walked once."""
-    spans = _credited_spans(text, question)
+    spans = _credited_spans(text, question, language)
     asked = names(question, language)
     found: set[str] = set()
     span = 0
