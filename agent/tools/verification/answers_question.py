@@ -141,17 +141,21 @@ _BEFORE_THE_AGENT = frozenset({
 })  # fmt: skip
 
 
+def _clause_after(text: str, end: int) -> str:
+    """The rest of the clause after ``end``, at most ``_CLAUSE_REACH`` characters."""
+    after = _CLAUSE_AFTER.match(text, end)
+    return after.group(0) if after else ""
+
+
 def _credits_the_asked_thing(
-    text: str, name_at: int, start: int, end: int, verbs: set[str], language: str
+    text: str, name_at: int, start: int, after: str, verbs: set[str], language: str
 ) -> bool:
-    """Whether the clause around the citation ``start``–``end`` says its name (at
-    ``name_at``) did what the question asks: the question's own verb, an object pronoun,
-    or a copula or "by" right before the name."""
+    """Whether the clause around the citation at ``start`` (``after``: the rest of its
+    clause) says its name (at ``name_at``) did what the question asks: the question's
+    own verb, an object pronoun, or a copula or "by" right before the name."""
     window = text[max(0, start - _CLAUSE_REACH) : start]
     cut = max(window.rfind(mark) for mark in _CLAUSE_BREAKS)
-    before = window[cut + 1 :]
-    after = _CLAUSE_AFTER.match(text, end)
-    clause = f"{before} {after.group(0) if after else ''}"
+    clause = f"{window[cut + 1 :]} {after}"
     words = {w.lower() for w in _WORDS.findall(clause)}
     if words & _OBJECT_PRONOUNS or set(word_keys(clause, language)) & verbs:
         return True
@@ -181,12 +185,12 @@ def _credited_spans(text: str, question: str, language: str) -> list[tuple[int, 
     verbs = set(word_keys(question, language)) - topic
     spans: list[tuple[int, int]] = []
     for match in _CITATION.finditer(text):
-        after = _CLAUSE_AFTER.match(text, match.end())
-        if not after or not re.search(r"[^\W\d_]", after.group(0)):
+        after = _clause_after(text, match.end())
+        if not _WORDS.search(after):
             continue  # the citation ends its clause
         thing = _NAME_BEFORE.search(text, max(0, match.start() - 90), match.start())
         if thing and not _credits_the_asked_thing(
-            text, thing.start(), match.start(), match.end(), verbs, language
+            text, thing.start(), match.start(), after, verbs, language
         ):
             spans.append((thing.start(), match.end()))
     return spans
