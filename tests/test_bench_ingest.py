@@ -141,6 +141,8 @@ def test_latency_only_measures_both_stores_part_by_part(postgres_url: str) -> No
         # the baseline: embedding, then BM25, on the same collection and questions
         baseline = figures["embedding_then_bm25"]
         assert baseline["p50_ms"] > 0 and baseline["embedding_p50_ms"] > 0
+        # and the release before: the dense search after BM25 instead of beside it
+        assert figures["dense_after_bm25"]["p50_ms"] > 0
         assert figures["store_mb"] > 0
     assert {"postings_term", "chunks_embedding"} <= set(postgres["relations_mb"])
     assert 0.5 <= postgres["dense_recall_at_10"] <= 1.0

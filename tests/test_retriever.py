@@ -76,6 +76,56 @@ def test_a_hybrid_query_is_embedded_beside_its_bm25_search(rag: Veraz) -> None:
     assert all(name.startswith("veraz-query-embedding") for name in recording.threads)
 
 
+class RecordingDense:
+    """The real collection, noting the threads its views' concurrent dense searches ran on."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+        self.threads: list[str] = []
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[object]:
+        with self.real.read() as view:  # type: ignore[attr-defined]
+            yield RecordingDenseView(view, self.threads)
+
+
+class RecordingDenseView:
+    def __init__(self, view: object, threads: list[str]) -> None:
+        self.view = view
+        self.threads = threads
+
+    def concurrent_dense(self) -> object:
+        search = self.view.concurrent_dense()  # type: ignore[attr-defined]
+
+        def recorded(vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+            self.threads.append(threading.current_thread().name)
+            return search(vector, k)
+
+        return recorded
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.view, name)
+
+
+def test_the_vectors_are_searched_beside_bm25_with_the_same_result(rag: Veraz) -> None:
+    """The dense search runs on the embedding thread after the embedding, and the hits,
+    scores and timed parts are those of the retrievers that search after BM25 or do
+    everything in turn (the benchmark's baselines)."""
+    recording = RecordingDense(rag.index)
+    beside = HybridRetriever(recording, rag.retriever.embedder)  # type: ignore[arg-type]
+    after = HybridRetriever(rag.index, rag.retriever.embedder, dense_beside_bm25=False)
+    in_turn = HybridRetriever(rag.index, rag.retriever.embedder, embed_beside_bm25=False)
+    for question in QUESTIONS:
+        timings: dict[str, float] = {}
+        found = [(h.chunk_id, h.score) for h in beside.retrieve(question, 4, timings=timings)]
+        assert found == [(h.chunk_id, h.score) for h in after.retrieve(question, 4)]
+        assert found == [(h.chunk_id, h.score) for h in in_turn.retrieve(question, 4)]
+        assert set(timings) == {"embedding", "embedding_wait", "bm25", "dense", "fusion"}
+        assert timings["dense"] > 0 and timings["embedding_wait"] >= 0
+    assert len(recording.threads) == len(QUESTIONS)
+    assert all(name.startswith("veraz-query-embedding") for name in recording.threads)
+
+
 def test_an_embedding_that_fails_fails_the_query_with_its_own_error(rag: Veraz) -> None:
     recording = RecordingEmbedder(rag.retriever.embedder)
     retriever = HybridRetriever(rag.index, recording)  # type: ignore[arg-type]

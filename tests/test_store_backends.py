@@ -72,6 +72,49 @@ def test_commit_search_replace_remove_and_export(store_setting: str, tmp_path: P
     store.close()
 
 
+def test_a_concurrent_dense_search_sees_its_views_state_from_another_thread(
+    store_setting: str, tmp_path: Path
+) -> None:
+    """The retriever searches the vectors on its embedding thread while BM25 runs on the
+    view: that search must see what the view sees, not a commit made since (postgres:
+    the view's snapshot, imported on the other thread's own connection)."""
+    store = open_test_store(store_setting, tmp_path, unique_collection())
+    store.commit([make_doc("a", ["quantization of weights", "rank of the adapter"])])
+    probe = make_doc("b", ["hybrid search with BM25"], seed=2)
+    vector = probe[1][0].vector
+    found: dict[str, object] = {}
+
+    def run(name: str, work: object) -> None:
+        try:
+            found[name] = work()  # type: ignore[operator]
+        except Exception as exc:  # the assertion below shows it
+            found[name] = exc
+
+    with store.read() as view:
+        search = view.concurrent_dense()
+        writer = threading.Thread(target=run, args=("commit", lambda: store.commit([probe])))
+        writer.start()
+        writer.join()
+        assert found["commit"] is None
+        reader = threading.Thread(target=run, args=("beside", lambda: search(vector, 5)))
+        reader.start()
+        reader.join()
+        beside = found["beside"]
+        assert isinstance(beside, list) and len(beside) == 2  # b is not in this view
+        here = view.dense(vector, 5)
+        assert [row for row, _ in beside] == [row for row, _ in here]
+        assert [score for _, score in beside] == pytest.approx([score for _, score in here])
+    with store.read() as view:
+        search = view.concurrent_dense()
+        reader = threading.Thread(target=run, args=("after", lambda: search(vector, 5)))
+        reader.start()
+        reader.join()
+        top, cosine = found["after"][0]  # type: ignore[index]
+        assert view.chunks([top])[top].text == "hybrid search with BM25"
+        assert cosine == pytest.approx(1.0, abs=1e-5)
+    store.close()
+
+
 def test_spanish_is_stemmed_and_accents_folded(store_setting: str, tmp_path: Path) -> None:
     store = open_test_store(store_setting, tmp_path, unique_collection())
     doc = make_doc("es", ["La tokenización de los modelos en español", "Otro párrafo distinto"])

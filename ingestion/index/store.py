@@ -107,6 +107,9 @@ class StoredChunk:
 # One commit's changes: documents to add or replace, with all their chunks.
 Upserts = Sequence[tuple[DocumentRecord, Sequence[NewChunk]]]
 
+DenseSearch = Callable[[np.ndarray, int], list[tuple[int, float]]]
+"""A dense search like :meth:`StoreView.dense` (vector, k → rows and cosines, best first)."""
+
 
 @runtime_checkable
 class StoreView(Protocol):
@@ -123,6 +126,14 @@ class StoreView(Protocol):
 
     def dense_for(self, vector: np.ndarray, rows: Sequence[int]) -> dict[int, float]:
         """The cosine similarity of each of ``rows`` to ``vector``."""
+
+    def concurrent_dense(self) -> DenseSearch:
+        """A dense search over this view's committed state that another thread may run
+        while this view goes on with other calls, until the view closes: the retriever
+        searches the vectors on its embedding thread while BM25 runs here (the two need
+        nothing of each other). sqlite: the view's own FAISS search (a generation's
+        index is never written); postgres: a transaction on the calling thread's
+        connection that imports this one's snapshot."""
 
     def languages(self, rows: Sequence[int]) -> dict[int, str]:
         """The language (es, en, other) of each row's document."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,6 +25,7 @@ from ingestion.index.postgres import bulk, lexical, schema
 from ingestion.index.postgres.connection import connect, public_url
 from ingestion.index.postgres.hnsw import split_url
 from ingestion.index.store import (
+    DenseSearch,
     DocumentRecord,
     EmbeddingModelMismatch,
     IndexMismatchError,
@@ -33,7 +35,11 @@ from ingestion.index.store import (
 )
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     import psycopg
+
+    SnapshotTransaction = Callable[[str], AbstractContextManager[psycopg.Connection]]
 
     from ingestion.doctor import DoctorReport
     from ingestion.index.postgres.analysis_pool import Analysed
@@ -79,9 +85,11 @@ class PostgresView:
         chunks: int,
         term_tokens: int,
         ef_search: int,
+        in_snapshot: SnapshotTransaction | None = None,
     ):
         self.db = db
         self.ef_search = ef_search
+        self._in_snapshot = in_snapshot
         self.schema = schema_name
         self._s = f'"{schema_name}"'
         self._totals = (chunks, term_tokens / chunks if chunks else 1.0)
@@ -173,20 +181,22 @@ class PostgresView:
     # -- dense ---------------------------------------------------------------------------
 
     def dense(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """The HNSW search. Never a prepared statement: psycopg prepares a query run five
-        times, and PostgreSQL may then reuse a plan made under other settings (a plan
-        made while ``dense_exact`` had index scans off made every later search an exact
-        scan, and the measured recall swung from 0.72 to 1.0 on one index)."""
-        if k <= 0:
-            return []
-        query = np.asarray(vector, dtype=np.float32)
-        found = self.db.execute(
-            f"SELECT id, 1 - (embedding <=> %(q)s) FROM {self._s}.chunks"
-            " ORDER BY embedding <=> %(q)s LIMIT %(k)s",
-            {"q": query, "k": k},
-            prepare=False,
-        )
-        return [(int(row), float(score)) for row, score in found]
+        return _hnsw_search(self.db, self._s, vector, k)
+
+    def concurrent_dense(self) -> DenseSearch:
+        """The HNSW search in a transaction of the calling thread's own connection that
+        imports this transaction's snapshot (``pg_export_snapshot``), so it sees exactly
+        what this view sees; valid while this view's transaction is open."""
+        if self._in_snapshot is None:
+            raise RuntimeError("this view was opened without a way to share its snapshot")
+        snapshot = str(self.db.execute("SELECT pg_export_snapshot()").fetchone()[0])
+        in_snapshot, schema_sql = self._in_snapshot, self._s
+
+        def search(vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+            with in_snapshot(snapshot) as db:
+                return _hnsw_search(db, schema_sql, vector, k)
+
+        return search
 
     def dense_exact(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The exact top ``k`` by cosine, scanning every vector (no HNSW): what ``dense``
@@ -239,6 +249,28 @@ class PostgresView:
         return {int(row[0]): StoredChunk(*row) for row in found}
 
 
+def _hnsw_search(
+    db: psycopg.Connection, schema_sql: str, vector: np.ndarray, k: int
+) -> list[tuple[int, float]]:
+    """The HNSW search. Never a prepared statement: psycopg prepares a query run five
+    times, and PostgreSQL may then reuse a plan made under other settings (a plan made
+    while ``dense_exact`` had index scans off made every later search an exact scan, and
+    the measured recall swung from 0.72 to 1.0 on one index)."""
+    if k <= 0:
+        return []
+    query = np.asarray(vector, dtype=np.float32)
+    found = db.execute(
+        f"SELECT id, 1 - (embedding <=> %(q)s) FROM {schema_sql}.chunks"
+        " ORDER BY embedding <=> %(q)s LIMIT %(k)s",
+        {"q": query, "k": k},
+        prepare=False,
+    )
+    return [(int(row), float(score)) for row, score in found]
+
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+-[0-9]+")
+
+
 class PostgresStore:
     """Opens (creating if needed) collection ``name`` in the database at ``url``.
 
@@ -289,6 +321,19 @@ class PostgresStore:
         with db.transaction():
             if read_only:
                 db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield db
+
+    @contextlib.contextmanager
+    def _in_snapshot(self, snapshot: str) -> Iterator[psycopg.Connection]:
+        """A read-only transaction on this thread's connection that sees what the
+        transaction that exported ``snapshot`` sees (``PostgresView.concurrent_dense``).
+        ``SET TRANSACTION SNAPSHOT`` takes no parameters, hence the id's own check."""
+        if not _SNAPSHOT_ID.fullmatch(snapshot):
+            raise ValueError(f"not a PostgreSQL snapshot id: {snapshot!r}")
+        db = self._db()
+        with db.transaction():
+            db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            db.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
             yield db
 
     def _read_meta(self) -> dict[str, str]:
@@ -426,6 +471,7 @@ class PostgresStore:
                 int(meta["chunk_total"]),
                 int(meta["term_tokens"]),
                 ef_search=self.hnsw.ef_search,
+                in_snapshot=self._in_snapshot,
             )
 
     def documents(self) -> dict[str, DocumentRecord]:

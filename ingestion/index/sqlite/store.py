@@ -28,6 +28,7 @@ from ingestion.file_lock import file_lock
 from ingestion.index.model_record import ModelRecord, engines_with
 from ingestion.index.sqlite import vector_file
 from ingestion.index.store import (
+    DenseSearch,
     DocumentRecord,
     EmbeddingModelMismatch,
     IndexMismatchError,
@@ -198,6 +199,12 @@ class Snapshot:
 
     def dense(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         return vector_file.search(self.vectors, vector, k)
+
+    def concurrent_dense(self) -> DenseSearch:
+        """The view's own search: its FAISS generation is never written after it is
+        published (a writer changes a copy), FAISS searches release the GIL and
+        ``vector_file.search`` sets the OpenMP threads of the calling thread only."""
+        return self.dense
 
     def dense_for(self, vector: np.ndarray, rows: Sequence[int]) -> dict[int, float]:
         stored = vector_file.reconstruct(self.vectors, list(rows))
