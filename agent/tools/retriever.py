@@ -133,8 +133,8 @@ def _timed(embed: Callable[[str], np.ndarray], query: str) -> tuple[np.ndarray, 
 
 @dataclass
 class _Beside:
-    """What the embedding thread did while BM25 ran: the query vector and, when the
-    store could search on that thread, the dense candidates, each with its seconds."""
+    """What the embedding thread did while BM25 ran: the query vector and, when it
+    searched the vectors too, the dense candidates, each with its seconds."""
 
     vector: np.ndarray
     embedding_seconds: float
@@ -143,12 +143,20 @@ class _Beside:
 
 
 def _embed_and_search(
-    embed: Callable[[str], np.ndarray], query: str, search: DenseSearch | None, k: int
+    embed: Callable[[str], np.ndarray],
+    query: str,
+    search: DenseSearch | None,
+    k: int,
+    bm25_done: threading.Event,
 ) -> _Beside:
+    """Embeds ``query``, then searches its vector with ``search`` only if BM25 is still
+    running: once BM25 is done the calling thread is idle in its own transaction and
+    searches there, without the other connection's transaction (at 100k chunks postgres's
+    BM25 is shorter than the embedding, and searching here cost 1–2 ms more)."""
     _POOL_THREAD.active = True
     try:
         vector, embedding_seconds = _timed(embed, query)
-        if search is None:
+        if search is None or bm25_done.is_set():
             return _Beside(vector, embedding_seconds)
         started = time.perf_counter()
         dense = search(vector, k)
@@ -244,20 +252,23 @@ class HybridRetriever:
         depth = max(pool, LEXICAL_DEPTH)
         if self.embed_beside_bm25 and not _on_embedding_thread():
             # BM25 needs no vector and the dense search no BM25: the query is embedded,
-            # then its vector searched, on another thread meanwhile, so a query waits for
-            # the slower of the two sides instead of their sum. (A retrieval made from
-            # inside an embedding, as query expansion would, runs in line: waiting on the
-            # pool from one of its own threads can take every thread.)
+            # then its vector searched while BM25 still runs, on another thread, so a
+            # query waits for the slower of the two sides instead of their sum. (A
+            # retrieval made from inside an embedding, as query expansion would, runs in
+            # line: waiting on the pool from one of its own threads can take every thread.)
             search = view.concurrent_dense() if self.dense_beside_bm25 else None
+            bm25_done = threading.Event()
             started = time.perf_counter()
             future = query_embedding_threads().submit(
-                _embed_and_search, self.embedder.embed_query, query, search, pool
+                _embed_and_search, self.embedder.embed_query, query, search, pool, bm25_done
             )
             try:
                 lexical = dict(view.lexical(query, language, depth))
             except BaseException:
                 future.cancel()  # not left queued ahead of other queries' embeddings
                 raise
+            finally:
+                bm25_done.set()
             bm25_seconds = time.perf_counter() - started
             clock.lap("bm25")
             beside = future.result()

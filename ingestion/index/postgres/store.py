@@ -332,8 +332,10 @@ class PostgresStore:
             raise ValueError(f"not a PostgreSQL snapshot id: {snapshot!r}")
         db = self._db()
         with db.transaction():
-            db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            db.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            db.execute(  # one round trip
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
+                f" SET TRANSACTION SNAPSHOT '{snapshot}'"
+            )
             yield db
 
     def _read_meta(self) -> dict[str, str]:
