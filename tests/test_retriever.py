@@ -170,6 +170,34 @@ def test_the_vectors_are_searched_beside_bm25_only_while_it_runs(
         assert recording.threads == []
 
 
+class FailingConcurrentDense(RecordingDense):
+    """A collection whose concurrent dense search fails (a snapshot the server will not
+    import, a connection that cannot be opened), while BM25 outlasts the embedding."""
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[object]:
+        with self.real.read() as view:  # type: ignore[attr-defined]
+            yield FailingConcurrentView(view, self)
+
+
+class FailingConcurrentView(RecordingDenseView):
+    def concurrent_dense(self) -> object:
+        def failing(vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+            self.owner.searching.set()
+            raise ConnectionError("no second connection today")
+
+        return failing
+
+
+def test_a_failed_search_beside_bm25_is_made_again_after_it(rag: Veraz) -> None:
+    failing = FailingConcurrentDense(rag.index, slow_bm25=True)
+    beside = HybridRetriever(failing, rag.retriever.embedder)  # type: ignore[arg-type]
+    in_turn = HybridRetriever(rag.index, rag.retriever.embedder, embed_beside_bm25=False)
+    for question in QUESTIONS:
+        found = [(h.chunk_id, h.score) for h in beside.retrieve(question, 4)]
+        assert found == [(h.chunk_id, h.score) for h in in_turn.retrieve(question, 4)]
+
+
 def test_an_embedding_that_fails_fails_the_query_with_its_own_error(rag: Veraz) -> None:
     recording = RecordingEmbedder(rag.retriever.embedder)
     retriever = HybridRetriever(rag.index, recording)  # type: ignore[arg-type]

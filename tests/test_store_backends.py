@@ -10,6 +10,7 @@ import sys
 import textwrap
 import threading
 import traceback
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -113,6 +114,43 @@ def test_a_concurrent_dense_search_sees_its_views_state_from_another_thread(
         assert view.chunks([top])[top].text == "hybrid search with BM25"
         assert cosine == pytest.approx(1.0, abs=1e-5)
     store.close()
+
+
+def test_a_server_that_exports_no_snapshot_searches_after_bm25(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A role that may not call ``pg_export_snapshot`` (as behind a proxy that forbids
+    it): the view offers no concurrent search, its transaction goes on, and hybrid
+    retrieval answers as the superuser's does."""
+    import psycopg
+
+    role = f"nosnap_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("CREATE EXTENSION IF NOT EXISTS vector")  # a superuser's to create
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        admin.execute(f"GRANT CREATE ON DATABASE postgres TO {role}")
+        admin.execute(f"GRANT ALL ON SCHEMA public TO {role}")
+        if admin.execute("SELECT to_regclass('public.veraz_collections')").fetchone()[0]:
+            admin.execute(f"GRANT ALL ON public.veraz_collections TO {role}")
+        admin.execute("REVOKE EXECUTE ON FUNCTION pg_export_snapshot() FROM PUBLIC")
+    try:
+        url = postgres_url.replace("postgresql://postgres:@", f"postgresql://{role}@")
+        assert url != postgres_url
+        name = unique_collection()
+        store = open_test_store(url, tmp_path, name)
+        store.commit([make_doc("a", ["quantization of weights", "rank of the adapter"])])
+        for _ in range(2):  # found out once, then not asked again
+            with store.read() as view:
+                assert view.concurrent_dense() is None
+                assert view.lexical("quantized weights", "en", 5)  # the transaction goes on
+        store.close()
+        allowed = open_test_store(postgres_url, tmp_path, name)
+        with allowed.read() as view:
+            assert view.concurrent_dense() is not None
+        allowed.close()
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("GRANT EXECUTE ON FUNCTION pg_export_snapshot() TO PUBLIC")
 
 
 def test_spanish_is_stemmed_and_accents_folded(store_setting: str, tmp_path: Path) -> None:

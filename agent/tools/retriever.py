@@ -10,6 +10,7 @@ like with like instead of guessing a score for what a list did not return.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -28,6 +29,8 @@ from ingestion.index.store import DenseSearch
 from ingestion.language import detect_language
 
 Mode = Literal["hybrid", "bm25", "dense"]
+
+logger = logging.getLogger("veraz.retrieval")
 
 LEXICAL_DEPTH = 200
 
@@ -159,7 +162,11 @@ def _embed_and_search(
         if search is None or bm25_done.is_set():
             return _Beside(vector, embedding_seconds)
         started = time.perf_counter()
-        dense = search(vector, k)
+        try:
+            dense = search(vector, k)
+        except Exception as exc:  # the calling thread searches on its view instead
+            logger.warning("the dense search beside BM25 failed, searching after it: %s", exc)
+            return _Beside(vector, embedding_seconds)
         return _Beside(vector, embedding_seconds, dense, time.perf_counter() - started)
     finally:
         _POOL_THREAD.active = False

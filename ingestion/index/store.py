@@ -127,13 +127,14 @@ class StoreView(Protocol):
     def dense_for(self, vector: np.ndarray, rows: Sequence[int]) -> dict[int, float]:
         """The cosine similarity of each of ``rows`` to ``vector``."""
 
-    def concurrent_dense(self) -> DenseSearch:
+    def concurrent_dense(self) -> DenseSearch | None:
         """A dense search over this view's committed state that another thread may run
-        while this view goes on with other calls, until the view closes: the retriever
-        searches the vectors on its embedding thread while BM25 runs here (the two need
-        nothing of each other). sqlite: the view's own FAISS search (a generation's
-        index is never written); postgres: a transaction on the calling thread's
-        connection that imports this one's snapshot."""
+        while this view goes on with other calls, until the view closes, or None where
+        the backend cannot offer one: the retriever searches the vectors on its
+        embedding thread while BM25 runs here (the two need nothing of each other).
+        sqlite: the view's own FAISS search (a generation's index is never written);
+        postgres: a transaction on the calling thread's connection that imports this
+        one's snapshot. A search that fails is retried by the caller on this view."""
 
     def languages(self, rows: Sequence[int]) -> dict[int, str]:
         """The language (es, en, other) of each row's document."""

@@ -35,11 +35,7 @@ from ingestion.index.store import (
 )
 
 if TYPE_CHECKING:
-    from contextlib import AbstractContextManager
-
     import psycopg
-
-    SnapshotTransaction = Callable[[str], AbstractContextManager[psycopg.Connection]]
 
     from ingestion.doctor import DoctorReport
     from ingestion.index.postgres.analysis_pool import Analysed
@@ -85,11 +81,11 @@ class PostgresView:
         chunks: int,
         term_tokens: int,
         ef_search: int,
-        in_snapshot: SnapshotTransaction | None = None,
+        sharing: SnapshotSharing | None = None,
     ):
         self.db = db
         self.ef_search = ef_search
-        self._in_snapshot = in_snapshot
+        self._sharing = sharing
         self.schema = schema_name
         self._s = f'"{schema_name}"'
         self._totals = (chunks, term_tokens / chunks if chunks else 1.0)
@@ -183,17 +179,20 @@ class PostgresView:
     def dense(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         return _hnsw_search(self.db, self._s, vector, k)
 
-    def concurrent_dense(self) -> DenseSearch:
+    def concurrent_dense(self) -> DenseSearch | None:
         """The HNSW search in a transaction of the calling thread's own connection that
         imports this transaction's snapshot (``pg_export_snapshot``), so it sees exactly
-        what this view sees; valid while this view's transaction is open."""
-        if self._in_snapshot is None:
-            raise RuntimeError("this view was opened without a way to share its snapshot")
-        snapshot = str(self.db.execute("SELECT pg_export_snapshot()").fetchone()[0])
-        in_snapshot, schema_sql = self._in_snapshot, self._s
+        what this view sees; valid while this view's transaction is open. None where the
+        server will not export one (:class:`SnapshotSharing`)."""
+        if self._sharing is None:
+            return None
+        snapshot = self._sharing.export(self.db)
+        if snapshot is None:
+            return None
+        begin, schema_sql = self._sharing.begin, self._s
 
         def search(vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-            with in_snapshot(snapshot) as db:
+            with begin(snapshot) as db:
                 return _hnsw_search(db, schema_sql, vector, k)
 
         return search
@@ -271,6 +270,57 @@ def _hnsw_search(
 _SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+-[0-9]+")
 
 
+class SnapshotSharing:
+    """A store's way to let another of its connections read in a view's snapshot.
+
+    A server that refuses ``pg_export_snapshot`` (a role or proxy that forbids it, a
+    standby older than PostgreSQL 10) is found before the store's first read, in a
+    transaction of its own (a refusal inside the view's would abort it, and PostgreSQL
+    exports no snapshot from a savepoint); from then on no view of the store offers a
+    concurrent search, and the retriever searches the vectors after BM25 as before."""
+
+    def __init__(self, connection: Callable[[], psycopg.Connection]) -> None:
+        self._connection = connection
+        self.works: bool | None = None
+
+    def probe(self, db: psycopg.Connection) -> None:
+        """Finds out, once, whether the server exports snapshots to this role."""
+        if self.works is not None:
+            return
+        import psycopg
+
+        try:
+            with db.transaction():
+                db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                db.execute("SELECT pg_export_snapshot()")
+        except psycopg.Error as exc:
+            logger.info("no concurrent dense search: the server exports no snapshot (%s)", exc)
+            self.works = False
+        else:
+            self.works = True
+
+    def export(self, db: psycopg.Connection) -> str | None:
+        """The snapshot of ``db``'s open transaction, None when the server exports none."""
+        if not self.works:
+            return None
+        return str(db.execute("SELECT pg_export_snapshot()").fetchone()[0])
+
+    @contextlib.contextmanager
+    def begin(self, snapshot: str) -> Iterator[psycopg.Connection]:
+        """A read-only transaction on this thread's connection that sees what the
+        transaction that exported ``snapshot`` sees. ``SET TRANSACTION SNAPSHOT`` takes
+        no parameters, hence the id's own check."""
+        if not _SNAPSHOT_ID.fullmatch(snapshot):
+            raise ValueError(f"not a PostgreSQL snapshot id: {snapshot!r}")
+        db = self._connection()
+        with db.transaction():
+            db.execute(  # one round trip
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
+                f" SET TRANSACTION SNAPSHOT '{snapshot}'"
+            )
+            yield db
+
+
 class PostgresStore:
     """Opens (creating if needed) collection ``name`` in the database at ``url``.
 
@@ -289,6 +339,7 @@ class PostgresStore:
         self._local = threading.local()
         self._connections: list[psycopg.Connection] = []
         self._connections_lock = threading.Lock()
+        self._snapshot_sharing = SnapshotSharing(self._db)
         self.last_load: dict[str, Any] = {}
         """Which path the last write took ("bulk" or "transactional"), with its figures."""
         meta = self._read_meta()
@@ -321,21 +372,6 @@ class PostgresStore:
         with db.transaction():
             if read_only:
                 db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield db
-
-    @contextlib.contextmanager
-    def _in_snapshot(self, snapshot: str) -> Iterator[psycopg.Connection]:
-        """A read-only transaction on this thread's connection that sees what the
-        transaction that exported ``snapshot`` sees (``PostgresView.concurrent_dense``).
-        ``SET TRANSACTION SNAPSHOT`` takes no parameters, hence the id's own check."""
-        if not _SNAPSHOT_ID.fullmatch(snapshot):
-            raise ValueError(f"not a PostgreSQL snapshot id: {snapshot!r}")
-        db = self._db()
-        with db.transaction():
-            db.execute(  # one round trip
-                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
-                f" SET TRANSACTION SNAPSHOT '{snapshot}'"
-            )
             yield db
 
     def _read_meta(self) -> dict[str, str]:
@@ -456,6 +492,7 @@ class PostgresStore:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[PostgresView]:
+        self._snapshot_sharing.probe(self._db())
         with self._transaction(read_only=True) as db:
             meta = dict(
                 db.execute(
@@ -473,7 +510,7 @@ class PostgresStore:
                 int(meta["chunk_total"]),
                 int(meta["term_tokens"]),
                 ef_search=self.hnsw.ef_search,
-                in_snapshot=self._in_snapshot,
+                sharing=self._snapshot_sharing,
             )
 
     def documents(self) -> dict[str, DocumentRecord]:
