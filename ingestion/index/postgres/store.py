@@ -82,10 +82,14 @@ class PostgresView:
         term_tokens: int,
         ef_search: int,
         sharing: SnapshotSharing | None = None,
+        connection: Callable[[], psycopg.Connection] | None = None,
     ):
         self.db = db
         self.ef_search = ef_search
         self._sharing = sharing
+        self._connection = connection  # the calling thread's own (PostgresStore._db)
+        self.open = True
+        """False once the view's transaction has ended: its snapshot is gone."""
         self.schema = schema_name
         self._s = f'"{schema_name}"'
         self._totals = (chunks, term_tokens / chunks if chunks else 1.0)
@@ -184,15 +188,17 @@ class PostgresView:
         imports this transaction's snapshot (``pg_export_snapshot``), so it sees exactly
         what this view sees; valid while this view's transaction is open. None where the
         server will not export one (:class:`SnapshotSharing`)."""
-        if self._sharing is None:
+        if self._sharing is None or self._connection is None:
             return None
         snapshot = self._sharing.export(self.db)
         if snapshot is None:
             return None
-        begin, schema_sql = self._sharing.begin, self._s
+        connection, schema_sql = self._connection, self._s
 
         def search(vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-            with begin(snapshot) as db:
+            if not self.open:  # a query that failed and went on: nothing to search for
+                raise RuntimeError("the view whose snapshot this search imports has closed")
+            with in_snapshot(connection(), snapshot) as db:
                 return _hnsw_search(db, schema_sql, vector, k)
 
         return search
@@ -270,17 +276,27 @@ def _hnsw_search(
 _SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+-[0-9]+")
 
 
+SIDE_LOCK_TIMEOUT_MS = 200
+"""How long a search in an imported snapshot waits for a lock before it gives up and the
+view searches instead. Its transaction is not the view's, so a writer that holds
+``chunks`` while it waits for a table the view has read would wait on the view, the
+view on its caller, the caller on this search, and this search on the writer: a cycle
+PostgreSQL cannot see (one link is in the client), which would hold the query and every
+later reader of the collection. Only DDL holds ``chunks`` against a reader."""
+
+
 class SnapshotSharing:
-    """A store's way to let another of its connections read in a view's snapshot.
+    """Whether a store's server lets another connection read in a view's snapshot.
 
     A server that refuses ``pg_export_snapshot`` (a role or proxy that forbids it, a
     standby older than PostgreSQL 10) is found before the store's first read, in a
     transaction of its own (a refusal inside the view's would abort it, and PostgreSQL
     exports no snapshot from a savepoint); from then on no view of the store offers a
-    concurrent search, and the retriever searches the vectors after BM25 as before."""
+    concurrent search, and the retriever searches the vectors after BM25 as before. A
+    connection that fails while finding out decides nothing: the next read asks again.
+    """
 
-    def __init__(self, connection: Callable[[], psycopg.Connection]) -> None:
-        self._connection = connection
+    def __init__(self) -> None:
         self.works: bool | None = None
 
     def probe(self, db: psycopg.Connection) -> None:
@@ -293,6 +309,8 @@ class SnapshotSharing:
             with db.transaction():
                 db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 db.execute("SELECT pg_export_snapshot()")
+        except psycopg.OperationalError:
+            return  # the connection, not the server's answer: the read will say
         except psycopg.Error as exc:
             logger.info("no concurrent dense search: the server exports no snapshot (%s)", exc)
             self.works = False
@@ -305,20 +323,21 @@ class SnapshotSharing:
             return None
         return str(db.execute("SELECT pg_export_snapshot()").fetchone()[0])
 
-    @contextlib.contextmanager
-    def begin(self, snapshot: str) -> Iterator[psycopg.Connection]:
-        """A read-only transaction on this thread's connection that sees what the
-        transaction that exported ``snapshot`` sees. ``SET TRANSACTION SNAPSHOT`` takes
-        no parameters, hence the id's own check."""
-        if not _SNAPSHOT_ID.fullmatch(snapshot):
-            raise ValueError(f"not a PostgreSQL snapshot id: {snapshot!r}")
-        db = self._connection()
-        with db.transaction():
-            db.execute(  # one round trip
-                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
-                f" SET TRANSACTION SNAPSHOT '{snapshot}'"
-            )
-            yield db
+
+@contextlib.contextmanager
+def in_snapshot(db: psycopg.Connection, snapshot: str) -> Iterator[psycopg.Connection]:
+    """A read-only transaction on ``db`` that sees what the transaction that exported
+    ``snapshot`` sees, and waits at most ``SIDE_LOCK_TIMEOUT_MS`` for a lock. ``SET
+    TRANSACTION SNAPSHOT`` takes no parameters, hence the id's own check."""
+    if not _SNAPSHOT_ID.fullmatch(snapshot):
+        raise ValueError(f"not a PostgreSQL snapshot id: {snapshot!r}")
+    with db.transaction():
+        db.execute(  # one round trip
+            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
+            f" SET TRANSACTION SNAPSHOT '{snapshot}';"
+            f" SET LOCAL lock_timeout = {SIDE_LOCK_TIMEOUT_MS}"
+        )
+        yield db
 
 
 class PostgresStore:
@@ -339,7 +358,7 @@ class PostgresStore:
         self._local = threading.local()
         self._connections: list[psycopg.Connection] = []
         self._connections_lock = threading.Lock()
-        self._snapshot_sharing = SnapshotSharing(self._db)
+        self._snapshot_sharing = SnapshotSharing()
         self.last_load: dict[str, Any] = {}
         """Which path the last write took ("bulk" or "transactional"), with its figures."""
         meta = self._read_meta()
@@ -504,14 +523,19 @@ class PostgresStore:
             stored = stored_model_record(meta)
             if not stored.same_model(self.model):  # reindexed by another process
                 raise EmbeddingModelMismatch(self.name, stored, self.model, self._chunk_total())
-            yield PostgresView(
+            view = PostgresView(
                 db,
                 self.schema,
                 int(meta["chunk_total"]),
                 int(meta["term_tokens"]),
                 ef_search=self.hnsw.ef_search,
                 sharing=self._snapshot_sharing,
+                connection=self._db,
             )
+            try:
+                yield view
+            finally:
+                view.open = False
 
     def documents(self) -> dict[str, DocumentRecord]:
         rows = self._db().execute(
