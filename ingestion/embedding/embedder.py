@@ -103,6 +103,12 @@ class Embedder:
         out = np.stack([cached[key] for key in keys]).astype(np.float32, copy=False)
         return out, len(missing)
 
+    def forget_queries(self) -> None:
+        """Drops the cached query vectors: a benchmark that asks one question several
+        ways times its embedding each time."""
+        with self._query_cache_lock:
+            self._query_cache.clear()
+
     def embed_query(self, text: str) -> np.ndarray:
         """One query vector, computed on a single thread.
 
