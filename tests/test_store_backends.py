@@ -303,6 +303,27 @@ def test_a_dropped_connection_does_not_switch_the_concurrent_search_off(
     store.close()
 
 
+def test_a_first_read_inside_an_open_transaction_does_not_decide_the_probe(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Asked while a transaction is open on the connection (an unfinished generator of
+    the store's, say), the probe would run in a savepoint, which exports no snapshot:
+    that says nothing about the server, and a probe at the top level finds out (second
+    adversarial pass)."""
+    from ingestion.index.postgres.store import SnapshotSharing
+
+    store = open_test_store(postgres_url, tmp_path, unique_collection())
+    db = store._db()  # type: ignore[attr-defined]
+    sharing = SnapshotSharing()
+    with db.transaction():
+        db.execute("SELECT 1")
+        sharing.probe(db)
+        assert sharing.works is None
+    sharing.probe(db)
+    assert sharing.works is True
+    store.close()
+
+
 def test_spanish_is_stemmed_and_accents_folded(store_setting: str, tmp_path: Path) -> None:
     store = open_test_store(store_setting, tmp_path, unique_collection())
     doc = make_doc("es", ["La tokenización de los modelos en español", "Otro párrafo distinto"])

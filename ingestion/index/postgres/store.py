@@ -300,17 +300,24 @@ class SnapshotSharing:
         self.works: bool | None = None
 
     def probe(self, db: psycopg.Connection) -> None:
-        """Finds out, once, whether the server exports snapshots to this role."""
+        """Finds out, once, whether the server exports snapshots to this role; not from
+        inside a transaction already open on ``db`` (a savepoint exports none)."""
         if self.works is not None:
             return
         import psycopg
+        from psycopg.pq import TransactionStatus
 
+        if db.info.transaction_status != TransactionStatus.IDLE:
+            return
         try:
             with db.transaction():
                 db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 db.execute("SELECT pg_export_snapshot()")
-        except psycopg.OperationalError:
-            return  # the connection, not the server's answer: the read will say
+        except psycopg.OperationalError as exc:
+            if db.closed:
+                return  # the connection, not the server's answer: the read will say
+            logger.info("no concurrent dense search: the server exports no snapshot (%s)", exc)
+            self.works = False
         except psycopg.Error as exc:
             logger.info("no concurrent dense search: the server exports no snapshot (%s)", exc)
             self.works = False
