@@ -23,6 +23,7 @@ import numpy as np
 
 from agent.tools.fusion import FusionWeights, fuse
 from agent.types import Hit
+from ingestion.cores import usable_cores
 from ingestion.embedding import Embedder
 from ingestion.index import Store, StoreView
 from ingestion.index.store import DenseSearch
@@ -77,8 +78,7 @@ class _PartClock:
 
     def lap(self, part: str) -> None:
         now = time.perf_counter()
-        if self.timings is not None:
-            self.timings[part] = self.timings.get(part, 0.0) + now - self.last
+        _add(self.timings, part, now - self.last)
         self.last = now
 
     def skip(self) -> float:
@@ -103,16 +103,9 @@ def query_embedding_threads() -> ThreadPoolExecutor:
     with _EMBEDDING_THREADS_LOCK:
         if _EMBEDDING_THREADS is None:
             _EMBEDDING_THREADS = ThreadPoolExecutor(
-                max_workers=max(4, _usable_cores()), thread_name_prefix="veraz-query-embedding"
+                max_workers=max(4, usable_cores()), thread_name_prefix="veraz-query-embedding"
             )
         return _EMBEDDING_THREADS
-
-
-def _usable_cores() -> int:
-    """The cores this process may run on (a container's limit, not the host's count)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _forget_embedding_threads() -> None:
@@ -236,8 +229,7 @@ class HybridRetriever:
                 candidates = self._candidates(view, query, language, pool, timings)
                 started = time.perf_counter()
                 ranked = candidates.fused(self.weights)[:k]
-                if timings is not None:
-                    timings["fusion"] = timings.get("fusion", 0.0) + time.perf_counter() - started
+                _add(timings, "fusion", time.perf_counter() - started)
             return self._hits(view, ranked)
 
     def candidates_for(self, query: str, language: str | None = None) -> Candidates:

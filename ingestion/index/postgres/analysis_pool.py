@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from ingestion.cores import usable_cores
 from ingestion.index.postgres import schema
 from ingestion.index.postgres.connection import connect
 from ingestion.index.store import StoreUnavailable
@@ -46,14 +47,6 @@ enough that the round trip is a small part of the analysis (about 1 ms a chunk).
 
 Analysed = tuple[str, int]
 """A chunk's keys as JSON text (``{"key": count, …}``) and their total count."""
-
-
-def usable_cores() -> int:
-    """Cores this process may run on: its CPU affinity, which a container or ``taskset``
-    narrows, where ``os.cpu_count()`` counts every core of the host."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
 
 
 def wanted_connections() -> int:

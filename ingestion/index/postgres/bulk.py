@@ -38,8 +38,9 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from ingestion.cores import usable_cores
 from ingestion.index.postgres import schema
-from ingestion.index.postgres.analysis_pool import AnalysisPool, PendingKeys, usable_cores
+from ingestion.index.postgres.analysis_pool import AnalysisPool, PendingKeys
 
 if TYPE_CHECKING:
     import psycopg

@@ -313,12 +313,9 @@ class SnapshotSharing:
             with db.transaction():
                 db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 db.execute("SELECT pg_export_snapshot()")
-        except psycopg.OperationalError as exc:
-            if db.closed:
-                return  # the connection, not the server's answer: the read will say
-            logger.info("no concurrent dense search: the server exports no snapshot (%s)", exc)
-            self.works = False
         except psycopg.Error as exc:
+            if isinstance(exc, psycopg.OperationalError) and db.closed:
+                return  # the connection, not the server's answer: the read will say
             logger.info("no concurrent dense search: the server exports no snapshot (%s)", exc)
             self.works = False
         else:
