@@ -78,6 +78,22 @@ def has_date(text: str) -> bool:
     return bool(_words(text) & (set(MONTHS_ES) | set(MONTHS_EN) | _DATE_WORDS))
 
 
+# A clause that says on which condition or after what something happens: what answers a
+# "when" about practice ("¿Cuándo conviene reindexar?" → "Solo si cambias de modelo").
+_CONDITION = re.compile(
+    r"\b(?:si|cuando|siempre que|en cuanto|tras|despu[ée]s de|antes de|if|when|whenever|"
+    r"once|after|before|unless)\b",
+    re.IGNORECASE,
+)
+
+
+def says_when(text: str, occasion: bool = False) -> bool:
+    """Whether ``text`` answers a "when": a date, or, for a ``occasion`` question (a
+    "when" about what to do: ``QuestionKind.occasion``), a condition or an occasion too (a
+    clause after "si", "if", "cuando", "after"…)."""
+    return has_date(text) or (occasion and bool(_CONDITION.search(text)))
+
+
 _MONEY = re.compile(
     r"[$€£¥]|\b(?:usd|eur|euros?|d[óo]lares|dollars?|cents?|c[ée]ntimos|gratis|free|"
     r"gratuit[oa])\b",
@@ -181,6 +197,10 @@ def name_matches(text: str, language: str, *, people: bool = False) -> list[tupl
     found: list[tuple[str, int]] = []
     for match in _WORD.finditer(text):
         word = match.group(0).strip(".'’")
+        if _is_handle(text, match.start()):
+            # "@lucia traducir las preguntas": a handle names a person, lowercase or not
+            found.append((fold_accents(word).lower(), match.start()))
+            continue
         # the character before the word past spaces and opening marks, read backwards
         # from the word: each run is read once (copying the text before every word made
         # a long answer quadratic)
@@ -198,6 +218,14 @@ def name_matches(text: str, language: str, *, people: bool = False) -> list[tupl
         if technical or (capitalised and (not opens or named_on) and analyze(word, language)):
             found.append((fold_accents(word).lower(), match.start()))
     return found
+
+
+def _is_handle(text: str, start: int) -> bool:
+    """Whether the word at ``start`` is an ``@handle`` ("@iker revisar…", "cc @ana"), not
+    the domain of an address ("ana@example.com")."""
+    if start == 0 or text[start - 1] != "@":
+        return False
+    return start == 1 or not (text[start - 2].isalnum() or text[start - 2] in "._-")
 
 
 def negates(text: str) -> bool:

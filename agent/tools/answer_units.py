@@ -72,6 +72,8 @@ _SENTENCE_END = (".", "!", "?", ":", ";", "…")
 _TECHNICAL_NAME = re.compile(r"^[^\W_][\w.+-]*$")
 # A table footnote: "\* con 128 muestras", "† TGI 2.0 with…", "[1] measured on…".
 _FOOTNOTE = re.compile(r"^\s*(?:\\?\*{1,3}|[†‡§¹²³]|\[\d{1,2}\])\s*(\S.*)$")
+# A date written with numbers in a heading: "2024-05-02", "14/03", "14/03/2024".
+_DATED_HEADING = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b")
 _ASIDE_MIN_WORDS = 4  # a parenthesis shorter than this is a gloss ("(NF4)"), not a fact
 _CODE_STATEMENT_LINES = 12  # a longer statement is read line by line
 # Labels of the notes themselves, never the subject of what follows them.
@@ -193,7 +195,12 @@ class _Reader:
     def heading(self, level: int, title: str) -> None:
         self.flush()
         self.end_list()
-        self.headings = [(lv, t) for lv, t in self.headings if lv < level] + [(level, clean(title))]
+        self.headings = [(lv, t) for lv, t in self.headings if lv < level]
+        if _DATED_HEADING.search(title):
+            # "## [0.3.2] - 2024-05-02": the heading itself says when (a changelog's
+            # release, a log's day), and nothing under it repeats the date
+            self.add("sentence", clean(title), self.heading_path())
+        self.headings.append((level, clean(title)))
         self.lead = ""
         self.subject = subject_of_heading(clean(title))
 

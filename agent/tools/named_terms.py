@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from agent.tools.question_rules import is_number, key_terms, mentions, rules_view
+from agent.tools.verification.word_lists import MONTHS_EN, MONTHS_ES
 from ingestion.text_analysis import analyze, fold_accents
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -31,6 +32,10 @@ def missing_key_terms(question: str, text: str) -> list[str]:
       do not answer a question about a 70B one.
     - Numbers used as names ("for lab 5", "Apollo 11"): see :meth:`_LabelUses.names_another`,
       unless the number stands alone somewhere in ``text`` ("The default port is 8000").
+    - Months ("¿Cuánto gastamos en enero?"): when ``text`` names months, and none of the
+      asked ones (in either language): minutes that say "en febrero gastamos 212 €" do
+      not say what January cost. A text naming no month is given the benefit of the
+      doubt (its dates may be written "12/01").
     """
     haystack = fold_accents(text).lower()
     names = [t for t in key_terms(question) if not is_number(t)]
@@ -41,6 +46,11 @@ def missing_key_terms(question: str, text: str) -> list[str]:
     for size in _SIZED_NUMBER.finditer(question):
         if _whole_part(size.group(1)) not in wholes:
             missing.append(size.group(0))
+    asked_months = _months(question)
+    if asked_months:
+        named_months = _months(text)
+        if named_months and not asked_months.keys() & named_months.keys():
+            missing.extend(sorted(asked_months.values()))
     uses: dict[str, _LabelUses] = {}  # each label word read in the passage once
     alone: dict[str, bool] = {}  # each number too
     for word, number, determined in _labels(question):
@@ -176,6 +186,28 @@ def _is_quantity(number: str, after: str) -> bool:
         return True
     plural = word.endswith("s") and not word.endswith(("ss", "mos", "is", "us"))
     return plural and number != "1" and bool(analyze(after, "es")) and bool(analyze(after, "en"))
+
+
+_MONTH_ES = re.compile(r"\b(" + "|".join(MONTHS_ES) + r")\b", re.IGNORECASE)
+# English months capitalised, as written: "may" and "march" are verbs too, and "May" or
+# "March" opening a sentence ("May I…") is not read as a month.
+_MONTH_EN = re.compile(r"\b(" + "|".join(m.title() for m in MONTHS_EN) + r")\b")
+_SENTENCE_START = re.compile(r"(?:^|[.?!¿¡:]|\n)\W{0,3}$")
+
+
+def _months(text: str) -> dict[int, str]:
+    """The months ``text`` names, by number (Spanish and English meet), with a name."""
+    found: dict[int, str] = {}
+    for match in _MONTH_ES.finditer(text):
+        word = match.group(1).lower()
+        found.setdefault(MONTHS_ES[word], word)
+    for match in _MONTH_EN.finditer(text):
+        word = match.group(1).lower()
+        before = text[max(0, match.start() - 4) : match.start()]
+        if word in ("may", "march") and _SENTENCE_START.search(before):
+            continue
+        found.setdefault(MONTHS_EN[word], word)
+    return found
 
 
 def _whole_part(number: str) -> str:

@@ -36,6 +36,9 @@ class QuestionKind:
     # "¿Qué temperatura…?", "Which license…?": a measure whose values are written in a
     # form of their own (agent/tools/answer_features.py, ``holds_measure``); "" if none.
     measure: str = ""
+    # "¿Cuándo hay que reindexar?", "When should I retrain?": a "when" about what to do,
+    # answered by a condition ("Solo si cambias de modelo") as well as by a date.
+    occasion: bool = False
 
     @property
     def parts(self) -> tuple[Expects, ...]:
@@ -69,6 +72,13 @@ _DATE = re.compile(
     r"\b(?:what year|which year|en qué (?:año|fecha|siglo|d[ée]cada)|"
     r"qué (?:año|fecha|d[íi]a)|cuál (?:es|fue|era) (?:la fecha|el año)|"
     r"what (?:date|day|century|decade)|in (?:what|which) (?:year|century|decade))\b",
+    re.IGNORECASE,
+)
+# A "when" about practice, not about an event: what one must, should or needs to do.
+_PRACTICE = re.compile(
+    r"\b(?:hay que|conviene|deb(?:o|es|e|emos|en|er[íi]a|er[íi]amos)|tengo que|tenemos que|"
+    r"es necesario|hace falta|should|must|need to|ought to|do (?:i|we|you) need|"
+    r"is it (?:worth|better|time))\b",
     re.IGNORECASE,
 )
 _REASON = re.compile(r"^\W{0,64}(?:por qué|why|how come|para qué)\b", re.IGNORECASE)
@@ -245,6 +255,7 @@ def question_kind(question: str) -> QuestionKind:
             also=also,
             entity=first.entity,
             measure=first.measure,
+            occasion=first.occasion,
         )
     return _single_kind(text)
 
@@ -277,7 +288,8 @@ def _bare_kind(text: str) -> QuestionKind:
         if _MONEY.search(text) and not _NOT_MONEY.search(text):
             return QuestionKind("number", several, about_code, money=True)
     elif _DATE.search(text):
-        expects = "date"
+        occasion = bool(_PRACTICE.search(text))
+        return QuestionKind("date", several, about_code, occasion=occasion)
     elif _WHO.search(text):
         expects = "name"
     elif several:

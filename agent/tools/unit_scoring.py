@@ -31,13 +31,13 @@ from dataclasses import dataclass
 
 from agent.tools import kinship
 from agent.tools.answer_features import (
-    has_date,
     has_price,
     holds_measure,
     names,
     names_something,
     negates,
     new_numbers,
+    says_when,
 )
 from agent.tools.answer_units import AnswerUnit, passage_units
 from agent.tools.question_kind import QuestionKind, question_kind
@@ -120,7 +120,7 @@ def holds(expects: str, text: str, kind: QuestionKind, question: str, language: 
         new = new_numbers(text, question, kind.measure)
         return bool(new) and (not kind.money or has_price(text))
     if expects == "date":
-        return has_date(text)
+        return says_when(text, kind.occasion)
     if expects == "name":
         return bool(names(text, language, people=True) - names(question, language))
     return True

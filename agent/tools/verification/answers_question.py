@@ -39,6 +39,7 @@ from agent.tools.answer_features import (
     negates,
     new_numbers,
     plain_words,
+    says_when,
 )
 from agent.tools.question_kind import question_kind
 from agent.tools.question_rules import is_number, key_terms, mentions
@@ -246,7 +247,7 @@ def answers_question(
         return AnswerCheck(False, f"no {kind.measure}, and the question asks for one")
     if kind.money and not has_price(plain):
         return AnswerCheck(False, "no price, and the question asks what it costs")
-    if kind.expects == "date" and not has_date(plain):
+    if kind.expects == "date" and not says_when(plain, kind.occasion):
         return AnswerCheck(False, "no date, and the question asks when")
     if kind.expects == "name" and not _people(plain, question, language):
         return AnswerCheck(False, "no name, and the question asks who")
