@@ -38,10 +38,7 @@ CHANGELOG = (
     "## [0.4.0] - 2024-06-11\n### Added\n- Streaming responses over SSE.\n\n"
     "## [0.3.2] - 2024-05-02\n### Fixed\n- Memory leak in the tokenizer cache.\n"
 )
-FAQ_ES = (
-    "**P: ¿Cuándo conviene reindexar?**\n"
-    "R: Solo si cambias de modelo de embeddings.\n"
-)
+FAQ_ES = "**P: ¿Cuándo conviene reindexar?**\nR: Solo si cambias de modelo de embeddings.\n"
 FAQ_EN = "**Q: When should I reindex?**\nA: Only if you switch to another embedding model.\n"
 GLOSSARY = (
     "Top-p (nucleus sampling) — sample from the smallest set of tokens whose probability "
@@ -77,7 +74,7 @@ def _answer(answerer: ExtractiveAnswerer, question: str, language: str, text: st
 def test_an_owner_written_as_a_handle_answers_who(
     answerer: ExtractiveAnswerer, question: str, language: str, text: str
 ) -> None:
-    """"@lucia" is a person, lowercase as handles are: before, a "who?" found no name in
+    """ "@lucia" is a person, lowercase as handles are: before, a "who?" found no name in
     the task line and quoted an unrelated line with a capitalised word instead."""
     assert "lucia" in _answer(answerer, question, language, text)
 
@@ -147,7 +144,7 @@ def test_a_when_about_what_to_do_is_answered_by_a_condition(
 
 
 def test_a_when_about_an_event_still_needs_a_date() -> None:
-    """"When was it released?" is not answered by "if you switch models"; "when should
+    """ "When was it released?" is not answered by "if you switch models"; "when should
     I…?" is."""
     assert not question_kind("¿Cuándo se publicó Llama 2?").occasion
     assert not question_kind("When did Meta release Llama 2?").occasion
@@ -171,7 +168,7 @@ def test_a_when_about_an_event_still_needs_a_date() -> None:
 def test_top_k_is_not_answered_by_top_p(
     answerer: ExtractiveAnswerer, question: str, language: str
 ) -> None:
-    """"top-k" names one setting as exactly as an acronym; before, "We use 0.9." of the
+    """ "top-k" names one setting as exactly as an acronym; before, "We use 0.9." of the
     top-p line was shown verified."""
     assert key_terms(question) == ["top-k"]
     assert _answer(answerer, question, language, GLOSSARY) == ""

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from agent.tools.bilingual_lexicon import with_translations
 from agent.tools.named_terms import missing_key_terms
 from agent.tools.question_kind import question_kind
 from agent.tools.question_rules import is_number, key_terms
-from agent.tools.unit_scoring import Passage, identifiers, score_units
+from agent.tools.unit_scoring import Passage, identifiers, in_other_language, score_units
 from agent.tools.word_forms import word_keys
 
 # Calibrated with evals/calibrate_grader.py on the XQuAD dev halves: at 0.375 the gold
@@ -40,12 +41,15 @@ MIN_COVERAGE = 0.375
 __all__ = ["MIN_COVERAGE", "coverage", "missing_key_terms", "relevant"]
 
 
-def coverage(question: str, passage: str, language: str) -> float:
-    """Share of the question's content prefixes present in the passage (0..1)."""
+def coverage(question: str, passage: str, language: str, across: bool = False) -> float:
+    """Share of the question's content prefixes present in the passage (0..1); ``across``:
+    the passage is in the other language, and its words' translations count."""
     wanted = set(word_keys(question, language))
     if not wanted:
         return 0.0
     present = set(word_keys(passage, language))
+    if across:
+        present = with_translations(present)
     return len(wanted & present) / len(wanted)
 
 
@@ -62,9 +66,10 @@ def relevant(question: str, language: str, passages: Sequence[Passage]) -> list[
     verdicts = []
     for index, passage in enumerate(passages):
         whole = f"{passage.title}\n{passage.section}\n{passage.text}"
+        across = in_other_language(passage, language)
         verdicts.append(
             index in answering
             and not missing_key_terms(question, whole)
-            and (coverage(question, whole, language) >= MIN_COVERAGE or index in focused)
+            and (coverage(question, whole, language, across) >= MIN_COVERAGE or index in focused)
         )
     return verdicts

@@ -40,10 +40,12 @@ from agent.tools.answer_features import (
     says_when,
 )
 from agent.tools.answer_units import AnswerUnit, passage_units
+from agent.tools.bilingual_lexicon import with_translations
 from agent.tools.question_kind import QuestionKind, question_kind
 from agent.tools.question_rules import is_number, key_terms, mentions
 from agent.tools.sentences import split_sentences
 from agent.tools.word_forms import word_keys
+from ingestion.language import detect_language
 from ingestion.text_analysis import fold_accents
 
 # Calibrated with evals/calibrate_grader.py on the XQuAD dev halves (tuning half) and the
@@ -91,10 +93,15 @@ pintor Gonzalo Aranda" says who Felipe Aranda's father is in a passage about Fel
 asks exactly this, and lost such sentences to ones that said "father" of someone else."""
 
 
-def _coverage(wanted: set[str], text: str, language: str) -> float:
+def _coverage(wanted: set[str], text: str, language: str, across: bool = False) -> float:
+    """Share of ``wanted`` (the question's word keys) that ``text`` says; ``across``: the
+    text is in the other language, and its words' translations count as said
+    (agent/tools/bilingual_lexicon.py)."""
     if not wanted:
         return 0.0
     said = set(word_keys(text, language))
+    if across:
+        said = with_translations(said)
     found = wanted & said
     inverse = [w for w in wanted - found if w in _INVERSE and _INVERSE[w] & said]
     if inverse:
@@ -163,6 +170,7 @@ def focus(
     kind: QuestionKind | None = None,
     headings: str = "",
     about: str = "",
+    across: bool = False,
 ) -> float:
     """How much of what ``question`` asks, and about what, ``text`` says itself (0..1).
 
@@ -201,8 +209,18 @@ def focus(
         ]
         topic = sum(said) / len(keys)
     else:
-        topic = min(1.0, 2 * _coverage(set(word_keys(question, language)), text, language))
+        wanted = set(word_keys(question, language))
+        topic = min(1.0, 2 * _coverage(wanted, text, language, across))
     return round(0.5 * asked + 0.5 * topic, 4)
+
+
+def in_other_language(passage: Passage, language: str) -> bool:
+    """Whether ``passage`` is written in the other of Spanish and English than a question
+    in ``language``; "other" languages and mixed text are read as they are."""
+    if language not in ("es", "en"):
+        return False
+    written = detect_language(f"{passage.title}\n{passage.text}")
+    return written in ("es", "en") and written != language
 
 
 _OPENING_CHARS = 600  # where a passage's first sentence (after its heading) is looked for
@@ -227,6 +245,7 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
     question_negates = negates(question)
     for index, passage in enumerate(passages):
         about = _what_it_is_about(passage)
+        across = in_other_language(passage, language)
         # "¿Quién fue el padre de X?": a passage that never says who X's father is (one
         # about X naming X's son) has no unit that answers, whatever names it holds
         relation_said = kind.expects != "name" or kinship.says_the_relation(
@@ -242,11 +261,11 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
                 ScoredUnit(
                     unit=unit,
                     passage=index,
-                    coverage=_coverage(wanted, f"{unit.context}\n{unit.text}", language),
-                    own=_coverage(wanted, unit.text, language),
+                    coverage=_coverage(wanted, f"{unit.context}\n{unit.text}", language, across),
+                    own=_coverage(wanted, unit.text, language, across),
                     news=len(said_words - wanted) + len(technical - asked_tokens) + denies,
                     fits=relation_said and fits(unit.text, kind, question, language),
-                    focus=focus(said, question, language, kind, unit.headings, about),
+                    focus=focus(said, question, language, kind, unit.headings, about, across),
                 )
             )
     return scored

@@ -1,0 +1,103 @@
+"""Questions in one language over notes in the other, answered offline through the
+Spanish–English word list (agent/tools/bilingual_lexicon.py): the real grader, answerer
+and "does it answer?" check, both directions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.tools import bilingual_lexicon
+from agent.tools.bilingual_lexicon import with_translations
+from agent.tools.extractive import ExtractiveAnswerer
+from agent.tools.relevance import relevant
+from agent.tools.unit_scoring import Passage, in_other_language
+from agent.tools.verification.answers_question import answers_question
+from agent.tools.word_forms import word_keys
+
+MINUTES_ES = (
+    "Acta de la reunión del equipo de evaluación\n\n"
+    "- Probamos un juez automático: coincide con los anotadores humanos en el 86 % de los casos.\n"
+    "- Decisión: guardamos el 10 % de las respuestas para revisión humana.\n"
+    "- El límite mensual de gasto de la API es de 300 €.\n"
+)
+RUNBOOK_EN = (
+    "# Serving runbook\n\n"
+    "We restart the inference server every night at 3:00 to free the GPU memory.\n"
+    "The documents are split into chunks of about 350 words with an overlap of 50.\n"
+    "The weekly budget for the cloud machines is 120 dollars.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def answerer() -> ExtractiveAnswerer:
+    from ingestion.embedding import Embedder
+
+    return ExtractiveAnswerer(Embedder())
+
+
+def _answer(answerer: ExtractiveAnswerer, question: str, language: str, text: str) -> str:
+    """What the graph would show: "" where it would abstain."""
+    passages = [Passage(text, "", "notes")]
+    if not any(relevant(question, language, passages)):
+        return ""
+    answer = answerer.answer(question, language, passages).text
+    return answer if answers_question(question, answer, language, [text]).answers else ""
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "text", "expected"),
+    [
+        ("What share of the answers is kept for human review?", "en", MINUTES_ES, "10 %"),
+        ("How much can we spend on the API each month?", "en", MINUTES_ES, "300 €"),
+        ("How often do the automatic judge and the people agree?", "en", MINUTES_ES, "86 %"),
+        ("¿A qué hora reiniciamos la máquina cada noche?", "es", RUNBOOK_EN, "3:00"),
+        ("¿Por qué reiniciamos el servidor todas las noches?", "es", RUNBOOK_EN, "free the GPU"),
+        ("¿De cuántas palabras son los fragmentos?", "es", RUNBOOK_EN, "350"),
+        ("¿Cuál es el presupuesto semanal de las máquinas?", "es", RUNBOOK_EN, "120"),
+    ],
+)
+def test_a_question_is_answered_from_notes_in_the_other_language(
+    answerer: ExtractiveAnswerer, question: str, language: str, text: str, expected: str
+) -> None:
+    """Without the word list the grader finds only names, numbers and cognates in common
+    and abstains on each of these (checked with the list emptied)."""
+    assert expected in _answer(answerer, question, language, text)
+
+
+def test_an_unrelated_question_in_the_other_language_still_abstains(
+    answerer: ExtractiveAnswerer,
+) -> None:
+    assert _answer(answerer, "¿Quién ganó el mundial de fútbol?", "es", RUNBOOK_EN) == ""
+    assert _answer(answerer, "What GPU does the team use?", "en", MINUTES_ES) == ""
+
+
+def test_translations_count_only_across_languages() -> None:
+    """Within one language a word means itself: a Spanish passage does not say "keep"
+    in Spanish because "guardar" translates to it."""
+    assert not in_other_language(Passage(MINUTES_ES, "", ""), "es")
+    assert in_other_language(Passage(MINUTES_ES, "", ""), "en")
+    assert not in_other_language(Passage(MINUTES_ES, "", ""), "other")
+    spanish = Passage("Guardamos las respuestas para revisión humana.", "", "")
+    assert not any(relevant("¿Qué answers keep ustedes?", "es", [spanish]))
+
+
+def test_the_word_list_links_families_both_ways() -> None:
+    keys = with_translations(word_keys("guardamos las respuestas", "es"))
+    assert {"keep", "answe"} <= keys
+    assert "respu" in with_translations(word_keys("answers", "en"))
+
+
+def test_a_malformed_line_names_the_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "es_en.txt"
+    broken.write_text("# comment\nguardar = keep\nrespuesta answer\n", encoding="utf-8")
+    monkeypatch.setattr(bilingual_lexicon, "LEXICON", broken)
+    bilingual_lexicon._table.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"es_en\.txt:3: expected 'spanish = english'"):
+            bilingual_lexicon._table()
+    finally:
+        bilingual_lexicon._table.cache_clear()
