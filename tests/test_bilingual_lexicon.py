@@ -101,3 +101,27 @@ def test_a_malformed_line_names_the_file_and_line(
             bilingual_lexicon._table()
     finally:
         bilingual_lexicon._table.cache_clear()
+
+
+INDEX_EN = "The index holds 2,500 chunks; we keep no PDFs."
+
+
+@pytest.mark.parametrize(
+    ("claim", "source", "supported"),
+    [
+        ("El índice tiene 2.500 fragmentos.", INDEX_EN, True),
+        ("El índice tiene 3.500 fragmentos.", INDEX_EN, False),
+        ("The budget is 300 euros a month.", "El presupuesto es de 300 euros al mes.", True),
+        ("The budget is 300 euros a week.", "El presupuesto es de 300 euros al mes.", False),
+        ("The budget is 300 euros a month.", "El presupuesto es de 300 euros al mes.", True),
+    ],
+)
+def test_the_verifier_reads_a_claim_in_the_other_language_with_the_word_list(
+    claim: str, source: str, supported: bool
+) -> None:
+    """A faithful translation whose words the embedding alone scores low was flagged
+    "low overlap"; its words' translations now count, and a changed number or period of
+    time is caught (a week for a month passed before, in either language)."""
+    from agent.tools.verification import Verifier
+
+    assert Verifier().check_sentence(claim, [source]).supported is supported

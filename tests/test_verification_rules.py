@@ -62,6 +62,22 @@ CASES = [
         "La deduplicación exacta se hace con un hash del documento.",
         "'aproximada' where the source has 'exacta'",
     ),
+    (
+        "period_conflict",
+        "en",
+        ["The API budget is 300 euros a month.", "We review the logs every day."],
+        "The API budget is 300 euros a week.",
+        "The API budget is 300 euros per month.",
+        "'week' where the source says 'month'",
+    ),
+    (
+        "period_conflict",
+        "es",
+        ["El presupuesto de la API es de 300 euros al mes."],
+        "El presupuesto de la API es de 300 euros anuales.",
+        "El presupuesto mensual de la API es de 300 euros.",
+        "'anuales' where the source says 'mes'",
+    ),
 ]
 
 
@@ -71,7 +87,7 @@ def _judge(rule: str, language: str, sources: list[str], sentence: str) -> str:
     evidence = Evidence(passages, names)
     analysis = analyse(sentence, language, names)
     check = getattr(rules, rule)
-    if rule in ("polarity_failure", "frame_substitution"):
+    if rule in ("polarity_failure", "frame_substitution", "period_conflict"):
         return check(analysis, evidence, evidence.sentences[0])
     return check(analysis, evidence)
 
@@ -126,7 +142,7 @@ def test_coverage_counts_terms_in_either_language_and_skips_connectives() -> Non
 def test_a_name_saying_where_is_no_rival_of_the_one_saying_who(
     language: str, source: str, faithful: str, fabricated: str, rival: str
 ) -> None:
-    """"En LIMA se ajustó" was read as naming who tuned the model, against "Meta" in the
+    """ "En LIMA se ajustó" was read as naming who tuned the model, against "Meta" in the
     source (a false alarm on the labelled set); the agent swapped is still flagged."""
     assert _judge("context_conflict", language, [source], faithful) == ""
     assert rival in _judge("context_conflict", language, [source], fabricated)
@@ -173,3 +189,10 @@ def test_a_circumstance_is_held_to_the_sources_circumstances(
 
 
 CIRCUMSTANCES = "In Paris, Mistral released Mixtral; in London, DeepMind released Gemini."
+
+
+def test_a_period_taken_from_another_source_sentence_is_not_a_conflict() -> None:
+    """ "daily" is stated by the second source: the best-matching sentence's "a month" does
+    not make it a fabrication."""
+    sources = ["The API budget is 300 euros a month.", "We review the logs daily."]
+    assert _judge("period_conflict", "en", sources, "We review the logs every day.") == ""

@@ -60,3 +60,8 @@ def with_translations(keys: Iterable[str]) -> set[str]:
     for key in list(found):
         found |= table.get(key, frozenset())
     return found
+
+
+def translated_keys(key: str) -> frozenset[str]:
+    """The keys of ``key``'s translations in the other language (none if not listed)."""
+    return _table().get(key, frozenset())

@@ -26,7 +26,7 @@ from agent.tools.verification.analysis import (
     stem_of,
 )
 from agent.tools.verification.evidence import Evidence
-from agent.tools.verification.word_lists import SCALE_UNITS, TRANSLATED_NAMES
+from agent.tools.verification.word_lists import PERIOD_WORDS, SCALE_UNITS, TRANSLATED_NAMES
 
 _MAX_KEY_GAP = 3  # content words between two keys for them to count as linked
 
@@ -47,7 +47,11 @@ def hard_failure(sentence: Analysis, evidence: Evidence, best: Analysis) -> str:
     words around them, and an English claim shares no words with its Spanish source.
     """
     if sentence.language not in evidence.languages:
-        return missing_key(sentence, evidence) or linked_keys_conflict(sentence, evidence)
+        return (
+            missing_key(sentence, evidence)
+            or period_conflict(sentence, evidence, best)
+            or linked_keys_conflict(sentence, evidence)
+        )
     return _same_language_failure(sentence, evidence, best)
 
 
@@ -55,11 +59,44 @@ def _same_language_failure(sentence: Analysis, evidence: Evidence, best: Analysi
     """The first consistency check the sentence fails, in words; "" when none fails."""
     return (
         missing_key(sentence, evidence)
+        or period_conflict(sentence, evidence, best)
         or polarity_failure(sentence, evidence, best)
         or context_conflict(sentence, evidence)
         or linked_keys_conflict(sentence, evidence)
         or frame_substitution(sentence, evidence, best)
     )
+
+
+def period_conflict(sentence: Analysis, evidence: Evidence, best: Analysis) -> str:
+    """A period of time ("a week", "mensual") that no source states, where the source
+    sentence the claim matches best states another ("300 € al mes"). In either language:
+    the period words of both are listed (word_lists.PERIOD_WORDS). A claim that takes
+    its period from another source sentence is not flagged."""
+    claimed = _periods(sentence.text)
+    if not claimed:
+        return ""
+    stated = _periods(best.text)
+    if not stated:
+        return ""
+    anywhere = {PERIOD_WORDS[token] for token in evidence.tokens if token in PERIOD_WORDS}
+    for word, period in claimed.items():
+        if period not in anywhere:
+            other = next(iter(stated))
+            return f"'{word}' where the source says '{other}'"
+    return ""
+
+
+_PERIOD_TOKEN = re.compile(r"[^\W\d_]+")
+
+
+def _periods(text: str) -> dict[str, str]:
+    """The period words of ``text`` (as written, lowercased) and the period each names."""
+    found: dict[str, str] = {}
+    for match in _PERIOD_TOKEN.finditer(text.lower()):
+        period = PERIOD_WORDS.get(fold(match.group(0)))
+        if period is not None:
+            found.setdefault(match.group(0), period)
+    return found
 
 
 def missing_key(sentence: Analysis, evidence: Evidence) -> str:

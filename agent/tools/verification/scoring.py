@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
+from agent.tools.bilingual_lexicon import translated_keys
 from agent.tools.verification.analysis import OTHER_LANGUAGE, Analysis, fold, is_stopword
 from agent.tools.verification.evidence import Evidence
 from agent.tools.verification.rules import hard_failure
 from agent.tools.verification.word_lists import CONNECTIVES
+from ingestion.text_analysis import PREFIX_LENGTH
 
 # Weights of the support score. Lexical coverage is the backbone; the embedding rescues
 # paraphrases with different words. How much it is trusted depends on the model: an
@@ -66,12 +69,28 @@ def skip_reason(text: str) -> str:
 
 
 def term_coverage(sentence: Analysis, stems: dict[str, frozenset[str]]) -> float:
-    """Share of the sentence's content terms found in ``stems`` (either language)."""
+    """Share of the sentence's content terms found in ``stems`` (either language): as
+    the same word, or, in the other language, as one of its translations
+    (agent/tools/bilingual_lexicon.py, compared by five-letter prefixes)."""
     if not sentence.terms:
         return 1.0
     own, other = stems[sentence.language], stems[OTHER_LANGUAGE[sentence.language]]
-    hits = sum(1 for s, o in sentence.terms if s in own or (o is not None and o in other))
+    other_keys: frozenset[str] | None = None
+    hits = 0
+    for s, o in sentence.terms:
+        if s in own or (o is not None and o in other):
+            hits += 1
+            continue
+        if other_keys is None:
+            other_keys = _prefix_keys(other)
+        if translated_keys(s[:PREFIX_LENGTH]) & other_keys:
+            hits += 1
     return hits / len(sentence.terms)
+
+
+@lru_cache(maxsize=4096)
+def _prefix_keys(stems: frozenset[str]) -> frozenset[str]:
+    return frozenset(stem[:PREFIX_LENGTH] for stem in stems)
 
 
 def evaluate(

@@ -193,3 +193,18 @@ TRANSLATED_NAMES: dict[str, frozenset[str]] = {
         "awards": "premios", "prize": "premio",
     }.items()
 }  # fmt: skip
+
+
+# Words that name a period of time, by period, in both languages (accent-folded): "300 €
+# a week" against "300 € al mes" states another period, however close the rest is.
+PERIOD_WORDS = {
+    word: period
+    for period, words in {
+        "hour": "hour hours hourly hora horas",
+        "day": "day days daily dia dias diario diaria diarios diarias",
+        "week": "week weeks weekly semana semanas semanal semanales",
+        "month": "month months monthly mes meses mensual mensuales",
+        "year": "year years yearly annual annually ano anos anual anuales",
+    }.items()
+    for word in words.split()
+}
