@@ -174,3 +174,43 @@ def test_top_k_is_not_answered_by_top_p(
     assert _answer(answerer, question, language, GLOSSARY) == ""
     top_p = question.replace("top-k", "top-p")
     assert "0.9" in _answer(answerer, top_p, language, GLOSSARY)
+
+
+GLOSSARY_LINES = {
+    "en": (
+        "Perplexity — exp of the average negative log-likelihood per token; lower is "
+        "better. Not comparable across tokenizers!\n"
+        "Temperature — divides the logits before the softmax.\n"
+    ),
+    "es": (
+        "Perplejidad — exponencial de la log-verosimilitud negativa media por token; cuanto "
+        "más baja, mejor. No es comparable entre tokenizadores.\n"
+        "Temperatura — divide los logits antes del softmax.\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "expected"),
+    [
+        ("Is perplexity comparable across tokenizers?", "en", "Not comparable"),
+        ("¿Es comparable la perplejidad entre tokenizadores?", "es", "No es comparable"),
+    ],
+)
+def test_a_glossary_line_is_read_whole_with_its_term(
+    answerer: ExtractiveAnswerer, question: str, language: str, expected: str
+) -> None:
+    """ "Term — definition" lines: the sentence that answers ("Not comparable across
+    tokenizers!") never names the term, so read alone it did not say all of the
+    question, and the first sentence was quoted without the answer."""
+    assert expected in _answer(answerer, question, language, GLOSSARY_LINES[language])
+
+
+def test_a_dash_after_a_heading_run_into_its_paragraph_is_no_definition() -> None:
+    units = passage_units("**Week 2 — LoRA.** Hu et al. introduced LoRA in 2021.\n")
+    assert [u.kind for u in units] == ["sentence", "sentence"]
+    units = passage_units(GLOSSARY_LINES["en"])
+    assert [(u.kind, u.term) for u in units if u.kind == "definition"] == [
+        ("definition", "Perplexity"),
+        ("definition", "Temperature"),
+    ]

@@ -66,6 +66,12 @@ _EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*\n]
 _BLOCKQUOTE = re.compile(r"^\s*>\s?")
 # "**BM25**: búsqueda léxica…", "pass@k: the probability…", "`--port`: puerto…"
 _DEFINITION = re.compile(r"^(?P<term>[^:.!?]{1,60}?)\s{0,8}[:：]\s+(?P<body>\S.*)$")  # bounded
+# A glossary line, "Perplexity — exp of the average…": a dash after a short term, and a
+# body that opens in lowercase as a definition does (not "Week 2 — LoRA. Hu et al.…",
+# a heading run into its paragraph). Read whole, as a colon definition is.
+_DASH_DEFINITION = re.compile(
+    r"^(?P<term>[^:.!?—–]{1,60}?)\s{1,8}[—–]\s{1,8}(?P<body>[a-záéíóúñü].*)$"
+)  # bounded
 _SENTENCE_END = (".", "!", "?", ":", ";", "…")
 # A heading that names one thing: ends in a colon ("## HQQ:"), or is a single technical
 # token ("## vLLM", "## EXL2"): inner capitals, digits or dots.
@@ -221,7 +227,7 @@ class _Reader:
         for line in lines:
             if line == self.section and not line.endswith("."):
                 continue  # the section's heading kept in its text (PDF, DOCX): context only
-            definition = _DEFINITION.match(line)
+            definition = _DEFINITION.match(line) or _DASH_DEFINITION.match(line)
             if _is_lead(line):
                 # "Parámetros que más tocamos:" introduces a list; "Can I serve two models
                 # at once?" set as a FAQ entry frames the answer below it; "Axolotl:" alone
