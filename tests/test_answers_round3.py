@@ -152,6 +152,9 @@ def test_a_when_about_an_event_still_needs_a_date() -> None:
     assert question_kind("When do I need to retrain the adapter?").occasion
     assert not says_when("Solo si cambias de modelo.", occasion=False)
     assert says_when("Solo si cambias de modelo.", occasion=True)
+    assert says_when("Restart the server once a week.", occasion=True)
+    assert not says_when("El servidor tiene once núcleos.", occasion=True)  # eleven
+    assert not question_kind("When did we need to roll back the release?").occasion
     event = answers_question(
         "When did Meta release Llama 2?", "Only if you switch models. [1]", "en"
     )

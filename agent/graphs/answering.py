@@ -21,8 +21,12 @@ from agent.types import Usage
 
 
 def as_passages(passages: list[dict[str, Any]]) -> list[Passage]:
-    """Hits (``Hit.to_dict()``) as the offline scorers read them: text, section, title."""
-    return [Passage(p["text"], p.get("section") or "", p.get("title") or "") for p in passages]
+    """Hits (``Hit.to_dict()``) as the offline scorers read them: text, section, title and
+    the document's language."""
+    return [
+        Passage(p["text"], p.get("section") or "", p.get("title") or "", p.get("language") or "")
+        for p in passages
+    ]
 
 
 def format_passages(passages: list[dict[str, Any]]) -> str:

@@ -80,18 +80,31 @@ def has_date(text: str) -> bool:
 
 # A clause that says on which condition or after what something happens: what answers a
 # "when" about practice ("¿Cuándo conviene reindexar?" → "Solo si cambias de modelo").
+# Not English "once": in Spanish it is eleven ("once núcleos").
 _CONDITION = re.compile(
     r"\b(?:si|cuando|siempre que|en cuanto|tras|despu[ée]s de|antes de|if|when|whenever|"
-    r"once|after|before|unless)\b",
+    r"after|before|unless)\b",
+    re.IGNORECASE,
+)
+
+
+# ... or how often: "Restart the server once a week", "cada noche", "weekly".
+_FREQUENCY = re.compile(
+    r"\b(?:every|each|once a|twice a|cada|todos los|todas las|una vez al|una vez por|"
+    r"daily|weekly|monthly|yearly|nightly|diariamente|semanalmente|mensualmente)\b",
     re.IGNORECASE,
 )
 
 
 def says_when(text: str, occasion: bool = False) -> bool:
-    """Whether ``text`` answers a "when": a date, or, for a ``occasion`` question (a
-    "when" about what to do: ``QuestionKind.occasion``), a condition or an occasion too (a
-    clause after "si", "if", "cuando", "after"…)."""
-    return has_date(text) or (occasion and bool(_CONDITION.search(text)))
+    """Whether ``text`` answers a "when": a date, or, for an ``occasion`` question (a
+    "when" about what to do: ``QuestionKind.occasion``), a condition or an occasion (a
+    clause after "si", "if", "cuando", "after"…) or how often ("once a week", "cada
+    noche"). Which "when" it answers is left to coverage: the unit must cover the
+    question with its context, as any answer must."""
+    if has_date(text):
+        return True
+    return occasion and bool(_CONDITION.search(text) or _FREQUENCY.search(text))
 
 
 _MONEY = re.compile(
@@ -197,7 +210,7 @@ def name_matches(text: str, language: str, *, people: bool = False) -> list[tupl
     found: list[tuple[str, int]] = []
     for match in _WORD.finditer(text):
         word = match.group(0).strip(".'’")
-        if _is_handle(text, match.start()):
+        if _is_handle(text, match.start(), match.end(), word):
             # "@lucia traducir las preguntas": a handle names a person, lowercase or not
             found.append((fold_accents(word).lower(), match.start()))
             continue
@@ -220,12 +233,19 @@ def name_matches(text: str, language: str, *, people: bool = False) -> list[tupl
     return found
 
 
-def _is_handle(text: str, start: int) -> bool:
-    """Whether the word at ``start`` is an ``@handle`` ("@iker revisar…", "cc @ana"), not
-    the domain of an address ("ana@example.com")."""
+# Handles that address a group or name a thing, not a person: "@here", "@media".
+_NOT_A_PERSON = frozenset({"here", "channel", "everyone", "all", "media", "import", "font-face"})
+
+
+def _is_handle(text: str, start: int, end: int, word: str) -> bool:
+    """Whether the word at ``start`` is a person's ``@handle`` ("@iker revisar…", "cc
+    @ana"), not the domain of an address ("ana@example.com"), a package scope
+    ("@types/node") or a group ("@here")."""
     if start == 0 or text[start - 1] != "@":
         return False
-    return start == 1 or not (text[start - 2].isalnum() or text[start - 2] in "._-")
+    if start > 1 and (text[start - 2].isalnum() or text[start - 2] in "._-"):
+        return False
+    return text[end : end + 1] != "/" and word.lower() not in _NOT_A_PERSON
 
 
 def negates(text: str) -> bool:

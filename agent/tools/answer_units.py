@@ -79,7 +79,22 @@ _TECHNICAL_NAME = re.compile(r"^[^\W_][\w.+-]*$")
 # A table footnote: "\* con 128 muestras", "† TGI 2.0 with…", "[1] measured on…".
 _FOOTNOTE = re.compile(r"^\s*(?:\\?\*{1,3}|[†‡§¹²³]|\[\d{1,2}\])\s*(\S.*)$")
 # A date written with numbers in a heading: "2024-05-02", "14/03", "14/03/2024".
-_DATED_HEADING = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b")
+_ISO_DATE = re.compile(r"\b\d{4}-(\d{1,2})-(\d{1,2})\b")
+_DAY_MONTH = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/\d{2,4})?\b")
+
+
+def _dated(title: str) -> bool:
+    """Whether a heading holds a date in numbers: a real month and day, so "80/20" (a
+    split) is not one."""
+    for match in _ISO_DATE.finditer(title):
+        if 1 <= int(match[1]) <= 12 and 1 <= int(match[2]) <= 31:
+            return True
+    for match in _DAY_MONTH.finditer(title):
+        if 1 <= int(match[1]) <= 31 and 1 <= int(match[2]) <= 12:
+            return True
+    return False
+
+
 _ASIDE_MIN_WORDS = 4  # a parenthesis shorter than this is a gloss ("(NF4)"), not a fact
 _CODE_STATEMENT_LINES = 12  # a longer statement is read line by line
 # Labels of the notes themselves, never the subject of what follows them.
@@ -106,6 +121,7 @@ class AnswerUnit:
     reference: bool = False  # mostly the text of a link: it points elsewhere, says nothing
     subject: str = ""  # the heading or label the unit is about, already in ``text``
     headings: str = ""  # the headings the unit sits under: what its section is about
+    dated_heading: bool = False  # a heading that says when: it answers only "when?"
 
 
 def clean(text: str) -> str:
@@ -202,10 +218,10 @@ class _Reader:
         self.flush()
         self.end_list()
         self.headings = [(lv, t) for lv, t in self.headings if lv < level]
-        if _DATED_HEADING.search(title):
+        if _dated(title):
             # "## [0.3.2] - 2024-05-02": the heading itself says when (a changelog's
             # release, a log's day), and nothing under it repeats the date
-            self.add("sentence", clean(title), self.heading_path())
+            self.add("sentence", clean(title), self.heading_path(), dated_heading=True)
         self.headings.append((level, clean(title)))
         self.lead = ""
         self.subject = subject_of_heading(clean(title))

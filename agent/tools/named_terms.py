@@ -189,10 +189,10 @@ def _is_quantity(number: str, after: str) -> bool:
 
 
 _MONTH_ES = re.compile(r"\b(" + "|".join(MONTHS_ES) + r")\b", re.IGNORECASE)
-# English months capitalised, as written: "may" and "march" are verbs too, and "May" or
-# "March" opening a sentence ("May I…") is not read as a month.
+# English months capitalised, as written ("may" is a verb too). "May I…" / "May we…" asks
+# leave; "May: 300 €" in a list or a table cell is the month.
 _MONTH_EN = re.compile(r"\b(" + "|".join(m.title() for m in MONTHS_EN) + r")\b")
-_SENTENCE_START = re.compile(r"(?:^|[.?!¿¡:]|\n)\W{0,3}$")
+_MODAL_MAY = re.compile(r"\s{1,3}(?:i|we|you|he|she|it|they|this|that|be)\b", re.IGNORECASE)
 
 
 def _months(text: str) -> dict[int, str]:
@@ -203,8 +203,7 @@ def _months(text: str) -> dict[int, str]:
         found.setdefault(MONTHS_ES[word], word)
     for match in _MONTH_EN.finditer(text):
         word = match.group(1).lower()
-        before = text[max(0, match.start() - 4) : match.start()]
-        if word in ("may", "march") and _SENTENCE_START.search(before):
+        if word == "may" and _MODAL_MAY.match(text, match.end()):
             continue
         found.setdefault(MONTHS_EN[word], word)
     return found

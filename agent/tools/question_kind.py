@@ -81,6 +81,12 @@ _PRACTICE = re.compile(
     r"is it (?:worth|better|time))\b",
     re.IGNORECASE,
 )
+# ... unless it asks about the past: "When did we need to roll back?" asks for a date.
+_PAST = re.compile(
+    r"\b(?:did|was|were|had|hubo|fue|fueron|tuvo|tuvimos|tuvieron|tuve|hab[íi]a|"
+    r"hab[íi]amos|debi[óo]|debimos)\b",
+    re.IGNORECASE,
+)
 _REASON = re.compile(r"^\W{0,64}(?:por qué|why|how come|para qué)\b", re.IGNORECASE)
 _MONEY = re.compile(
     r"\b(?:cuest[ao]n?|cost(?:s|ó|aba|ar)?|precio|price|pagar|pay|tarifa|fee)\b", re.IGNORECASE
@@ -288,7 +294,7 @@ def _bare_kind(text: str) -> QuestionKind:
         if _MONEY.search(text) and not _NOT_MONEY.search(text):
             return QuestionKind("number", several, about_code, money=True)
     elif _DATE.search(text):
-        occasion = bool(_PRACTICE.search(text))
+        occasion = bool(_PRACTICE.search(text)) and not _PAST.search(text)
         return QuestionKind("date", several, about_code, occasion=occasion)
     elif _WHO.search(text):
         expects = "name"

@@ -40,7 +40,7 @@ from agent.tools.answer_features import (
     says_when,
 )
 from agent.tools.answer_units import AnswerUnit, passage_units
-from agent.tools.bilingual_lexicon import with_translations
+from agent.tools.bilingual_lexicon import translations
 from agent.tools.question_kind import QuestionKind, question_kind
 from agent.tools.question_rules import is_number, key_terms, mentions
 from agent.tools.sentences import split_sentences
@@ -60,6 +60,7 @@ class Passage:
     text: str
     section: str = ""
     title: str = ""
+    language: str = ""  # the document's, when known ("es", "en", "other")
 
 
 @dataclass
@@ -93,15 +94,15 @@ pintor Gonzalo Aranda" says who Felipe Aranda's father is in a passage about Fel
 asks exactly this, and lost such sentences to ones that said "father" of someone else."""
 
 
-def _coverage(wanted: set[str], text: str, language: str, across: bool = False) -> float:
-    """Share of ``wanted`` (the question's word keys) that ``text`` says; ``across``: the
-    text is in the other language, and its words' translations count as said
-    (agent/tools/bilingual_lexicon.py)."""
+def _coverage(wanted: set[str], text: str, language: str, written: str = "") -> float:
+    """Share of ``wanted`` (the question's word keys) that ``text`` says; ``written``:
+    the other language the text is in, whose words' translations count as said
+    (agent/tools/bilingual_lexicon.py); "" within one language."""
     if not wanted:
         return 0.0
     said = set(word_keys(text, language))
-    if across:
-        said = with_translations(said)
+    if written:
+        said |= translations(text, written)
     found = wanted & said
     inverse = [w for w in wanted - found if w in _INVERSE and _INVERSE[w] & said]
     if inverse:
@@ -170,7 +171,7 @@ def focus(
     kind: QuestionKind | None = None,
     headings: str = "",
     about: str = "",
-    across: bool = False,
+    written: str = "",
 ) -> float:
     """How much of what ``question`` asks, and about what, ``text`` says itself (0..1).
 
@@ -210,17 +211,20 @@ def focus(
         topic = sum(said) / len(keys)
     else:
         wanted = set(word_keys(question, language))
-        topic = min(1.0, 2 * _coverage(wanted, text, language, across))
+        topic = min(1.0, 2 * _coverage(wanted, text, language, written))
     return round(0.5 * asked + 0.5 * topic, 4)
 
 
-def in_other_language(passage: Passage, language: str) -> bool:
-    """Whether ``passage`` is written in the other of Spanish and English than a question
-    in ``language``; "other" languages and mixed text are read as they are."""
+def other_language_of(passage: Passage, language: str) -> str:
+    """The language ``passage`` is written in when it is the other of Spanish and
+    English than a question in ``language``; "" otherwise (the same language, another
+    one, mixed text). The document's language recorded at ingestion when the passage
+    carries it (a chunk of Spanish notes that is mostly a code block reads as English),
+    else the passage's own."""
     if language not in ("es", "en"):
-        return False
-    written = detect_language(f"{passage.title}\n{passage.text}")
-    return written in ("es", "en") and written != language
+        return ""
+    written = passage.language or detect_language(f"{passage.title}\n{passage.text}")
+    return written if written in ("es", "en") and written != language else ""
 
 
 _OPENING_CHARS = 600  # where a passage's first sentence (after its heading) is looked for
@@ -245,7 +249,7 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
     question_negates = negates(question)
     for index, passage in enumerate(passages):
         about = _what_it_is_about(passage)
-        across = in_other_language(passage, language)
+        written = other_language_of(passage, language)
         # "¿Quién fue el padre de X?": a passage that never says who X's father is (one
         # about X naming X's son) has no unit that answers, whatever names it holds
         relation_said = kind.expects != "name" or kinship.says_the_relation(
@@ -261,11 +265,13 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
                 ScoredUnit(
                     unit=unit,
                     passage=index,
-                    coverage=_coverage(wanted, f"{unit.context}\n{unit.text}", language, across),
-                    own=_coverage(wanted, unit.text, language, across),
+                    coverage=_coverage(wanted, f"{unit.context}\n{unit.text}", language, written),
+                    own=_coverage(wanted, unit.text, language, written),
                     news=len(said_words - wanted) + len(technical - asked_tokens) + denies,
-                    fits=relation_said and fits(unit.text, kind, question, language),
-                    focus=focus(said, question, language, kind, unit.headings, about, across),
+                    fits=relation_said
+                    and (not unit.dated_heading or "date" in kind.parts)
+                    and fits(unit.text, kind, question, language),
+                    focus=focus(said, question, language, kind, unit.headings, about, written),
                 )
             )
     return scored

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from agent.tools.bilingual_lexicon import translated_keys
+from agent.tools.bilingual_lexicon import stem_translations
 from agent.tools.verification.analysis import OTHER_LANGUAGE, Analysis, fold, is_stopword
 from agent.tools.verification.evidence import Evidence
 from agent.tools.verification.rules import hard_failure
@@ -71,7 +71,8 @@ def skip_reason(text: str) -> str:
 def term_coverage(sentence: Analysis, stems: dict[str, frozenset[str]]) -> float:
     """Share of the sentence's content terms found in ``stems`` (either language): as
     the same word, or, in the other language, as one of its translations
-    (agent/tools/bilingual_lexicon.py, compared by five-letter prefixes)."""
+    (agent/tools/bilingual_lexicon.py: looked up by the term's stem, compared by
+    five-letter prefixes)."""
     if not sentence.terms:
         return 1.0
     own, other = stems[sentence.language], stems[OTHER_LANGUAGE[sentence.language]]
@@ -83,7 +84,7 @@ def term_coverage(sentence: Analysis, stems: dict[str, frozenset[str]]) -> float
             continue
         if other_keys is None:
             other_keys = _prefix_keys(other)
-        if translated_keys(s[:PREFIX_LENGTH]) & other_keys:
+        if stem_translations(sentence.language, s) & other_keys:
             hits += 1
     return hits / len(sentence.terms)
 
