@@ -217,3 +217,30 @@ def test_a_dash_after_a_heading_run_into_its_paragraph_is_no_definition() -> Non
         ("definition", "Perplexity"),
         ("definition", "Temperature"),
     ]
+
+
+CHANGELOG_ES = (
+    "# Historial de cambios\n\n"
+    "## [1.2.0] - 2024-03-01\n### Corregido\n- Fuga de memoria en la caché del tokenizador.\n\n"
+    "## [1.1.0] - 2024-01-15\n### Añadido\n- Búsqueda híbrida con RRF.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "text", "expected"),
+    [
+        ("When was the memory leak fixed?", "en", CHANGELOG, "2024-05-02"),
+        ("¿Cuándo se corrigió la fuga de memoria?", "es", CHANGELOG_ES, "2024-03-01"),
+        ("¿Cuándo se añadió la búsqueda híbrida?", "es", CHANGELOG_ES, "2024-01-15"),
+    ],
+)
+def test_an_item_under_a_dated_heading_is_quoted_with_its_date(
+    answerer: ExtractiveAnswerer, question: str, language: str, text: str, expected: str
+) -> None:
+    """A changelog's items are dated by their release's heading, two levels up ("###
+    Fixed" between): the item is quoted with it, so "when was X fixed?" is answered."""
+    answer = _answer(answerer, question, language, text)
+    assert expected in answer
+    assert expected in next(
+        line for line in answer.splitlines() if "emor" in line or "brid" in line
+    )

@@ -224,7 +224,10 @@ class _Reader:
             self.add("sentence", clean(title), self.heading_path(), dated_heading=True)
         self.headings.append((level, clean(title)))
         self.lead = ""
-        self.subject = subject_of_heading(clean(title))
+        # under "## [0.3.2] - 2024-05-02 / ### Fixed", each item is quoted with its
+        # release: "When was the memory leak fixed?" is answered by the item, dated
+        dated = next((t for _, t in reversed(self.headings) if _dated(t)), "")
+        self.subject = subject_of_heading(clean(title)) or dated
 
     def flush(self) -> None:
         """The prose paragraph gathered so far becomes definitions or sentences."""
