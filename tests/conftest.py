@@ -43,3 +43,27 @@ def store_setting(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return "sqlite"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def shown_answer():  # type: ignore[no-untyped-def]
+    """``shown_answer(question, language, text)``: what the graph would show for a
+    question over one passage with the offline default — the grader, the extractive
+    answerer and the "does it answer?" check, real, as the graph runs them — or "" where
+    it would abstain."""
+    from agent.tools.extractive import ExtractiveAnswerer
+    from agent.tools.relevance import relevant
+    from agent.tools.unit_scoring import Passage
+    from agent.tools.verification.answers_question import answers_question
+    from ingestion.embedding import Embedder
+
+    answerer = ExtractiveAnswerer(Embedder())
+
+    def shown(question: str, language: str, text: str) -> str:
+        passages = [Passage(text, "", "notes")]
+        if not any(relevant(question, language, passages)):
+            return ""
+        answer = answerer.answer(question, language, passages).text
+        return answer if answers_question(question, answer, language, [text]).answers else ""
+
+    return shown

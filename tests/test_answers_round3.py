@@ -6,16 +6,15 @@ check, in both languages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from agent.tools.answer_features import names, says_when
 from agent.tools.answer_units import passage_units
-from agent.tools.extractive import ExtractiveAnswerer
 from agent.tools.named_terms import missing_key_terms
 from agent.tools.question_kind import question_kind
 from agent.tools.question_rules import key_terms
-from agent.tools.relevance import relevant
-from agent.tools.unit_scoring import Passage
 from agent.tools.verification.answers_question import answers_question
 
 MINUTES = (
@@ -47,23 +46,6 @@ GLOSSARY = (
 )
 
 
-@pytest.fixture(scope="module")
-def answerer() -> ExtractiveAnswerer:
-    from ingestion.embedding import Embedder
-
-    return ExtractiveAnswerer(Embedder())
-
-
-def _answer(answerer: ExtractiveAnswerer, question: str, language: str, text: str) -> str:
-    """What the graph would show: the extractive answer if the grader keeps the passage
-    and the check passes it, else "" (an abstention)."""
-    passages = [Passage(text, "", "notes")]
-    if not any(relevant(question, language, passages)):
-        return ""
-    answer = answerer.answer(question, language, passages).text
-    return answer if answers_question(question, answer, language, [text]).answers else ""
-
-
 @pytest.mark.parametrize(
     ("question", "language", "text"),
     [
@@ -72,11 +54,11 @@ def _answer(answerer: ExtractiveAnswerer, question: str, language: str, text: st
     ],
 )
 def test_an_owner_written_as_a_handle_answers_who(
-    answerer: ExtractiveAnswerer, question: str, language: str, text: str
+    shown_answer: Callable[[str, str, str], str], question: str, language: str, text: str
 ) -> None:
     """ "@lucia" is a person, lowercase as handles are: before, a "who?" found no name in
     the task line and quoted an unrelated line with a capitalised word instead."""
-    assert "lucia" in _answer(answerer, question, language, text)
+    assert "lucia" in shown_answer(question, language, text)
 
 
 def test_a_handle_is_a_name_and_an_address_is_not() -> None:
@@ -93,13 +75,13 @@ def test_a_handle_is_a_name_and_an_address_is_not() -> None:
     ],
 )
 def test_a_month_the_notes_do_not_give_is_not_answered_with_another(
-    answerer: ExtractiveAnswerer, question: str, language: str, text: str
+    shown_answer: Callable[[str, str, str], str], question: str, language: str, text: str
 ) -> None:
     """The minutes say what February cost, not January: before, that line was quoted
     and shown verified."""
-    assert _answer(answerer, question, language, text) == ""
+    assert shown_answer(question, language, text) == ""
     february = question.replace("enero", "febrero").replace("January", "February")
-    assert "212" in _answer(answerer, february, language, text)
+    assert "212" in shown_answer(february, language, text)
 
 
 def test_months_are_read_in_both_languages_and_may_is_not_always_a_month() -> None:
@@ -117,11 +99,11 @@ def test_months_are_read_in_both_languages_and_may_is_not_always_a_month() -> No
     ],
 )
 def test_a_release_dated_in_its_heading_is_answered_by_the_heading(
-    answerer: ExtractiveAnswerer, question: str, language: str
+    shown_answer: Callable[[str, str, str], str], question: str, language: str
 ) -> None:
     """A changelog's items never repeat their release's date: the heading says it."""
-    assert "2024-05-02" in _answer(answerer, question, language, CHANGELOG)
-    assert "2024-06-11" not in _answer(answerer, question, language, CHANGELOG)
+    assert "2024-05-02" in shown_answer(question, language, CHANGELOG)
+    assert "2024-06-11" not in shown_answer(question, language, CHANGELOG)
 
 
 def test_only_a_dated_heading_becomes_a_unit() -> None:
@@ -138,9 +120,13 @@ def test_only_a_dated_heading_becomes_a_unit() -> None:
     ],
 )
 def test_a_when_about_what_to_do_is_answered_by_a_condition(
-    answerer: ExtractiveAnswerer, question: str, language: str, text: str, expected: str
+    shown_answer: Callable[[str, str, str], str],
+    question: str,
+    language: str,
+    text: str,
+    expected: str,
 ) -> None:
-    assert expected in _answer(answerer, question, language, text)
+    assert expected in shown_answer(question, language, text)
 
 
 def test_a_when_about_an_event_still_needs_a_date() -> None:
@@ -169,14 +155,14 @@ def test_a_when_about_an_event_still_needs_a_date() -> None:
     ],
 )
 def test_top_k_is_not_answered_by_top_p(
-    answerer: ExtractiveAnswerer, question: str, language: str
+    shown_answer: Callable[[str, str, str], str], question: str, language: str
 ) -> None:
     """ "top-k" names one setting as exactly as an acronym; before, "We use 0.9." of the
     top-p line was shown verified."""
     assert key_terms(question) == ["top-k"]
-    assert _answer(answerer, question, language, GLOSSARY) == ""
+    assert shown_answer(question, language, GLOSSARY) == ""
     top_p = question.replace("top-k", "top-p")
-    assert "0.9" in _answer(answerer, top_p, language, GLOSSARY)
+    assert "0.9" in shown_answer(top_p, language, GLOSSARY)
 
 
 GLOSSARY_LINES = {
@@ -201,12 +187,12 @@ GLOSSARY_LINES = {
     ],
 )
 def test_a_glossary_line_is_read_whole_with_its_term(
-    answerer: ExtractiveAnswerer, question: str, language: str, expected: str
+    shown_answer: Callable[[str, str, str], str], question: str, language: str, expected: str
 ) -> None:
     """ "Term — definition" lines: the sentence that answers ("Not comparable across
     tokenizers!") never names the term, so read alone it did not say all of the
     question, and the first sentence was quoted without the answer."""
-    assert expected in _answer(answerer, question, language, GLOSSARY_LINES[language])
+    assert expected in shown_answer(question, language, GLOSSARY_LINES[language])
 
 
 def test_a_dash_after_a_heading_run_into_its_paragraph_is_no_definition() -> None:
@@ -235,11 +221,15 @@ CHANGELOG_ES = (
     ],
 )
 def test_an_item_under_a_dated_heading_is_quoted_with_its_date(
-    answerer: ExtractiveAnswerer, question: str, language: str, text: str, expected: str
+    shown_answer: Callable[[str, str, str], str],
+    question: str,
+    language: str,
+    text: str,
+    expected: str,
 ) -> None:
     """A changelog's items are dated by their release's heading, two levels up ("###
     Fixed" between): the item is quoted with it, so "when was X fixed?" is answered."""
-    answer = _answer(answerer, question, language, text)
+    answer = shown_answer(question, language, text)
     assert expected in answer
     assert expected in next(
         line for line in answer.splitlines() if "emor" in line or "brid" in line

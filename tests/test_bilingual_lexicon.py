@@ -4,16 +4,15 @@ and "does it answer?" check, both directions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from agent.tools import bilingual_lexicon
 from agent.tools.bilingual_lexicon import translations
-from agent.tools.extractive import ExtractiveAnswerer
 from agent.tools.relevance import relevant
 from agent.tools.unit_scoring import Passage, other_language_of
-from agent.tools.verification.answers_question import answers_question
 
 MINUTES_ES = (
     "Acta de la reunión del equipo de evaluación\n\n"
@@ -27,22 +26,6 @@ RUNBOOK_EN = (
     "The documents are split into chunks of about 350 words with an overlap of 50.\n"
     "The weekly budget for the cloud machines is 120 dollars.\n"
 )
-
-
-@pytest.fixture(scope="module")
-def answerer() -> ExtractiveAnswerer:
-    from ingestion.embedding import Embedder
-
-    return ExtractiveAnswerer(Embedder())
-
-
-def _answer(answerer: ExtractiveAnswerer, question: str, language: str, text: str) -> str:
-    """What the graph would show: "" where it would abstain."""
-    passages = [Passage(text, "", "notes")]
-    if not any(relevant(question, language, passages)):
-        return ""
-    answer = answerer.answer(question, language, passages).text
-    return answer if answers_question(question, answer, language, [text]).answers else ""
 
 
 @pytest.mark.parametrize(
@@ -63,18 +46,22 @@ def _answer(answerer: ExtractiveAnswerer, question: str, language: str, text: st
     ],
 )
 def test_a_question_is_answered_from_notes_in_the_other_language(
-    answerer: ExtractiveAnswerer, question: str, language: str, text: str, expected: str
+    shown_answer: Callable[[str, str, str], str],
+    question: str,
+    language: str,
+    text: str,
+    expected: str,
 ) -> None:
     """Without the word list the grader finds only names, numbers and cognates in common
     and abstains on each of these (checked with the list emptied)."""
-    assert expected in _answer(answerer, question, language, text)
+    assert expected in shown_answer(question, language, text)
 
 
 def test_an_unrelated_question_in_the_other_language_still_abstains(
-    answerer: ExtractiveAnswerer,
+    shown_answer: Callable[[str, str, str], str],
 ) -> None:
-    assert _answer(answerer, "¿Quién ganó el mundial de fútbol?", "es", RUNBOOK_EN) == ""
-    assert _answer(answerer, "What GPU does the team use?", "en", MINUTES_ES) == ""
+    assert shown_answer("¿Quién ganó el mundial de fútbol?", "es", RUNBOOK_EN) == ""
+    assert shown_answer("What GPU does the team use?", "en", MINUTES_ES) == ""
 
 
 def test_translations_count_only_across_languages() -> None:
@@ -106,13 +93,13 @@ def test_the_word_list_links_families_both_ways() -> None:
     ],
 )
 def test_a_word_is_looked_up_by_its_stem_in_its_own_language(
-    answerer: ExtractiveAnswerer, question: str, language: str, text: str
+    shown_answer: Callable[[str, str, str], str], question: str, language: str, text: str
 ) -> None:
     """Looked up by five-letter prefix, "tren" met "train", "contexto" "contestar",
     "fine-tuning" the fine for late returns, "inferior" "inferencia", and each of these
     was answered and shown as verified (adversarial pass); by stem, in the passage's
     language, none is."""
-    assert _answer(answerer, question, language, text) == ""
+    assert shown_answer(question, language, text) == ""
 
 
 def test_a_malformed_line_names_the_file_and_line(
