@@ -39,6 +39,10 @@ CHANGELOG = (
 )
 FAQ_ES = "**P: ¿Cuándo conviene reindexar?**\nR: Solo si cambias de modelo de embeddings.\n"
 FAQ_EN = "**Q: When should I reindex?**\nA: Only if you switch to another embedding model.\n"
+CHANGELOG_WITH_REMOVED = (
+    "# Changelog\n\n## [0.3.0] - 2024-04-15\n### Added\n- Hybrid search.\n"
+    "### Removed\n- Python 3.8 support.\n"
+)
 GLOSSARY = (
     "Top-p (nucleus sampling) — sample from the smallest set of tokens whose probability "
     "adds up to p. We use 0.9.\n"
@@ -234,3 +238,30 @@ def test_an_item_under_a_dated_heading_is_quoted_with_its_date(
     assert expected in next(
         line for line in answer.splitlines() if "emor" in line or "brid" in line
     )
+
+
+def test_a_dated_release_is_quoted_with_the_headings_below_it() -> None:
+    """ "Python 3.8 support." under "### Removed" quoted as "[0.3.0] - …: Python 3.8
+    support." said the opposite (second adversarial pass): the path down from the
+    release is the subject."""
+    units = {u.text for u in passage_units(CHANGELOG_WITH_REMOVED)}
+    assert "[0.3.0] - 2024-04-15 › Removed: Python 3.8 support." in units
+
+
+def test_a_dated_title_or_a_ratio_does_not_date_every_line() -> None:
+    notes = "# Notas del curso 02/05\n\n## Cuantización 4/8 bits\nAWQ cuantiza a 4 bits.\n"
+    texts = [u.text for u in passage_units(notes)]
+    assert "AWQ cuantiza a 4 bits." in texts
+    assert not any(u.dated_heading for u in passage_units(notes) if "4/8" in u.text)
+
+
+def test_a_frequency_needs_a_period_after_every() -> None:
+    assert says_when("Reiniciamos el servidor cada noche.", occasion=True)
+    assert says_when("Rotate the keys every 90 days.", occasion=True)
+    assert not says_when("Cada servidor tiene 64 GB de memoria.", occasion=True)
+    assert not says_when("Todos los modelos se reentrenan con la misma semilla.", occasion=True)
+
+
+def test_a_note_label_before_a_dash_is_no_glossary_term() -> None:
+    units = passage_units("Nota — el servidor se reinicia cada noche. Los backups, a las 3:00.\n")
+    assert [u.kind for u in units if u.kind == "definition"] == []

@@ -196,3 +196,20 @@ def test_a_period_taken_from_another_source_sentence_is_not_a_conflict() -> None
     not make it a fabrication."""
     sources = ["The API budget is 300 euros a month.", "We review the logs daily."]
     assert _judge("period_conflict", "en", sources, "We review the logs every day.") == ""
+
+
+@pytest.mark.parametrize(
+    ("claim", "source"),
+    [
+        ("La reunión es el día 5 de cada mes.", "La reunión es el día 5 de cada mes, a las 10."),
+        ("En el año 2023 pagamos 300 € al mes.", "En 2023 pagamos 300 € al mes."),
+        ("Hoy en día pagamos 300 € al mes.", "Actualmente pagamos 300 € al mes."),
+        ("The cache expires after one day.", "The cache expires after 24 hours."),
+    ],
+)
+def test_a_time_that_is_not_a_rate_is_no_period_conflict(claim: str, source: str) -> None:
+    """Only a rate per period is compared ("a week", "al mes", "mensual"): a day of the
+    month, a year, "hoy en día" or a duration name a time (second adversarial pass: each
+    was flagged)."""
+    language = "es" if "é" in claim or " el " in claim or "Hoy" in claim else "en"
+    assert _judge("period_conflict", language, [source], claim) == ""

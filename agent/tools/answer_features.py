@@ -88,10 +88,20 @@ _CONDITION = re.compile(
 )
 
 
-# ... or how often: "Restart the server once a week", "cada noche", "weekly".
+# ... or how often: "Restart the server once a week", "cada noche", "weekly" — a period
+# after "every"/"cada", not "cada servidor" or "todos los modelos".
+_PERIOD_NOUNS = (
+    r"(?:\d{1,4}\s{1,3})?(?:days?|nights?|weeks?|months?|years?|hours?|mornings?|evenings?|"
+    r"weekends?|d[íi]as?|noches?|semanas?|mes|meses|años?|horas?|mañanas?|tardes?|"
+    r"lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bados?|domingos?|mondays?|tuesdays?|"
+    r"wednesdays?|thursdays?|fridays?|saturdays?|sundays?|release|releases|versi[óo]n|"
+    r"versiones|epoch|epochs|[ée]pocas?)\b"
+)
 _FREQUENCY = re.compile(
-    r"\b(?:every|each|once a|twice a|cada|todos los|todas las|una vez al|una vez por|"
-    r"daily|weekly|monthly|yearly|nightly|diariamente|semanalmente|mensualmente)\b",
+    rf"\b(?:every|each|once a|twice a|once per|cada|todos los|todas las|una vez al|"
+    rf"una vez por|una vez a la|dos veces al|dos veces por)\s{{1,3}}{_PERIOD_NOUNS}|"
+    r"\b(?:daily|weekly|monthly|yearly|nightly|hourly|diariamente|semanalmente|"
+    r"mensualmente|anualmente)\b",
     re.IGNORECASE,
 )
 

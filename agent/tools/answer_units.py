@@ -80,7 +80,9 @@ _TECHNICAL_NAME = re.compile(r"^[^\W_][\w.+-]*$")
 _FOOTNOTE = re.compile(r"^\s*(?:\\?\*{1,3}|[†‡§¹²³]|\[\d{1,2}\])\s*(\S.*)$")
 # A date written with numbers in a heading: "2024-05-02", "14/03", "14/03/2024".
 _ISO_DATE = re.compile(r"\b\d{4}-(\d{1,2})-(\d{1,2})\b")
-_DAY_MONTH = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/\d{2,4})?\b")
+# "14/03", "05/04/2024": two digits each, or with a year; not "4/8 bits", "0.7/1.0",
+# "Parte 1/2"
+_DAY_MONTH = re.compile(r"(?<![\d.,/])(\d{1,2})/(\d{1,2})(/\d{2,4})?(?![\d/.,]|\s?[^\W\d_])")
 
 
 def _dated(title: str) -> bool:
@@ -90,7 +92,8 @@ def _dated(title: str) -> bool:
         if 1 <= int(match[1]) <= 12 and 1 <= int(match[2]) <= 31:
             return True
     for match in _DAY_MONTH.finditer(title):
-        if 1 <= int(match[1]) <= 31 and 1 <= int(match[2]) <= 12:
+        written = match[3] or (len(match[1]) == 2 and len(match[2]) == 2)
+        if written and 1 <= int(match[1]) <= 31 and 1 <= int(match[2]) <= 12:
             return True
     return False
 
@@ -225,9 +228,14 @@ class _Reader:
         self.headings.append((level, clean(title)))
         self.lead = ""
         # under "## [0.3.2] - 2024-05-02 / ### Fixed", each item is quoted with its
-        # release: "When was the memory leak fixed?" is answered by the item, dated
-        dated = next((t for _, t in reversed(self.headings) if _dated(t)), "")
-        self.subject = subject_of_heading(clean(title)) or dated
+        # release and the headings below it ("[0.3.0] - 2024-04-15 › Removed: Python 3.8
+        # support": without "Removed" it read as the opposite), so "When was the memory
+        # leak fixed?" is answered by the item. Only a release's ISO date below the
+        # document's title: "# Notas del curso 02/05" dates the notes, not each line.
+        released = [i for i, (lv, t) in enumerate(self.headings) if lv > 1 and _ISO_DATE.search(t)]
+        self.subject = subject_of_heading(clean(title))
+        if released and not self.subject:
+            self.subject = " › ".join(t for _, t in self.headings[released[-1] :])
 
     def flush(self) -> None:
         """The prose paragraph gathered so far becomes definitions or sentences."""
@@ -246,7 +254,7 @@ class _Reader:
         for line in lines:
             if line == self.section and not line.endswith("."):
                 continue  # the section's heading kept in its text (PDF, DOCX): context only
-            definition = _DEFINITION.match(line) or _DASH_DEFINITION.match(line)
+            definition = _DEFINITION.match(line) or _glossary_line(line)
             if _is_lead(line):
                 # "Parámetros que más tocamos:" introduces a list; "Can I serve two models
                 # at once?" set as a FAQ entry frames the answer below it; "Axolotl:" alone
@@ -449,6 +457,15 @@ def _bracket_balance(line: str) -> int:
         elif char in ")]}":
             balance -= 1
     return balance
+
+
+def _glossary_line(line: str) -> re.Match[str] | None:
+    """``line`` as "Term — definition", unless the term labels the note itself ("Nota —
+    el servidor se reinicia…" is an aside, not the definition of "Nota")."""
+    match = _DASH_DEFINITION.match(line)
+    if match and fold_accents(match["term"]).strip().lower() in _NOTE_LABELS:
+        return None
+    return match
 
 
 def _is_term(term: str) -> bool:

@@ -68,17 +68,19 @@ def _same_language_failure(sentence: Analysis, evidence: Evidence, best: Analysi
 
 
 def period_conflict(sentence: Analysis, evidence: Evidence, best: Analysis) -> str:
-    """A period of time ("a week", "mensual") that no source states, where the source
-    sentence the claim matches best states another ("300 € al mes"). In either language:
-    the period words of both are listed (word_lists.PERIOD_WORDS). A claim that takes
-    its period from another source sentence is not flagged."""
-    claimed = _periods(sentence.text)
+    """A rate per period of time ("300 € a week", "mensual") that no source states, where
+    the source sentence the claim matches best states a rate per another period ("300 €
+    al mes"). In either language (word_lists.PERIOD_WORDS). Only rates: "el día 5 de
+    cada mes", "en el año 2023", "hoy en día", "after one day" (against "24 hours") name
+    a time, not what is paid or done per period. A claim that takes its rate from
+    another source sentence is not flagged."""
+    claimed = _rates(sentence.text)
     if not claimed:
         return ""
-    stated = _periods(best.text)
+    stated = _rates(best.text)
     if not stated:
         return ""
-    anywhere = {PERIOD_WORDS[token] for token in evidence.tokens if token in PERIOD_WORDS}
+    anywhere = {period for s in evidence.sentences for period in _rates(s.text).values()}
     for word, period in claimed.items():
         if period not in anywhere:
             other = next(iter(stated))
@@ -86,16 +88,25 @@ def period_conflict(sentence: Analysis, evidence: Evidence, best: Analysis) -> s
     return ""
 
 
-_PERIOD_TOKEN = re.compile(r"[^\W\d_]+")
+# "a week", "per month", "al mes", "por hora", "cada semana", "a la semana"; or an
+# adjective of the period ("weekly", "mensual"), which is a rate by itself. Not "a la hora
+# de…" (when it comes to…).
+_RATE = re.compile(
+    r"\b(?:(?:a|an|per|each|every|al|por|cada|a\s+la|a\s+los)\s+([^\W\d_]+)(?!\s+de\b)|"
+    r"(hourly|daily|weekly|monthly|yearly|annual|annually|diari[oa]s?|semanal(?:es)?|"
+    r"mensual(?:es)?|anual(?:es)?))\b",
+    re.IGNORECASE,
+)
 
 
-def _periods(text: str) -> dict[str, str]:
-    """The period words of ``text`` (as written, lowercased) and the period each names."""
+def _rates(text: str) -> dict[str, str]:
+    """The periods ``text`` states rates per, by the words that say so (lowercased)."""
     found: dict[str, str] = {}
-    for match in _PERIOD_TOKEN.finditer(text.lower()):
-        period = PERIOD_WORDS.get(fold(match.group(0)))
+    for match in _RATE.finditer(text):
+        word = (match.group(1) or match.group(2)).lower()
+        period = PERIOD_WORDS.get(fold(word))
         if period is not None:
-            found.setdefault(match.group(0), period)
+            found.setdefault(word, period)
     return found
 
 
