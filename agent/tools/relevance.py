@@ -40,8 +40,7 @@ MIN_COVERAGE = 0.375
 # A passage in the other language than the question meets it through the word list's
 # translations, which bring words of other senses too ("pesos" reads as "weight"): half
 # the question must be said there, unless the passage names what the question names.
-# Chosen on the XQuAD tune halves paired across languages (docs/performance.md): the
-# share of shown answers without the gold answer is then no higher than before the list.
+# Chosen on the XQuAD tune halves paired across languages (docs/performance.md).
 MIN_COVERAGE_ACROSS = 0.5
 
 __all__ = ["MIN_COVERAGE", "coverage", "missing_key_terms", "relevant"]
