@@ -220,12 +220,13 @@ class _Reader:
     def heading(self, level: int, title: str) -> None:
         self.flush()
         self.end_list()
+        title = clean(title)
         self.headings = [(lv, t) for lv, t in self.headings if lv < level]
         if _dated(title):
             # "## [0.3.2] - 2024-05-02": the heading itself says when (a changelog's
             # release, a log's day), and nothing under it repeats the date
-            self.add("sentence", clean(title), self.heading_path(), dated_heading=True)
-        self.headings.append((level, clean(title)))
+            self.add("sentence", title, self.heading_path(), dated_heading=True)
+        self.headings.append((level, title))
         self.lead = ""
         # under "## [0.3.2] - 2024-05-02 / ### Fixed", each item is quoted with its
         # release and the headings below it ("[0.3.0] - 2024-04-15 › Removed: Python 3.8
@@ -233,7 +234,7 @@ class _Reader:
         # leak fixed?" is answered by the item. Only a release's ISO date below the
         # document's title: "# Notas del curso 02/05" dates the notes, not each line.
         released = [i for i, (lv, t) in enumerate(self.headings) if lv > 1 and _ISO_DATE.search(t)]
-        self.subject = subject_of_heading(clean(title))
+        self.subject = subject_of_heading(title)
         if released and not self.subject:
             self.subject = " › ".join(t for _, t in self.headings[released[-1] :])
 

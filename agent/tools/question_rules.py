@@ -286,9 +286,9 @@ _WORD_START = r"(?:(?<![^\W\d_])|(?<=\dx)|(?<=\d×))"
 def _term_form(form: str) -> str:
     end = r"(?:'s|’s|es|s)?(?![^\W\d_])" if len(form) <= 3 else ""
     # "top-k" is written "top_k", "top k" and "topk" too; "vitamin-c", "vitamin C"
-    joined = r"[-_ ]?".join(re.escape(part) for part in form.split("-")) if "-" in form else ""
-    if joined and re.fullmatch(r"[a-z]{3,16}-[a-z]", form):
-        return rf"{joined}(?![^\W\d_])"
+    if re.fullmatch(r"[a-z]{3,16}-[a-z]", form):
+        word, letter = form.split("-")
+        return rf"{re.escape(word)}[-_ ]?{letter}(?![^\W\d_])"
     return f"{re.escape(form)}{end}"
 
 
