@@ -563,6 +563,42 @@ def test_html_title_sections_and_boilerplate(tmp_path: Path) -> None:
         assert boilerplate not in doc.text
 
 
+@pytest.mark.parametrize(
+    ("markup", "kept"),
+    [
+        (
+            "<details><summary>What we use</summary><p>Qdrant 1.9 for vectors and "
+            "OpenSearch for BM25.</p></details>",
+            ["What we use", "Qdrant 1.9 for vectors and OpenSearch for BM25."],
+        ),
+        (
+            "<details open><summary>Lo que usamos</summary>Qdrant 1.9 para los vectores.</details>",
+            ["Lo que usamos", "Qdrant 1.9 para los vectores."],
+        ),
+        (
+            '<figure><img src="chart.png"><figcaption>Recall@5 rose from 0.68 to 0.81.'
+            "</figcaption></figure>",
+            ["Recall@5 rose from 0.68 to 0.81."],
+        ),
+    ],
+)
+def test_html_collapsed_blocks_and_captions_are_read(
+    tmp_path: Path, markup: str, kept: list[str]
+) -> None:
+    """unstructured's partitioner drops <details>, <summary> and <figure> with all they
+    hold; a blog's "What we use" box was missing from the index."""
+    path = tmp_path / "post.html"
+    path.write_text(
+        f"<html><body><h1>Six months of RAG</h1><p>Before the box.</p>{markup}"
+        "<p>After the box.</p></body></html>",
+        encoding="utf-8",
+    )
+    text = load(path).text
+    for line in ["Before the box.", *kept, "After the box."]:
+        assert line in text
+    assert text.index("Before the box.") < text.index(kept[-1]) < text.index("After the box.")
+
+
 def test_html_latin1_with_meta_charset_and_no_title(tmp_path: Path) -> None:
     path = tmp_path / "pagina.htm"
     markup = (

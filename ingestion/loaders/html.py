@@ -42,9 +42,17 @@ def html_sections(markup: str) -> Sectioned:
     ensure_offline_unstructured()
     from unstructured.partition.html import partition_html
 
-    marked, tables = _mark_tables(markup)
+    marked, tables = _mark_tables(_UNSTRUCTURED_DROPS.sub(r"<\1div", markup))
     elements = partition_html(text=marked, skip_headers_and_footers=True)
     return sections_from_elements(elements, tables=tables)
+
+
+# Content elements unstructured's partitioner leaves out with everything inside them: a
+# blog's "<details><summary>What we use</summary><p>Qdrant 1.9 for vectors…" was lost
+# from the index, and so was a <figure>'s caption. Read as plain blocks instead.
+_UNSTRUCTURED_DROPS = re.compile(
+    r"<(/?)(?:details|summary|figure|figcaption|dialog)(?=[\s/>])", re.IGNORECASE
+)
 
 
 def _mark_tables(markup: str) -> tuple[str, list[Table]]:
@@ -90,7 +98,7 @@ _HTML_BLOCKS = frozenset(
     {
         "p", "div", "br", "li", "tr", "td", "th", "section", "article", "main", "aside",
         "blockquote", "pre", "ul", "ol", "table", "dd", "dt", "figure", "figcaption", "hr",
-        "body", "html",
+        "body", "html", "details", "summary", "dialog",
     }
 )  # fmt: skip
 
