@@ -168,6 +168,16 @@ _MEASURE_FORMS = {
         r"(?<![\d.,])\d+(?:\.\d+)+" + _OTHER_UNIT + r"|(?<![\d.])\d+\.x\b|"
         r"\b[A-Z][\w+-]{0,40}\s\d+\b(?![.,]\d)" + _OTHER_UNIT,
     ),
+    # "24 GB", "ram_gb: 1.3", "1,5 gigas", "512 MiB": an amount of memory or storage, not
+    # a latency or a fraction of the VRAM ("¿Cuánta memoria usa el reranker?" is not
+    # answered by "baja a 9 ms")
+    # ... or a share of another amount ("70% less VRAM", "la mitad de memoria": "How much
+    # less VRAM…?" asks for that). Not "3x": "3x más rápido" is a speed.
+    "memory": re.compile(
+        r"(?<![^\W\d_])(?:[kmgtp]i?b|gigas?|megas?|teras?|bytes?|gigabytes?|megabytes?)"
+        r"(?![^\W\d_])|%|\bmitad\b|\bhalf\b",
+        re.IGNORECASE,
+    ),
     "license": re.compile(
         r"\blicen[cs](?!iad)|\b(?:mit|apache\s?2?|(?:a|l)?gpl(?:v?\d)?|bsd\d?|mpl|cc[- ]?by|cc0|"
         r"isc|unlicense|zlib|epl|eupl|openrail|rail)\b|creative commons|terms of use|"

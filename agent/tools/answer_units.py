@@ -98,6 +98,19 @@ def _dated(title: str) -> bool:
     return False
 
 
+# Markdown habits of static-site generators and note apps: YAML front matter between
+# "---" lines ("author: Kenji Watanabe"), MkDocs admonitions and content tabs
+# ('!!! tip "Health check"', '=== "Docker"') whose body is indented under them, and
+# GitHub alerts ("> [!WARNING]").
+_FRONT_MATTER_FENCE = re.compile(r"^---\s*$")
+_FRONT_MATTER_LINES = 40
+_FRONT_MATTER_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w-]{0,40})\s{0,4}:\s{0,4}(?P<value>\S.*)$")
+_BOXED = re.compile(
+    r"^\s{0,3}(?:!!!|\?\?\?\+?|===)\s{1,4}(?:(?P<type>\w[\w-]*)\s{0,4})?"
+    r'(?:"(?P<title>[^"]*)")?\s*$'
+)
+_ALERT = re.compile(r"^\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*", re.IGNORECASE)
+
 _ASIDE_MIN_WORDS = 4  # a parenthesis shorter than this is a gloss ("(NF4)"), not a fact
 _CODE_STATEMENT_LINES = 12  # a longer statement is read line by line
 # Labels of the notes themselves, never the subject of what follows them.
@@ -244,7 +257,7 @@ class _Reader:
             return
         lines: list[str] = []
         for raw in self.paragraph:
-            line = clean(_BLOCKQUOTE.sub("", raw))
+            line = clean(_ALERT.sub("", _BLOCKQUOTE.sub("", raw)))
             wrapped = lines and not lines[-1].endswith(_SENTENCE_END) and line[:1].islower()
             if wrapped:
                 lines[-1] = f"{lines[-1]} {line}"
@@ -481,6 +494,41 @@ def _is_lead(line: str) -> bool:
     return line.endswith((":", "?")) and len(line.split()) <= 14
 
 
+def _front_matter(lines: list[str], reader: _Reader) -> int:
+    """Reads a YAML front matter block at the top of ``lines`` ("---", "author: Kenji
+    Watanabe", "---") as definition lines, one per key; the index of the first line
+    after it (0 without one). Run into one paragraph, "--- title: … author: … date: …"
+    answered no "who wrote…?"."""
+    if not lines or not _FRONT_MATTER_FENCE.match(lines[0]):
+        return 0
+    for end in range(1, min(len(lines), _FRONT_MATTER_LINES)):
+        if _FRONT_MATTER_FENCE.match(lines[end]):
+            break
+    else:
+        return 0
+    keyed = [_FRONT_MATTER_KEY.match(line.strip()) for line in lines[1:end] if line.strip()]
+    if not keyed or not all(keyed):
+        return 0  # a horizontal rule, not front matter
+    pairs = [(m["key"], m["value"].strip()) for m in keyed if m is not None]
+    # the page's own title says what the other keys are about ("author: Kenji Watanabe"
+    # of "Deploying the docs bot")
+    title = next((v for k, v in pairs if fold_accents(k).lower() in _TITLE_KEYS), "")
+    for key, value in pairs:
+        context = reader.context(title) if fold_accents(key).lower() not in _TITLE_KEYS else ""
+        reader.add("definition", f"{key}: {value}", context or reader.context(), term=key)
+    return end + 1
+
+
+_TITLE_KEYS = frozenset({"title", "titulo"})
+
+
+def _dedent(line: str) -> str:
+    """An indented line of an admonition or tab body, moved out by one level."""
+    if line.startswith("\t"):
+        return line[1:]
+    return line[4:] if line.startswith("    ") else line.lstrip()
+
+
 @lru_cache(maxsize=4096)
 def passage_units(text: str, heading: str = "", title: str = "") -> tuple[AnswerUnit, ...]:
     """The answer units of ``text`` in reading order, under the document's ``title`` and
@@ -491,10 +539,27 @@ def passage_units(text: str, heading: str = "", title: str = "") -> tuple[Answer
     reader = _Reader(headings=[(0, part) for part in outer], section=clean(heading))
     reader.subject = subject_of_heading(clean(heading.lstrip("#").strip()))
     lines = text.splitlines()
-    i = 0
+    i = _front_matter(lines, reader)
+    box_end = -1  # where the body of the last admonition or tab ends
     while i < len(lines):
+        if i == box_end:
+            reader.flush()
+            reader.lead = ""  # the box's title introduced its body only
         line = lines[i]
         reader.links.update(clean(m.group(1)) for m in _LINK.finditer(line))
+        boxed = _BOXED.match(line)
+        if boxed:
+            # the box's title (or a tab's label) introduces its body, which is read as
+            # if it were not indented
+            reader.flush()
+            reader.end_list()
+            reader.lead = boxed["title"] or ""
+            end = i + 1
+            while end < len(lines) and (not lines[end].strip() or lines[end][:1] in " \t"):
+                end += 1
+            lines[i + 1 : end] = [_dedent(body) for body in lines[i + 1 : end]]
+            i, box_end = i + 1, end
+            continue
         fence = _FENCE.match(line)
         if fence:
             marker, block = fence.group(1), []

@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agent.tools.question_kind import QuestionKind, question_kind
+from agent.tools.sentences import split_sentences
 from agent.tools.table_rows import named_row_only
 from agent.tools.unit_scoring import Passage, ScoredUnit, identifiers, score_units
-from agent.tools.word_forms import word_keys
+from agent.tools.word_forms import question_keys, word_keys
 from ingestion.embedding import Embedder
 
 _MMR_LAMBDA = 0.7
@@ -96,7 +97,7 @@ def _code_answers(
     if any(identifier in text for identifier in identifiers):
         return True
     # "learning rate" asked, "learning_rate: 2e-4" written
-    words = set(word_keys(question, language))
+    words = set(question_keys(question, language))
     spelled = set(word_keys(re.sub(r"[_-]", " ", scored.unit.text), language))
     return bool(words) and len(words & spelled) / len(words) >= _CODE_OWN_COVERAGE
 
@@ -207,7 +208,10 @@ class ExtractiveAnswerer:
             n = s.passage + 1
             unit = s.unit
             if unit.kind in ("sentence", "definition", "aside"):
-                prose.append(f"{unit.text} [{n}]")
+                said = f"{unit.text} [{n}]"
+                if prose and not _reads_apart(prose[-1], said):
+                    end_prose()  # on a line of its own, so the verifier checks it alone
+                prose.append(said)
                 continue
             end_prose()
             if unit.kind == "item":
@@ -224,6 +228,16 @@ class ExtractiveAnswerer:
                 lines.append(f"{unit.text} [{n}]")
         end_prose()
         return ExtractiveAnswer(_as_markdown(lines), sorted({s.passage + 1 for s in ordered}))
+
+
+def _reads_apart(before: str, after: str) -> bool:
+    """Whether ``before`` and ``after``, run together in one paragraph, still split into
+    the same sentences. A chat line ("[2024-05-16 12:00] pablo: …") or a sentence that
+    opens in lowercase ("por cierto la clave…") would be read with the unit before it as
+    one sentence, and the verifier, judging that merged claim, dropped both."""
+    return split_sentences(f"{before} {after}")[-len(split_sentences(after)) :] == split_sentences(
+        after
+    )
 
 
 def _without_repeated_asides(chosen: list[ScoredUnit]) -> list[ScoredUnit]:

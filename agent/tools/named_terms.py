@@ -34,8 +34,9 @@ def missing_key_terms(question: str, text: str) -> list[str]:
       unless the number stands alone somewhere in ``text`` ("The default port is 8000").
     - Months ("¿Cuánto gastamos en enero?"): when ``text`` names months, and none of the
       asked ones (in either language): minutes that say "en febrero gastamos 212 €" do
-      not say what January cost. A text naming no month is given the benefit of the
-      doubt (its dates may be written "12/01").
+      not say what January cost. Dates in numbers count ("2024-05-16", "31/05": a chat
+      export of May does not say what January cost either); a text with no month in
+      any form is given the benefit of the doubt.
     """
     haystack = fold_accents(text).lower()
     names = [t for t in key_terms(question) if not is_number(t)]
@@ -48,7 +49,7 @@ def missing_key_terms(question: str, text: str) -> list[str]:
             missing.append(size.group(0))
     asked_months = _months(question)
     if asked_months:
-        named_months = _months(text)
+        named_months = _months(text) | _months_in_numbers(text)
         if named_months and not asked_months.keys() & named_months.keys():
             missing.extend(sorted(asked_months.values()))
     uses: dict[str, _LabelUses] = {}  # each label word read in the passage once
@@ -206,6 +207,31 @@ def _months(text: str) -> dict[int, str]:
         if word == "may" and _MODAL_MAY.match(text, match.end()):
             continue
         found.setdefault(MONTHS_EN[word], word)
+    return found
+
+
+# "2024-05-16", "31/05", "12/01/2024": a date in numbers names its month too. Bounded
+# digit runs, one pass.
+_ISO_DAY = re.compile(r"(?<!\d)\d{4}-(\d{1,2})-(\d{1,2})(?!\d)")
+_SLASHED_DAY = re.compile(r"(?<![\d/.,])(\d{1,2})/(\d{1,2})(?:/\d{2,4})?(?![\d/])")
+
+
+def _months_in_numbers(text: str) -> dict[int, str]:
+    """The months of ``text``'s dates written in numbers. "05/06" is read both ways (day
+    first in Spanish, month first in US English): a passage is ruled out only when
+    neither reading gives the asked month."""
+    found: dict[int, str] = {}
+    for match in _ISO_DAY.finditer(text):
+        month, day = int(match[1]), int(match[2])
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            found.setdefault(month, match[0])
+    for match in _SLASHED_DAY.finditer(text):
+        if "/" not in match[0][3:] and (len(match[1]), len(match[2])) != (2, 2):
+            continue  # "4/8 bits", "Parte 1/2": a date is "31/05" or has its year
+        first, second = int(match[1]), int(match[2])
+        for month, day in ((second, first), (first, second)):
+            if 1 <= month <= 12 and 1 <= day <= 31:
+                found.setdefault(month, match[0])
     return found
 
 

@@ -89,7 +89,10 @@ _PAST = re.compile(
 )
 _REASON = re.compile(r"^\W{0,64}(?:por qué|why|how come|para qué)\b", re.IGNORECASE)
 _MONEY = re.compile(
-    r"\b(?:cuest[ao]n?|cost(?:s|ó|aba|ar)?|precio|price|pagar|pay|tarifa|fee)\b", re.IGNORECASE
+    r"\b(?:cuest[ao]n?|cost(?:s|ó|aba|ar)?|precio|price|pagar|pay|tarifa|fee|"
+    r"gast(?:o|a|an|amos|ó|aron|é|ar|aste|asteis|ado)|spen[dt]s?|spending|"
+    r"cobr(?:a|an|amos|ó|aron|ar)|charge[sd]?)\b",
+    re.IGNORECASE,
 )
 # "¿Cuánto tiempo cuesta…?", "what does it cost in memory": a cost that is not money.
 _NOT_MONEY = re.compile(
@@ -237,8 +240,20 @@ _MEASURE = re.compile(
 )
 
 
+# "¿Cuánta memoria usa…?", "How much RAM…?": an amount of memory, written with its unit.
+# Only after "how much": "Which memory optimization…?" asks for a technique.
+_MEMORY = re.compile(
+    r"\b(?:cuánt[oa]s?|how much)\s{1,8}(?:[^\W\d_]{1,40}\s{1,8})?(?:memoria|memory|ram|vram|"
+    r"disco|disk)\b",
+    re.IGNORECASE,
+)
+
+
 def _measure(text: str) -> str:
-    """The measure the question word asks for (a key of ``_MEASURE_NOUNS``), or ""."""
+    """The measure the question word asks for (a key of ``_MEASURE_NOUNS``, or "memory"),
+    or ""."""
+    if _MEMORY.search(text):
+        return "memory"
     match = _MEASURE.search(text)
     if match is None:
         return ""

@@ -31,7 +31,7 @@ from agent.tools.named_terms import missing_key_terms
 from agent.tools.question_kind import question_kind
 from agent.tools.question_rules import is_number, key_terms
 from agent.tools.unit_scoring import Passage, identifiers, other_language_of, score_units
-from agent.tools.word_forms import word_keys
+from agent.tools.word_forms import question_keys, word_keys
 
 # Calibrated with evals/calibrate_grader.py on the XQuAD dev halves: at 0.375 the gold
 # paragraph passes for 95% of questions (es and en) while the best-covering paragraph of
@@ -49,7 +49,7 @@ __all__ = ["MIN_COVERAGE", "coverage", "missing_key_terms", "relevant"]
 def coverage(question: str, passage: str, language: str, written: str = "") -> float:
     """Share of the question's content prefixes present in the passage (0..1); ``written``:
     the other language the passage is in, whose words' translations count."""
-    wanted = set(word_keys(question, language))
+    wanted = set(question_keys(question, language))
     if not wanted:
         return 0.0
     present = set(word_keys(passage, language))

@@ -44,7 +44,7 @@ from agent.tools.bilingual_lexicon import translations
 from agent.tools.question_kind import QuestionKind, question_kind
 from agent.tools.question_rules import is_number, key_terms, mentions
 from agent.tools.sentences import split_sentences
-from agent.tools.word_forms import word_keys
+from agent.tools.word_forms import question_keys, word_keys
 from ingestion.language import detect_language
 from ingestion.text_analysis import fold_accents
 
@@ -210,7 +210,7 @@ def focus(
         ]
         topic = sum(said) / len(keys)
     else:
-        wanted = set(word_keys(question, language))
+        wanted = set(question_keys(question, language))
         topic = min(1.0, 2 * _coverage(wanted, text, language, written))
     return round(0.5 * asked + 0.5 * topic, 4)
 
@@ -242,7 +242,7 @@ def _what_it_is_about(passage: Passage) -> str:
 def score_units(question: str, language: str, passages: Sequence[Passage]) -> list[ScoredUnit]:
     """Every unit of ``passages`` with its lexical evidence, in passage and reading order."""
     kind = question_kind(question)
-    wanted = set(word_keys(question, language))
+    wanted = set(question_keys(question, language))
     scored = []
     asked_tokens = _technical(question)
     yes_no = kind.expects == "yes_no"

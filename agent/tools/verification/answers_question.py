@@ -44,7 +44,7 @@ from agent.tools.answer_features import (
 from agent.tools.question_kind import question_kind
 from agent.tools.question_rules import is_number, key_terms, mentions
 from agent.tools.sentences import split_sentences, strip_citations
-from agent.tools.word_forms import word_keys
+from agent.tools.word_forms import question_keys, word_keys
 from ingestion.text_analysis import fold_accents
 
 # A passage sentence within this many sentences of the one an answer quotes that names
@@ -183,7 +183,7 @@ def _credited_spans(text: str, question: str, language: str) -> list[tuple[int, 
     if not keys or any(mentions(folded, k) for k in keys):
         return []
     topic = set(word_keys(" ".join(keys), language))
-    verbs = set(word_keys(question, language)) - topic
+    verbs = set(question_keys(question, language)) - topic
     spans: list[tuple[int, int]] = []
     for match in _CITATION.finditer(text):
         after = _clause_after(text, match.end())
@@ -231,7 +231,7 @@ def answers_question(
         return AnswerCheck(False, "cites no passage")
     if _repeats_itself(answer):
         return AnswerCheck(False, "repeats itself")
-    asked = set(word_keys(question, language))
+    asked = set(question_keys(question, language))
     said = set(word_keys(plain, language))
     kind = question_kind(question)
     # "Clara Vidal no tiene coche" answers "¿Tiene coche Clara Vidal?" with the same words:
@@ -278,7 +278,7 @@ def _off_topic(question: str, answer: str, language: str, passages: Sequence[str
     """No sentence of the answer, nor the passage sentences near the ones it quotes,
     names the question's topic (see the module docstring)."""
     keys = [k for k in key_terms(question) if not is_number(k)]
-    asked = set(word_keys(question, language))
+    asked = set(question_keys(question, language))
     if not keys or not asked:
         return False  # without a name to hold on to, paraphrase defeats a word check
     sentences = [strip_citations(s) for s in split_sentences(answer)]
