@@ -17,7 +17,7 @@ from agent.tools.question_kind import question_kind
 from agent.tools.sentences import split_sentences
 from agent.tools.unit_scoring import Passage
 from agent.tools.verification.verifier import Verifier
-from agent.tools.word_forms import question_keys
+from agent.tools.word_forms import question_keys, word_keys
 from ingestion.embedding import Embedder
 
 CHAT_ES = (
@@ -316,3 +316,81 @@ def test_a_y_verb_meets_its_ied_form(
     gold: str,
 ) -> None:
     assert gold in shown_answer(question, language, text)
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "gold"),
+    [
+        ("¿Qué imagen de Docker usa el bot de documentación?", "es", "ghcr.io/acme/docs-bot"),
+        ("Which Docker image does the docs bot run?", "en", "ghcr.io/acme/docs-bot"),
+        ("¿En qué puerto escucha el bot de documentación?", "es", "8080"),
+    ],
+)
+def test_a_docker_command_answers_questions_about_its_image_and_port(
+    shown_answer: Callable[[str, str, str], str], question: str, language: str, gold: str
+) -> None:
+    """Docker is code: a question about its image may be answered by the command that
+    runs it. "docs" is "documentation" shortened: "el bot de documentación" never met
+    "the docs bot"."""
+    page = (
+        "# Deploying the docs bot\n\n"
+        "```bash\ndocker run -d -p 8080:8080 -e BOT_WORKERS=4 ghcr.io/acme/docs-bot:1.4.2\n```\n"
+    )
+    assert gold in shown_answer(question, language, page)
+    assert question_kind(question).about_code
+
+
+def test_short_forms_meet_the_words_they_shorten() -> None:
+    assert word_keys("the docs bot in prod", "en") == word_keys(
+        "the documentation bot in production", "en"
+    )
+    assert "docum" in word_keys("bot de documentación", "es")
+
+
+NOTEBOOK = (
+    "# LoRA sweep\n\n"
+    "```python\nimport torch, transformers\n"
+    "print(torch.__version__, transformers.__version__)\n```\n\n"
+    "    2.3.1 4.41.2\n\n"
+    "```python\nfor r in [4, 8]:\n    run(r)\n```\n\n"
+    "    r=4   macro_f1=0.812  time=11m02s\n"
+    "    r=8   macro_f1=0.836  time=11m40s\n"
+    "    })\n"
+)
+
+
+def test_a_notebook_output_is_read_under_the_statement_that_printed_it() -> None:
+    """nbconvert exports a cell's output as an indented block under the cell. Read as
+    code, "2.3.1 4.41.2" answered nothing; bare values are quoted with what printed them,
+    lines that name their values as they are, a closing "})" not at all."""
+    units = passage_units(NOTEBOOK, "", "nb")
+    printed = [u.text for u in units if u.kind == "sentence"]
+    assert printed == [
+        "print(torch.__version__, transformers.__version__) → 2.3.1 4.41.2",
+        "r=4 macro_f1=0.812 time=11m02s",
+        "r=8 macro_f1=0.836 time=11m40s",
+    ]
+    # an indented block after prose is still code
+    code = passage_units("Instala así:\n\n    pip install veraz\n")
+    assert [u.kind for u in code] == ["code"]
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "gold"),
+    [
+        ("¿Qué versión de transformers se usó?", "es", "4.41.2"),
+        ("Which transformers version did the notebook use?", "en", "4.41.2"),
+        ("What macro-F1 did rank 8 reach?", "en", "0.836"),
+    ],
+)
+def test_a_notebook_output_answers(
+    shown_answer: Callable[[str, str, str], str], question: str, language: str, gold: str
+) -> None:
+    assert gold in shown_answer(question, language, NOTEBOOK)
+
+
+def test_code_words_joined_by_underscores_and_dots_are_words() -> None:
+    assert {"trans", "versi"} <= set(word_keys("transformers.__version__", "en"))
+    assert {"lora", "alpha"} <= set(word_keys("lora_alpha: 32", "en"))
+    assert {"llama", "cpp"} <= set(word_keys("llama.cpp", "en"))
+    assert "multi" in word_keys("multilingual-e5-small", "en")

@@ -354,11 +354,36 @@ class _Reader:
             text = render_row(header, cells) if header else " · ".join(c for c in cells if c)
             self.add("row", text, context, group=group)
 
+    def output(self, lines: list[str], statement: str) -> None:
+        """What a notebook cell printed (an indented block right after a code block, as
+        nbconvert exports it): read line by line as statements of fact, under the
+        statement that printed them, not as code a question about code would want."""
+        self.flush()
+        self.list_lead = ""
+        for line in output_lines(lines, statement):
+            self.add("sentence", line, self.context(self.lead, statement))
+
     def code(self, lines: list[str]) -> None:
         self.flush()
         self.list_lead = ""
         for statement, parent in code_statements(lines):
             self.add("code", statement, self.context(self.lead, parent))
+
+
+_HAS_WORD = re.compile(r"[^\W\d_]{2}")
+
+
+def output_lines(block: list[str], statement: str) -> list[str]:
+    """The lines a notebook cell printed, as an answer quotes them: a line of bare values
+    ("2.3.1 4.41.2") with the statement that printed it, since the values alone do not say
+    what they are; a line that names its values ("r=8  macro_f1=0.836") as it is."""
+    said = []
+    for line in block:
+        text = " ".join(line.split())
+        if not re.search(r"[^\W_]", text):
+            continue  # "})", "---": the end of a printed structure
+        said.append(text if _HAS_WORD.search(text) else f"{statement} → {text}")
+    return said
 
 
 def subject_of_heading(title: str) -> str:
@@ -540,6 +565,7 @@ def passage_units(text: str, heading: str = "", title: str = "") -> tuple[Answer
     reader.subject = subject_of_heading(clean(heading.lstrip("#").strip()))
     lines = text.splitlines()
     i = _front_matter(lines, reader)
+    printed: list[str] = []  # the statements of a code block just read: what prints below
     box_end = -1  # where the body of the last admonition or tab ends
     while i < len(lines):
         if i == box_end:
@@ -569,7 +595,10 @@ def passage_units(text: str, heading: str = "", title: str = "") -> tuple[Answer
                 i += 1
             reader.code(block)
             i += 1
+            printed = [t for t, _ in code_statements(block)]
             continue
+        if line.strip() and not line.startswith(("    ", "\t")):
+            printed = []  # an indented block after prose is code of its own, not output
         heading_match = _HEADING.match(line)
         if heading_match:
             reader.heading(len(heading_match.group(1)), heading_match.group(2))
@@ -600,7 +629,11 @@ def passage_units(text: str, heading: str = "", title: str = "") -> tuple[Answer
             while i < len(lines) and lines[i].startswith(("    ", "\t")):
                 block.append(lines[i])
                 i += 1
-            reader.code(block)
+            if printed:
+                reader.output(block, printed[-1])  # a notebook's output under its cell
+            else:
+                reader.code(block)
+            printed = []
             continue
         else:
             if reader.levels:

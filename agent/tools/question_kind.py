@@ -188,7 +188,8 @@ def _accented(text: str) -> str:
 _CODE = re.compile(
     r"\b(?:comando|command|flag|opci[óo]n|option|par[áa]metro|parameter|argumento|argument|"
     r"variable|env(?:ironment)?|puerto|port|instal\w*|install\w*|ejecut\w*|run|script|cli|"
-    r"endpoint|ruta|path|config\w*|archivo|file|terminal|shell|bash|pip|cargo|npm)\b|`",
+    r"endpoint|ruta|path|config\w*|archivo|file|terminal|shell|bash|pip|cargo|npm|"
+    r"docker\w*|contenedor(?:es)?|containers?|helm|kubectl)\b|`",
     re.IGNORECASE,
 )
 

@@ -87,9 +87,19 @@ _WORD = re.compile(r"[^\W\d_]+")
 _Y_FORM = re.compile(r"(?<=[a-z]{2})ie[ds]$")
 
 
+# Short forms notes use for words a question spells out, whose five-letter keys differ:
+# "the docs bot" for "el bot de documentación", "prod" for "production".
+_SHORT_FORMS = {
+    "doc": "documentation", "docs": "documentation", "prod": "production",
+    "repo": "repository", "repos": "repositories", "eval": "evaluation",
+    "evals": "evaluations", "info": "information", "env": "environment",
+    "dev": "development", "stats": "statistics",
+}  # fmt: skip
+
+
 def _base(word: str) -> str:
     folded = fold_accents(word)
-    irregular = INFINITIVES.get(folded)
+    irregular = INFINITIVES.get(folded) or _SHORT_FORMS.get(folded)
     if irregular:
         return irregular
     return _Y_FORM.sub("y", word) if len(word) > 4 else word
@@ -97,14 +107,21 @@ def _base(word: str) -> str:
 
 def as_infinitives(text: str) -> str:
     """``text`` lowercased with each irregular verb form replaced by its infinitive
-    (looked up without accents) and each "-ied"/"-ies" form by its "-y" base."""
+    (looked up without accents), each short form by its full word ("docs") and each
+    "-ied"/"-ies" form by its "-y" base."""
     return _WORD.sub(lambda m: _base(m.group(0)), text.lower())
+
+
+# "transformers.__version__", "lora_alpha": words joined by code's underscores and dots
+# are words to the answerer ("¿Qué versión de transformers…?" met neither "version" in
+# "__version__" nor anything in "lora_alpha"). Not a dot between digits ("4.41.2").
+_JOINED = re.compile(r"_+|(?<=[^\W\d_])\.(?=[^\W\d_])")
 
 
 def word_keys(text: str, language: str) -> list[str]:
     """What the answerer compares words by: five-letter prefixes of ``text`` with its
-    irregular verb forms read as their infinitives."""
-    return prefixes(as_infinitives(text), language)
+    irregular verb forms read as their infinitives, code's joined words apart."""
+    return prefixes(as_infinitives(_JOINED.sub(" ", text)), language)
 
 
 # Words that place a question in the asker's present, which notes written earlier never
@@ -116,12 +133,16 @@ _ASKERS_NOW = re.compile(
 )
 # ... and the second word of an English question word: "how many" is "cuántos", a
 # stopword, but "many" was a content word the notes had to say ("How many documents are
-# reranked?" found a third of itself in "we rerank only the top 20").
-_HOW_WHAT = re.compile(r"\bhow\s{1,8}(?:many|much|long|often|old|far)\b", re.IGNORECASE)
+# reranked?" found a third of itself in "we rerank only the top 20"). Not "how long": with
+# "long" gone, "inferior" alone (a prefix of "inference") covered half of "How long does
+# inference take?" over a Spanish line about the learning rate.
+_HOW_WHAT = re.compile(r"\bhow\s{1,8}(?:many|much)\b", re.IGNORECASE)
 
 
 def question_keys(question: str, language: str) -> list[str]:
     """The word keys a question is compared by: :func:`word_keys` without the words that
     only say the question is about the present (whole words: "actualizar" stays) or
     complete its question word."""
-    return word_keys(_HOW_WHAT.sub(" ", _ASKERS_NOW.sub(" ", question)), language)
+    for filler in (_ASKERS_NOW, _HOW_WHAT):
+        question = filler.sub(" ", question)
+    return word_keys(question, language)
