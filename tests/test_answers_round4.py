@@ -10,12 +10,12 @@ from collections.abc import Callable
 import pytest
 
 from agent.tools.answer_features import holds_measure
-from agent.tools.answer_units import passage_units
+from agent.tools.answer_units import _BOXED, passage_units
 from agent.tools.extractive import ExtractiveAnswerer
 from agent.tools.named_terms import missing_key_terms
-from agent.tools.question_kind import question_kind
+from agent.tools.question_kind import asked_metrics, question_kind
 from agent.tools.sentences import split_sentences
-from agent.tools.unit_scoring import Passage
+from agent.tools.unit_scoring import Passage, score_units
 from agent.tools.verification.verifier import Verifier
 from agent.tools.word_forms import question_keys, word_keys
 from ingestion.embedding import Embedder
@@ -301,10 +301,17 @@ def test_admonition_and_tab_bodies_are_read_under_their_title() -> None:
             "512",
         ),
         (
-            "Which datasets does the rule apply to?",
+            "Which datasets did the rule apply to?",
             "en",
-            "The filtering rule applies to SQuAD and XQuAD only.",
+            "The filtering rule applied to SQuAD and XQuAD only.",
             "XQuAD",
+        ),
+        # "-ies" plurals of "-ie" words keep their own keys
+        (
+            "Which cookies does the login set?",
+            "en",
+            "The login sets a session cookie named sid and a CSRF cookie.",
+            "sid",
         ),
     ],
 )
@@ -394,3 +401,188 @@ def test_code_words_joined_by_underscores_and_dots_are_words() -> None:
     assert {"lora", "alpha"} <= set(word_keys("lora_alpha: 32", "en"))
     assert {"llama", "cpp"} <= set(word_keys("llama.cpp", "en"))
     assert "multi" in word_keys("multilingual-e5-small", "en")
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "text", "shown"),
+    [
+        (
+            "What accuracy did the r=16 adapter reach?",
+            "en",
+            "r=16 macro_f1=0.841 trainable=1.64M. We ship r=16.",
+            False,
+        ),
+        ("What macro-F1 did r=16 reach?", "en", "r=16 macro_f1=0.841 trainable=1.64M.", True),
+        (
+            "¿Cuál es la nota mínima para aprobar la práctica 4?",
+            "es",
+            "Para la práctica 4 el umbral que os recomiendo es 0,5 de probabilidad.",
+            False,
+        ),
+        (
+            "¿Cuál es la nota mínima para aprobar la práctica 4?",
+            "es",
+            "Práctica 4: se aprueba con una nota mínima de 5.",
+            True,
+        ),
+        (
+            "¿Qué precisión tiene el modelo?",
+            "es",
+            "| Modelo | Accuracy |\n|---|---|\n| el modelo | 0,91 |\n",
+            True,  # Spanish notes name a metric in English
+        ),
+        (
+            "What accuracy does the model reach?",
+            "en",
+            "El modelo alcanza una exactitud del 91 %.",
+            True,  # across languages the word list carries it
+        ),
+    ],
+)
+def test_a_metric_asked_is_named_by_the_unit_that_answers(
+    shown_answer: Callable[[str, str, str], str],
+    question: str,
+    language: str,
+    text: str,
+    shown: bool,
+) -> None:
+    """Notes write a metric's name next to its value; a unit that never names the asked
+    metric gives another figure (the r=16 line's macro-F1 for "What accuracy…?")."""
+    assert bool(shown_answer(question, language, text)) is shown
+
+
+@pytest.mark.parametrize(
+    ("question", "metrics"),
+    [
+        ("What accuracy did the r=16 adapter reach?", ("accuracy",)),
+        ("¿Cuál es la nota mínima para aprobar?", ("nota",)),
+        ("What accuracy and F1 did we get?", ("accuracy", "f1")),
+        ("What is the final score of the game?", ()),  # a score is not a metric here
+        ("Which model has the best MMLU?", ()),  # asks for a model, not the metric
+    ],
+)
+def test_asked_metrics(question: str, metrics: tuple[str, ...]) -> None:
+    assert asked_metrics(question) == metrics
+
+
+def test_any_asked_metric_named_answers() -> None:
+    """With two metrics asked, a row naming either one answers (the first version kept
+    only the first metric, and the F1 row no longer answered)."""
+    text = "| Metric | Value |\n|---|---|\n| accuracy | 0.91 |\n| F1 | 0.88 |\n| loss | 0.3 |\n"
+    scored = score_units("What accuracy and F1 did we get?", "en", [Passage(text, "", "eval")])
+    answering = {s.unit.text for s in scored if s.answers}
+    assert answering == {"Metric: accuracy · Value: 0.91", "Metric: F1 · Value: 0.88"}
+
+
+# ---------------------------------------------------------------- adversarial pass cases
+
+
+def test_a_month_in_words_wins_over_a_date_in_numbers() -> None:
+    """A minute's date ("2024-02-10") does not make "en marzo gastamos 800 €" a February
+    figure; year-month dates ("2024-01", "01/2024") name their month."""
+    assert missing_key_terms(
+        "¿Cuánto gastamos en GPUs en febrero?",
+        "Acta del 2024-02-10.\n\nEn marzo gastamos 800 € en GPUs.",
+    ) == ["febrero"]
+    assert (
+        missing_key_terms(
+            "¿Cuánto gastamos en GPUs en enero?",
+            "Factura de GPUs 2024-01: 1.200 €. Revisado el 2024-05-16 por Ana.",
+        )
+        == []
+    )
+    assert missing_key_terms("¿Cuánto costó en enero?", "Costó 500 € (01/2024).") == []
+
+
+@pytest.mark.parametrize(
+    ("cell", "output", "units"),
+    [
+        (  # two prints, two lines: each line with its own statement
+            "print(torch.__version__)\nprint(transformers.__version__)",
+            "    2.3.1\n    4.41.2",
+            ["print(torch.__version__) → 2.3.1", "print(transformers.__version__) → 4.41.2"],
+        ),
+        (  # two prints, one line: which printed it is not known, so it stays code
+            "print(torch.__version__)\nprint(transformers.__version__)",
+            "    2.3.1",
+            [],
+        ),
+        ("df.describe()", "    count 10\n    mean 3.2", ["count 10", "mean 3.2"]),
+        ("x = 3", "    Note: the loader caches", []),  # an assignment prints nothing
+    ],
+)
+def test_output_lines_are_tied_to_statements_only_when_certain(
+    cell: str, output: str, units: list[str]
+) -> None:
+    text = f"```python\nimport torch, transformers\n{cell}\n```\n\n{output}\n"
+    assert [u.text for u in passage_units(text) if u.kind == "sentence"] == units
+
+
+def test_an_indented_block_after_a_shell_block_is_code() -> None:
+    text = "```bash\nuvicorn app:app --port 8000\n```\n\n    export VERAZ_PORT=9000\n"
+    assert [u.kind for u in passage_units(text)] == ["code", "code"]
+
+
+@pytest.mark.parametrize(
+    ("question", "money"),
+    [
+        ("¿Cuántas horas gastamos en etiquetar?", False),
+        ("¿Cuánta energía gasta un entrenamiento?", False),
+        ("How much do we charge the battery per night?", False),
+        ("¿Cuánto gastamos en GPUs en marzo?", True),
+    ],
+)
+def test_spending_time_or_energy_is_not_money(question: str, money: bool) -> None:
+    assert question_kind(question).money is money
+
+
+@pytest.mark.parametrize(
+    ("text", "holds"),
+    [
+        ("memory: 4Gi", True),
+        ("24G de VRAM", True),
+        ("The reranker takes 40% of the request time.", False),
+        ("uses 70% less VRAM", True),
+    ],
+)
+def test_memory_values_in_other_notations(text: str, holds: bool) -> None:
+    assert holds_measure(text, "memory") is holds
+
+
+def test_conversation_memory_is_not_an_amount_of_memory() -> None:
+    assert question_kind("¿Cuánta memoria de conversación guarda el bot?").measure == ""
+    assert question_kind("How much conversation memory does the bot keep?").measure == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "text"),
+    [
+        ("Who wrote the deploy script?", "en", DOCS_PAGE),
+        ("¿Quién escribió el script de migración?", "es", PAGINA),
+        ("¿Cuándo terminó la migración?", "es", PAGINA),
+    ],
+)
+def test_front_matter_answers_only_about_its_page(
+    shown_answer: Callable[[str, str, str], str], question: str, language: str, text: str
+) -> None:
+    """The page's author did not write every script it mentions, and its date is not
+    when what it describes happened."""
+    shown = shown_answer(question, language, text)
+    assert "Kenji" not in shown and "Ana" not in shown and "2024-02" not in shown
+
+
+def test_a_why_question_about_docker_is_not_about_code() -> None:
+    assert not question_kind("Why did we move away from Docker?").about_code
+    assert question_kind("Which Docker image do we deploy?").about_code
+
+
+def test_boxes_keep_their_text_and_a_setext_underline_is_not_a_tab() -> None:
+    faq = passage_units("??? faq\n\n    ¿Por qué Qdrant?\n\nPorque es rápido.\n")
+    assert [(u.text, u.context) for u in faq] == [("Porque es rápido.", "¿Por qué Qdrant?")]
+    underline = passage_units("Resultados\n=== \n    La precisión fue 0.91.\n")
+    assert "La precisión fue 0.91." in [u.text for u in underline]
+    assert not _boxed("=== ") and _boxed('=== "Docker"') and _boxed("!!! warning")
+
+
+def _boxed(line: str) -> bool:
+    return _BOXED.match(line) is not None

@@ -599,6 +599,21 @@ def test_html_collapsed_blocks_and_captions_are_read(
     assert text.index("Before the box.") < text.index(kept[-1]) < text.index("After the box.")
 
 
+def test_html_dialogs_stay_out_and_do_not_take_over_the_article(tmp_path: Path) -> None:
+    """A <dialog> on a saved page is a cookie banner or a pop-up: its heading took the
+    article after it as its section when dialogs were read."""
+    path = tmp_path / "pricing.html"
+    path.write_text(
+        "<html><body><h1>Pricing notes</h1><p>Qdrant Cloud costs 300 euros a month.</p>"
+        '<dialog id="newsletter"><h2>Subscribe to our newsletter</h2><p>Get 20% off.</p>'
+        "</dialog><p>The reranker costs 40 euros a month on Modal.</p></body></html>",
+        encoding="utf-8",
+    )
+    doc = load(path)
+    assert "Subscribe" not in doc.text
+    assert [s.title for s in doc.sections] == ["Pricing notes"]
+
+
 def test_html_latin1_with_meta_charset_and_no_title(tmp_path: Path) -> None:
     path = tmp_path / "pagina.htm"
     markup = (

@@ -171,11 +171,14 @@ _MEASURE_FORMS = {
     # "24 GB", "ram_gb: 1.3", "1,5 gigas", "512 MiB": an amount of memory or storage, not
     # a latency or a fraction of the VRAM ("¿Cuánta memoria usa el reranker?" is not
     # answered by "baja a 9 ms")
-    # ... or a share of another amount ("70% less VRAM", "la mitad de memoria": "How much
-    # less VRAM…?" asks for that). Not "3x": "3x más rápido" is a speed.
+    # ... or "4Gi", "24G" (Kubernetes, llama.cpp flags), or a share of memory ("70% less
+    # VRAM", "la mitad de memoria": "How much less VRAM…?" asks for that; "40% of the
+    # request time" is not one). Not "3x": "3x más rápido" is a speed.
     "memory": re.compile(
         r"(?<![^\W\d_])(?:[kmgtp]i?b|gigas?|megas?|teras?|bytes?|gigabytes?|megabytes?)"
-        r"(?![^\W\d_])|%|\bmitad\b|\bhalf\b",
+        r"(?![^\W\d_])|(?<=\d)\s?(?-i:[KMGTP]i|[GMT])\b|"
+        r"(?:%|\bmitad\b|\bhalf\b)[^.;\n]{0,60}\b(?:v?ram|memor\w*|disco|disk)\b|"
+        r"\b(?:v?ram|memor\w*|disco|disk)\b[^.;\n]{0,60}(?:%|\bmitad\b|\bhalf\b)",
         re.IGNORECASE,
     ),
     "license": re.compile(

@@ -106,9 +106,13 @@ _FRONT_MATTER_FENCE = re.compile(r"^---\s*$")
 _FRONT_MATTER_LINES = 40
 _FRONT_MATTER_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w-]{0,40})\s{0,4}:\s{0,4}(?P<value>\S.*)$")
 _BOXED = re.compile(
-    r"^\s{0,3}(?:!!!|\?\?\?\+?|===)\s{1,4}(?:(?P<type>\w[\w-]*)\s{0,4})?"
-    r'(?:"(?P<title>[^"]*)")?\s*$'
-)
+    r"^\s{0,3}(?:(?:!!!|\?\?\?\+?)\s{1,4}(?P<type>\w[\w-]*)\s{0,4}(?:\"(?P<title>[^\"]*)\")?"
+    r'|===\s{1,4}"(?P<tab>[^"]*)")\s*$'
+)  # a tab needs its quoted label: "Resultados\n=== " is a heading's underline
+# Boxes read inside boxes: each dedents the rest of its body, so "\t!!! a" nested a
+# thousand deep would rewrite the rest of the text once per level. Past this many
+# rewritten lines per line of text, further boxes are read as plain lines.
+_BOX_WORK_PER_LINE = 4
 _ALERT = re.compile(r"^\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*", re.IGNORECASE)
 
 _ASIDE_MIN_WORDS = 4  # a parenthesis shorter than this is a gloss ("(NF4)"), not a fact
@@ -138,6 +142,7 @@ class AnswerUnit:
     subject: str = ""  # the heading or label the unit is about, already in ``text``
     headings: str = ""  # the headings the unit sits under: what its section is about
     dated_heading: bool = False  # a heading that says when: it answers only "when?"
+    page: str = ""  # for a front matter key: the page's title, which the key is about
 
 
 def clean(text: str) -> str:
@@ -354,13 +359,12 @@ class _Reader:
             text = render_row(header, cells) if header else " · ".join(c for c in cells if c)
             self.add("row", text, context, group=group)
 
-    def output(self, lines: list[str], statement: str) -> None:
-        """What a notebook cell printed (an indented block right after a code block, as
-        nbconvert exports it): read line by line as statements of fact, under the
-        statement that printed them, not as code a question about code would want."""
+    def output(self, said: list[tuple[str, str]]) -> None:
+        """What a notebook cell printed (see :func:`output_lines`): statements of fact
+        under the statement that printed each, not code a question about code would want."""
         self.flush()
         self.list_lead = ""
-        for line in output_lines(lines, statement):
+        for line, statement in said:
             self.add("sentence", line, self.context(self.lead, statement))
 
     def code(self, lines: list[str]) -> None:
@@ -371,19 +375,50 @@ class _Reader:
 
 
 _HAS_WORD = re.compile(r"[^\W\d_]{2}")
+# A code fence whose output a notebook export puts under it: Python, or no language.
+_NOTEBOOK_LANGUAGES = frozenset({"", "python", "python3", "py", "ipython", "ipython3"})
+_PRINTS = re.compile(r"\b(?:print|display|pprint)\s{0,4}\(")
+_NOT_AN_EXPRESSION = re.compile(
+    r"^(?:import|from|def|class|for|while|if|elif|else|with|try|except|return|assert|del|"
+    r"pass|raise|global|@)\b|^[\w.\[\]'\"]+\s{0,4}[-+*/]?=(?!=)"
+)
 
 
-def output_lines(block: list[str], statement: str) -> list[str]:
-    """The lines a notebook cell printed, as an answer quotes them: a line of bare values
-    ("2.3.1 4.41.2") with the statement that printed it, since the values alone do not say
-    what they are; a line that names its values ("r=8  macro_f1=0.836") as it is."""
-    said = []
-    for line in block:
-        text = " ".join(line.split())
-        if not re.search(r"[^\W_]", text):
-            continue  # "})", "---": the end of a printed structure
-        said.append(text if _HAS_WORD.search(text) else f"{statement} → {text}")
-    return said
+def printing_statements(fence_info: str, block: list[str]) -> list[str]:
+    """The statements of a notebook cell that print what an indented block under it
+    shows: its print()/display() calls, else its last statement when that is an
+    expression (a notebook shows its value). None for a cell in another language (a
+    shell block followed by an indented one is two blocks of code)."""
+    language = fence_info.strip().split(" ")[0].lower().strip("{}.")
+    if language not in _NOTEBOOK_LANGUAGES:
+        return []
+    statements = [text for text, _ in code_statements(block)]
+    printing = [text for text in statements if _PRINTS.search(text)]
+    if printing or not statements:
+        return printing
+    last = statements[-1]
+    return [] if _NOT_AN_EXPRESSION.match(last) else [last]
+
+
+def output_lines(block: list[str], printing: list[str]) -> list[tuple[str, str]] | None:
+    """The lines a notebook cell printed, each with the statement that printed it, as an
+    answer quotes them: a line of bare values ("2.3.1 4.41.2") with that statement, since
+    the values alone do not say what they are; a line that names its values ("r=8
+    macro_f1=0.836") as it is. Lines are tied to statements only when that is certain:
+    one printing statement, or one line per printing statement; None otherwise (the block
+    is then read as code, as any indented block)."""
+    lines = [" ".join(line.split()) for line in block]
+    lines = [text for text in lines if re.search(r"[^\W_]", text)]  # not "})"
+    if len(printing) == 1:
+        printers = printing * len(lines)
+    elif printing and len(printing) == len(lines):
+        printers = printing
+    else:
+        return None
+    return [
+        (text if _HAS_WORD.search(text) else f"{printer} → {text}", printer)
+        for text, printer in zip(lines, printers, strict=True)
+    ]
 
 
 def subject_of_heading(title: str) -> str:
@@ -538,9 +573,11 @@ def _front_matter(lines: list[str], reader: _Reader) -> int:
     # the page's own title says what the other keys are about ("author: Kenji Watanabe"
     # of "Deploying the docs bot")
     title = next((v for k, v in pairs if fold_accents(k).lower() in _TITLE_KEYS), "")
+    page = title or reader.heading_path()
     for key, value in pairs:
         context = reader.context(title) if fold_accents(key).lower() not in _TITLE_KEYS else ""
-        reader.add("definition", f"{key}: {value}", context or reader.context(), term=key)
+        line = f"{key}: {value}"
+        reader.add("definition", line, context or reader.context(), term=key, page=page)
     return end + 1
 
 
@@ -566,24 +603,28 @@ def passage_units(text: str, heading: str = "", title: str = "") -> tuple[Answer
     lines = text.splitlines()
     i = _front_matter(lines, reader)
     printed: list[str] = []  # the statements of a code block just read: what prints below
-    box_end = -1  # where the body of the last admonition or tab ends
+    box_end, box_title, box_work = -1, "", 0  # the last admonition or tab's body
     while i < len(lines):
         if i == box_end:
             reader.flush()
-            reader.lead = ""  # the box's title introduced its body only
+            if reader.lead == box_title:
+                reader.lead = ""  # the box's title introduced its body only
         line = lines[i]
         reader.links.update(clean(m.group(1)) for m in _LINK.finditer(line))
-        boxed = _BOXED.match(line)
-        if boxed:
+        boxed = _BOXED.match(line) if box_work <= _BOX_WORK_PER_LINE * len(lines) else None
+        end = i + 1
+        while boxed and end < len(lines) and (not lines[end].strip() or lines[end][:1] in " \t"):
+            end += 1
+        if boxed and any(body.strip() for body in lines[i + 1 : end]):
             # the box's title (or a tab's label) introduces its body, which is read as
             # if it were not indented
             reader.flush()
             reader.end_list()
-            reader.lead = boxed["title"] or ""
-            end = i + 1
-            while end < len(lines) and (not lines[end].strip() or lines[end][:1] in " \t"):
-                end += 1
+            # '!!! tip "Health check"' is titled; "!!! IMPORTANTE" by its type
+            box_title = boxed["title"] or boxed["tab"] or boxed["type"] or ""
+            reader.lead = box_title
             lines[i + 1 : end] = [_dedent(body) for body in lines[i + 1 : end]]
+            box_work += end - i
             i, box_end = i + 1, end
             continue
         fence = _FENCE.match(line)
@@ -595,7 +636,7 @@ def passage_units(text: str, heading: str = "", title: str = "") -> tuple[Answer
                 i += 1
             reader.code(block)
             i += 1
-            printed = [t for t, _ in code_statements(block)]
+            printed = printing_statements(line[fence.end() :], block)
             continue
         if line.strip() and not line.startswith(("    ", "\t")):
             printed = []  # an indented block after prose is code of its own, not output
@@ -629,8 +670,9 @@ def passage_units(text: str, heading: str = "", title: str = "") -> tuple[Answer
             while i < len(lines) and lines[i].startswith(("    ", "\t")):
                 block.append(lines[i])
                 i += 1
-            if printed:
-                reader.output(block, printed[-1])  # a notebook's output under its cell
+            said = output_lines(block, printed) if printed else None
+            if said is not None:
+                reader.output(said)  # a notebook's output under its cell
             else:
                 reader.code(block)
             printed = []

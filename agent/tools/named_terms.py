@@ -34,9 +34,11 @@ def missing_key_terms(question: str, text: str) -> list[str]:
       unless the number stands alone somewhere in ``text`` ("The default port is 8000").
     - Months ("¿Cuánto gastamos en enero?"): when ``text`` names months, and none of the
       asked ones (in either language): minutes that say "en febrero gastamos 212 €" do
-      not say what January cost. Dates in numbers count ("2024-05-16", "31/05": a chat
-      export of May does not say what January cost either); a text with no month in
-      any form is given the benefit of the doubt.
+      not say what January cost. A text that names no month in words is read by its
+      dates in numbers ("2024-05-16", "31/05", "2024-01", "01/2024": a chat export of May
+      does not say what January cost either); a month in words wins over them (a
+      minute's date does not make "en marzo gastamos 800 €" a February figure); a text
+      with no month in any form is given the benefit of the doubt.
     """
     haystack = fold_accents(text).lower()
     names = [t for t in key_terms(question) if not is_number(t)]
@@ -49,7 +51,7 @@ def missing_key_terms(question: str, text: str) -> list[str]:
             missing.append(size.group(0))
     asked_months = _months(question)
     if asked_months:
-        named_months = _months(text) | _months_in_numbers(text)
+        named_months = _months(text) or _months_in_numbers(text)
         if named_months and not asked_months.keys() & named_months.keys():
             missing.extend(sorted(asked_months.values()))
     uses: dict[str, _LabelUses] = {}  # each label word read in the passage once
@@ -213,6 +215,7 @@ def _months(text: str) -> dict[int, str]:
 # "2024-05-16", "31/05", "12/01/2024": a date in numbers names its month too. Bounded
 # digit runs, one pass.
 _ISO_DAY = re.compile(r"(?<!\d)\d{4}-(\d{1,2})-(\d{1,2})(?!\d)")
+_YEAR_MONTH = re.compile(r"(?<![\d/-])(?:\d{4}-(\d{2})|(\d{1,2})/\d{4})(?![\d/-])")
 _SLASHED_DAY = re.compile(r"(?<![\d/.,])(\d{1,2})/(\d{1,2})(?:/\d{2,4})?(?![\d/])")
 
 
@@ -224,6 +227,10 @@ def _months_in_numbers(text: str) -> dict[int, str]:
     for match in _ISO_DAY.finditer(text):
         month, day = int(match[1]), int(match[2])
         if 1 <= month <= 12 and 1 <= day <= 31:
+            found.setdefault(month, match[0])
+    for match in _YEAR_MONTH.finditer(text):
+        month = int(match[1] or match[2])
+        if 1 <= month <= 12:
             found.setdefault(month, match[0])
     for match in _SLASHED_DAY.finditer(text):
         if "/" not in match[0][3:] and (len(match[1]), len(match[2])) != (2, 2):

@@ -10,6 +10,7 @@ required; anything else is ``open``, and an open question asks for nothing in pa
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -97,7 +98,9 @@ _MONEY = re.compile(
 # "¿Cuánto tiempo cuesta…?", "what does it cost in memory": a cost that is not money.
 _NOT_MONEY = re.compile(
     r"\b(?:tiempo|memoria|latencia|precisi[óo]n|exactitud|puntos?|tokens?|pasos?|time|"
-    r"memory|latency|accuracy|points?|steps?|vram|gb|mb)\b",
+    r"memory|latency|accuracy|points?|steps?|vram|gb|mb|horas?|hours?|minutos?|minutes?|"
+    r"segundos?|seconds?|d[íi]as?|days?|energ[íi]a|energy|bater[íi]as?|battery|batteries|"
+    r"kwh|vatios?|watts?|datos|data|cr[ée]ditos?|credits?)\b",
     re.IGNORECASE,
 )
 _WHO = re.compile(r"\bquién(?:es)?\b|^\W{0,64}(?:who|whom|whose)\b|\bby whom\b", re.IGNORECASE)
@@ -188,10 +191,13 @@ def _accented(text: str) -> str:
 _CODE = re.compile(
     r"\b(?:comando|command|flag|opci[óo]n|option|par[áa]metro|parameter|argumento|argument|"
     r"variable|env(?:ironment)?|puerto|port|instal\w*|install\w*|ejecut\w*|run|script|cli|"
-    r"endpoint|ruta|path|config\w*|archivo|file|terminal|shell|bash|pip|cargo|npm|"
-    r"docker\w*|contenedor(?:es)?|containers?|helm|kubectl)\b|`",
+    r"endpoint|ruta|path|config\w*|archivo|file|terminal|shell|bash|pip|cargo|npm)\b|`",
     re.IGNORECASE,
 )
+# Tools whose answers are commands ("¿Qué imagen de Docker usa el bot?" is answered by the
+# `docker run` line); not in a question asking why ("Why did we move away from Docker?"
+# wants the reason, not a command).
+_CODE_TOOLS = re.compile(r"\b(?:docker\w*|contenedor(?:es)?|containers?|helm|kubectl)\b", re.I)
 
 
 # "¿Quién propuso X y en qué año?", "Who introduced LoRA and when?": a second question
@@ -244,8 +250,9 @@ _MEASURE = re.compile(
 # "¿Cuánta memoria usa…?", "How much RAM…?": an amount of memory, written with its unit.
 # Only after "how much": "Which memory optimization…?" asks for a technique.
 _MEMORY = re.compile(
-    r"\b(?:cuánt[oa]s?|how much)\s{1,8}(?:[^\W\d_]{1,40}\s{1,8})?(?:memoria|memory|ram|vram|"
-    r"disco|disk)\b",
+    r"\b(?:cuánt[oa]s?|how much)\s{1,8}(?:(?!conversation|chat|context)[^\W\d_]{1,40}\s{1,8})?"
+    r"(?:memoria|memory|ram|vram|disco|disk)\b(?!\s{1,8}(?:de|del)\s{1,8}(?:la\s{1,8})?"
+    r"(?:conversaci[óo]n|chat|contexto|trabajo)\b)",
     re.IGNORECASE,
 )
 
@@ -259,6 +266,39 @@ def _measure(text: str) -> str:
     if match is None:
         return ""
     return next(name for name in _MEASURE_NOUNS if match.group(name))
+
+
+# Metrics: "What accuracy did the adapter reach?", "¿Cuál es la nota mínima…?". Notes
+# write a metric's name next to its value ("Recall@5: 0.86", "macro_f1=0.841", "la
+# precisión factual … un 71%"), so a unit that never names it gives another figure (the
+# r=16 line's macro-F1 for "What accuracy…?", an entailment threshold for a pass mark).
+_METRIC_NOUNS = (
+    r"accuracy|exactitud|precisi[óo]n|precision|recall|exhaustividad|f1|puntuaci[óo]n|"
+    r"nota|calificaci[óo]n|grade|latency|latencia|throughput|perplexity|perplejidad|"
+    r"loss|p[ée]rdida|bleu|rouge|mmlu|ndcg|mrr|faithfulness|fidelidad"
+)
+_METRIC = re.compile(
+    r"\b(?:qué|cuál(?:es)?|which|what)\s{1,8}(?:(?:es|era|fue|son|is|was|are|were)\s{1,8})?"
+    r"(?:(?:el|la|los|las|the|its|their|su|sus)\s{1,8})?(?:[^\W\d_]{1,40}\s{1,8})?"
+    r"(" + _METRIC_NOUNS + r")\b",
+    re.IGNORECASE,
+)
+
+
+_METRIC_NOUN = re.compile(r"\b(?:" + _METRIC_NOUNS + r")\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1024)
+def asked_metrics(question: str) -> tuple[str, ...]:
+    """The metrics the question word asks for, lowercased: ("accuracy",) for "What
+    accuracy did…?", ("accuracy", "f1") for "What accuracy and F1 did we get?"; () when
+    it asks for none."""
+    text = _accented(" ".join(question.split()))
+    match = _METRIC.search(text)
+    if match is None:
+        return ()
+    more = [m[0].lower() for m in _METRIC_NOUN.finditer(text, match.end())]
+    return tuple(dict.fromkeys([match[1].lower(), *more]))
 
 
 def question_kind(question: str) -> QuestionKind:
@@ -304,6 +344,7 @@ def _bare_kind(text: str) -> QuestionKind:
     about_code = bool(_CODE.search(text))
     if _REASON.search(text):  # "¿por qué…?" asks for an explanation, whatever follows
         return QuestionKind("open", about_code=about_code)
+    about_code = about_code or bool(_CODE_TOOLS.search(text))
     several = _asks_for_several(text)
     if _NUMBER.search(text):
         expects: Expects = "number"

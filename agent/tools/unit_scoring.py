@@ -41,7 +41,7 @@ from agent.tools.answer_features import (
 )
 from agent.tools.answer_units import AnswerUnit, passage_units
 from agent.tools.bilingual_lexicon import translations
-from agent.tools.question_kind import QuestionKind, question_kind
+from agent.tools.question_kind import QuestionKind, asked_metrics, question_kind
 from agent.tools.question_rules import is_number, key_terms, mentions
 from agent.tools.sentences import split_sentences
 from agent.tools.word_forms import question_keys, word_keys
@@ -243,6 +243,10 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
     """Every unit of ``passages`` with its lexical evidence, in passage and reading order."""
     kind = question_kind(question)
     wanted = set(question_keys(question, language))
+    asked = " ".join(asked_metrics(question))
+    # Spanish notes often name a metric in English ("| Modelo | Accuracy |"), so its
+    # translations count within one language too
+    metric = {*word_keys(asked, language), *translations(asked, language)} if asked else set()
     scored = []
     asked_tokens = _technical(question)
     yes_no = kind.expects == "yes_no"
@@ -270,11 +274,43 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
                     news=len(said_words - wanted) + len(technical - asked_tokens) + denies,
                     fits=relation_said
                     and (not unit.dated_heading or "date" in kind.parts)
-                    and fits(unit.text, kind, question, language),
+                    and (not unit.page or _about_the_page(wanted, unit, language))
+                    and fits(unit.text, kind, question, language)
+                    and _names_metric(metric, f"{unit.context}\n{unit.text}", language, written),
                     focus=focus(said, question, language, kind, unit.headings, about, written),
                 )
             )
     return scored
+
+
+# What a question calls the page itself ("Who wrote this guide?").
+_PAGE_WORDS = frozenset(
+    word_keys(
+        "page pages página document documento guide guía post article artículo "
+        "notes notas apuntes doc docs",
+        "es",
+    )
+    + word_keys("page document guide post article notes", "en")
+)
+_ABOUT_THE_PAGE = 0.75
+
+
+def _about_the_page(wanted: set[str], unit: AnswerUnit, language: str) -> bool:
+    """Whether a question answered by a front matter key ("author: Kenji Watanabe") asks
+    about the page itself: what it names besides the key is the page's title, or words for
+    a page. "Who wrote the deploy script?" is not answered by the author of a page on
+    deploying the docs bot, nor "When did the migration end?" by the page's date."""
+    rest = wanted - set(word_keys(unit.text, language)) - _PAGE_WORDS
+    if not rest:
+        return True
+    return len(rest & set(word_keys(unit.page, language))) / len(rest) >= _ABOUT_THE_PAGE
+
+
+def _names_metric(metric: set[str], text: str, language: str, written: str) -> bool:
+    """Whether ``text`` (a unit with its context) names the metric a question asks for
+    (question_kind.asked_metrics: their keys and their translations' keys; any one
+    will do), in its words or, across languages, theirs; true when none is asked."""
+    return not metric or _coverage(metric, text, language, written) > 0
 
 
 # Paths, flags, identifiers and values: "~/.ollama/models" is news to "¿Dónde guarda

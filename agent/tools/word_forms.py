@@ -81,10 +81,10 @@ INFINITIVES = {**_table(_ENGLISH), **_table(_SPANISH), **_table(_AUTHOR)}
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-# An English "-ied"/"-ies" form and its "-y" base differ in their fifth letter, so "Which
-# chunk sizes did they try?" never met "We tried 256, 512…" ("tried", "applies",
-# "studies"). Read as the base. Spanish words do not end so.
-_Y_FORM = re.compile(r"(?<=[a-z]{2})ie[ds]$")
+# An English "-ied" past and its "-y" base differ in their fifth letter, so "Which chunk
+# sizes did they try?" never met "We tried 256, 512…" ("tried", "applied", "studied").
+# Read as the base. Not "-ies": "cookies" and "movies" are plurals of "-ie" words.
+_Y_FORM = re.compile(r"(?<=[a-z]{2})ied$")
 
 
 # Short forms notes use for words a question spells out, whose five-letter keys differ:
@@ -108,7 +108,7 @@ def _base(word: str) -> str:
 def as_infinitives(text: str) -> str:
     """``text`` lowercased with each irregular verb form replaced by its infinitive
     (looked up without accents), each short form by its full word ("docs") and each
-    "-ied"/"-ies" form by its "-y" base."""
+    "-ied" past by its "-y" base."""
     return _WORD.sub(lambda m: _base(m.group(0)), text.lower())
 
 

@@ -49,9 +49,11 @@ def html_sections(markup: str) -> Sectioned:
 
 # Content elements unstructured's partitioner leaves out with everything inside them: a
 # blog's "<details><summary>What we use</summary><p>Qdrant 1.9 for vectors…" was lost
-# from the index, and so was a <figure>'s caption. Read as plain blocks instead.
+# from the index, and so was a <figure>'s caption. Read as plain blocks instead. Not
+# <dialog>: on saved pages it holds cookie banners and newsletter pop-ups, and a heading
+# inside one took over the article after it.
 _UNSTRUCTURED_DROPS = re.compile(
-    r"<(/?)(?:details|summary|figure|figcaption|dialog)(?=[\s/>])", re.IGNORECASE
+    r"<(/?)(?:details|summary|figure|figcaption)(?=[\s/>])", re.IGNORECASE
 )
 
 
@@ -98,7 +100,7 @@ _HTML_BLOCKS = frozenset(
     {
         "p", "div", "br", "li", "tr", "td", "th", "section", "article", "main", "aside",
         "blockquote", "pre", "ul", "ol", "table", "dd", "dt", "figure", "figcaption", "hr",
-        "body", "html", "details", "summary", "dialog",
+        "body", "html", "details", "summary",
     }
 )  # fmt: skip
 
