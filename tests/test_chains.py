@@ -215,8 +215,7 @@ RUNBOOK = {
         "vllm serve mistral-7b --port 8002\n```\n\nLo reiniciamos tras cambiar de modelo.\n"
     ),
     "tinyserve.md": (
-        "# tinyserve\n\nWe use tinyserve on our laptops. Requires glibc 2.31 or newer on "
-        "Linux.\n"
+        "# tinyserve\n\nWe use tinyserve on our laptops. Requires glibc 2.31 or newer on Linux.\n"
     ),
 }
 

@@ -14,6 +14,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from agent import Veraz
+from agent.graphs.nodes.rewrite import new_query
 from agent.samples import samples_dir
 
 
@@ -181,3 +182,33 @@ def test_stream_yields_node_events_then_tokens_then_the_answer(home: Path) -> No
 def test_empty_question_is_refused(home: Path) -> None:
     with pytest.raises(ValueError, match="empty"):
         Veraz(home=home).ask("   ")
+
+
+def test_a_model_rewrite_that_repeats_the_question_gives_way_to_keywords(home: Path) -> None:
+    """SmolLM2 rewrote "¿Qué mide TruthfulQA?" as "Pregunta: ¿Qué mide TruthfulQA?": the
+    same search twice, then an abstention where the keyword rewrite finds the answer."""
+    question = "¿Cuál es la capital de la Atlántida?"
+    replies = ['{"relevant": []}', f"Pregunta: {question}"] * 3
+    answer = Veraz(home=home, model=scripted(*replies)).ask(question)
+    rewrites = [s for s in answer.steps if s.node == "rewrite"]
+    assert rewrites and all(s.detail["method"].startswith("keywords") for s in rewrites)
+    assert all(s.detail["query"] != f"Pregunta: {question}" for s in rewrites)
+
+
+@pytest.mark.parametrize(
+    ("reply", "query"),
+    [
+        ("Pregunta: ¿Qué mide TruthfulQA?", None),  # the question again, labelled
+        ("¿qué mide truthfulqa", None),
+        ("Query: TruthfulQA benchmark veracidad\nmore text", "TruthfulQA benchmark veracidad"),
+        ("TruthfulQA mide la veracidad", "TruthfulQA mide la veracidad"),
+    ],
+)
+def test_new_query_reads_a_rewrite_and_refuses_a_repeat(reply: str, query: str | None) -> None:
+    state = {"language": "es", "standalone": "¿Qué mide TruthfulQA?", "query": "mide TruthfulQA"}
+    parse = new_query(state)  # type: ignore[arg-type]
+    if query is None:
+        with pytest.raises(ValueError):
+            parse(reply)
+    else:
+        assert parse(reply) == query

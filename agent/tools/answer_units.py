@@ -377,18 +377,21 @@ class _Reader:
 _HAS_WORD = re.compile(r"[^\W\d_]{2}")
 # A code fence whose output a notebook export puts under it: Python, or no language.
 _NOTEBOOK_LANGUAGES = frozenset({"", "python", "python3", "py", "ipython", "ipython3"})
-_PRINTS = re.compile(r"\b(?:print|display|pprint)\s{0,4}\(")
-_NOT_AN_EXPRESSION = re.compile(
-    r"^(?:import|from|def|class|for|while|if|elif|else|with|try|except|return|assert|del|"
-    r"pass|raise|global|@)\b|^[\w.\[\]'\"]+\s{0,4}[-+*/]?=(?!=)"
+_PRINTS = re.compile(r"(?<![\w.])(?:print|display|pprint)\s{0,4}\(")
+# A cell's last line whose value a notebook shows: a name, an attribute, an item, or a
+# call that returns a table or a summary ("df.describe()"); not "model.eval()" or
+# "logger.info(acc)", whose lines below are something else.
+_SHOWN_VALUE = re.compile(
+    r"[\w.]{1,80}(?:\[[^\[\]\n]{1,80}\])?"
+    r"(?:\.(?:head|tail|describe|info|value_counts|summary|shape|dtypes|columns)(?:\(\s*\d*\s*\))?)?"
 )
 
 
 def printing_statements(fence_info: str, block: list[str]) -> list[str]:
     """The statements of a notebook cell that print what an indented block under it
-    shows: its print()/display() calls, else its last statement when that is an
-    expression (a notebook shows its value). None for a cell in another language (a
-    shell block followed by an indented one is two blocks of code)."""
+    shows: its print()/display() calls, else its last statement when that shows a value
+    (``_SHOWN_VALUE``). None for a cell in another language (a shell block followed by an
+    indented one is two blocks of code)."""
     language = fence_info.strip().split(" ")[0].lower().strip("{}.")
     if language not in _NOTEBOOK_LANGUAGES:
         return []
@@ -397,7 +400,10 @@ def printing_statements(fence_info: str, block: list[str]) -> list[str]:
     if printing or not statements:
         return printing
     last = statements[-1]
-    return [] if _NOT_AN_EXPRESSION.match(last) else [last]
+    return [last] if _SHOWN_VALUE.fullmatch(last) and not _KEYWORD_LINE.match(last) else []
+
+
+_KEYWORD_LINE = re.compile(r"(?:import|from|def|class|return|pass|del|global)\b")
 
 
 def output_lines(block: list[str], printing: list[str]) -> list[tuple[str, str]] | None:

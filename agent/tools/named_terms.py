@@ -214,9 +214,13 @@ def _months(text: str) -> dict[int, str]:
 
 # "2024-05-16", "31/05", "12/01/2024": a date in numbers names its month too. Bounded
 # digit runs, one pass.
-_ISO_DAY = re.compile(r"(?<!\d)\d{4}-(\d{1,2})-(\d{1,2})(?!\d)")
-_YEAR_MONTH = re.compile(r"(?<![\d/-])(?:\d{4}-(\d{2})|(\d{1,2})/\d{4})(?![\d/-])")
-_SLASHED_DAY = re.compile(r"(?<![\d/.,])(\d{1,2})/(\d{1,2})(?:/\d{2,4})?(?![\d/])")
+# A year is 19xx or 20xx, and not part of an identifier ("ticket #2024-05", "OPS-2024-05",
+# "PR 1024-05") nor a fraction ("0,5/2000", "1/1000").
+_ISO_DAY = re.compile(r"(?<![\w#/.,-])(?:19|20)\d{2}-(\d{1,2})-(\d{1,2})(?!\d)")
+_YEAR_MONTH = re.compile(
+    r"(?<![\w#/.,-])(?:(?:19|20)\d{2}-(\d{2})|(\d{1,2})/(?:19|20)\d{2})(?![\d/-])"
+)
+_SLASHED_DAY = re.compile(r"(?<![\w#/.,-])(\d{1,2})/(\d{1,2})(?:/\d{2,4})?(?![\d/])")
 
 
 def _months_in_numbers(text: str) -> dict[int, str]:

@@ -98,9 +98,11 @@ _MONEY = re.compile(
 # "¿Cuánto tiempo cuesta…?", "what does it cost in memory": a cost that is not money.
 _NOT_MONEY = re.compile(
     r"\b(?:tiempo|memoria|latencia|precisi[óo]n|exactitud|puntos?|tokens?|pasos?|time|"
-    r"memory|latency|accuracy|points?|steps?|vram|gb|mb|horas?|hours?|minutos?|minutes?|"
-    r"segundos?|seconds?|d[íi]as?|days?|energ[íi]a|energy|bater[íi]as?|battery|batteries|"
-    r"kwh|vatios?|watts?|datos|data|cr[ée]ditos?|credits?)\b",
+    r"memory|latency|accuracy|points?|steps?|vram|gb|mb)\b|"
+    # what is counted is not money: "¿Cuántas horas gastamos…?", "How much energy does a
+    # run spend?" (not "¿Cuánto cuesta la API por hora?")
+    r"\b(?:cu[áa]nt[oa]s?|how\s{1,8}(?:much|many))\s{1,8}(?:horas?|hours?|minutos?|minutes?|"
+    r"d[íi]as?|days?|energ[íi]a|energy|bater[íi]a|battery|kwh|datos|data)\b",
     re.IGNORECASE,
 )
 _WHO = re.compile(r"\bquién(?:es)?\b|^\W{0,64}(?:who|whom|whose)\b|\bby whom\b", re.IGNORECASE)
@@ -251,8 +253,8 @@ _MEASURE = re.compile(
 # Only after "how much": "Which memory optimization…?" asks for a technique.
 _MEMORY = re.compile(
     r"\b(?:cuánt[oa]s?|how much)\s{1,8}(?:(?!conversation|chat|context)[^\W\d_]{1,40}\s{1,8})?"
-    r"(?:memoria|memory|ram|vram|disco|disk)\b(?!\s{1,8}(?:de|del)\s{1,8}(?:la\s{1,8})?"
-    r"(?:conversaci[óo]n|chat|contexto|trabajo)\b)",
+    r"(?:memoria|memory|ram|vram|disco|disk)\b(?!\s{1,8}(?:de|del|of|in)\s{1,8}"
+    r"(?:(?:la|the)\s{1,8})?(?:conversaci[óo]n|conversation|chat|contexto|context|trabajo)\b)",
     re.IGNORECASE,
 )
 
@@ -268,23 +270,38 @@ def _measure(text: str) -> str:
     return next(name for name in _MEASURE_NOUNS if match.group(name))
 
 
-# Metrics: "What accuracy did the adapter reach?", "¿Cuál es la nota mínima…?". Notes
-# write a metric's name next to its value ("Recall@5: 0.86", "macro_f1=0.841", "la
-# precisión factual … un 71%"), so a unit that never names it gives another figure (the
-# r=16 line's macro-F1 for "What accuracy…?", an entailment threshold for a pass mark).
-_METRIC_NOUNS = (
-    r"accuracy|exactitud|precisi[óo]n|precision|recall|exhaustividad|f1|puntuaci[óo]n|"
-    r"nota|calificaci[óo]n|grade|latency|latencia|throughput|perplexity|perplejidad|"
-    r"loss|p[ée]rdida|bleu|rouge|mmlu|ndcg|mrr|faithfulness|fidelidad"
-)
+# Metrics: "What accuracy did the adapter reach?", "¿Qué latencia añade el reranker?".
+# Notes write a metric's name (or its usual short form) beside its value ("Recall@5:
+# 0.86", "acc = 0.912", "p95 38 ms"), so a unit that names none gives another figure (the
+# r=16 line's macro-F1 for "What accuracy…?"). Each metric with the names it goes by,
+# matched as whole words: by prefix "latency" met "latent" and "perplexity" "perplexed".
+# Words with an everyday sense are left out ("nota", "grade", "precisión", "loss").
+METRIC_NAMES: dict[str, tuple[str, ...]] = {
+    "accuracy": ("accuracy", "acc", "exactitud"),
+    "exactitud": ("accuracy", "acc", "exactitud"),
+    "f1": ("f1", "f1-score", "f-score"),
+    "recall": ("recall", "exhaustividad"),
+    "exhaustividad": ("recall", "exhaustividad"),
+    "latency": ("latency", "latencia", "p50", "p90", "p95", "p99"),
+    "latencia": ("latency", "latencia", "p50", "p90", "p95", "p99"),
+    "throughput": ("throughput", "tokens/s", "tok/s", "req/s", "rendimiento"),
+    "perplexity": ("perplexity", "perplejidad", "ppl"),
+    "perplejidad": ("perplexity", "perplejidad", "ppl"),
+    "bleu": ("bleu",),
+    "rouge": ("rouge", "rouge-l", "rouge-1", "rouge-2"),
+    "mmlu": ("mmlu",),
+    "ndcg": ("ndcg",),
+    "mrr": ("mrr",),
+    "faithfulness": ("faithfulness", "fidelidad"),
+    "fidelidad": ("faithfulness", "fidelidad"),
+}
+_METRIC_NOUNS = "|".join(sorted(METRIC_NAMES, key=len, reverse=True))
 _METRIC = re.compile(
     r"\b(?:qué|cuál(?:es)?|which|what)\s{1,8}(?:(?:es|era|fue|son|is|was|are|were)\s{1,8})?"
     r"(?:(?:el|la|los|las|the|its|their|su|sus)\s{1,8})?(?:[^\W\d_]{1,40}\s{1,8})?"
     r"(" + _METRIC_NOUNS + r")\b",
     re.IGNORECASE,
 )
-
-
 _METRIC_NOUN = re.compile(r"\b(?:" + _METRIC_NOUNS + r")\b", re.IGNORECASE)
 
 
@@ -292,7 +309,7 @@ _METRIC_NOUN = re.compile(r"\b(?:" + _METRIC_NOUNS + r")\b", re.IGNORECASE)
 def asked_metrics(question: str) -> tuple[str, ...]:
     """The metrics the question word asks for, lowercased: ("accuracy",) for "What
     accuracy did…?", ("accuracy", "f1") for "What accuracy and F1 did we get?"; () when
-    it asks for none."""
+    it asks for none. Their names: :data:`METRIC_NAMES`."""
     text = _accented(" ".join(question.split()))
     match = _METRIC.search(text)
     if match is None:

@@ -41,7 +41,7 @@ from agent.tools.answer_features import (
 )
 from agent.tools.answer_units import AnswerUnit, passage_units
 from agent.tools.bilingual_lexicon import translations
-from agent.tools.question_kind import QuestionKind, asked_metrics, question_kind
+from agent.tools.question_kind import METRIC_NAMES, QuestionKind, asked_metrics, question_kind
 from agent.tools.question_rules import is_number, key_terms, mentions
 from agent.tools.sentences import split_sentences
 from agent.tools.word_forms import question_keys, word_keys
@@ -243,10 +243,7 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
     """Every unit of ``passages`` with its lexical evidence, in passage and reading order."""
     kind = question_kind(question)
     wanted = set(question_keys(question, language))
-    asked = " ".join(asked_metrics(question))
-    # Spanish notes often name a metric in English ("| Modelo | Accuracy |"), so its
-    # translations count within one language too
-    metric = {*word_keys(asked, language), *translations(asked, language)} if asked else set()
+    metric = {name for asked in asked_metrics(question) for name in METRIC_NAMES[asked]}
     scored = []
     asked_tokens = _technical(question)
     yes_no = kind.expects == "yes_no"
@@ -276,7 +273,7 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
                     and (not unit.dated_heading or "date" in kind.parts)
                     and (not unit.page or _about_the_page(wanted, unit, language))
                     and fits(unit.text, kind, question, language)
-                    and _names_metric(metric, f"{unit.context}\n{unit.text}", language, written),
+                    and _names_metric(metric, f"{unit.context}\n{unit.text}"),
                     focus=focus(said, question, language, kind, unit.headings, about, written),
                 )
             )
@@ -287,12 +284,12 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
 _PAGE_WORDS = frozenset(
     word_keys(
         "page pages página document documento guide guía post article artículo "
-        "notes notas apuntes doc docs",
+        "notes notas apuntes doc docs último última actual",
         "es",
     )
-    + word_keys("page document guide post article notes", "en")
+    + word_keys("page document guide post article notes last latest current", "en")
 )
-_ABOUT_THE_PAGE = 0.75
+_ABOUT_THE_PAGE = 0.6
 
 
 def _about_the_page(wanted: set[str], unit: AnswerUnit, language: str) -> bool:
@@ -300,17 +297,25 @@ def _about_the_page(wanted: set[str], unit: AnswerUnit, language: str) -> bool:
     about the page itself: what it names besides the key is the page's title, or words for
     a page. "Who wrote the deploy script?" is not answered by the author of a page on
     deploying the docs bot, nor "When did the migration end?" by the page's date."""
-    rest = wanted - set(word_keys(unit.text, language)) - _PAGE_WORDS
+    rest = wanted - set(word_keys(unit.text, language))
     if not rest:
         return True
-    return len(rest & set(word_keys(unit.page, language))) / len(rest) >= _ABOUT_THE_PAGE
+    page = set(word_keys(unit.page, language)) | _PAGE_WORDS
+    return len(rest & page) / len(rest) >= _ABOUT_THE_PAGE
 
 
-def _names_metric(metric: set[str], text: str, language: str, written: str) -> bool:
-    """Whether ``text`` (a unit with its context) names the metric a question asks for
-    (question_kind.asked_metrics: their keys and their translations' keys; any one
-    will do), in its words or, across languages, theirs; true when none is asked."""
-    return not metric or _coverage(metric, text, language, written) > 0
+_JOINED_NAME = re.compile(r"[_\s]+")
+
+
+def _names_metric(metric: set[str], text: str) -> bool:
+    """Whether ``text`` (a unit with its context) names one of the metrics a question asks
+    for, by any of its names (question_kind.METRIC_NAMES: "acc", "p95", "exactitud"), as
+    a whole word ("macro_f1" names F1); true when none is asked."""
+    if not metric:
+        return True
+    words = set(re.findall(r"[\w/@.-]+", _JOINED_NAME.sub(" ", fold_accents(text).lower())))
+    words |= {w.strip(".-") for w in words} | {w.split("@")[0] for w in words}
+    return bool(words & metric)
 
 
 # Paths, flags, identifiers and values: "~/.ollama/models" is news to "¿Dónde guarda

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -13,6 +15,31 @@ from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.prompts import render
 from agent.tools.question_rules import keyword_query
+from agent.tools.word_forms import word_keys
+
+# A label a small model puts before its query ("Pregunta: ¿Qué mide TruthfulQA?").
+_LABEL = re.compile(
+    r"^\W{0,8}(?:pregunta|consulta|b[úu]squeda|nueva consulta|query|search query|"
+    r"new query|rewritten query|question)\s{0,4}:\s*",
+    re.IGNORECASE,
+)
+
+
+def new_query(state: RAGState) -> Callable[[str], str]:
+    """Reads a model's rewritten query: its first line without a label. A query with the
+    words of one already tried is no rewrite (SmolLM2 answered "Pregunta: ¿Qué mide
+    TruthfulQA?" twice, the search found the same passages, and Veraz abstained where the
+    keyword rewrite finds the answer); it raises, and the keyword rewrite is used."""
+    language = state["language"]
+    tried = {frozenset(word_keys(state[key], language)) for key in ("standalone", "query")}
+
+    def parse(reply: str) -> str:
+        query = _LABEL.sub("", first_line(reply)).strip()
+        if not query or frozenset(word_keys(query, language)) in tried:
+            raise ValueError("the rewrite repeats a query already tried")
+        return query
+
+    return parse
 
 
 def rewrite(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
@@ -23,7 +50,7 @@ def rewrite(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         lambda: render(
             "rewrite", state["language"], question=state["standalone"], query=state["query"]
         ),
-        first_line,
+        new_query(state),
         lambda: keyword_query(state["standalone"], attempt),
         deadline=state.get("deadline", 0.0),
         structured=False,  # one line of text: always usable
