@@ -9,7 +9,8 @@ The package, one concept per module:
 
 * :mod:`.registry`: the formats (extension -> name and loader), the one list of them;
 * one module per format: :mod:`.pdf`, :mod:`.docx`, :mod:`.html`, :mod:`.pptx`,
-  :mod:`.eml`, :mod:`.markdown`, :mod:`.text` (each says which parser it uses and why);
+  :mod:`.eml`, :mod:`.markdown`, :mod:`.notebook`, :mod:`.text` (each says which parser it
+  uses and why);
 * shared pieces: :mod:`.file_reading` (bytes, size limits), :mod:`.encoding_detection`
   (bytes -> str), :mod:`.text_cleanup` (ftfy, Unicode, whitespace), :mod:`.mojibake`
   (the Mac Roman / Windows-1252 damage ftfy leaves), :mod:`.sections`

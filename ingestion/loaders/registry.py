@@ -16,6 +16,7 @@ from ingestion.loaders.eml import load_eml
 from ingestion.loaders.errors import LoaderError
 from ingestion.loaders.html import load_html
 from ingestion.loaders.markdown import load_markdown
+from ingestion.loaders.notebook import load_notebook
 from ingestion.loaders.ods import load_ods
 from ingestion.loaders.pdf import load_pdf
 from ingestion.loaders.pptx import load_pptx
@@ -45,7 +46,7 @@ class DocumentFormat:
 
     key: str
     """Stored as the document's ``file_type``: "pdf", "docx", "html", "pptx", "eml", "md",
-    "txt", "csv", "xlsx", "ods"."""
+    "ipynb", "txt", "csv", "xlsx", "ods"."""
     name: str
     """How messages name it: "could not read {name} file: ..."."""
     extensions: tuple[str, ...]
@@ -62,6 +63,7 @@ FORMATS: tuple[DocumentFormat, ...] = (
     DocumentFormat("pptx", "PPTX", (".pptx",), load_pptx),
     DocumentFormat("eml", "e-mail", (".eml",), load_eml),
     DocumentFormat("md", "Markdown", (".md", ".markdown"), load_markdown),
+    DocumentFormat("ipynb", "Jupyter notebook", (".ipynb",), load_notebook),
     DocumentFormat("txt", "TXT", (".txt", ".text", ".rst"), load_text),
     DocumentFormat("csv", "CSV", (".csv", ".tsv"), load_delimited),
     DocumentFormat("xlsx", "XLSX", (".xlsx", ".xlsm"), load_xlsx),
