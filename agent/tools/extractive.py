@@ -235,9 +235,8 @@ def _reads_apart(before: str, after: str) -> bool:
     the same sentences. A chat line ("[2024-05-16 12:00] pablo: …") or a sentence that
     opens in lowercase ("por cierto la clave…") would be read with the unit before it as
     one sentence, and the verifier, judging that merged claim, dropped both."""
-    return split_sentences(f"{before} {after}")[-len(split_sentences(after)) :] == split_sentences(
-        after
-    )
+    alone = split_sentences(after)
+    return bool(alone) and split_sentences(f"{before} {after}")[-len(alone) :] == alone
 
 
 def _without_repeated_asides(chosen: list[ScoredUnit]) -> list[ScoredUnit]:

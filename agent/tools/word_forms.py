@@ -1,12 +1,20 @@
-"""Irregular verb forms, read as their infinitive before words are compared.
+"""The word keys the offline answerer compares a question and a passage by.
 
-The offline answerer compares a question with a passage by five-letter prefixes of their
-words (ingestion/text_analysis.py), which meets regular morphology ("cuantizar" /
-"cuantización") but not an irregular verb: "held out" never meets "hold out", "who
-wrote" never meets "written by", "¿quién propuso…?" never meets "fue propuesto por".
-Here each irregular form is read as its infinitive first; a regular form is left as it
-is. Only the answerer's comparisons use this, not the index: retrieval has its
-stemmers and the embedding.
+The answerer compares words by their five-letter prefixes (ingestion/text_analysis.py),
+which meets regular morphology ("cuantizar" / "cuantización") but not what differs
+early in a word. Before prefixes are cut, here:
+
+- an irregular verb form is read as its infinitive: "held out" never met "hold out",
+  "who wrote" never met "written by", "¿quién propuso…?" never met "fue propuesto por";
+  "author"/"autora" is read as "write"/"escribir";
+- an English "-ied" past as its "-y" base ("tried" / "try"), a short form as its word
+  ("docs" / "documentation");
+- code's joined words apart ("transformers.__version__", "lora_alpha");
+- and a question (:func:`question_keys`) without the words notes never say ("ahora",
+  "now", the "many" of "how many").
+
+A regular form is left as it is. Only the answerer's comparisons use this, not the
+index: retrieval has its stemmers and the embedding.
 """
 
 from __future__ import annotations
