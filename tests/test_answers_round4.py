@@ -606,3 +606,16 @@ def test_front_matter_answers_questions_about_its_page(
     if any(relevant(question, language, passages)):
         answer = ExtractiveAnswerer(Embedder()).answer(question, language, passages).text
     assert gold in answer if gold else "Kenji" not in answer
+
+
+def test_a_box_inside_a_box_hands_the_title_back() -> None:
+    text = (
+        '!!! note "Outer"\n    Outer line one.\n\n    !!! tip "Inner"\n        Inner line.\n\n'
+        "    Outer line two.\n\nAfter all boxes.\n"
+    )
+    assert [(u.text, u.context) for u in passage_units(text)] == [
+        ("Outer line one.", "Outer"),
+        ("Inner line.", "Inner"),
+        ("Outer line two.", "Outer"),
+        ("After all boxes.", ""),
+    ]

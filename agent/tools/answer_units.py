@@ -386,12 +386,14 @@ _SHOWN_VALUE = re.compile(
     r"(?:\.(?:head|tail|describe|info|value_counts|summary|shape|dtypes|columns)(?:\(\s*\d*\s*\))?)?"
 )
 
+_KEYWORD_LINE = re.compile(r"(?:import|from|def|class|return|pass|del|global)\b")
+
 
 def printing_statements(fence_info: str, block: list[str]) -> list[str]:
     """The statements of a notebook cell that print what an indented block under it
     shows: its print()/display() calls, else its last statement when that shows a value
-    (``_SHOWN_VALUE``). None for a cell in another language (a shell block followed by an
-    indented one is two blocks of code)."""
+    (``_SHOWN_VALUE``). None for a cell in another language: a shell block followed by an
+    indented one is two blocks of code."""
     language = fence_info.strip().split(" ")[0].lower().strip("{}.")
     if language not in _NOTEBOOK_LANGUAGES:
         return []
@@ -401,9 +403,6 @@ def printing_statements(fence_info: str, block: list[str]) -> list[str]:
         return printing
     last = statements[-1]
     return [last] if _SHOWN_VALUE.fullmatch(last) and not _KEYWORD_LINE.match(last) else []
-
-
-_KEYWORD_LINE = re.compile(r"(?:import|from|def|class|return|pass|del|global)\b")
 
 
 def output_lines(block: list[str], printing: list[str]) -> list[tuple[str, str]] | None:
@@ -609,12 +608,15 @@ def passage_units(text: str, heading: str = "", title: str = "") -> tuple[Answer
     lines = text.splitlines()
     i = _front_matter(lines, reader)
     printed: list[str] = []  # the statements of a code block just read: what prints below
-    box_end, box_title, box_work = -1, "", 0  # the last admonition or tab's body
+    boxes: list[tuple[int, str]] = []  # open admonitions and tabs: (end of body, title)
+    box_work = 0
     while i < len(lines):
-        if i == box_end:
+        while boxes and i >= boxes[-1][0]:
             reader.flush()
-            if reader.lead == box_title:
-                reader.lead = ""  # the box's title introduced its body only
+            if reader.lead == boxes.pop()[1]:
+                # the box's title introduced its body only; the box around it, if any,
+                # introduces what follows
+                reader.lead = boxes[-1][1] if boxes else ""
         line = lines[i]
         reader.links.update(clean(m.group(1)) for m in _LINK.finditer(line))
         boxed = _BOXED.match(line) if box_work <= _BOX_WORK_PER_LINE * len(lines) else None
@@ -631,7 +633,8 @@ def passage_units(text: str, heading: str = "", title: str = "") -> tuple[Answer
             reader.lead = box_title
             lines[i + 1 : end] = [_dedent(body) for body in lines[i + 1 : end]]
             box_work += end - i
-            i, box_end = i + 1, end
+            boxes.append((end, box_title))
+            i += 1
             continue
         fence = _FENCE.match(line)
         if fence:
