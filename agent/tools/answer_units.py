@@ -580,9 +580,8 @@ def _front_matter(lines: list[str], reader: _Reader) -> int:
     title = next((v for k, v in pairs if fold_accents(k).lower() in _TITLE_KEYS), "")
     page = title or reader.heading_path()
     for key, value in pairs:
-        context = reader.context(title) if fold_accents(key).lower() not in _TITLE_KEYS else ""
-        line = f"{key}: {value}"
-        reader.add("definition", line, context or reader.context(), term=key, page=page)
+        about = "" if fold_accents(key).lower() in _TITLE_KEYS else title
+        reader.add("definition", f"{key}: {value}", reader.context(about), term=key, page=page)
     return end + 1
 
 

@@ -241,10 +241,17 @@ _MEASURE_NOUNS = {
     "version": r"versi[óo]n(?:es)?|versions?",
     "license": r"licencias?|licen[cs]es?",
 }
-_MEASURE = re.compile(
+# The question word and what may stand between it and the noun it asks for: "¿Qué
+# temperatura…?", "what is the license…", "¿Cuál es la latencia…?", "What p95 latency…".
+_ASKED_NOUN_OPENING = (
     r"\b(?:qué|cuál(?:es)?|which|what)\s{1,8}(?:(?:es|era|fue|son|is|was|are|were)\s{1,8})?"
     r"(?:(?:el|la|los|las|the|its|their|su|sus)\s{1,8})?(?:[^\W\d_]{1,40}\s{1,8})?"
-    r"(?:" + "|".join(f"(?P<{name}>{nouns})" for name, nouns in _MEASURE_NOUNS.items()) + r")\b",
+)
+_MEASURE = re.compile(
+    _ASKED_NOUN_OPENING
+    + r"(?:"
+    + "|".join(f"(?P<{name}>{nouns})" for name, nouns in _MEASURE_NOUNS.items())
+    + r")\b",
     re.IGNORECASE,
 )
 
@@ -276,32 +283,27 @@ def _measure(text: str) -> str:
 # r=16 line's macro-F1 for "What accuracy…?"). Each metric with the names it goes by,
 # matched as whole words: by prefix "latency" met "latent" and "perplexity" "perplexed".
 # Words with an everyday sense are left out ("nota", "grade", "precisión", "loss").
-METRIC_NAMES: dict[str, tuple[str, ...]] = {
-    "accuracy": ("accuracy", "acc", "exactitud"),
-    "exactitud": ("accuracy", "acc", "exactitud"),
-    "f1": ("f1", "f1-score", "f-score"),
-    "recall": ("recall", "exhaustividad"),
-    "exhaustividad": ("recall", "exhaustividad"),
-    "latency": ("latency", "latencia", "p50", "p90", "p95", "p99"),
-    "latencia": ("latency", "latencia", "p50", "p90", "p95", "p99"),
-    "throughput": ("throughput", "tokens/s", "tok/s", "req/s", "rendimiento"),
-    "perplexity": ("perplexity", "perplejidad", "ppl"),
-    "perplejidad": ("perplexity", "perplejidad", "ppl"),
-    "bleu": ("bleu",),
-    "rouge": ("rouge", "rouge-l", "rouge-1", "rouge-2"),
-    "mmlu": ("mmlu",),
-    "ndcg": ("ndcg",),
-    "mrr": ("mrr",),
-    "faithfulness": ("faithfulness", "fidelidad"),
-    "fidelidad": ("faithfulness", "fidelidad"),
-}
-_METRIC_NOUNS = "|".join(sorted(METRIC_NAMES, key=len, reverse=True))
-_METRIC = re.compile(
-    r"\b(?:qué|cuál(?:es)?|which|what)\s{1,8}(?:(?:es|era|fue|son|is|was|are|were)\s{1,8})?"
-    r"(?:(?:el|la|los|las|the|its|their|su|sus)\s{1,8})?(?:[^\W\d_]{1,40}\s{1,8})?"
-    r"(" + _METRIC_NOUNS + r")\b",
-    re.IGNORECASE,
+_METRICS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    # (the nouns a question asks for it by, the names notes write it by)
+    (("accuracy", "exactitud"), ("accuracy", "acc", "exactitud")),
+    (("f1",), ("f1", "f1-score", "f-score")),
+    (("recall", "exhaustividad"), ("recall", "exhaustividad")),
+    (("latency", "latencia"), ("latency", "latencia", "p50", "p90", "p95", "p99")),
+    (("throughput",), ("throughput", "tokens/s", "tok/s", "req/s", "rendimiento")),
+    (("perplexity", "perplejidad"), ("perplexity", "perplejidad", "ppl")),
+    (("bleu",), ("bleu",)),
+    (("rouge",), ("rouge", "rouge-l", "rouge-1", "rouge-2")),
+    (("mmlu",), ("mmlu",)),
+    (("ndcg",), ("ndcg",)),
+    (("mrr",), ("mrr",)),
+    (("faithfulness", "fidelidad"), ("faithfulness", "fidelidad")),
 )
+METRIC_NAMES: dict[str, tuple[str, ...]] = {
+    noun: names for nouns, names in _METRICS for noun in nouns
+}
+"""An asked metric noun -> every name notes write that metric by."""
+_METRIC_NOUNS = "|".join(sorted(METRIC_NAMES, key=len, reverse=True))
+_METRIC = re.compile(_ASKED_NOUN_OPENING + r"(" + _METRIC_NOUNS + r")\b", re.IGNORECASE)
 _METRIC_NOUN = re.compile(r"\b(?:" + _METRIC_NOUNS + r")\b", re.IGNORECASE)
 
 

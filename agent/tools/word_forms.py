@@ -92,7 +92,6 @@ _WORD = re.compile(r"[^\W\d_]+")
 # An English "-ied" past and its "-y" base differ in their fifth letter, so "Which chunk
 # sizes did they try?" never met "We tried 256, 512…" ("tried", "applied", "studied").
 # Read as the base. Not "-ies": "cookies" and "movies" are plurals of "-ie" words.
-_Y_FORM = re.compile(r"(?<=[a-z]{2})ied$")
 
 
 # Short forms notes use for words a question spells out, whose five-letter keys differ:
@@ -110,7 +109,9 @@ def _base(word: str) -> str:
     irregular = INFINITIVES.get(folded) or _SHORT_FORMS.get(folded)
     if irregular:
         return irregular
-    return _Y_FORM.sub("y", word) if len(word) > 4 else word
+    if len(word) > 4 and word.endswith("ied") and word[-5:-3].isascii():
+        return f"{word[:-3]}y"  # two ASCII letters before "ied": "tried", "applied"
+    return word
 
 
 def as_infinitives(text: str) -> str:
