@@ -59,7 +59,7 @@ class AnswerItem:
 
 @dataclass
 class AnswerDataset:
-    documents: dict[str, str]  # file name -> text
+    documents: dict[str, bytes]  # file name -> its bytes (notes hold DOCX, PDF, PPTX)
     items: list[AnswerItem] = field(default_factory=list)
 
 
@@ -75,7 +75,7 @@ def _squad(path: Path) -> AnswerDataset:
         for p, paragraph in enumerate(paragraphs):
             named = title.lower().endswith(TEXT_EXTENSIONS) and len(paragraphs) == 1
             name = title if named else f"a{a:03d}_p{p:03d}.txt"
-            data.documents[name] = paragraph["context"].lstrip("\ufeff").strip()
+            data.documents[name] = paragraph["context"].lstrip("\ufeff").strip().encode("utf-8")
             for qa in paragraph.get("qas", []):
                 impossible = bool(qa.get("is_impossible"))
                 answers = [str(x["text"]) for x in qa.get("answers", []) if str(x["text"]).strip()]
@@ -96,7 +96,7 @@ def _notes(folder: Path) -> AnswerDataset:
     if not docs.is_dir() or not questions.is_file():
         raise ValueError(f"{folder}: a notes dataset needs docs/ and questions.jsonl")
     data = AnswerDataset(
-        documents={p.name: p.read_text(encoding="utf-8") for p in sorted(docs.iterdir())}
+        documents={p.name: p.read_bytes() for p in sorted(docs.iterdir()) if p.is_file()}
     )
     for number, line in enumerate(questions.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -237,10 +237,10 @@ def open_collection(data: AnswerDataset, root: Path, **veraz_options: Any) -> Ve
 
     corpus = root / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
-    for name, text in data.documents.items():
+    for name, content in data.documents.items():
         target = corpus / name
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
+        if not target.exists() or target.read_bytes() != content:
+            target.write_bytes(content)
     rag = Veraz(home=root / "home", collection="bench-answers", **veraz_options)
     report = rag.ingest([corpus], prune=True)
     if report.failed:

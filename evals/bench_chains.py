@@ -55,13 +55,13 @@ class ChainItem:
         return f"{self.language}→{self.docs_language}"
 
 
-def load_chains(folder: Path) -> tuple[dict[str, str], list[ChainItem]]:
+def load_chains(folder: Path) -> tuple[dict[str, bytes], list[ChainItem]]:
     """The documents and the questions of a chains folder; a bad line is a ValueError
     naming the file, the line and the field."""
     docs, questions = folder / "docs", folder / "questions.jsonl"
     if not docs.is_dir() or not questions.is_file():
         raise ValueError(f"{folder}: a chains dataset needs docs/ and questions.jsonl")
-    documents = {p.name: p.read_text(encoding="utf-8") for p in sorted(docs.iterdir())}
+    documents = {p.name: p.read_bytes() for p in sorted(docs.iterdir()) if p.is_file()}
     items = []
     for number, line in enumerate(questions.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():

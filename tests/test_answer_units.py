@@ -130,3 +130,65 @@ def test_a_bulleted_list_that_pdf_text_joined_into_one_line_is_split_into_items(
     ]
     assert len({u.group for u in items}) == 1
     assert items[0].lead == "QLoRA combina tres innovaciones:"
+
+
+EMAIL = """Hola a todos,
+
+1) El juez que usamos ahora es Qwen2.5-7B-Instruct con la plantilla
+"pairwise-v2". Concuerda con las anotaciones humanas en un 81 % de los
+pares (antes era un 74 %).
+2) El sesgo de posición sigue ahí: si la respuesta A va primero, gana el
+58 % de las veces. Lo mitigamos evaluando cada par dos veces, con el orden
+invertido.
+3) Coste: la pasada completa (1.200 pares x 2 órdenes) tarda unas 3 h en la
+A10 de Marcos.
+
+> Por cierto, the tie threshold I left at 0.1: below that score difference a
+> pair counts as a tie, and we never look at it again in the weekly report.
+
+Un saludo,
+Lucía"""
+
+
+def test_hard_wrapped_lines_are_read_as_the_sentences_they_wrap() -> None:
+    texts = [u.text for u in passage_units(EMAIL)]
+    assert any(t.startswith("El juez") and t.endswith("(antes era un 74 %).") for t in texts)
+    assert any(t.startswith("El sesgo") and "gana el 58 % de las veces" in t for t in texts)
+    assert any(t.startswith("Coste:") and t.endswith("en la A10 de Marcos.") for t in texts)
+    assert any(t.startswith("Por cierto") and "a pair counts as a tie" in t for t in texts)
+    # short lines are not a wrap: a greeting and a signature stay apart
+    assert "Un saludo," in texts and "Lucía" in texts
+
+
+def test_lines_that_each_say_their_own_thing_are_not_read_as_wrapped() -> None:
+    notes = (
+        "Setup: Ollama on the laptop with llama3 8B at q4_K_M\n"
+        "Retriever: BM25 plus e5 small, top 8 passages, no rerank\n"
+        "Reranker: none for now, maybe bge later on this month\n"
+        "Modelo base Qwen2.5 7B Instruct\n"
+        "Contexto 8k tokens"
+    )
+    assert [u.text for u in passage_units(notes)][-2:] == notes.splitlines()[-2:]
+    assert sum(u.kind == "definition" for u in passage_units(notes)) == 3
+
+
+VAULT = """# Chunking experiments
+
+status:: in progress
+owner:: [[Tomás Rivera]]
+related:: [[Reranking|the reranking page]], [[Embeddings#Long context]]
+
+- Tried: recursive splitter
+\t- overlap:: 100
+\t- recall@5 went up to 0.71 ^rec-split
+> [!tip] Decision
+> Go with the recursive splitter (see ![[Embeddings#Long context]])."""
+
+
+def test_obsidian_links_fields_and_block_ids_read_as_their_words() -> None:
+    texts = [u.text for u in passage_units(VAULT)]
+    assert "owner: Tomás Rivera" in texts  # one field a line, the link as its text
+    assert "status: in progress" in texts
+    assert "related: the reranking page, Embeddings" in texts
+    assert "overlap: 100" in texts and "recall@5 went up to 0.71" in texts
+    assert "Go with the recursive splitter (see Embeddings)." in texts

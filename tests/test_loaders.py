@@ -800,7 +800,7 @@ def test_txt_encodings(tmp_path: Path, encoding: str, prefix: bytes) -> None:
     assert doc.language == "es"
 
 
-@pytest.mark.parametrize("name", ["notes.text", "README.rst", "UPPER.TXT"])
+@pytest.mark.parametrize("name", ["notes.text", "UPPER.TXT"])
 def test_other_text_extensions_load_as_txt(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_text("Plain words about adapters and the memory they need.", encoding="utf-8")

@@ -37,7 +37,7 @@ def test_load_document_dispatches_through_the_registry() -> None:
         ("f.eml", "eml"),
         ("g.markdown", "md"),
         ("h.md", "md"),
-        ("i.rst", "txt"),
+        ("i.rst", "rst"),
         ("j.text", "txt"),
     ],
 )

@@ -39,6 +39,7 @@ checked against the row as the answer shows it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
@@ -64,6 +65,13 @@ _IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()]*\)")  # badges and pictures say nothi
 _LINK = re.compile(r"\[([^\[\]]+)\]\((?:[^()]|\([^()]*\))*\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)")
 _BLOCKQUOTE = re.compile(r"^\s*>\s?")
+# Obsidian and Logseq vaults: "[[Tomás Rivera]]", "[[Embeddings comparison#Long context|the
+# comparison]]", embeds "![[…]]", fields "owner:: [[Tomás]]", block ids "… ^rec-split"
+_WIKI_LINK = re.compile(
+    r"!?\[\[(?P<target>[^\[\]|#]{1,200})(?:#[^\[\]|]{0,200})?(?:\|(?P<alias>[^\[\]]{1,200}))?\]\]"
+)
+_INLINE_FIELD = re.compile(r"^(\s*[^\s:`][^:`]{0,60}?)::\s")
+_BLOCK_ID = re.compile(r"\s\^[\w-]{1,40}$")
 # "**BM25**: búsqueda léxica…", "pass@k: the probability…", "`--port`: puerto…"
 _DEFINITION = re.compile(r"^(?P<term>[^:.!?]{1,60}?)\s{0,8}[:：]\s+(?P<body>\S.*)$")  # bounded
 # A glossary line, "Perplexity — exp of the average…": a dash after a short term, and a
@@ -73,6 +81,14 @@ _DASH_DEFINITION = re.compile(
     r"^(?P<term>[^:.!?—–]{1,60}?)\s{1,8}[—–]\s{1,8}(?P<body>[a-záéíóúñü].*)$"
 )  # bounded
 _SENTENCE_END = (".", "!", "?", ":", ";", "…")
+# Hard-wrapped text (e-mail, plain-text notes, reST): every line of a paragraph broken
+# near one width. A line that ends mid-sentence within _FULL_SLACK characters of that
+# width runs on into the next; only read so when the text has several such full lines
+# (_FULL_LINES) and its widest line is a typewriter's.
+_WRAP_WIDTHS = range(40, 101)
+_FULL_SLACK = 12
+_IDENTIFIER_START = re.compile(r"\d|[a-z][A-Z]")  # "A10", "Qwen2.5", "vLLM": a name, not a start
+_FULL_LINES = 3
 # A heading that names one thing: ends in a colon ("## HQQ:"), or is a single technical
 # token ("## vLLM", "## EXL2"): inner capitals, digits or dots.
 _TECHNICAL_NAME = re.compile(r"^[^\W_][\w.+-]*$")
@@ -146,9 +162,13 @@ class AnswerUnit:
 
 
 def clean(text: str) -> str:
-    """The words of a Markdown line without its marks: links to their text, no emphasis."""
+    """The words of a Markdown line without its marks: links to their text, no emphasis;
+    Obsidian's wiki links to their text, its "key:: value" fields as "key: value"."""
     text = _IMAGE.sub("", text)
     text = _LINK.sub(r"\1", text)
+    if "[[" in text or "::" in text or "^" in text:
+        text = _WIKI_LINK.sub(lambda m: m["alias"] or m["target"], text)
+        text = _BLOCK_ID.sub("", _INLINE_FIELD.sub(r"\1: ", text))
     for _ in range(2):  # nested emphasis ("**a *b* c**")
         text = _EMPHASIS.sub(lambda m: m.group(2) or m.group(3) or "", text)
     return " ".join(text.split())
@@ -200,6 +220,7 @@ class _Reader:
     levels: list[tuple[int, int, str]] = field(default_factory=list)
     list_lead: str = ""
     subject: str = ""  # what the current section is about, when its heading names it
+    wrap_width: int = 0  # the width the passage was hard-wrapped at (0: it was not)
 
     def heading_path(self) -> str:
         return " › ".join(title for _, title in self.headings if title)
@@ -261,10 +282,15 @@ class _Reader:
         if not self.paragraph:
             return
         lines: list[str] = []
-        for raw in self.paragraph:
+        for n, raw in enumerate(self.paragraph):
             line = clean(_ALERT.sub("", _BLOCKQUOTE.sub("", raw)))
-            wrapped = lines and not lines[-1].endswith(_SENTENCE_END) and line[:1].islower()
-            if wrapped:
+            wrapped = (
+                lines
+                and not lines[-1].endswith(_SENTENCE_END)
+                and line[:1].islower()
+                and not (_DEFINITION.match(line) and _DEFINITION.match(lines[-1]))
+            )  # "status: in progress" / "owner: Tomás": one field a line, not one sentence
+            if wrapped or (lines and runs_on(self.paragraph[n - 1], raw, self.wrap_width)):
                 lines[-1] = f"{lines[-1]} {line}"
             elif line:
                 lines.append(line)
@@ -339,11 +365,14 @@ class _Reader:
 
     def continue_item(self, line: str) -> None:
         """A wrapped line of the last list item."""
-        last = self.units[-1] if self.units else None
+        at = len(self.units) - 1
+        while at >= 0 and self.units[at].kind == "aside":
+            at -= 1  # "Coste: la pasada (1.200 pares…) tarda 3 h en la" has its asides read
+        last = self.units[at] if at >= 0 else None
         if last is None or last.kind != "item":
             self.paragraph.append(line)
             return
-        self.units[-1] = replace(last, text=f"{last.text} {clean(line)}")
+        self.units[at] = replace(last, text=f"{last.text} {clean(line)}")
 
     def end_list(self) -> None:
         self.levels = []
@@ -595,6 +624,39 @@ def _dedent(line: str) -> str:
     return line[4:] if line.startswith("    ") else line.lstrip()
 
 
+def wrap_width(lines: Sequence[str]) -> int:
+    """The width ``lines`` were hard-wrapped at (quote marks not counted), 0 when they
+    were not: several lines end near the widest, and the widest is a typewriter's."""
+    lengths = [len(_BLOCKQUOTE.sub("", line).rstrip()) for line in lines]
+    widest = max(lengths, default=0)
+    if widest not in _WRAP_WIDTHS:
+        return 0
+    full = sum(1 for n in lengths if n >= widest - _FULL_SLACK)
+    return widest if full >= _FULL_LINES else 0
+
+
+def runs_on(previous: str, line: str, width: int) -> bool:
+    """Whether ``line`` continues ``previous`` in text wrapped at ``width``: ``previous``
+    ends mid-sentence near the width (people who wrap by hand leave a few characters)."""
+    before = _BLOCKQUOTE.sub("", previous).rstrip()
+    after = _BLOCKQUOTE.sub("", line).strip()
+    if not width or not before or not after or before.endswith(_SENTENCE_END):
+        return False
+    if _ITEM.match(after) or _HEADING.match(after) or after.startswith("["):
+        return False  # a list item, a heading, a chat line's "[09:15]" start anew
+    label = _DEFINITION.match(after)
+    if label and after[:1].isupper() and len(label["term"].split()) <= 3:
+        return False  # "Retriever: BM25 y e5" under "Setup: Ollama en el portátil"
+    first = after.split(maxsplit=1)[0]
+    if first[:1].isupper() and not _IDENTIFIER_START.search(first):
+        # a capital opens a line of its own ("Modelo base Qwen" under a line without a
+        # full stop) unless the line before stops on a little word ("… en la" / "A10")
+        last = before.rsplit(maxsplit=1)[-1]
+        if not (last.isalpha() and last.islower() and len(last) <= 3):
+            return False
+    return len(before) >= width - _FULL_SLACK
+
+
 @lru_cache(maxsize=4096)
 def passage_units(text: str, heading: str = "", title: str = "") -> tuple[AnswerUnit, ...]:
     """The answer units of ``text`` in reading order, under the document's ``title`` and
@@ -605,6 +667,7 @@ def passage_units(text: str, heading: str = "", title: str = "") -> tuple[Answer
     reader = _Reader(headings=[(0, part) for part in outer], section=clean(heading))
     reader.subject = subject_of_heading(clean(heading.lstrip("#").strip()))
     lines = text.splitlines()
+    reader.wrap_width = wrap_width(lines)
     i = _front_matter(lines, reader)
     printed: list[str] = []  # the statements of a code block just read: what prints below
     boxes: list[tuple[int, str]] = []  # open admonitions and tabs: (end of body, title)
@@ -671,7 +734,9 @@ def passage_units(text: str, heading: str = "", title: str = "") -> tuple[Answer
                 reader.item(indent, body)
         elif not line.strip():
             reader.flush()
-        elif reader.levels and line[:1].isspace():
+        elif reader.levels and (
+            line[:1].isspace() or runs_on(lines[i - 1], line, reader.wrap_width)
+        ):
             reader.continue_item(line)
         elif line.startswith(("    ", "\t")) and not reader.paragraph:
             block = []

@@ -20,6 +20,7 @@ from ingestion.loaders.notebook import load_notebook
 from ingestion.loaders.ods import load_ods
 from ingestion.loaders.pdf import load_pdf
 from ingestion.loaders.pptx import load_pptx
+from ingestion.loaders.restructured_text import load_rst
 from ingestion.loaders.text import load_text
 from ingestion.loaders.xlsx import load_xlsx
 
@@ -46,7 +47,7 @@ class DocumentFormat:
 
     key: str
     """Stored as the document's ``file_type``: "pdf", "docx", "html", "pptx", "eml", "md",
-    "ipynb", "txt", "csv", "xlsx", "ods"."""
+    "ipynb", "rst", "txt", "csv", "xlsx", "ods"."""
     name: str
     """How messages name it: "could not read {name} file: ..."."""
     extensions: tuple[str, ...]
@@ -64,7 +65,8 @@ FORMATS: tuple[DocumentFormat, ...] = (
     DocumentFormat("eml", "e-mail", (".eml",), load_eml),
     DocumentFormat("md", "Markdown", (".md", ".markdown"), load_markdown),
     DocumentFormat("ipynb", "Jupyter notebook", (".ipynb",), load_notebook),
-    DocumentFormat("txt", "TXT", (".txt", ".text", ".rst"), load_text),
+    DocumentFormat("rst", "reStructuredText", (".rst", ".rest"), load_rst),
+    DocumentFormat("txt", "TXT", (".txt", ".text"), load_text),
     DocumentFormat("csv", "CSV", (".csv", ".tsv"), load_delimited),
     DocumentFormat("xlsx", "XLSX", (".xlsx", ".xlsm"), load_xlsx),
     DocumentFormat("ods", "ODS", (".ods",), load_ods),

@@ -129,7 +129,8 @@ def write_pdf(path: Path) -> None:
             styles["Normal"],
         ),
     ]
-    SimpleDocTemplate(str(path), pagesize=A4, title="Reading notes: Fast Sampling with Draft Models").build(story)
+    title = "Reading notes: Fast Sampling with Draft Models"
+    SimpleDocTemplate(str(path), pagesize=A4, title=title).build(story)
 
 
 def write_pptx(path: Path) -> None:
