@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from agent.tools.answer_units import clean, passage_units, render_row, table_sentences
 
 NOTES = """# 🧮 Cuantización
@@ -192,3 +194,40 @@ def test_obsidian_links_fields_and_block_ids_read_as_their_words() -> None:
     assert "related: the reranking page, Embeddings" in texts
     assert "overlap: 100" in texts and "recall@5 went up to 0.71" in texts
     assert "Go with the recursive splitter (see Embeddings)." in texts
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        # fields longer than a line's slack, each its own line
+        "status: in progress, waiting for the parser team to reply\n"
+        "owner: Tomás Rivera from the platform team, ask him first\n"
+        "due: 2024-05-30, but we may slip a week or two on it",
+        # log lines and CSV rows start anew at their digits
+        "2024-05-02 10:15:01 INFO loaded the index with 40000 passages\n"
+        "2024-05-02 10:15:03 INFO model warmed up in 1.9 seconds ok\n"
+        "2024-05-02 10:15:04 WARN cache miss rate is above the limit",
+        "09:15 Ana: he subido el índice nuevo con los 40.000 artículos\n"
+        "09:16 Luis: vale, lo pruebo ahora con las preguntas de soporte\n"
+        "09:20 Ana: el recall sube dos puntos, lo dejamos en producción",
+    ],
+)
+def test_records_of_one_width_are_not_read_as_one_wrapped_sentence(records: str) -> None:
+    assert [u.text for u in passage_units(records) if u.kind != "aside"] == records.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("df[['a', 'b']] keeps its columns", "df[['a', 'b']] keeps its columns"),
+        ("np.array([[1, 2]]) is a matrix", "np.array([[1, 2]]) is a matrix"),
+        ("`[[a]]` stays code", "`[[a]]` stays code"),
+        ("The result is 2 ^10", "The result is 2 ^10"),
+        ("Press Ctrl ^C", "Press Ctrl ^C"),
+        ("map :: (a -> b)", "map :: (a -> b)"),
+        ("see ![[diagram.png]] and [[Note|the note]]", "see and the note"),
+        ("daily: [[2024-10-02]] done ^ab12cd", "daily: 2024-10-02 done"),
+    ],
+)
+def test_vault_marks_are_read_only_where_they_are_vault_marks(text: str, read: str) -> None:
+    assert clean(text) == read

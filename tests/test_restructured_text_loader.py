@@ -111,3 +111,62 @@ def test_questions_about_an_api_reference_are_answered(tmp_path: Path) -> None:
     answer = rag.ask("What is the default value of k in HybridRetriever?")
     assert "10" in answer.answer
     rag.close()
+
+
+TABLES = """\
+=====  =====  ======
+Name   Speed  Notes
+=====  =====  ======
+bm25   fast   lexical
+dense  slow   needs
+              a GPU
+=====  =====  ======
+
++------------+----------+
+| Opción     | Sentido  |
++============+==========+
+| --port     | Puerto   |
+|            | de       |
+|            | escucha. |
++------------+----------+
+
+.. list-table:: Engines
+   :header-rows: 1
+
+   * - Engine
+     - Tokens/s
+   * - vLLM
+     - 1980
+"""
+
+
+def test_simple_grid_and_list_tables_become_rows_with_their_header() -> None:
+    lines = rst_markdown(TABLES).splitlines()
+    assert "| Name | Speed | Notes |" in lines
+    assert "| dense | slow | needs a GPU |" in lines  # a continuation line joins its cell
+    assert "| --port | Puerto de escucha. |" in lines  # a grid cell over three lines
+    assert "| Engine | Tokens/s |" in lines and "| vLLM | 1980 |" in lines
+    units = passage_units(rst_markdown(TABLES))
+    assert any(u.text == "Opción: --port · Sentido: Puerto de escucha." for u in units)
+
+
+def test_list_items_keep_their_wrapped_and_nested_lines() -> None:
+    rst = (
+        "- The retriever combines BM25 and dense\n  embeddings with a weight.\n\n"
+        "  - nested item\n1. Install the package, then\n   run the indexer.\n"
+    )
+    texts = [u.text for u in passage_units(rst_markdown(rst))]
+    assert "The retriever combines BM25 and dense embeddings with a weight." in texts
+    assert "nested item" in texts
+    assert "Install the package, then run the indexer." in texts
+
+
+def test_doctests_are_code_and_odd_fields_are_text() -> None:
+    markdown = rst_markdown(">>> print(1)\n1\n\n: : x\n")
+    assert "```python\n>>> print(1)\n1\n```" in markdown
+    assert ": : x" in markdown or "x" in markdown.splitlines()[-1]
+
+
+def test_a_deep_staircase_is_read_without_recursion_error() -> None:
+    staircase = "\n".join(" " * depth + "a." for depth in range(1_000))
+    assert rst_markdown(staircase).count("a.") == 1_000

@@ -68,10 +68,11 @@ _BLOCKQUOTE = re.compile(r"^\s*>\s?")
 # Obsidian and Logseq vaults: "[[Tomás Rivera]]", "[[Embeddings comparison#Long context|the
 # comparison]]", embeds "![[…]]", fields "owner:: [[Tomás]]", block ids "… ^rec-split"
 _WIKI_LINK = re.compile(
-    r"!?\[\[(?P<target>[^\[\]|#]{1,200})(?:#[^\[\]|]{0,200})?(?:\|(?P<alias>[^\[\]]{1,200}))?\]\]"
+    r"(?<![\w(=,\[])!?\[\[(?P<target>[^\[\]|#]{1,200})(?:#[^\[\]|]{0,200})?(?:\|(?P<alias>[^\[\]]{1,200}))?\]\]"
 )
-_INLINE_FIELD = re.compile(r"^(\s*[^\s:`][^:`]{0,60}?)::\s")
-_BLOCK_ID = re.compile(r"\s\^[\w-]{1,40}$")
+_INLINE_FIELD = re.compile(r"^(\s*[^\s:`][^:`]{0,60}?[^\s:`])::\s")  # not "map :: a"
+_BLOCK_ID = re.compile(r"\s\^(?=[\w-]*[a-z])[a-z0-9-]{2,40}$")  # not "2 ^10", "Ctrl ^C"
+_IMAGE_FILES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".pdf")
 # "**BM25**: búsqueda léxica…", "pass@k: the probability…", "`--port`: puerto…"
 _DEFINITION = re.compile(r"^(?P<term>[^:.!?]{1,60}?)\s{0,8}[:：]\s+(?P<body>\S.*)$")  # bounded
 # A glossary line, "Perplexity — exp of the average…": a dash after a short term, and a
@@ -81,12 +82,20 @@ _DASH_DEFINITION = re.compile(
     r"^(?P<term>[^:.!?—–]{1,60}?)\s{1,8}[—–]\s{1,8}(?P<body>[a-záéíóúñü].*)$"
 )  # bounded
 _SENTENCE_END = (".", "!", "?", ":", ";", "…")
+# A bibliographic reference: "[1] Adeyemi, T. and Liu, M. (2023). Title. Venue." —
+# a surname and initials, a year in parentheses; several run into one line (PDF text)
+# start at their "[n]".
+_REFERENCE_START = re.compile(r"^(?:\[\d{1,3}\]\s*)?[^\W\d_][\w'’-]{0,40},\s(?:[^\W\d_]\.\s?){1,3}")
+_REFERENCE_YEAR = re.compile(r"\((?:1[89]|20)\d\d[a-z]?\)")
+_REFERENCE_SPLIT = re.compile(r"\s(?=\[\d{1,3}\]\s)")
+_REFERENCE_NUMBER = re.compile(r"^\[\d{1,3}\]\s*")
 # Hard-wrapped text (e-mail, plain-text notes, reST): every line of a paragraph broken
 # near one width. A line that ends mid-sentence within _FULL_SLACK characters of that
 # width runs on into the next; only read so when the text has several such full lines
 # (_FULL_LINES) and its widest line is a typewriter's.
 _WRAP_WIDTHS = range(40, 101)
 _FULL_SLACK = 12
+_RECORD_START = re.compile(r"^\d{1,4}[-:/.,]\d")  # "2024-05-02 10:15", "09:15", "1,980,vllm"
 _IDENTIFIER_START = re.compile(r"\d|[a-z][A-Z]")  # "A10", "Qwen2.5", "vLLM": a name, not a start
 _FULL_LINES = 3
 # A heading that names one thing: ends in a colon ("## HQQ:"), or is a single technical
@@ -161,14 +170,28 @@ class AnswerUnit:
     page: str = ""  # for a front matter key: the page's title, which the key is about
 
 
+def _vault_words(text: str) -> str:
+    """Obsidian's marks read as their words, in text outside code spans."""
+
+    def link(match: re.Match[str]) -> str:
+        target = match["target"]
+        if match.group(0).startswith("!") and target.lower().endswith(_IMAGE_FILES):
+            return ""  # an embedded picture says nothing to quote
+        return match["alias"] or target
+
+    text = _WIKI_LINK.sub(link, text)
+    return _BLOCK_ID.sub("", _INLINE_FIELD.sub(r"\1: ", text))
+
+
 def clean(text: str) -> str:
     """The words of a Markdown line without its marks: links to their text, no emphasis;
     Obsidian's wiki links to their text, its "key:: value" fields as "key: value"."""
     text = _IMAGE.sub("", text)
     text = _LINK.sub(r"\1", text)
     if "[[" in text or "::" in text or "^" in text:
-        text = _WIKI_LINK.sub(lambda m: m["alias"] or m["target"], text)
-        text = _BLOCK_ID.sub("", _INLINE_FIELD.sub(r"\1: ", text))
+        text = "`".join(
+            part if odd % 2 else _vault_words(part) for odd, part in enumerate(text.split("`"))
+        )
     for _ in range(2):  # nested emphasis ("**a *b* c**")
         text = _EMPHASIS.sub(lambda m: m.group(2) or m.group(3) or "", text)
     return " ".join(text.split())
@@ -221,6 +244,7 @@ class _Reader:
     list_lead: str = ""
     subject: str = ""  # what the current section is about, when its heading names it
     wrap_width: int = 0  # the width the passage was hard-wrapped at (0: it was not)
+    open_item: int = -1  # the index of the list item wrapped lines continue (-1: none)
 
     def heading_path(self) -> str:
         return " › ".join(title for _, title in self.headings if title)
@@ -230,6 +254,9 @@ class _Reader:
 
     def add(self, kind: UnitKind, text: str, context: str, **extra: object) -> None:
         if re.search(r"\w", text):
+            if kind != "aside":
+                # a list item's wrapped lines go to it, past the asides read from it
+                self.open_item = len(self.units) if kind == "item" else -1
             self.units.append(
                 AnswerUnit(
                     kind,
@@ -281,19 +308,20 @@ class _Reader:
         """The prose paragraph gathered so far becomes definitions or sentences."""
         if not self.paragraph:
             return
-        lines: list[str] = []
+        joined: list[list[str]] = []  # the lines of each sentence run, joined once at the end
         for n, raw in enumerate(self.paragraph):
             line = clean(_ALERT.sub("", _BLOCKQUOTE.sub("", raw)))
             wrapped = (
-                lines
-                and not lines[-1].endswith(_SENTENCE_END)
+                joined
+                and not joined[-1][-1].endswith(_SENTENCE_END)
                 and line[:1].islower()
-                and not (_DEFINITION.match(line) and _DEFINITION.match(lines[-1]))
+                and not (_DEFINITION.match(line) and _DEFINITION.match(joined[-1][0]))
             )  # "status: in progress" / "owner: Tomás": one field a line, not one sentence
-            if wrapped or (lines and runs_on(self.paragraph[n - 1], raw, self.wrap_width)):
-                lines[-1] = f"{lines[-1]} {line}"
+            if wrapped or (joined and runs_on(self.paragraph[n - 1], raw, self.wrap_width)):
+                joined[-1].append(line)
             elif line:
-                lines.append(line)
+                joined.append([line])
+        lines = [" ".join(parts) for parts in joined]
         self.paragraph = []
         previous = ""
         for line in lines:
@@ -317,6 +345,15 @@ class _Reader:
             if definition and _is_term(definition.group("term")):
                 self.add("definition", line, self.context(self.lead), term=definition["term"])
                 self.add_asides(line, definition["term"], colon=False)
+                previous = line
+                continue
+            if _REFERENCE_START.match(line) and _REFERENCE_YEAR.search(line):
+                # "[1] Adeyemi, T. and Liu, M. (2023). Fast Sampling with Draft Models.
+                # [2] Leviathan, Y. …": each reference whole, authors with their title
+                for reference in _REFERENCE_SPLIT.split(line):
+                    # its "[1]" is not quoted: in an answer it would read as a citation
+                    said = _REFERENCE_NUMBER.sub("", reference)
+                    self.add("sentence", said, self.context(self.lead))
                 previous = line
                 continue
             for sentence in split_sentences(line):
@@ -365,13 +402,11 @@ class _Reader:
 
     def continue_item(self, line: str) -> None:
         """A wrapped line of the last list item."""
-        at = len(self.units) - 1
-        while at >= 0 and self.units[at].kind == "aside":
-            at -= 1  # "Coste: la pasada (1.200 pares…) tarda 3 h en la" has its asides read
-        last = self.units[at] if at >= 0 else None
-        if last is None or last.kind != "item":
+        at = self.open_item  # past its asides: "Coste: la pasada (1.200 pares…) tarda 3 h en la"
+        if at < 0:
             self.paragraph.append(line)
             return
+        last = self.units[at]
         self.units[at] = replace(last, text=f"{last.text} {clean(line)}")
 
     def end_list(self) -> None:
@@ -645,8 +680,14 @@ def runs_on(previous: str, line: str, width: int) -> bool:
     if _ITEM.match(after) or _HEADING.match(after) or after.startswith("["):
         return False  # a list item, a heading, a chat line's "[09:15]" start anew
     label = _DEFINITION.match(after)
-    if label and after[:1].isupper() and len(label["term"].split()) <= 3:
-        return False  # "Retriever: BM25 y e5" under "Setup: Ollama en el portátil"
+    if (
+        label
+        and len(label["term"].split()) <= 3
+        and (after[:1].isupper() or _DEFINITION.match(before))
+    ):
+        return False  # "Retriever: BM25 y e5" under "Setup: Ollama…", "owner: …" under "status: …"
+    if _RECORD_START.match(after) and _RECORD_START.match(before):
+        return False  # records: log lines, CSV rows, "09:15 Ana: …" under "09:12 Luis: …"
     first = after.split(maxsplit=1)[0]
     if first[:1].isupper() and not _IDENTIFIER_START.search(first):
         # a capital opens a line of its own ("Modelo base Qwen" under a line without a

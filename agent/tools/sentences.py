@@ -38,6 +38,7 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _WORD_BEFORE = re.compile(r"([^\W\d_]+(?:\.[^\W\d_]+)*)$")
 _SPACE_BEFORE_PUNCT = re.compile(r"(?<!\s)\s+([.,;:!?…])")  # each run tried once
 _SPACES = re.compile(r"\s*")
+_AFTER_INITIAL = re.compile(r"\((?:1[89]|20)\d\d[a-z]?\)|(?:and|y|&)\s")
 _LOOK = 64  # characters read around a full stop: longer than any abbreviation
 
 
@@ -68,8 +69,11 @@ def _is_abbreviation(head: str, following: str) -> bool:
         return not _starts_sentence(following)
     if len(word) == 1 and word.isupper() and (start == 0 or not head[start - 1].isalnum()):
         # An initial ("J. R. Smith", "Hu, E. J.") unless it is a lone capital letter
-        # closing the text.
-        return bool(following) and following[:1].isupper()
+        # closing the text; a reference's year or next author may follow it ("Liu, M.
+        # (2023).", "Adeyemi, T. and Liu, M.")
+        return bool(following) and (
+            following[:1].isupper() or _AFTER_INITIAL.match(following) is not None
+        )
     return False
 
 

@@ -25,6 +25,7 @@ suits notes better than a validator's errors.
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -44,6 +45,9 @@ _LITERAL = re.compile(r"``([^`]{1,300})``")
 _LINK = re.compile(r"`([^`<]{1,200}?)\s*<([^`>]{1,500})>`__?")
 _REFERENCE = re.compile(r"`([^`]{1,200})`__?")
 _ENUMERATED = re.compile(r"^#\.\s")
+_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)]|#\.)\s+\S")
+_SIMPLE_BORDER = re.compile(r"^=+(?: +=+)+ *$")
+_GRID_BORDER = re.compile(r"^\+(?:[-=]+\+)+$")
 
 _CODE = frozenset({"code-block", "code", "sourcecode", "literalinclude"})
 _ADMONITIONS = frozenset({
@@ -97,6 +101,91 @@ def _block(lines: list[str], start: int, indent: int) -> tuple[list[str], int]:
     return [line[margin:] for line in body], end
 
 
+def _markdown_table(header: list[str] | None, rows: list[list[str]]) -> list[str]:
+    width = max((len(r) for r in [*rows, header or []]), default=0)
+
+    def line(cells: list[str]) -> str:
+        cells = [_inline(c.strip()).replace("|", "\\|") for c in cells]
+        return "| " + " | ".join(cells + [""] * (width - len(cells))) + " |"
+
+    top = [line(header), "| " + " | ".join(["---"] * width) + " |"] if header else []
+    return top + [line(r) for r in rows]
+
+
+def _table(lines: list[str], start: int) -> tuple[list[str], int] | None:
+    """A simple table ("=====  =====" borders) or a grid table ("+----+----+") at
+    ``start`` as Markdown rows, and the index after it; None when there is none."""
+    border = lines[start].rstrip()
+    if _SIMPLE_BORDER.match(border):
+        spans = [m.span() for m in re.finditer(r"=+", border)]
+        blocks: list[list[list[str]]] = [[]]
+        i = start + 1
+        while i < len(lines) and lines[i].strip():
+            row = lines[i].rstrip()
+            if _SIMPLE_BORDER.match(row):
+                blocks.append([])
+            else:
+                cells = [
+                    row[a : b if n + 1 < len(spans) else None] for n, (a, b) in enumerate(spans)
+                ]
+                if blocks[-1] and not cells[0].strip():
+                    blocks[-1][-1] = [
+                        f"{p} {c.strip()}".strip()
+                        for p, c in zip(blocks[-1][-1], cells, strict=True)
+                    ]
+                else:
+                    blocks[-1].append([c.strip() for c in cells])
+            i += 1
+        blocks = [b for b in blocks if b]
+        if not blocks:
+            return None
+        header = blocks[0][0] if len(blocks) > 1 and len(blocks[0]) == 1 else None
+        body = [r for b in (blocks[1:] if header else blocks) for r in b]
+        return _markdown_table(header, body), i
+    if _GRID_BORDER.match(border):
+        bounds = [m.start() for m in re.finditer(r"\+", border)]
+        header: list[str] | None = None
+        rows: list[list[str]] = []
+        cells: list[str] = []
+        i = start + 1
+        while i < len(lines) and lines[i].strip()[:1] in ("|", "+"):
+            row = lines[i].rstrip()
+            if _GRID_BORDER.match(row):
+                if cells:
+                    if "=" in row and header is None and not rows:
+                        header = cells
+                    else:
+                        rows.append(cells)
+                cells = []
+            else:
+                parts = [row[a + 1 : b] for a, b in itertools.pairwise(bounds)]
+                cells = [
+                    f"{c} {p.strip()}".strip()
+                    for c, p in zip(cells or [""] * len(parts), parts, strict=False)
+                ]
+            i += 1
+        return (_markdown_table(header, rows), i) if rows or header else None
+    return None
+
+
+def _list_table(body: list[str]) -> list[str]:
+    """``.. list-table::``: "* - a" starts a row, "  - b" adds a cell."""
+    header_rows = 0
+    rows: list[list[str]] = []
+    for line in body:
+        option = re.match(r"^:header-rows:\s*(\d+)", line.strip())
+        if option:
+            header_rows = int(option.group(1))
+        elif re.match(r"^[*-]\s+-\s", line):
+            rows.append([line.strip()[1:].strip()[2:]])
+        elif re.match(r"^\s+-\s", line) and rows:
+            rows[-1].append(line.strip()[2:])
+        elif line.strip() and rows:
+            rows[-1][-1] += " " + line.strip()
+    header = rows[0] if header_rows and rows else None
+    return ["", *_markdown_table(header, rows[1:] if header else rows), ""]
+
+
 class _Converter:
     """Markdown lines for reST lines (see the module docstring)."""
 
@@ -135,6 +224,27 @@ class _Converter:
                 out += ["", "#" * self.heading(following[0]) + " " + _inline(stripped), ""]
                 i += 2
                 continue
+            table = _table(lines, i) if stripped[:1] in "=+" else None
+            if table is not None:
+                rows, i = table
+                out += ["", *rows, ""]
+                continue
+            if stripped.startswith(">>>"):
+                end = i
+                while end < len(lines) and lines[end].strip():
+                    end += 1  # a doctest: the session and its output, as code
+                out += ["```python", *(x.strip() for x in lines[i:end]), "```"]
+                i = end
+                continue
+            if _ITEM.match(line):
+                # a list item with its wrapped and nested lines: Markdown reads them as is
+                body, end = _block(lines, i + 1, _indent_of(line))
+                out += [
+                    _inline(line),
+                    *(_inline(f"{' ' * (_indent_of(line) + 2)}{b}") for b in body),
+                ]
+                i = end
+                continue
             directive = _DIRECTIVE.match(stripped) if not _indent_of(line) else None
             if directive:
                 body, i = _block(lines, i + 1, 0)
@@ -145,7 +255,7 @@ class _Converter:
                 _, i = _block(lines, i + 1, 0)  # a comment, a link target: not text
                 continue
             field = _FIELD.match(stripped) if not _indent_of(line) else None
-            if field:
+            if field and field.group(1).strip():
                 body, i = _block(lines, i + 1, 0)
                 text = " ".join([field.group(2) or ""] + [b.strip() for b in body if b.strip()])
                 out.append(f"- {self._field_name(field.group(1))}: {_inline(text.strip())}")
@@ -154,12 +264,12 @@ class _Converter:
                 body, end = _block(lines, i + 1, 0)
                 if line.endswith("::"):
                     out += [_inline(line[:-1].rstrip(":").rstrip() + ":"), "```", *body, "```"]
-                elif depth < _MAX_DEPTH and not line.endswith((".", ":")):
+                elif not line.endswith((".", ":")):
                     # a definition list's term and its indented definition
                     definition = " ".join(b.strip() for b in body if b.strip())
                     out.append(f"- {_inline(stripped)}: {_inline(definition)}")
                 else:
-                    out += [_inline(line), *self.convert(body, depth + 1, level)]
+                    out += [_inline(line), *self.nested(body, depth, level)]
                 i = end
                 continue
             if stripped.endswith("::"):
@@ -169,18 +279,27 @@ class _Converter:
                     out += ([_inline(said) + ":"] if said else []) + ["```", *body, "```"]
                     i = end
                     continue
-            if _indent_of(line) and depth < _MAX_DEPTH:
+            if _indent_of(line):
                 body, i = _block(lines, i, 0)  # a block quote: its text, read as prose
-                out += self.convert(body, depth + 1, level)
+                out += self.nested(body, depth, level)
                 continue
+            if stripped.startswith("| ") and not stripped.endswith("|"):
+                line = stripped[2:]  # a line block's line
             out.append(_ENUMERATED.sub("1. ", _inline(line)))
             i += 1
         return out
 
+    def nested(self, body: list[str], depth: int, level: int) -> list[str]:
+        """``body``, a block inside the one at ``depth``, converted; past _MAX_DEPTH its
+        lines as they are, so deep nesting costs a bounded number of passes."""
+        if depth + 1 >= _MAX_DEPTH:
+            return [_inline(line) for line in body]
+        return self.convert(body, depth + 1, level)
+
     @staticmethod
     def _field_name(name: str) -> str:
         """ ":param alpha:" -> "alpha", ":raises IndexClosedError:" -> "Raises IndexClosedError"."""
-        words = name.split()
+        words = name.split() or [""]
         if words[0] in _PARAMETER_FIELDS and len(words) > 1:
             return _inline(words[-1])
         if words[0] in ("raises", "raise", "except", "exception") and len(words) > 1:
@@ -201,12 +320,12 @@ class _Converter:
             content = content[1:]
         if kind in _CODE:
             return ["```" + argument.strip().split(" ")[0], *content, "```"]
-        if kind in _LEFT_OUT or depth >= _MAX_DEPTH:
+        if kind in _LEFT_OUT:
             return []
         if kind in _ADMONITIONS:
             title = argument if kind == "admonition" else kind
             first = [] if kind == "admonition" or not argument else [argument]
-            inner = self.convert(first + content, depth + 1, level)
+            inner = self.nested(first + content, depth, level)
             opening = f'!!! {kind} "{_inline(title)}"' if kind == "admonition" else f"!!! {kind}"
             return ["", opening, *(f"    {line}" if line.strip() else "" for line in inner), ""]
         if kind in _VERSIONS:
@@ -217,9 +336,12 @@ class _Converter:
             return ["", f"Module: `{argument.strip()}`", ""]
         if kind in _OBJECTS:
             deeper = min(max(level, self.level) + 1, 6)
-            inner = self.convert(content, depth + 1, deeper)
+            inner = self.nested(content, depth, deeper)
             return ["", "#" * deeper + " " + _inline(argument.strip()), "", *inner, ""]
-        return self.convert(content, depth + 1, level)
+        if kind == "list-table":
+            caption = [f"{_inline(argument.strip())}:"] if argument.strip() else []
+            return caption + _list_table(body)
+        return self.nested(content, depth, level)
 
 
 def rst_markdown(text: str) -> str:

@@ -40,7 +40,7 @@ from ingestion.text_analysis import analyze
 
 
 @dataclass
-class _Window:
+class Window:
     """One source sentence, or two adjacent ones: the unit a claim is matched against."""
 
     text: str
@@ -130,7 +130,7 @@ class Evidence:
         self.passages = list(passages)
         self.sentences: list[Analysis] = []
         self.sentence_source: list[int] = []
-        self.windows: list[_Window] = []
+        self.windows: list[Window] = []
         in_reading_order: list[bool] = []  # a prose sentence, not a table row
         for passage in passages:
             first = len(self.sentences)
@@ -268,6 +268,6 @@ def _sections(
 
 
 @lru_cache(maxsize=16384)
-def _window(text: str, source: int, sentences: tuple[int, ...]) -> _Window:
+def _window(text: str, source: int, sentences: tuple[int, ...]) -> Window:
     stems = {"es": frozenset(analyze(text, "es")), "en": frozenset(analyze(text, "en"))}
-    return _Window(text, source, stems, sentences)
+    return Window(text, source, stems, sentences)

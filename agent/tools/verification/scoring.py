@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from agent.tools.bilingual_lexicon import stem_translations
 from agent.tools.verification.analysis import OTHER_LANGUAGE, Analysis, fold, is_stopword
-from agent.tools.verification.evidence import Evidence
+from agent.tools.verification.evidence import Evidence, Window
 from agent.tools.verification.rules import hard_failure
 from agent.tools.verification.word_lists import CONNECTIVES
 from ingestion.text_analysis import PREFIX_LENGTH
@@ -94,6 +94,29 @@ def _prefix_keys(stems: frozenset[str]) -> frozenset[str]:
     return frozenset(stem[:PREFIX_LENGTH] for stem in stems)
 
 
+# Source sentences this close to the best-matching one are as likely its source: table
+# rows "Alumno destilado · 92,6 %" and "Alumno sin destilar · 89,0 %" differ by one word,
+# and the claim is consistent when it is consistent with one of them.
+NEAR_BEST = 0.05
+_MAX_NEAR_BEST = 3
+
+
+def _consistency_failure(
+    sentence: Analysis, evidence: Evidence, singles: list[tuple[float, Window]]
+) -> str:
+    """The hard-check failure against the best-matching source sentence, "" when the
+    sentence passes against it or against one of the few sentences nearly as close."""
+    ranked = sorted(singles, key=lambda pair: -pair[0])
+    near = [w for value, w in ranked[:_MAX_NEAR_BEST] if value >= ranked[0][0] - NEAR_BEST]
+    first = ""
+    for candidate in near:
+        failure = hard_failure(sentence, evidence, evidence.sentences[candidate.sentences[0]])
+        if not failure:
+            return ""
+        first = first or failure
+    return first
+
+
 def evaluate(
     sentence: Analysis,
     evidence: Evidence,
@@ -114,9 +137,10 @@ def evaluate(
     full = embedding_weight(sentence, evidence, multilingual)
     weight = full if embedded else 0.0
     across = sentence.language not in evidence.languages
-    best_value, best_single_value = -1.0, -1.0
+    best_value = -1.0
     coverage = embedded_score = 0.0
-    window = single = evidence.windows[0]
+    window = evidence.windows[0]
+    singles: list[tuple[float, Window]] = []
     for candidate in evidence.windows:
         cov = term_coverage(sentence, candidate.stems)
         emb = 0.0
@@ -128,11 +152,11 @@ def evaluate(
         value = (1 - weight) * cov + weight * emb
         if value > best_value:
             best_value, coverage, embedded_score, window = value, cov, emb, candidate
-        if len(candidate.sentences) == 1 and value > best_single_value:
-            best_single_value, single = value, candidate
+        if len(candidate.sentences) == 1:
+            singles.append((value, candidate))
     whole = term_coverage(sentence, evidence.stems)
     lexical = WINDOW_WEIGHT * coverage + (1 - WINDOW_WEIGHT) * whole
-    failure = hard_failure(sentence, evidence, evidence.sentences[single.sentences[0]])
+    failure = _consistency_failure(sentence, evidence, singles or [(0.0, evidence.windows[0])])
     if embedded:
         score = (1 - weight) * lexical + weight * embedded_score
         return Evaluation(score, failure, window.source)
