@@ -113,7 +113,10 @@ class Settings(BaseSettings):
         default=5, ge=1, le=20, description="Passages retrieved per query."
     )
     max_rewrites: int = Field(
-        default=2, ge=0, le=5, description="Query rewrites before abstaining."
+        default=3,
+        ge=0,
+        le=5,
+        description="Query rewrites before abstaining (the third asks in the other language).",
     )
     thread_ttl_days: float = Field(
         default=90.0,

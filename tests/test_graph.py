@@ -97,11 +97,14 @@ def test_sub_answers_that_find_the_same_sentence_quote_it_once(home: Path) -> No
     assert len(quoted) == len(set(quoted)) >= 2
 
 
-def test_unanswerable_question_rewrites_twice_then_abstains(home: Path) -> None:
+def test_unanswerable_question_rewrites_three_times_then_abstains(home: Path) -> None:
     answer = Veraz(home=home).ask("What is the price of Claude 3 Opus?")
     assert answer.abstained and answer.answer == "I can't find this information in the documents."
-    assert nodes(answer).count("rewrite") == 2 and "abstain" in nodes(answer)
+    assert nodes(answer).count("rewrite") == 3 and "abstain" in nodes(answer)
     assert answer.citations == []
+    # the third rewrite asks in the other language, names kept
+    third = [s for s in answer.steps if s.node == "rewrite"][2]
+    assert third.detail["query"] == "coste Claude 3 Opus"
 
 
 def test_follow_up_in_a_thread_persists_across_instances(home: Path) -> None:

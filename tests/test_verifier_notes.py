@@ -284,3 +284,33 @@ def test_a_row_is_not_contradicted_by_its_negated_neighbour(
     almost equally: the claim holds when it holds against one of them."""
     check = verifier.check_sentence(row, [source])
     assert check.supported, check.reason
+
+
+WRAPPED_EMAIL = """1) El juez que usamos ahora es Qwen2.5-7B-Instruct con la plantilla
+"pairwise-v2". Concuerda con las anotaciones humanas en un 81 % de los
+pares (antes, con Llama-3-8B, era un 74 %).
+2) El sesgo de posición sigue ahí: si la respuesta A va primero, gana el
+58 % de las veces. Lo mitigamos evaluando cada par dos veces, con el orden
+invertido, y quedándonos con la media."""
+
+
+@pytest.mark.parametrize(
+    ("sentence", "supported"),
+    [
+        (
+            "Concuerda con las anotaciones humanas en un 81 % de los pares (antes, con "
+            "Llama-3-8B, era un 74 %).",
+            True,
+        ),
+        ("Concuerda con las anotaciones humanas en un 91 % de los pares.", False),
+        ("Si la respuesta A va primero, gana el 58 % de las veces.", True),
+    ],
+)
+def test_a_hard_wrapped_source_is_read_as_its_sentences(
+    verifier: Verifier, sentence: str, supported: bool
+) -> None:
+    """An e-mail wrapped at 72 columns was split at every line break ("…en un 81 % de
+    los" / "pares (antes, con Llama-3-8B…"): 81 and Llama-3-8B were "not stated
+    together", and a right answer was dropped."""
+    check = verifier.check_sentence(sentence, [WRAPPED_EMAIL])
+    assert check.supported is supported, check.reason

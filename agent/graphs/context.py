@@ -23,6 +23,6 @@ class GraphContext:
     fallback: ResolvedModel
     collection: str = "default"  # named in the message when it holds no documents yet
     k: int = 5
-    max_rewrites: int = 2
+    max_rewrites: int = 3
     max_sub_questions: int = 4
     verify_with_llm: bool = False

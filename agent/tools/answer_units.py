@@ -698,6 +698,26 @@ def runs_on(previous: str, line: str, width: int) -> bool:
     return len(before) >= width - _FULL_SLACK
 
 
+def unwrapped(text: str) -> str:
+    """``text`` with its hard-wrapped lines joined into the lines they wrap (quote marks
+    of a continuation dropped), code fences left as they are; ``text`` itself when it
+    was not hard-wrapped. For readers that split at line breaks, like the verifier's."""
+    lines = text.splitlines()
+    width = wrap_width(lines)
+    if not width:
+        return text
+    out: list[list[str]] = []
+    fenced = False
+    for n, line in enumerate(lines):
+        if _FENCE.match(line):
+            fenced = not fenced
+        if out and not fenced and runs_on(lines[n - 1], line, width):
+            out[-1].append(_BLOCKQUOTE.sub("", line).strip())
+        else:
+            out.append([line.rstrip()])
+    return "\n".join(" ".join(parts) for parts in out)
+
+
 @lru_cache(maxsize=4096)
 def passage_units(text: str, heading: str = "", title: str = "") -> tuple[AnswerUnit, ...]:
     """The answer units of ``text`` in reading order, under the document's ``title`` and

@@ -30,9 +30,10 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from agent.tools.word_forms import word_keys
-from ingestion.text_analysis import analyze
+from ingestion.text_analysis import analyze, fold_accents
 
 LEXICON = Path(__file__).with_name("lexicon") / "es_en.txt"
 LANGUAGES = ("es", "en")
@@ -71,6 +72,63 @@ def _table() -> dict[tuple[str, str], frozenset[str]]:
             for stem in stems[language]:
                 links.setdefault((language, stem), set()).update(keys[other])
     return {entry: frozenset(found) for entry, found in links.items()}
+
+
+class _FirstWords(NamedTuple):
+    """The first translation of a listed word: by the word itself, and by its stem."""
+
+    by_word: dict[tuple[str, str], str]  # (language, accent-folded word) -> translation
+    by_stem: dict[tuple[str, str], str]  # (language, Snowball stem) -> translation
+
+
+@cache
+def _first_words() -> _FirstWords:
+    """Each listed word's first translation: "lote" -> "batch", "longitud" -> "length".
+    The first line that lists a word decides."""
+    _table()  # checks every line's shape first, with its line number
+    first = _FirstWords({}, {})
+    for raw in LEXICON.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        spanish, english = ([w.strip() for w in side.split(",")] for side in line.split("="))
+        for language, words, other in (("es", spanish, english), ("en", english, spanish)):
+            for word in words:
+                first.by_word.setdefault((language, fold_accents(word.lower())), other[0])
+                for stem in analyze(word, language):
+                    first.by_stem.setdefault((language, stem), other[0])
+    return first
+
+
+def _translation(word: str, language: str) -> str | None:
+    """The first translation of ``word``: the word itself listed ("índice", not
+    "indicar" whose stem it shares), or without a plural ending, or else by its stem."""
+    first = _first_words()
+    folded = fold_accents(word.lower())
+    for form in (folded, folded.removesuffix("es"), folded.removesuffix("s")):
+        if (language, form) in first.by_word:
+            return first.by_word[(language, form)]
+    stems = analyze(word, language)
+    return next(
+        (first.by_stem[(language, s)] for s in stems if (language, s) in first.by_stem), None
+    )
+
+
+def translated_query(words: list[str], language: str) -> str:
+    """``words`` (a query's, in ``language``) in the other language, word by word: those
+    the list has become their first translation, the others (names, numbers, code,
+    words it lacks) stay as they are. "longitud secuencia recomienda" -> "length
+    sequence advise"; "" when no word was translated."""
+    if language not in LANGUAGES:
+        return ""
+    said: list[str] = []
+    translated = False
+    for word in words:
+        other = _translation(word, language)
+        translated = translated or other is not None
+        if other is not None or analyze(word, language):
+            said.append(other or word)  # stopwords left out
+    return " ".join(dict.fromkeys(said)) if translated else ""
 
 
 def translations(text: str, language: str) -> set[str]:

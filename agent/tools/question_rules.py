@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
+from agent.tools.bilingual_lexicon import translated_query
 from ingestion.text_analysis import analyze, fold_accents
 
 # Leading punctuation is read up to 64 characters (``^\W{0,64}``): an unbounded ``^\W*``
@@ -316,16 +317,23 @@ def standalone_question(question: str, previous: str) -> str:
     return f"{previous.rstrip(' ?')} — {rest}?" if rest else previous
 
 
-def keyword_query(question: str, attempt: int) -> str:
+def keyword_query(question: str, attempt: int, language: str = "") -> str:
     """A rewritten search query for the ``attempt``-th retry (1-based).
 
     1: the content words without the question phrasing; 2: only the names and the longest
-    words, which are the rarest and so the most discriminating terms.
+    words, which are the rarest and so the most discriminating terms; 3 and after: the
+    content words in the other language (``language``, "es" or "en"), word by word from
+    the bilingual list, names and code kept: a Spanish question over an English API
+    reference shares none of its words, and the embedding ranks Spanish notes first.
     """
     question = rules_view(question)
     body = _QUESTION_WORDS.sub("", question).strip(" ¿?¡!")
     if attempt <= 1:
         return body or question
+    if attempt >= 3:
+        translated = translated_query(re.findall(r"[\w.-]+", body), language)
+        if translated:
+            return translated
     words = sorted({w for w in re.findall(r"\w+", body) if len(w) > 3}, key=len, reverse=True)
     keys = key_terms(question)
     chosen = list(dict.fromkeys([*keys, *words[: max(2, len(words) // 2)]]))

@@ -51,7 +51,7 @@ def rewrite(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
             "rewrite", state["language"], question=state["standalone"], query=state["query"]
         ),
         new_query(state),
-        lambda: keyword_query(state["standalone"], attempt),
+        lambda: keyword_query(state["standalone"], attempt, state["language"]),
         deadline=state.get("deadline", 0.0),
         structured=False,  # one line of text: always usable
     )

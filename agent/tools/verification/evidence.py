@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from agent.tools.answer_units import table_sentences
+from agent.tools.answer_units import table_sentences, unwrapped
 from agent.tools.sentences import split_sentences
 from agent.tools.verification.analysis import (
     NUMBER,
@@ -86,7 +86,9 @@ def passage_of(text: str, index: int) -> Passage:
     numbers.update(f"{float(v):.6g}" for w, v in NUMBER_WORDS.items() if w in plain)
     # A table row is also evidence as the answerer quotes it, read with its header
     # ("Formato: Q4_K_M · Tamaño: 4,1 GB"): the row alone has no header words.
-    prose = split_sentences(text) or [text]
+    # hard-wrapped sources (e-mail, plain notes) are split where their sentences end,
+    # not at every line break
+    prose = split_sentences(unwrapped(text)) or [text]
     sentence_texts = [*prose, *table_sentences(text)]
     # Capitalised sentence openers are collected to decide, per call and over all
     # sources, which of them are names (see Verifier._check).
