@@ -72,8 +72,19 @@ def numbers(text: str) -> set[str]:
     return found
 
 
+# A month's short form beside a day ("28 feb", "Mar 3", "3 sept."): alone, "mar" and
+# "may" are the sea and a verb.
+_SHORT_MONTH = r"(?:ene|feb|mar|abr|may|jun|jul|ago|sep|sept|oct|nov|dic|jan|apr|aug|dec)\.?"
+_DAY_AND_SHORT_MONTH = re.compile(
+    rf"\b\d{{1,2}}\s{{1,3}}(?:de\s{{1,3}})?{_SHORT_MONTH}(?!\w)|\b{_SHORT_MONTH}\s{{1,3}}\d{{1,2}}\b",
+    re.IGNORECASE,
+)
+
+
 def has_date(text: str) -> bool:
     if _YEAR.search(text) or re.search(r"\b\d{1,2}[:/.]\d{2}\b", text):  # years, 4:51, 12/03
+        return True
+    if _DAY_AND_SHORT_MONTH.search(text):
         return True
     return bool(_words(text) & (set(MONTHS_ES) | set(MONTHS_EN) | _DATE_WORDS))
 

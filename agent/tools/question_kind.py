@@ -98,7 +98,8 @@ _MONEY = re.compile(
 # "¿Cuánto tiempo cuesta…?", "what does it cost in memory": a cost that is not money.
 _NOT_MONEY = re.compile(
     r"\b(?:tiempo|memoria|latencia|precisi[óo]n|exactitud|puntos?|tokens?|pasos?|time|"
-    r"memory|latency|accuracy|points?|steps?|vram|gb|mb)\b|"
+    r"memory|latency|accuracy|points?|steps?|vram|gb|mb|compute|c[óo]mputo|computaci[óo]n|"
+    r"flops|rendimiento|throughput|velocidad|speed|calidad|quality)\b|"
     # what is counted is not money: "¿Cuántas horas gastamos…?", "How much energy does a
     # run spend?" (not "¿Cuánto cuesta la API por hora?")
     r"\b(?:cu[áa]nt[oa]s?|how\s{1,8}(?:much|many))\s{1,8}(?:horas?|hours?|minutos?|minutes?|"

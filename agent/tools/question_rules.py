@@ -334,7 +334,11 @@ def keyword_query(question: str, attempt: int, language: str = "") -> str:
         translated = translated_query(re.findall(r"[\w.-]+", body), language)
         if translated:
             return translated
-    words = sorted({w for w in re.findall(r"\w+", body) if len(w) > 3}, key=len, reverse=True)
+    # longest first, ties in the question's order (a set's order changed with the hash
+    # seed, and so did which words the query kept and what Veraz answered)
+    words = sorted(
+        dict.fromkeys(w for w in re.findall(r"\w+", body) if len(w) > 3), key=len, reverse=True
+    )
     keys = key_terms(question)
     chosen = list(dict.fromkeys([*keys, *words[: max(2, len(words) // 2)]]))
     return " ".join(chosen) or body or question

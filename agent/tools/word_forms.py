@@ -83,8 +83,20 @@ def _table(text: str) -> dict[str, str]:
 # Watanabe" answers "Who wrote the guide?"; "autora: Ana" answers "¿Quién escribió…?").
 _AUTHOR = "write author authors authored|escribir autor autora autores autoras"
 
-INFINITIVES = {**_table(_ENGLISH), **_table(_SPANISH), **_table(_AUTHOR)}
-"""Irregular form (accent-folded) -> infinitive, both languages."""
+# Verbs and the nouns notes write instead, whose keys differ: "¿Cuándo termina el
+# piloto?" over a plan's "Fin: 28 feb", "Which method did they decide on?" over a
+# "Decision" box, "When does it start?" over "Inicio: lunes".
+_FAMILIES = """
+end ends ended finish finishes finished|fin termina terminan terminar terminó acaba acaban
+acabar acabó finaliza finalizan finalizar finalizó|start starts started begin begins began
+begun|inicio empieza empiezan empezar empezó comienza comienzan comenzar comenzó|
+decide decision decisions|decidir decisión decisiones
+"""
+
+INFINITIVES = {
+    **_table(_ENGLISH), **_table(_SPANISH), **_table(_AUTHOR), **_table(_FAMILIES)
+}  # fmt: skip
+"""Irregular form (accent-folded) -> infinitive (or the family's word), both languages."""
 
 _WORD = re.compile(r"[^\W\d_]+")
 
