@@ -39,6 +39,9 @@ def test_a_verb_meets_the_noun_notes_write_instead(question: str, language: str,
         ("Entrega el 3 de sept.", True),
         ("el mar estaba en calma", False),
         ("Reunión de fin de mes", False),
+        ("nivel del mar 3 m", False),  # before a number, only a capitalised month
+        ("uses enc 12 / dec 6 layers", False),
+        ("40 mar", False),  # not a day
     ],
 )
 def test_a_short_month_beside_a_day_is_a_date(text: str, dated: bool) -> None:
@@ -50,8 +53,13 @@ def test_a_short_month_beside_a_day_is_a_date(text: str, dated: bool) -> None:
     [
         ("How much extra compute does gradient checkpointing cost?", False),
         ("¿Cuánto cómputo cuesta el reranker?", False),
+        ("What does it cost in compute?", False),
         ("¿Cuánto cuesta la API por hora?", True),
         ("How much does the A100 cost per hour?", True),
+        # what is bought, described by speed or quality, still has a price
+        ("How much does the high-quality plan cost?", True),
+        ("¿Cuánto cuesta la instancia de alta velocidad?", True),
+        ("¿Cuánto cuesta el cómputo en la nube al mes?", True),
     ],
 )
 def test_compute_is_a_cost_that_is_not_money(question: str, money: bool) -> None:

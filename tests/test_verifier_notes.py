@@ -314,3 +314,28 @@ def test_a_hard_wrapped_source_is_read_as_its_sentences(
     together", and a right answer was dropped."""
     check = verifier.check_sentence(sentence, [WRAPPED_EMAIL])
     assert check.supported is supported, check.reason
+
+
+@pytest.mark.parametrize(
+    ("claim", "source"),
+    [
+        # the value of the negated row under the other row's label
+        (
+            "El índice comprimido pesa 12 GB.",
+            "| Índice | Tamaño |\n| --- | --- |\n| Índice comprimido | 3 GB |\n"
+            "| Índice sin comprimir | 12 GB |",
+        ),
+        ("Modelo: Alumno destilado · Parámetros: 118M · Exactitud: 89,0 %", RESULTS_TABLE),
+        # records of one width are not one wrapped sentence
+        (
+            "Qwen2.5-7B scored 81 on MMLU.",
+            "Qwen2.5-7B scored 74 on MMLU and 85 on GSM8K in our own harness run\n"
+            "Llama-3-8B scored 66 on MMLU and 79 on GSM8K in our own harness run\n"
+            "Gemma2-9B scored 81 on MMLU and 88 on GSM8K in the vendor's harness",
+        ),
+    ],
+)
+def test_a_near_neighbour_does_not_lend_its_values(
+    verifier: Verifier, claim: str, source: str
+) -> None:
+    assert not verifier.check_sentence(claim, [source]).supported

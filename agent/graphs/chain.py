@@ -93,6 +93,13 @@ def solve_chain(state: RAGState, context: GraphContext) -> dict[str, Any]:
             except ModelCallError as exc:
                 trace.append(step(SOLVE, started, hop=number, question=question, error=exc.kind))
                 return _failed(state, shared, hops, trace, usage, exc)
+        hop_by = model.name
+        if answer and model.llm is not None and not cited_numbers(answer, len(kept)):
+            # a hop answer citing no passage is not an answer, as a final one is not (the
+            # fallback's rule): SmolLM2 named "Qwen2" for "¿Qué persona va a probar
+            # Prometheus-2?" and the chain went on from it, below extractive alone
+            answer = context.answerer.answer(question, language, as_passages(kept)).text
+            hop_by = "extractive (the model's answer cited no passage)"
         answered = bool(answer.strip()) and not is_abstention(answer, language)
         known = " ".join([state["standalone"], *(hop["question"] for hop in hops)])
         titles = tuple(kept[n - 1].get("title") or "" for n in cited_numbers(answer, len(kept)))
@@ -116,6 +123,7 @@ def solve_chain(state: RAGState, context: GraphContext) -> dict[str, Any]:
                 hits=len(hits),
                 kept=len(kept),
                 answered=answered,
+                answered_by=hop_by,
             )
         )
         # a hop that asks for a name, number or date must give one the question lacks

@@ -72,12 +72,14 @@ def numbers(text: str) -> set[str]:
     return found
 
 
-# A month's short form beside a day ("28 feb", "Mar 3", "3 sept."): alone, "mar" and
-# "may" are the sea and a verb.
-_SHORT_MONTH = r"(?:ene|feb|mar|abr|may|jun|jul|ago|sep|sept|oct|nov|dic|jan|apr|aug|dec)\.?"
+# A month's short form beside a day ("28 feb", "3 de sept.", "Mar 3"): alone, "mar" and
+# "may" are the sea and a verb; before a number only capitalised, as dates are written
+# ("nivel del mar 3 m", "enc 12 / dec 6 layers" are not dates).
+_SHORT_MONTHS = "ene|feb|mar|abr|may|jun|jul|ago|sep|sept|oct|nov|dic|jan|apr|aug|dec"
+_DAY = r"(?:[1-9]|[12]\d|3[01])"
 _DAY_AND_SHORT_MONTH = re.compile(
-    rf"\b\d{{1,2}}\s{{1,3}}(?:de\s{{1,3}})?{_SHORT_MONTH}(?!\w)|\b{_SHORT_MONTH}\s{{1,3}}\d{{1,2}}\b",
-    re.IGNORECASE,
+    rf"\b{_DAY}\s{{1,3}}(?:de\s{{1,3}})?(?i:{_SHORT_MONTHS})\b\.?(?!\w)"
+    rf"|\b(?:{_SHORT_MONTHS.title()})\.?\s{{1,3}}{_DAY}\b(?![.,]?\d)"
 )
 
 

@@ -96,6 +96,8 @@ _REFERENCE_NUMBER = re.compile(r"^\[\d{1,3}\]\s*")
 _WRAP_WIDTHS = range(40, 101)
 _FULL_SLACK = 12
 _RECORD_START = re.compile(r"^\d{1,4}[-:/.,]\d")  # "2024-05-02 10:15", "09:15", "1,980,vllm"
+# A line opening with a model's or a tool's name ("Qwen2.5-7B", "vLLM"), not "3)"
+_NAME_START = re.compile(r"[^\W\d_][\w.+-]*?(?:\d|[a-z][A-Z])")
 _IDENTIFIER_START = re.compile(r"\d|[a-z][A-Z]")  # "A10", "Qwen2.5", "vLLM": a name, not a start
 _FULL_LINES = 3
 # A heading that names one thing: ends in a colon ("## HQQ:"), or is a single technical
@@ -688,7 +690,9 @@ def runs_on(previous: str, line: str, width: int) -> bool:
         return False  # "Retriever: BM25 y e5" under "Setup: Ollama…", "owner: …" under "status: …"
     if _RECORD_START.match(after) and _RECORD_START.match(before):
         return False  # records: log lines, CSV rows, "09:15 Ana: …" under "09:12 Luis: …"
-    first = after.split(maxsplit=1)[0]
+    first, opening = after.split(maxsplit=1)[0], before.split(maxsplit=1)[0]
+    if _NAME_START.match(first) and _NAME_START.match(opening):
+        return False  # one line a model: "Qwen2.5-7B scored 74…" / "Llama-3-8B scored 66…"
     if first[:1].isupper() and not _IDENTIFIER_START.search(first):
         # a capital opens a line of its own ("Modelo base Qwen" under a line without a
         # full stop) unless the line before stops on a little word ("… en la" / "A10")
@@ -709,9 +713,9 @@ def unwrapped(text: str) -> str:
     out: list[list[str]] = []
     fenced = False
     for n, line in enumerate(lines):
-        if _FENCE.match(line):
-            fenced = not fenced
-        if out and not fenced and runs_on(lines[n - 1], line, width):
+        fence = bool(_FENCE.match(line))
+        fenced = fenced != fence
+        if out and not fenced and not fence and runs_on(lines[n - 1], line, width):
             out[-1].append(_BLOCKQUOTE.sub("", line).strip())
         else:
             out.append([line.rstrip()])

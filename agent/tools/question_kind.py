@@ -98,12 +98,15 @@ _MONEY = re.compile(
 # "¿Cuánto tiempo cuesta…?", "what does it cost in memory": a cost that is not money.
 _NOT_MONEY = re.compile(
     r"\b(?:tiempo|memoria|latencia|precisi[óo]n|exactitud|puntos?|tokens?|pasos?|time|"
-    r"memory|latency|accuracy|points?|steps?|vram|gb|mb|compute|c[óo]mputo|computaci[óo]n|"
-    r"flops|rendimiento|throughput|velocidad|speed|calidad|quality)\b|"
+    r"memory|latency|accuracy|points?|steps?|vram|gb|mb)\b|"
     # what is counted is not money: "¿Cuántas horas gastamos…?", "How much energy does a
-    # run spend?" (not "¿Cuánto cuesta la API por hora?")
-    r"\b(?:cu[áa]nt[oa]s?|how\s{1,8}(?:much|many))\s{1,8}(?:horas?|hours?|minutos?|minutes?|"
-    r"d[íi]as?|days?|energ[íi]a|energy|bater[íi]a|battery|kwh|datos|data)\b",
+    # run spend?", "How much extra compute does it cost?" (not "¿Cuánto cuesta la API por
+    # hora?" nor "How much does the high-quality plan cost?")
+    r"\b(?:cu[áa]nt[oa]s?|how\s{1,8}(?:much|many))\s{1,8}(?:(?:extra|more|m[áa]s)\s{1,8})?"
+    r"(?:horas?|hours?|minutos?|minutes?|d[íi]as?|days?|energ[íi]a|energy|bater[íi]a|"
+    r"battery|kwh|datos|data|compute|c[óo]mputo|computaci[óo]n|flops|rendimiento)\b|"
+    r"\b(?:costs?|cuestan?)\s{1,8}(?:in|en)\s{1,8}(?:compute|c[óo]mputo|speed|velocidad|"
+    r"quality|calidad|rendimiento|throughput)\b",
     re.IGNORECASE,
 )
 _WHO = re.compile(r"\bquién(?:es)?\b|^\W{0,64}(?:who|whom|whose)\b|\bby whom\b", re.IGNORECASE)

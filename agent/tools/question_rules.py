@@ -317,6 +317,10 @@ def standalone_question(question: str, previous: str) -> str:
     return f"{previous.rstrip(' ?')} — {rest}?" if rest else previous
 
 
+TRANSLATED_ATTEMPT = 3
+"""The rewrite from which the query is the question in the other language."""
+
+
 def keyword_query(question: str, attempt: int, language: str = "") -> str:
     """A rewritten search query for the ``attempt``-th retry (1-based).
 
@@ -330,7 +334,7 @@ def keyword_query(question: str, attempt: int, language: str = "") -> str:
     body = _QUESTION_WORDS.sub("", question).strip(" ¿?¡!")
     if attempt <= 1:
         return body or question
-    if attempt >= 3:
+    if attempt >= TRANSLATED_ATTEMPT:
         translated = translated_query(re.findall(r"[\w.-]+", body), language)
         if translated:
             return translated

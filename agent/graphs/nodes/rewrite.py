@@ -14,7 +14,7 @@ from agent.graphs.node_names import REWRITE
 from agent.graphs.state import RAGState
 from agent.graphs.trace import now, step
 from agent.prompts import render
-from agent.tools.question_rules import keyword_query
+from agent.tools.question_rules import TRANSLATED_ATTEMPT, keyword_query
 from agent.tools.word_forms import word_keys
 
 # A label a small model puts before its query ("Pregunta: ¿Qué mide TruthfulQA?").
@@ -54,6 +54,10 @@ def rewrite(state: RAGState, runtime: Runtime[GraphContext]) -> dict[str, Any]:
         lambda: keyword_query(state["standalone"], attempt, state["language"]),
         deadline=state.get("deadline", 0.0),
         structured=False,  # one line of text: always usable
+        # the question in the other language comes from the word list: a small model
+        # rewrote it in its own language again, and the passage in the other one stayed
+        # out of reach (SmolLM2 lost a held-out answer that extractive alone finds)
+        ask=attempt < TRANSLATED_ATTEMPT,
     )
     detail = outcome.detail()
     detail["method"] = outcome.method.replace("rules", "keywords", 1)

@@ -210,7 +210,8 @@ def _name_found(key: Item, evidence: Evidence) -> bool:
     return False
 
 
-def _found_in(item: Item, items: Iterable[Item]) -> bool:
+def found_in(item: Item, items: Iterable[Item]) -> bool:
+    """``item`` matches one of ``items`` (same number, or same name in any form)."""
     return any(items_match(item, other) for other in items)
 
 
@@ -230,15 +231,15 @@ def polarity_failure(sentence: Analysis, evidence: Evidence, best: Analysis) -> 
     # in the sentence the negation cue sits ("no necesita GPU" / "sin necesitar GPU").
     for item in sentence.negated:
         if (
-            _found_in(item, best.items)
+            found_in(item, best.items)
             and not _negation_found(item, sentence, evidence.sentences)  # best among them
             and not _object_of_a_denied_verb(item, sentence, best)
         ):
             return f"negates '{item.surface}', which the source asserts"
     for item in best.negated:
         if (
-            _found_in(item, sentence.items)
-            and not _found_in(item, sentence.negated)
+            found_in(item, sentence.items)
+            and not found_in(item, sentence.negated)
             and not _negated_nearby(sentence, item)
         ):
             return f"the source negates '{item.surface}'"
@@ -259,7 +260,7 @@ def polarity_failure(sentence: Analysis, evidence: Evidence, best: Analysis) -> 
         for c, p, t in best.pole_marks:
             if c != concept or p == pole or t is None:
                 continue
-            if any(_found_in(x, ours) for x in _surroundings(best, t)):
+            if any(found_in(x, ours) for x in _surroundings(best, t)):
                 return f"contradicts the source ({concept}: '{t.surface}')"
     return ""
 
@@ -532,7 +533,7 @@ def _scan_context(
             found = items[position]
             if found.aside and not in_aside:
                 # An aside neither ends nor uses up the search, but may hold the context.
-                if _found_in(found, neighbours) or _found_in(found, words):
+                if found_in(found, neighbours) or found_in(found, words):
                     return True
                 continue
             steps += 1
@@ -541,7 +542,7 @@ def _scan_context(
                 if _clause_break(analysis.text[first.end : second.start]):
                     break
             previous = found
-            if _found_in(found, neighbours) or _found_in(found, words):
+            if found_in(found, neighbours) or found_in(found, words):
                 return True
             if stop_at_key and found.is_key and not items_match(found, item):
                 break
@@ -606,7 +607,7 @@ def linked_keys_conflict(sentence: Analysis, evidence: Evidence) -> str:
                     and any(_same_measure(other, items[p]) for p in rivals)
                 )
                 linked = any(
-                    _found_in(link, items[max(p - 2, 0) : p + 3]) for p in rivals for link in links
+                    found_in(link, items[max(p - 2, 0) : p + 3]) for p in rivals for link in links
                 )
                 if strong or linked:
                     return (

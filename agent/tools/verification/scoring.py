@@ -16,7 +16,7 @@ from functools import lru_cache
 from agent.tools.bilingual_lexicon import stem_translations
 from agent.tools.verification.analysis import OTHER_LANGUAGE, Analysis, fold, is_stopword
 from agent.tools.verification.evidence import Evidence, Window
-from agent.tools.verification.rules import hard_failure
+from agent.tools.verification.rules import found_in, hard_failure
 from agent.tools.verification.word_lists import CONNECTIVES
 from ingestion.text_analysis import PREFIX_LENGTH
 
@@ -105,16 +105,24 @@ def _consistency_failure(
     sentence: Analysis, evidence: Evidence, singles: list[tuple[float, Window]]
 ) -> str:
     """The hard-check failure against the best-matching source sentence, "" when the
-    sentence passes against it or against one of the few sentences nearly as close."""
+    sentence passes against it or against one of the few sentences nearly as close that
+    states every number and name of the claim."""
     ranked = sorted(singles, key=lambda pair: -pair[0])
-    near = [w for value, w in ranked[:_MAX_NEAR_BEST] if value >= ranked[0][0] - NEAR_BEST]
-    first = ""
-    for candidate in near:
-        failure = hard_failure(sentence, evidence, evidence.sentences[candidate.sentences[0]])
-        if not failure:
+    best = evidence.sentences[ranked[0][1].sentences[0]]
+    failure = hard_failure(sentence, evidence, best)
+    if not failure or not sentence.keys:
+        return failure
+    for value, candidate in ranked[1:_MAX_NEAR_BEST]:
+        other = evidence.sentences[candidate.sentences[0]]
+        # only a sentence stating every number and name of the claim is as likely its
+        # source ("Índice comprimido · 3 GB" is not the source of "…comprimido pesa 12 GB")
+        if (
+            value >= ranked[0][0] - NEAR_BEST
+            and all(found_in(key, other.items) for key in sentence.keys)
+            and not hard_failure(sentence, evidence, other)
+        ):
             return ""
-        first = first or failure
-    return first
+    return failure
 
 
 def evaluate(
