@@ -288,11 +288,21 @@ def test_a_question_past_the_rules_head_is_still_answered_whole() -> None:
 
 @pytest.mark.slow  # ~80 shapes x 100k characters through each function
 def test_sentences_and_answer_units_are_linear() -> None:
-    from agent.tools.answer_units import passage_units
+    from agent.tools.answer_units import passage_units, unwrapped
     from agent.tools.sentences import split_sentences
 
     _budget(split_sentences, 20.0)
-    _budget(passage_units, 20.0)
+    _budget(passage_units.__wrapped__, 20.0)  # not the cache: each shape read anew
+    _budget(unwrapped, 20.0)
+
+
+@pytest.mark.slow
+def test_restructured_text_and_the_translated_query_are_linear() -> None:
+    from agent.tools.question_rules import keyword_query
+    from ingestion.loaders.restructured_text import rst_markdown
+
+    _budget(rst_markdown, 20.0)
+    _budget(lambda q: keyword_query(q, 3, "es"), 5.0)
 
 
 @pytest.mark.slow

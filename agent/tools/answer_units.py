@@ -97,7 +97,7 @@ _WRAP_WIDTHS = range(40, 101)
 _FULL_SLACK = 12
 _RECORD_START = re.compile(r"^\d{1,4}[-:/.,]\d")  # "2024-05-02 10:15", "09:15", "1,980,vllm"
 # A line opening with a model's or a tool's name ("Qwen2.5-7B", "vLLM"), not "3)"
-_NAME_START = re.compile(r"[^\W\d_][\w.+-]*?(?:\d|[a-z][A-Z])")
+_NAME_START = re.compile(r"[^\W\d_][\w.+-]{0,40}?(?:\d|[a-z][A-Z])")  # bounded
 _IDENTIFIER_START = re.compile(r"\d|[a-z][A-Z]")  # "A10", "Qwen2.5", "vLLM": a name, not a start
 _FULL_LINES = 3
 # A heading that names one thing: ends in a colon ("## HQQ:"), or is a single technical
