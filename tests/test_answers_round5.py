@@ -9,11 +9,12 @@ import sys
 
 import pytest
 
-from agent.tools.answer_features import has_date
+from agent.tools.answer_features import has_date, numbers
 from agent.tools.answer_units import passage_units
 from agent.tools.question_kind import question_kind
 from agent.tools.question_rules import keyword_query
 from agent.tools.sentences import split_sentences
+from agent.tools.verification.answers_question import answers_question
 from agent.tools.word_forms import question_keys, word_keys
 
 
@@ -98,3 +99,41 @@ def test_the_keyword_rewrite_is_the_same_whatever_the_hash_seed() -> None:
         for seed in ("1", "2", "3")
     }
     assert runs == {keyword_query(question, 2) + "\n"}
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "answers"),
+    [
+        # money asked by its noun, not by "¿cuánto cuesta?": a title and a date are no budget
+        ("¿Cuál es el presupuesto del proyecto Atlas?", "Proyecto Atlas · enero 2025 [1]", False),
+        ("What is the budget of the Atlas project?", "Project Atlas · January 2025 [1]", False),
+        ("¿Cuál es el presupuesto del proyecto Atlas?", "Presupuesto: 40.000 € [1]", True),
+        ("What is the price of the hosted API?", "The hosted API costs $0.50 per hour. [1]", True),
+        # what "how many X?" counts: not a date, a time of day, or a quantity with a unit
+        (
+            "¿Cuántas GPUs tiene el CPD?",
+            "[2024-05-13 11:02] lucia: el jueves 16 cortan la luz en el CPD de 8 a 14h [1]",
+            False,
+        ),
+        (
+            "How many users does the internal assistant have?",
+            "Synthetic questions overestimated faithfulness by 11 points compared with "
+            "questions logged from users. [1]",
+            False,
+        ),
+        ("¿Cuántas GPUs tiene el CPD?", "El CPD tiene 4 GPUs A100 desde el 13/05/2024. [1]", True),
+        ("How many hours does a full run take?", "A full run takes about 3 h. [1]", True),
+        ("¿Cuántos tokens más ocupa en español?", "Ocupa un 30 % más de tokens. [1]", True),
+    ],
+)
+def test_money_by_its_noun_and_what_a_count_counts(
+    question: str, answer: str, answers: bool
+) -> None:
+    language = "es" if question.startswith("¿") else "en"
+    assert answers_question(question, answer, language).answers is answers
+
+
+def test_a_name_with_digits_states_no_number() -> None:
+    assert numbers("una A100 y una RTX 3090") == {"3090"}
+    assert question_kind("What is the token budget?").money is False  # tokens, not money
+    assert question_kind("¿Qué tarifa cobra la API?").money is True

@@ -22,7 +22,8 @@ from ingestion.text_analysis import analyze, fold_accents
 _CITATION_MARKS = re.compile(r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]")
 _MARKUP = re.compile(r"[*_`#>|]+")
 # Numbers standing alone, not the digits of a name ("NF4", "GPT-4", "Q4_K_M").
-_DIGITS = re.compile(r"(?<![^\W\d])(?<![^\W\d]-)(?<!_)\d+(?:[.,]\d+)*")
+# ... nor inside a name's digits: "A100" states no "00".
+_DIGITS = re.compile(r"(?<![^\W\d])(?<![^\W\d]-)(?<!_)(?<!\d)\d+(?:[.,]\d+)*")
 _YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d\b|\b\d{2,4}s\b|'\d\d\b")
 _DATE_WORDS = frozenset({
     "siglo", "siglos", "century", "centuries", "decada", "decade", "año", "ano", "años",
@@ -208,10 +209,53 @@ _MEASURE_FORMS = {
 _VERSION = re.compile(r"\bv\d+(?:\.\d+)*", re.IGNORECASE)
 
 
+# "¿Cuántas GPUs…?", "How many users…?": what the question counts (its next word, or the
+# one after an adjective: "how many metric tons").
+_COUNTED = re.compile(
+    r"\b(?:cu[áa]nt[oa]s|how\s{1,8}many)\s{1,8}([^\W\d_]{2,40})(?:\s{1,8}([^\W\d_]{2,40}))?",
+    re.IGNORECASE,
+)
+_WEEKDAYS = (
+    "lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo|monday|tuesday|wednesday|"
+    "thursday|friday|saturday|sunday"
+)
+# Numbers that count no thing: a date ("2024-05-13", "13/05/2024", "el jueves 16"), a
+# time of day ("de 8 a 14h", "a las 9", "9:30", "10 am"), a number with a unit of another
+# measure ("3 h", "12 GB", "11 points": a quantity, not a count of the asked things). A
+# ratio stays ("30 % más", "2x", "el doble"): "how many more X?" is answered by one.
+_NOT_A_COUNT = re.compile(
+    rf"\b(?i:{_WEEKDAYS})\s{{1,3}}\d{{1,2}}\b"
+    r"|\b\d{1,2}:\d\d\b|\b\d{4}-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+    r"|\b(?:de|from|a\s{1,3}las|at)\s{1,3}\d{1,2}\s{1,3}(?:a|to|hasta|-)\s{1,3}\d{1,2}(?!\d)"
+    r"|(?<![\w.,])\d+(?:[.,]\d+)?\s{0,2}(?i:[kmgt]i?b|ms|s|h|min|am|pm|"
+    r"horas?|hours?|minutos?|minutes?|segundos?|seconds?|puntos?|points?|d[íi]as?|days?|"
+    r"semanas?|weeks?|meses|months?|años|years?)\b",
+)
+
+
+# What "how many" counts when it asks for a quantity, not things.
+_UNIT_NOUN = re.compile(
+    r"(?i:[kmgt]i?b|gigas?|megas?|horas?|hours?|minutos?|minutes?|segundos?|seconds?|"
+    r"puntos?|points?|d[íi]as?|days?|semanas?|weeks?|meses|months?|años|years?)"
+)
+
+
+def counted_numbers(text: str, question: str) -> set[str]:
+    """The numbers of ``text`` that can count what a "how many X?" question counts: not a
+    day, a time of day, or a quantity with a unit ("el jueves 16… de 8 a 14h" holds no
+    number of GPUs; "by 11 points" no number of users). A question that counts a unit
+    itself ("¿Cuántas horas…?") takes every number. Linear: one pass each."""
+    counted = _COUNTED.search(question)
+    if counted is None or any(_UNIT_NOUN.fullmatch(w) for w in counted.groups() if w):
+        return numbers(text)  # "¿Cuántas horas…?", "How many GB…?": a quantity is asked
+    return numbers(_NOT_A_COUNT.sub(lambda m: " " * len(m.group(0)), text))
+
+
 def new_numbers(text: str, question: str, measure: str = "") -> set[str]:
     """The numbers ``text`` states that ``question`` does not; for a version, "v3" too
-    (a digit after a letter is otherwise part of a name: "NF4")."""
-    found = numbers(text) - numbers(question)
+    (a digit after a letter is otherwise part of a name: "NF4"). For "how many X?", only
+    numbers that can count X (:func:`counted_numbers`)."""
+    found = (numbers(text) if measure else counted_numbers(text, question)) - numbers(question)
     if measure == "version":
         found |= {v.lower() for v in _VERSION.findall(text)} - {
             v.lower() for v in _VERSION.findall(question)

@@ -270,6 +270,17 @@ _MEMORY = re.compile(
 )
 
 
+# "¿Cuál es el presupuesto…?", "What is the price of…?": money asked by its noun, not by
+# "cuánto cuesta". Only nouns that always mean money: "coste" also means time in notes
+# ("Coste: la pasada completa tarda unas 3 h"), and "token budget" is not money.
+_MONEY_NOUN = re.compile(
+    _ASKED_NOUN_OPENING
+    + r"(?:presupuestos?|precios?|tarifas?|salarios?|sueldos?|budgets?|prices?|pricing|"
+    r"fees?|salar(?:y|ies))\b",
+    re.IGNORECASE,
+)
+
+
 def _measure(text: str) -> str:
     """The measure the question word asks for (a key of ``_MEASURE_NOUNS``, or "memory"),
     or ""."""
@@ -348,6 +359,8 @@ def question_kind(question: str) -> QuestionKind:
 def _single_kind(text: str) -> QuestionKind:
     """What one question (no second question word) asks for."""
     kind = _bare_kind(text)
+    if kind.expects == "open" and _MONEY_NOUN.search(text) and not _NOT_MONEY.search(text):
+        kind = dataclasses.replace(kind, money=True)
     measure = _measure(text) if kind.expects in ("number", "open", "code") else ""
     entity = _ENTITY.search(text)
     if entity is None or kind.expects in ("number", "date", "name", "definition", "yes_no"):

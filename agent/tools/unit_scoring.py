@@ -119,6 +119,8 @@ def fits(text: str, kind: QuestionKind, question: str, language: str) -> bool:
         return False
     if not holds_measure(text, kind.measure):
         return False
+    if kind.money and not has_price(text):  # "¿Cuál es el presupuesto…?" (open, money)
+        return False
     return not kind.entity or names_something(text, question, language, kind.entity)
 
 
