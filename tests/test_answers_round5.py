@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from agent.tools.answer_features import has_date, numbers
+from agent.tools.answer_features import has_date, names, numbers
 from agent.tools.answer_units import passage_units
 from agent.tools.question_kind import question_kind
 from agent.tools.question_rules import keyword_query
@@ -137,3 +137,18 @@ def test_a_name_with_digits_states_no_number() -> None:
     assert numbers("una A100 y una RTX 3090") == {"3090"}
     assert question_kind("What is the token budget?").money is False  # tokens, not money
     assert question_kind("¿Qué tarifa cobra la API?").money is True
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "name"),
+    [
+        ("Notes by K. Osei for the inference reading group", "en", "osei"),
+        ("Notas tomadas por R. Ibáñez para el grupo de lectura", "es", "ibanez"),
+        ("Written by J. R. Tolkien in Oxford", "en", "tolkien"),
+    ],
+)
+def test_a_name_after_an_initial_is_a_name(text: str, language: str, name: str) -> None:
+    """An initial's period opens no sentence: "K. Osei" answers "Who took the notes?"."""
+    assert name in names(text, language, people=True)
+    question = "Who took the notes?" if language == "en" else "¿Quién tomó las notas?"
+    assert answers_question(question, f"{text} [1]", language).answers

@@ -262,3 +262,55 @@ def test_only_a_capital() -> None:
     assert _only_a_capital("Nosotros", "Lo usamos nosotros.")  # a function word
     assert not _only_a_capital("Metallica", "The album was recorded by Metallica in 1991.")
     assert not _only_a_capital("Casa Azul", "Casa Azul is a studio.")  # two words: a name
+
+
+def _reading_notes(title: str, byline: str, summary: str, references: str) -> str:
+    """Reading notes long enough to be cut into several chunks, each under the title."""
+    return (
+        f"# {title}\n\n{byline}\n\n## Summary\n\n"
+        + "\n\n".join(f"{summary} (point {n})." for n in range(1, 25))
+        + f"\n\n## References\n\n{references}\n"
+    )
+
+
+READING_NOTES = {
+    "en": (
+        _reading_notes(
+            "Reading notes: Fast Sampling with Draft Models",
+            "Notes by K. Osei for the inference reading group, 7 May 2024",
+            "A small draft model proposes several tokens and the large target model checks "
+            "them in one forward pass, accepting them left to right",
+            "Leviathan, Y. and Matias, Y. (2023). Fast Inference from Transformers via "
+            "Speculative Decoding. ICML.",
+        ),
+        "Who took the notes on speculative decoding for the reading group?",
+        "Osei",
+    ),
+    "es": (
+        _reading_notes(
+            "Notas de lectura: Muestreo Rápido con Modelos Borrador",
+            "Notas tomadas por R. Ibáñez para el grupo de lectura de inferencia, 7 de mayo",
+            "Un modelo borrador pequeño propone varios tokens y el modelo grande los "
+            "comprueba en una sola pasada, aceptándolos de izquierda a derecha",
+            "Leviathan, Y. y Matias, Y. (2023). Inferencia rápida con decodificación "
+            "especulativa. ICML.",
+        ),
+        "¿Quién tomó las notas sobre decodificación especulativa para el grupo de lectura?",
+        "Ibáñez",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_title_every_chunk_shares_is_no_bridge(tmp_path: Path, language: str) -> None:
+    """Every chunk of the notes has "Fast Sampling" in its title: the references chunk,
+    which holds the question's missing word, is no passage *about* Fast Sampling, and
+    chaining on it asked "Who took speculative of Fast Sampling?" and quoted the
+    references instead of the byline (notes set, round 5)."""
+    text, question, author = READING_NOTES[language]
+    rag = ingested(tmp_path, {"reading_notes.md": text})
+    assert rag.stats()["chunks"] > 1
+    answer = rag.ask(question)
+    retrieve = next(s for s in answer.steps if s.node == "retrieve")
+    assert "second_hop" not in retrieve.detail and not _hops(answer)
+    assert author in answer.answer

@@ -111,8 +111,12 @@ def second_hop(
     about_entity = re.compile(rf"(?<!\w){re.escape(fold_accents(entity).lower())}(?!\w)")
     missing_stems = {s for w in missing for s in analyze(w, language)}
     for hit in probe:
-        # "described": a passage about the entity (its title, or its opening words)
-        about = fold_accents(f"{hit.title} {hit.text[: len(entity) + 40]}").lower()
+        # "described": a passage about the entity (its title, or its opening words). Not
+        # the title the first passage shares: every part of "Reading notes: Fast Sampling
+        # with Draft Models" has "Fast Sampling" in its title, and its references chunk
+        # made "Who took the notes…?" a chain to "Who took speculative of Fast Sampling?"
+        title = hit.title if hit.source != top.get("source") else ""
+        about = fold_accents(f"{title} {hit.text[: len(entity) + 40]}").lower()
         if hit.chunk_id == top["chunk_id"] or not about_entity.search(about):
             continue
         if missing_stems & set(analyze(hit.text, language)):

@@ -301,6 +301,8 @@ def name_matches(text: str, language: str, *, people: bool = False) -> list[tupl
         while back > 0 and text[back - 1] in _OPENING_MARKS:
             back -= 1
         opens = back == 0 or text[back - 1] in ".!?:;·—–-\n"
+        if opens and _after_initial(text, back - 1):
+            opens = False  # "Notes by K. Osei": an initial's period opens nothing
         capitalised = word[:1].isupper() and len(word) > 1
         technical = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
         if people and technical and (not word.isupper() or any(c.isdigit() for c in word)):
@@ -311,6 +313,17 @@ def name_matches(text: str, language: str, *, people: bool = False) -> list[tupl
         if technical or (capitalised and (not opens or named_on) and analyze(word, language)):
             found.append((fold_accents(word).lower(), match.start()))
     return found
+
+
+def _after_initial(text: str, period: int) -> bool:
+    """Whether the character at ``period`` is the period of an initial ("K." in "K. Osei",
+    "J. R. R. Tolkien"): one capital letter after a space or the text's start."""
+    return (
+        text[period] == "."
+        and period >= 1
+        and text[period - 1].isupper()
+        and (period == 1 or not text[period - 2].isalnum())
+    )
 
 
 # Handles that address a group or name a thing, not a person: "@here", "@media".
