@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from agent.tools.answer_features import has_date, names, numbers
+from agent.tools.answer_features import has_date, names, names_something, numbers
 from agent.tools.answer_units import passage_units
 from agent.tools.question_kind import question_kind
 from agent.tools.question_rules import keyword_query
@@ -152,3 +152,37 @@ def test_a_name_after_an_initial_is_a_name(text: str, language: str, name: str) 
     assert name in names(text, language, people=True)
     question = "Who took the notes?" if language == "en" else "¿Quién tomó las notas?"
     assert answers_question(question, f"{text} [1]", language).answers
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "names_one"),
+    [
+        (
+            "Which chunking method did they decide to go with?",
+            "Go with the recursive splitter.",
+            True,
+        ),
+        ("¿Qué método eligieron al final?", "Al final eligieron el troceado recursivo.", True),
+        ("Which method did they go with?", "We did not go with the semantic splitter.", False),
+        # a speaker's label and a colon stand between the question's word and the phrase
+        (
+            "¿Qué dataset de NLI menciona la profesora?",
+            "PROFESORA: Para la práctica 4 vais a usar NLI, un modelo de inferencia.",
+            False,
+        ),
+        ("¿Qué método no necesita calibración?", "Este método no necesita calibración.", False),
+    ],
+)
+def test_a_which_answer_may_name_its_thing_by_a_definite_phrase(
+    question: str, answer: str, names_one: bool
+) -> None:
+    language = "es" if question.startswith("¿") else "en"
+    entity = question_kind(question).entity
+    assert entity
+    assert names_something(answer, question, language, entity) is names_one
+
+
+def test_code_short_forms_meet_the_words_they_shorten() -> None:
+    """ "max_seq_length" is a sequence length; "num_params" a number of parameters."""
+    assert set(word_keys("sequence length", "en")) <= set(word_keys("max_seq_length", "en"))
+    assert set(word_keys("number parameters", "en")) <= set(word_keys("num_params", "en"))

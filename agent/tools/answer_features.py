@@ -476,6 +476,8 @@ def _names_the_asked_thing(clause: str, language: str, asked: _AskedThing) -> bo
         and content[0]
     ):
         candidates.append(0)  # "Axolotl es una herramienta…"
+    if _definite_phrase_after_predicate(clause, words, folded, content, asked):
+        return True
     content_before = list(itertools.accumulate(content, operator.or_, initial=False))
     for index in candidates:
         if not content_before[index] or later[index + 1]:
@@ -489,6 +491,40 @@ def _names_the_asked_thing(clause: str, language: str, asked: _AskedThing) -> bo
             if word in _INTRODUCERS or (noun and word.startswith(noun)):
                 negated = back > 0 and folded[back - 1] in NEGATIONS
                 if not negated:
+                    return True
+                break
+            if content[back]:
+                break
+    return False
+
+
+_DEFINITE = frozenset({"el", "la", "los", "las", "the"})
+
+
+def _definite_phrase_after_predicate(
+    clause: str,
+    words: list[tuple[str, int]],
+    folded: list[str],
+    content: list[bool],
+    asked: _AskedThing,
+) -> bool:
+    """A definite noun phrase the question does not have, right after the question's own
+    verb, a function word between at most: "Go with the recursive splitter" for "Which
+    chunking method did they decide to go with?", "Elegimos el troceado recursivo" for
+    "¿Qué método eligieron?". Notes name a method by what it is as often as by a name.
+    Not after a negation ("we did not go with the semantic splitter"), nor across a mark
+    ("PROFESORA: Para la práctica 4…" says nothing of what the professor mentions)."""
+    for i in range(1, len(folded) - 1):
+        if folded[i] not in _DEFINITE or not content[i + 1] or folded[i + 1] in asked.known:
+            continue
+        for back in (i - 1, i - 2):
+            if back < 0:
+                break
+            word, at = words[back]
+            if not clause[at + len(word) : words[back + 1][1]].isspace():
+                break  # words apart, not one phrase
+            if folded[back] in asked.predicate:
+                if not (back > 0 and folded[back - 1] in NEGATIONS):
                     return True
                 break
             if content[back]:

@@ -107,12 +107,15 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 # Short forms notes use for words a question spells out, whose five-letter keys differ:
-# "the docs bot" for "el bot de documentación", "prod" for "production".
+# "the docs bot" for "el bot de documentación", "prod" for "production", code's
+# "max_seq_length" for "longitud de secuencia".
 _SHORT_FORMS = {
     "doc": "documentation", "docs": "documentation", "prod": "production",
     "repo": "repository", "repos": "repositories", "eval": "evaluation",
     "evals": "evaluations", "info": "information", "env": "environment",
-    "dev": "development", "stats": "statistics",
+    "dev": "development", "stats": "statistics", "seq": "sequence", "len": "length",
+    "num": "number", "param": "parameter", "params": "parameters",
+    "config": "configuration", "configs": "configurations",
 }  # fmt: skip
 
 
