@@ -186,3 +186,24 @@ def test_code_short_forms_meet_the_words_they_shorten() -> None:
     """ "max_seq_length" is a sequence length; "num_params" a number of parameters."""
     assert set(word_keys("sequence length", "en")) <= set(word_keys("max_seq_length", "en"))
     assert set(word_keys("number parameters", "en")) <= set(word_keys("num_params", "en"))
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "user"),
+    [
+        ("answered Mar 2, 2024 at 19:47 by tkruger 18.3k", "en", "tkruger"),
+        ("asked by dev_marta", "en", "dev_marta"),
+        ("Respuesta publicada por lgarcia el 3 de marzo", "es", "lgarcia"),
+        ("The parser was written by hand in C.", "en", ""),
+        ("The report was posted by researchers.", "en", ""),
+        ("300 questions posted by support agents", "en", ""),
+        ("Escrito por defecto en UTF-8.", "es", ""),
+    ],
+)
+def test_a_byline_names_its_user_in_lowercase(text: str, language: str, user: str) -> None:
+    """Q&A pages and forums write who answered as a lowercase handle after "by"."""
+    found = names(text, language, people=True)
+    if user:
+        assert user in found
+    else:
+        assert not found - {"c", "utf-8"}, found

@@ -330,12 +330,48 @@ def _after_initial(text: str, period: int) -> bool:
 _NOT_A_PERSON = frozenset({"here", "channel", "everyone", "all", "media", "import", "font-face"})
 
 
+# A page's byline: "answered Mar 2, 2024 at 19:47 by tkruger", "asked by dev_marta",
+# "publicado por lgarcia". Forums and Q&A pages write the user's handle in lowercase.
+_BYLINE = re.compile(
+    r"\b(?:answered|asked|posted|edited|commented|submitted|"
+    r"respondid[ao]|preguntad[ao]|publicad[ao]|editad[ao]|comentad[ao])\b"
+    r"[^\n.!?]{0,60}\b(?:by|por)\s{1,3}$",
+    re.IGNORECASE,
+)
+
+
+# What follows a handle in a byline: the line's end, a number (a reputation, a date), a
+# separator or a function word ("by lgarcia el 3 de marzo", "by tkruger on Mar 2"); not
+# the rest of a noun phrase ("posted by support agents") nor a sentence's end ("The paper
+# was written by researchers." is prose, and "written" is no byline verb for that reason).
+_AFTER_A_HANDLE = re.compile(
+    r"[ \t]{0,3}(?:$|[\n\d(\[<·|—–-]|(?:on|at|in|el|la|en|a|the)\b)", re.IGNORECASE
+)
+# What else follows "written by" / "escrito por": a manner, not a user.
+_NOT_A_USER = frozenset({
+    "hand", "default", "design", "mistake", "accident", "itself", "himself", "herself",
+    "themselves", "mail", "email", "phone", "defecto", "error", "mano", "ejemplo", "eso",
+    "correo", "telefono", "teléfono",
+})  # fmt: skip
+
+
 def _is_handle(text: str, start: int, end: int, word: str) -> bool:
     """Whether the word at ``start`` is a person's ``@handle`` ("@iker revisar…", "cc
     @ana"), not the domain of an address ("ana@example.com"), a package scope
-    ("@types/node") or a group ("@here")."""
-    if start == 0 or text[start - 1] != "@":
+    ("@types/node") or a group ("@here"); or a user's handle after a byline ("answered
+    … by tkruger"). The byline is read in the 80 characters before the word only."""
+    if start == 0:
         return False
+    if text[start - 1] != "@":
+        lowered = word.lower()
+        return (
+            lowered not in _NOT_A_PERSON
+            and lowered not in _NOT_A_USER
+            and bool(analyze(word, "en"))
+            and bool(analyze(word, "es"))  # not "the", "el"
+            and bool(_BYLINE.search(text, max(0, start - 80), start))
+            and bool(_AFTER_A_HANDLE.match(text, end))  # "by support agents" is no user
+        )
     if start > 1 and (text[start - 2].isalnum() or text[start - 2] in "._-"):
         return False
     return text[end : end + 1] != "/" and word.lower() not in _NOT_A_PERSON
