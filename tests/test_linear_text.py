@@ -321,6 +321,11 @@ def test_question_kind_and_answer_features_are_linear() -> None:
     _budget(answer_features.has_date, 5.0)
     for measure in ("percentage", "temperature", "speed", "version", "license"):
         _budget(lambda text, m=measure: answer_features.holds_measure(text, m), 5.0)
+    # what a count counts, bylines, and a "which X?" named by a definite phrase
+    _budget(lambda text: answer_features.new_numbers(text, "¿Cuántas GPUs hay?"), 5.0)
+    _budget(lambda text: answer_features.names(text, "en", people=True), 5.0)
+    which = "Which method did they go with?"
+    _budget(lambda text: answer_features.names_something(text, which, "en", "method"), 5.0)
 
 
 @pytest.mark.slow
