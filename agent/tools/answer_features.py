@@ -212,7 +212,8 @@ _VERSION = re.compile(r"\bv\d+(?:\.\d+)*", re.IGNORECASE)
 # "¿Cuántas GPUs…?", "How many users…?": what the question counts (its next word, or the
 # one after an adjective: "how many metric tons").
 _COUNTED = re.compile(
-    r"\b(?:cu[áa]nt[oa]s|how\s{1,8}many)\s{1,8}([^\W\d_]{2,40})(?:\s{1,8}([^\W\d_]{2,40}))?",
+    r"\b(?:cu[áa]nt[oa]s|how\s{1,8}many)\s{1,8}([^\W\d_][\w-]{1,40})"
+    r"(?:\s{1,8}([^\W\d_][\w-]{1,40}))?",
     re.IGNORECASE,
 )
 _WEEKDAYS = (
@@ -226,7 +227,8 @@ _WEEKDAYS = (
 _NOT_A_COUNT = re.compile(
     rf"\b(?i:{_WEEKDAYS})\s{{1,3}}\d{{1,2}}\b"
     r"|\b\d{1,2}:\d\d\b|\b\d{4}-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
-    r"|\b(?:de|from|a\s{1,3}las|at)\s{1,3}\d{1,2}\s{1,3}(?:a|to|hasta|-)\s{1,3}\d{1,2}(?!\d)"
+    r"|\b(?:de|from|a\s{1,3}las|at)\s{1,3}\d{1,2}\s{1,3}(?:a|to|hasta|-)\s{1,3}\d{1,2}"
+    r"(?:\s{0,2}(?:h\b|am\b|pm\b)|:\d\d)"
     r"|(?<![\w.,])\d+(?:[.,]\d+)?\s{0,2}(?i:[kmgt]i?b|ms|s|h|min|am|pm|"
     r"horas?|hours?|minutos?|minutes?|segundos?|seconds?|puntos?|points?|d[íi]as?|days?|"
     r"semanas?|weeks?|meses|months?|años|years?)\b",
@@ -235,8 +237,9 @@ _NOT_A_COUNT = re.compile(
 
 # What "how many" counts when it asks for a quantity, not things.
 _UNIT_NOUN = re.compile(
-    r"(?i:[kmgt]i?b|gigas?|megas?|horas?|hours?|minutos?|minutes?|segundos?|seconds?|"
-    r"puntos?|points?|d[íi]as?|days?|semanas?|weeks?|meses|months?|años|years?)"
+    r"(?i:[kmgt]i?b|gigas?|megas?|(?:kilo|mega|giga|tera)bytes?|bytes?|ms|mins?|hrs?|"
+    r"milis?|mil[ií]segundos?|milliseconds?|horas?|hours?|minutos?|minutes?|segundos?|"
+    r"seconds?|puntos?|points?|d[íi]as?|days?|semanas?|weeks?|meses|months?|años|years?)"
 )
 
 
@@ -246,7 +249,8 @@ def counted_numbers(text: str, question: str) -> set[str]:
     number of GPUs; "by 11 points" no number of users). A question that counts a unit
     itself ("¿Cuántas horas…?") takes every number. Linear: one pass each."""
     counted = _COUNTED.search(question)
-    if counted is None or any(_UNIT_NOUN.fullmatch(w) for w in counted.groups() if w):
+    parts = [p for w in counted.groups() if w for p in w.split("-")] if counted else []
+    if counted is None or any(_UNIT_NOUN.fullmatch(p) for p in parts):  # "GPU-hours"
         return numbers(text)  # "¿Cuántas horas…?", "How many GB…?": a quantity is asked
     return numbers(_NOT_A_COUNT.sub(lambda m: " " * len(m.group(0)), text))
 
@@ -315,15 +319,29 @@ def name_matches(text: str, language: str, *, people: bool = False) -> list[tupl
     return found
 
 
+# What stands before an initial that starts a name: a line's start, "by"/"por"/"de"
+# and the like, a comma or "&", or another initial ("J. R. R. Tolkien"). Not a word:
+# "appendix A. However…", "es la B. Luego…" end a sentence on a letter.
+_BEFORE_AN_INITIAL = re.compile(
+    r"(?:^|\n|\b(?:by|por|de|del|and|y|e|with|con|from|of|notes|notas|autor|author|"
+    r"autora)\s{1,3}|[,&;(]\s{0,3}|\b[A-Z]\.\s{1,3})$",
+    re.IGNORECASE,
+)
+
+
 def _after_initial(text: str, period: int) -> bool:
-    """Whether the character at ``period`` is the period of an initial ("K." in "K. Osei",
-    "J. R. R. Tolkien"): one capital letter after a space or the text's start."""
-    return (
+    """Whether the character at ``period`` is the period of an initial that starts a
+    name ("K." in "Notes by K. Osei", "J. R. R. Tolkien"): one capital letter after a
+    line's start, a word that introduces a name, a comma or another initial. Bounded:
+    20 characters before the initial are read."""
+    if not (
         text[period] == "."
         and period >= 1
         and text[period - 1].isupper()
         and (period == 1 or not text[period - 2].isalnum())
-    )
+    ):
+        return False
+    return bool(_BEFORE_AN_INITIAL.search(text, max(0, period - 21), period - 1))
 
 
 # Handles that address a group or name a thing, not a person: "@here", "@media".
@@ -340,18 +358,21 @@ _BYLINE = re.compile(
 )
 
 
-# What follows a handle in a byline: the line's end, a number (a reputation, a date), a
-# separator or a function word ("by lgarcia el 3 de marzo", "by tkruger on Mar 2"); not
-# the rest of a noun phrase ("posted by support agents") nor a sentence's end ("The paper
-# was written by researchers." is prose, and "written" is no byline verb for that reason).
-_AFTER_A_HANDLE = re.compile(
-    r"[ \t]{0,3}(?:$|[\n\d(\[<·|—–-]|(?:on|at|in|el|la|en|a|the)\b)", re.IGNORECASE
-)
+# What follows a handle in a byline: the line's end, a number (a reputation, a date) or
+# a separator, as pages lay a byline out ("by tkruger 18.3k", "por lgarcia · 3 mar");
+# not words ("answered by someone on the forum", "posted by support agents") nor a
+# sentence's end ("The paper was written by researchers." is prose; "written" is no
+# byline verb for that reason).
+_AFTER_A_HANDLE = re.compile(r"[ \t]{0,3}(?:$|[\n\d(\[<·|—–])")
 # What else follows "written by" / "escrito por": a manner, not a user.
 _NOT_A_USER = frozenset({
     "hand", "default", "design", "mistake", "accident", "itself", "himself", "herself",
     "themselves", "mail", "email", "phone", "defecto", "error", "mano", "ejemplo", "eso",
-    "correo", "telefono", "teléfono",
+    "correo", "telefono", "teléfono", "someone", "somebody", "nobody", "anonymous",
+    "anyone", "everyone", "many", "several", "others", "people", "users", "students",
+    "moderators", "bots", "staff", "admin", "admins", "us", "them", "alumnos", "alumnas",
+    "varios", "varias", "escrito", "todos", "nadie", "alguien", "anonimo", "anónimo",
+    "usuarios", "estudiantes", "moderadores", "otros", "muchos", "team", "equipo",
 })  # fmt: skip
 
 
@@ -452,7 +473,13 @@ def names_something(text: str, question: str, language: str, entity: str = "") -
             return True
     if entity.endswith("s") and names(text, language) - asked.known:
         return True  # "¿Qué técnicas vimos?": a list of names, however it is phrased
-    return any(_names_the_asked_thing(clause, language, asked) for clause in _clauses(text))
+    clauses = _clauses(text)
+    if any(_names_the_asked_thing(clause, language, asked) for clause in clauses):
+        return True
+    # "They did not decide; go with the flow": no phrase names it in a negated answer
+    return not negates(text) and any(
+        _definite_phrase_after_predicate(clause, language, asked) for clause in clauses
+    )
 
 
 @dataclass(frozen=True)
@@ -512,8 +539,6 @@ def _names_the_asked_thing(clause: str, language: str, asked: _AskedThing) -> bo
         and content[0]
     ):
         candidates.append(0)  # "Axolotl es una herramienta…"
-    if _definite_phrase_after_predicate(clause, words, folded, content, asked):
-        return True
     content_before = list(itertools.accumulate(content, operator.or_, initial=False))
     for index in candidates:
         if not content_before[index] or later[index + 1]:
@@ -535,23 +560,46 @@ def _names_the_asked_thing(clause: str, language: str, asked: _AskedThing) -> bo
 
 
 _DEFINITE = frozenset({"el", "la", "los", "las", "the"})
+# "Eligieron el mismo", "used the previous one": words that point at a thing, not name it.
+_NOT_A_THING = frozenset({
+    "mismo", "misma", "mismos", "mismas", "otro", "otra", "otros", "otras", "anterior",
+    "anteriores", "siguiente", "ultimo", "ultima", "primero", "primera", "nuevo", "nueva",
+    "same", "other", "previous", "next", "last", "first", "new", "default", "usual",
+    "habitual", "one", "ones",
+})  # fmt: skip
+_PHRASE_WORDS = 3  # the article and at most two words: "the recursive splitter"
 
 
-def _definite_phrase_after_predicate(
-    clause: str,
-    words: list[tuple[str, int]],
-    folded: list[str],
-    content: list[bool],
-    asked: _AskedThing,
-) -> bool:
+def _phrase_ends_clause(clause: str, words: list[tuple[str, int]], article: int) -> bool:
+    """Whether the phrase after the article at ``article`` ends its clause within
+    :data:`_PHRASE_WORDS` words, or at a comma, colon or parenthesis: the object the
+    verb takes, not a phrase the sentence goes on from ("go with the team next week",
+    "go with the flow for now"). Reads only the gaps between the phrase's words."""
+    for j in range(article + 1, min(article + _PHRASE_WORDS, len(words))):
+        if j + 1 == len(words):
+            return True  # the clause's last word
+        word, at = words[j]
+        gap = clause[at + len(word) : words[j + 1][1]]
+        if not gap.isspace():
+            return any(mark in gap for mark in ",:)")
+    return False
+
+
+def _definite_phrase_after_predicate(clause: str, language: str, asked: _AskedThing) -> bool:
     """A definite noun phrase the question does not have, right after the question's own
     verb, a function word between at most: "Go with the recursive splitter" for "Which
     chunking method did they decide to go with?", "Elegimos el troceado recursivo" for
     "¿Qué método eligieron?". Notes name a method by what it is as often as by a name.
-    Not after a negation ("we did not go with the semantic splitter"), nor across a mark
-    ("PROFESORA: Para la práctica 4…" says nothing of what the professor mentions)."""
+    Not across a mark ("PROFESORA: Para la práctica 4…" says nothing of what the
+    professor mentions), not a word that points instead of naming ("Eligieron el
+    mismo"), and only a phrase that ends its clause (the verb's object)."""
+    words = [(m.group(0), m.start()) for m in _WORD.finditer(clause)]
+    folded = [fold_accents(w).lower() for w, _ in words]
+    content = [bool(analyze(w, language)) for w, _ in words]
     for i in range(1, len(folded) - 1):
         if folded[i] not in _DEFINITE or not content[i + 1] or folded[i + 1] in asked.known:
+            continue
+        if folded[i + 1] in _NOT_A_THING or not _phrase_ends_clause(clause, words, i):
             continue
         for back in (i - 1, i - 2):
             if back < 0:

@@ -273,10 +273,17 @@ _MEMORY = re.compile(
 # "¿Cuál es el presupuesto…?", "What is the price of…?": money asked by its noun, not by
 # "cuánto cuesta". Only nouns that always mean money: "coste" also means time in notes
 # ("Coste: la pasada completa tarda unas 3 h"), and "token budget" is not money.
+# The noun right after the question word and its article ("error budget", "compute
+# budget" are not money), and the question's head: not a modifier of another noun
+# ("Which pricing tier…?", "What is the salary range?", "¿Qué tarifa contrataron?" asks
+# for a plan), and not money of something measured ("presupuesto de cómputo").
 _MONEY_NOUN = re.compile(
-    _ASKED_NOUN_OPENING
-    + r"(?:presupuestos?|precios?|tarifas?|salarios?|sueldos?|budgets?|prices?|pricing|"
-    r"fees?|salar(?:y|ies))\b",
+    r"\b(?:qué|cuál(?:es)?|what)\s{1,8}(?:es|era|fue|son|is|was|are|were)\s{1,8}"
+    r"(?:el|la|los|las|the|its|their|su|sus)\s{1,8}"
+    r"(?:presupuestos?|precios?|salarios?|sueldos?|budgets?|prices?|salar(?:y|ies))"
+    r"(?=\s{0,8}(?:\?|$|(?:de|del|of|for|para)\s{1,8}(?!(?:la\s|el\s|the\s)?"
+    r"(?:c[óo]mputo|compute|energ|error|rendimiento|performance|contexto|context|"
+    r"latencia|latency|memoria|memory|tokens?)\b)))",
     re.IGNORECASE,
 )
 
