@@ -364,7 +364,7 @@ _BYLINE = re.compile(
 # sentence's end ("The paper was written by researchers." is prose; "written" is no
 # byline verb for that reason).
 _AFTER_A_HANDLE = re.compile(r"[ \t]{0,3}(?:$|[\n\d(\[<·|—–])")
-# What else follows "written by" / "escrito por": a manner, not a user.
+# Words that follow a byline's "by" / "por" without naming a user: a manner, a group.
 _NOT_A_USER = frozenset({
     "hand", "default", "design", "mistake", "accident", "itself", "himself", "herself",
     "themselves", "mail", "email", "phone", "defecto", "error", "mano", "ejemplo", "eso",
