@@ -224,23 +224,38 @@ _WEEKDAYS = (
 # time of day ("de 8 a 14h", "a las 9", "9:30", "10 am"), a number with a unit of another
 # measure ("3 h", "12 GB", "11 points": a quantity, not a count of the asked things). A
 # ratio stays ("30 % más", "2x", "el doble"): "how many more X?" is answered by one.
+# Units written out, read both after a number ("3 horas", "11 points") and as what a
+# "how many" counts ("¿Cuántas horas…?").
+_UNIT_WORDS = (
+    r"horas?|hours?|minutos?|minutes?|segundos?|seconds?|puntos?|points?|d[íi]as?|days?|"
+    r"semanas?|weeks?|meses|months?|años|years?"
+)
 _NOT_A_COUNT = re.compile(
     rf"\b(?i:{_WEEKDAYS})\s{{1,3}}\d{{1,2}}\b"
     r"|\b\d{1,2}:\d\d\b|\b\d{4}-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
     r"|\b(?:de|from|a\s{1,3}las|at)\s{1,3}\d{1,2}\s{1,3}(?:a|to|hasta|-)\s{1,3}\d{1,2}"
     r"(?:\s{0,2}(?:h\b|am\b|pm\b)|:\d\d)"
-    r"|(?<![\w.,])\d+(?:[.,]\d+)?\s{0,2}(?i:[kmgt]i?b|ms|s|h|min|am|pm|"
-    r"horas?|hours?|minutos?|minutes?|segundos?|seconds?|puntos?|points?|d[íi]as?|days?|"
-    r"semanas?|weeks?|meses|months?|años|years?)\b",
+    rf"|(?<![\w.,])\d+(?:[.,]\d+)?\s{{0,2}}(?i:[kmgt]i?b|ms|s|h|min|am|pm|{_UNIT_WORDS})\b",
 )
 
 
 # What "how many" counts when it asks for a quantity, not things.
 _UNIT_NOUN = re.compile(
     r"(?i:[kmgt]i?b|gigas?|megas?|(?:kilo|mega|giga|tera)bytes?|bytes?|ms|mins?|hrs?|"
-    r"milis?|mil[ií]segundos?|milliseconds?|horas?|hours?|minutos?|minutes?|segundos?|"
-    r"seconds?|puntos?|points?|d[íi]as?|days?|semanas?|weeks?|meses|months?|años|years?)"
+    rf"milis?|mil[ií]segundos?|milliseconds?|{_UNIT_WORDS})"
 )
+
+
+@functools.lru_cache(maxsize=1024)
+def _counts_things(question: str) -> bool:
+    """Whether ``question`` asks "how many X?" of things, not of a unit ("¿Cuántas
+    horas…?", "How many GPU-hours…?" ask for a quantity). Cached: the answerer asks it
+    of every unit of every passage for one question."""
+    counted = _COUNTED.search(question)
+    if counted is None:
+        return False
+    parts = [p for w in counted.groups() if w for p in w.split("-")]
+    return not any(_UNIT_NOUN.fullmatch(p) for p in parts)
 
 
 def counted_numbers(text: str, question: str) -> set[str]:
@@ -248,10 +263,8 @@ def counted_numbers(text: str, question: str) -> set[str]:
     day, a time of day, or a quantity with a unit ("el jueves 16… de 8 a 14h" holds no
     number of GPUs; "by 11 points" no number of users). A question that counts a unit
     itself ("¿Cuántas horas…?") takes every number. Linear: one pass each."""
-    counted = _COUNTED.search(question)
-    parts = [p for w in counted.groups() if w for p in w.split("-")] if counted else []
-    if counted is None or any(_UNIT_NOUN.fullmatch(p) for p in parts):  # "GPU-hours"
-        return numbers(text)  # "¿Cuántas horas…?", "How many GB…?": a quantity is asked
+    if not _counts_things(question):
+        return numbers(text)
     return numbers(_NOT_A_COUNT.sub(lambda m: " " * len(m.group(0)), text))
 
 
