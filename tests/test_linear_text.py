@@ -153,6 +153,8 @@ for _name in ("agent.server.footnotes", "agent.server.conversation"):
 ANCHORED = {
     "agent.tools.answer_units._DEFINITION": "match() on one line",
     "agent.tools.sentences._CITATION_RUN": "match() at a sentence end, fullmatch() on a piece",
+    "agent.tools.verification.evidence._HEADING": "fullmatch() on one sentence",
+    "agent.tools.hop_answer._WHO": "match() at the question's start",
 }
 # Patterns the code only runs on a bounded slice of the text.
 BOUNDED = {"agent.tools.sentences._WORD_BEFORE": 64}  # the 64 characters before a full stop
@@ -203,7 +205,9 @@ def test_every_pattern_is_linear_on_adversarial_text(name: str) -> None:
     assert big < 0.004 or big < 10 * small, (
         f"{name} on {worst!r}: {small * 1000:.2f} ms at 1,000 chars, {big * 1000:.2f} ms at 4,000"
     )
-    assert _exercise(pattern, _text(worst, 100_000), anchored) < 1.0
+    # The best of two: one run on a loaded 2-core machine can take a scheduler slice more.
+    text = _text(worst, 100_000)
+    assert min(_exercise(pattern, text, anchored) for _ in range(2)) < 1.0
 
 
 # --------------------------------------------------------------------- the functions on top
