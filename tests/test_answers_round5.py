@@ -12,7 +12,7 @@ import pytest
 from agent.tools.answer_features import has_date, names, names_something, numbers
 from agent.tools.answer_units import passage_units
 from agent.tools.question_kind import question_kind
-from agent.tools.question_rules import keyword_query
+from agent.tools.question_rules import key_terms, keyword_query
 from agent.tools.sentences import split_sentences
 from agent.tools.verification.answers_question import answers_question
 from agent.tools.word_forms import question_keys, word_keys
@@ -239,3 +239,32 @@ def test_a_byline_names_its_user_in_lowercase(text: str, language: str, user: st
         assert user in found
     else:
         assert not found - {"c", "utf-8"}, found
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "name"),
+    [
+        ("¿Cuál es el plan B si vLLM no cabe en la GPU?", "es", "vLLM"),
+        ("What is the fallback if vLLM does not fit on the GPU?", "en", "vLLM"),
+        ("Does gRPC streaming work on iOS?", "en", "gRPC"),
+    ],
+)
+def test_a_name_opening_with_a_small_letter_is_a_key_term(
+    question: str, language: str, name: str
+) -> None:
+    """ "vLLM" names a thing as "QLoRA" does: a passage that names it but says "L4" for
+    the GPU is kept by the grader, not ruled out for lacking "GPU"."""
+    from agent.tools.relevance import relevant
+    from agent.tools.unit_scoring import Passage
+
+    assert name in key_terms(question)
+    if name != "vLLM":
+        return
+    text = {
+        "es": "Arquitectura\n\nModelo: Mistral-7B servido con vLLM en una L4.\n\n"
+        "Si vLLM no cabe en la L4, el plan B es llama.cpp con Q4_K_M.",
+        "en": "Architecture\n\nModel: Mistral-7B served by vLLM on an L4.\n\n"
+        "If vLLM does not fit on the L4, the fallback is llama.cpp with Q4_K_M.",
+    }[language]
+    assert relevant(question, language, [Passage(text, "", "Kickoff", language)]) == [True]
+    assert key_terms("What is QLoRA?") == ["QLoRA"]  # the old shapes unchanged

@@ -58,10 +58,13 @@ _FOLLOW_UP_START = re.compile(
 # ``{0,64}``: from each capital the pattern looked for a later capital or digit through the
 # whole rest of the word, and "Ñ.Ñ.Ñ…" made that quadratic; names are shorter than 64.
 # A word joined to one letter ("top-k", "top-p") names a setting as exactly as
-# an acronym: a passage about top-p does not say which top-k is used.
+# an acronym: a passage about top-p does not say which top-k is used. A name that opens
+# with a small letter before a capital ("vLLM", "iOS", "gRPC") is as much a name as
+# "QLoRA": without it, "…si vLLM no cabe en la GPU?" named only "GPU", and the slide
+# that says what to do when vLLM does not fit "en la L4" was ruled out for lacking it.
 _KEY_TERM = re.compile(
     r"\b(?:[A-ZÁÉÍÓÚÑ][\w.+-]{0,64}[A-Z0-9][\w.+-]*|[A-Za-z]+[-_]?\d[\w.-]*|\d[\w.,]*|"
-    r"[a-z]{3,16}-[a-z](?![\w-]))"
+    r"[a-z]{3,16}-[a-z](?![\w-])|[a-z]{1,16}[A-Z][\w.+-]*)"
 )
 _QUESTION_WORDS = re.compile(
     r"^\W{0,64}(?:(?:qu[ée]|c[óo]mo|cu[áa]nt[oa]s?|cu[áa]les?|d[óo]nde|cu[áa]ndo|por qu[ée]|"
