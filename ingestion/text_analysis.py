@@ -91,6 +91,20 @@ class FtsDocument:
     prefixes: str
 
 
+def lexical_body(title: str, section: str, text: str) -> str:
+    """What of a chunk its lexical keys are made of: its document's title, its section
+    heading and its text (both stores analyse this same string).
+
+    The title because a deck's later slide, a report's later page or a thread's later
+    message does not repeat what the document is about ("Kickoff: asistente de soporte
+    interno"), yet a question names it ("¿Qué modelo usará el asistente de soporte?").
+    It is left out where the chunk says it already (a Markdown file's "# Title" chunk),
+    not to count its words twice there. (Embedding the title with each chunk was tried
+    and lost answers on the notes set: only the lexical side gets it.)"""
+    body = f"{section}\n{text}"
+    return body if title in body else f"{title}\n{body}"
+
+
 def fts_document(text: str, language: str) -> FtsDocument:
     """What the FTS5 table stores for ``text``: stemmed terms and five-letter prefixes."""
     return FtsDocument(

@@ -31,6 +31,7 @@ from ingestion.index import (
     open_store,
 )
 from ingestion.index.migrate import migrate
+from ingestion.text_analysis import lexical_body
 
 MINILM = "all-MiniLM-L6-v2"  # the fast embedder: these tests are about storage
 TESTS = str(Path(__file__).parent)
@@ -336,6 +337,58 @@ def test_spanish_is_stemmed_and_accents_folded(store_setting: str, tmp_path: Pat
             assert view.chunks([found[0][0]])[found[0][0]].text.startswith("La tokenización")
         assert view.lexical("los de la", "es", 5) == []  # stopwords alone match nothing
     store.close()
+
+
+def test_a_chunk_is_found_by_its_documents_title(store_setting: str, tmp_path: Path) -> None:
+    """A deck's later slide does not repeat the deck's title, yet a question names it:
+    the title is part of every chunk's lexical keys (once: the slide that says it already
+    does not count it twice)."""
+    store = open_test_store(store_setting, tmp_path, unique_collection())
+    record, chunks = make_doc(
+        "kickoff.pptx",
+        [
+            "Kickoff: asistente de soporte\n\nProyecto Atlas",
+            "Modelo: Mistral-7B servido con vLLM en una L4",
+            "Riesgos: picos de carga los lunes",
+        ],
+    )
+    record.title, record.language = "Kickoff: asistente de soporte", "es"
+    store.commit([(record, chunks)])
+    with store.read() as view:
+        found = view.lexical("¿Qué modelo usará el asistente de soporte?", "es", 3)
+        texts = [view.chunks([row])[row].text for row, _score in found]
+        assert texts[0].startswith("Modelo:"), texts
+        assert len(view.lexical("asistente", "es", 5)) == 3
+    store.close()
+    assert lexical_body(record.title, "", chunks[0].text) == "\n" + chunks[0].text
+
+
+@pytest.mark.parametrize(
+    ("title", "section", "text"),
+    [
+        ("Kickoff: asistente", "", "Modelo: Mistral"),
+        ("Guía", "Guía", "cuerpo"),
+        ("", "Sección", "texto"),
+        ("notas", "", "Las notas de clase"),
+        ("it's \\ 100%", "a", "b"),
+    ],
+)
+def test_postgres_analyses_the_same_body_as_the_client(
+    postgres_url: str, title: str, section: str, text: str
+) -> None:
+    """The server's SQL (schema.ANALYSED_BODY, the doctor's repair) and the client's
+    string (the analysis pool, the sqlite backend) must be one text, or the same chunk
+    gets different keys depending on the path that wrote it."""
+    import psycopg
+
+    from ingestion.index.postgres.schema import analysed_body_sql
+
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        [(server,)] = db.execute(
+            f"SELECT {analysed_body_sql('%(t)s::text', '%(s)s::text', '%(x)s::text')}",
+            {"t": title, "s": section, "x": text},
+        ).fetchall()
+    assert server == lexical_body(title, section, text)
 
 
 def test_another_embedding_model_is_refused(store_setting: str, tmp_path: Path) -> None:

@@ -129,7 +129,7 @@ def _analyse(pool: AnalysisPool, upserts: Upserts) -> PendingKeys | None:
         config = schema.configuration(doc.language)
         for chunk in chunk_list:
             configs.append(config)
-            bodies.append(schema.analysed_body(chunk.section, chunk.text))
+            bodies.append(schema.analysed_body(doc.title, chunk.section, chunk.text))
     return pool.analyse(configs, bodies)
 
 

@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingestion.doctor import DoctorReport
-from ingestion.index.postgres.schema import postings_of, term_count_of, totals_statements
+from ingestion.index.postgres.schema import (
+    analysed_body_sql,
+    postings_of,
+    term_count_of,
+    totals_statements,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -109,7 +114,7 @@ def repair(store: PostgresStore, embedder: Any) -> DoctorReport:
                 f"UPDATE {s}.chunks c SET terms = {s}.analyse("
                 "  CASE d.language WHEN 'es' THEN 'spanish'::regconfig"
                 "  WHEN 'en' THEN 'english'::regconfig ELSE 'simple'::regconfig END,"
-                "  c.section || E'\\n' || c.text)"
+                f"  {analysed_body_sql('d.title', 'c.section', 'c.text')})"
                 f" FROM {s}.documents d WHERE d.id = c.doc_row AND c.id = ANY(%s)",
                 (report.missing_fts_rows,),
             )

@@ -29,6 +29,7 @@ import hashlib
 
 from ingestion.index.postgres.hnsw import DEFAULT as DEFAULT_HNSW
 from ingestion.index.postgres.hnsw import HnswSettings
+from ingestion.text_analysis import lexical_body
 
 SCHEMA_VERSION = "4"
 """Format of a collection's tables; format 1, 2 and 3 collections are upgraded when opened."""
@@ -168,9 +169,16 @@ def create_statements(schema: str, dimension: int, hnsw: HnswSettings = DEFAULT_
     ]
 
 
-ANALYSED_BODY = "section || E'\\n' || text"
-"""What of a chunk is analysed into its keys: its section heading, a newline, its text
-(``analysed_body`` builds the same string on the client)."""
+def analysed_body_sql(title: str, section: str, text: str) -> str:
+    """SQL for what of a chunk is analysed into its keys, from the expressions of its
+    document's title, its section heading and its text: ``text_analysis.lexical_body``
+    (which the client and the sqlite backend use) written in SQL, the same string."""
+    body = f"{section} || E'\\n' || {text}"
+    return f"(CASE WHEN strpos({body}, {title}) > 0 THEN '' ELSE {title} || E'\\n' END || {body})"
+
+
+ANALYSED_BODY = analysed_body_sql("title", "section", "text")
+"""What of a staged chunk is analysed into its keys (``analysed_body`` on the client)."""
 
 
 def term_count_of(keys: str) -> str:
@@ -179,9 +187,9 @@ def term_count_of(keys: str) -> str:
     return f"(SELECT coalesce(sum(value::int), 0) FROM jsonb_each_text({keys}))"
 
 
-def analysed_body(section: str, text: str) -> str:
+def analysed_body(title: str, section: str, text: str) -> str:
     """``ANALYSED_BODY`` of a chunk, built by the client (analysis_pool.py)."""
-    return f"{section}\n{text}"
+    return lexical_body(title, section, text)
 
 
 POSTINGS_TABLE = f"""CREATE TABLE {{s}}.postings (

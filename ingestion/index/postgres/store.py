@@ -165,6 +165,7 @@ class PostgresView:
         gets from PostgreSQL's full-text search without IDF. It analyses every chunk at
         query time, so it is for small benchmark collections only.
         """
+        body = schema.analysed_body_sql("d.title", "c.section", "c.text")
         found = self.db.execute(
             f"""SELECT c.id, ts_rank(v.doc, q.query) AS score
             FROM {self._s}.chunks c JOIN {self._s}.documents d ON d.id = c.doc_row
@@ -172,7 +173,7 @@ class PostgresView:
                                        ' & ', ' | ')::tsquery AS query) AS q
             CROSS JOIN LATERAL (SELECT to_tsvector(CASE d.language
                 WHEN 'es' THEN 'spanish'::regconfig WHEN 'en' THEN 'english'::regconfig
-                ELSE 'simple'::regconfig END, c.section || E'\\n' || c.text) AS doc) AS v
+                ELSE 'simple'::regconfig END, {body}) AS doc) AS v
             WHERE v.doc @@ q.query ORDER BY score DESC, c.id LIMIT %(k)s""",
             {"config": schema.configuration(language), "q": query, "k": k},
         )
@@ -719,8 +720,9 @@ class PostgresStore:
         keys_columns = "" if analysed is None else ", terms TEXT, term_count INTEGER"
         db.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {staging} (doc_row BIGINT, chunk_id TEXT,"
-            " ordinal INTEGER, text TEXT, section TEXT, page INTEGER, start_char INTEGER,"
-            f" end_char INTEGER, config TEXT, embedding vector({self.model.dimension})"
+            " ordinal INTEGER, text TEXT, section TEXT, title TEXT, page INTEGER,"
+            " start_char INTEGER, end_char INTEGER, config TEXT,"
+            f" embedding vector({self.model.dimension})"
             f"{keys_columns}) ON COMMIT DROP"
         )
         doc_rows: list[int] = []
@@ -746,7 +748,7 @@ class PostgresStore:
             )
         keys = None if analysed is None else iter(analysed)
         with db.cursor().copy(
-            f"COPY {staging} (doc_row, chunk_id, ordinal, text, section, page, start_char,"
+            f"COPY {staging} (doc_row, chunk_id, ordinal, text, section, title, page, start_char,"
             " end_char, config, embedding"
             + ("" if keys is None else ", terms, term_count")
             + ") FROM STDIN (FORMAT BINARY)"
@@ -757,6 +759,7 @@ class PostgresStore:
                     "bigint",
                     "text",
                     "integer",
+                    "text",
                     "text",
                     "text",
                     "integer",
@@ -776,6 +779,7 @@ class PostgresStore:
                         c.ordinal,
                         c.text,
                         c.section,
+                        doc.title,
                         c.page,
                         c.start,
                         c.end,

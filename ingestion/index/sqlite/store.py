@@ -36,7 +36,13 @@ from ingestion.index.store import (
     StoredChunk,
     Upserts,
 )
-from ingestion.text_analysis import FtsDocument, fts_document, fts_query, query_words
+from ingestion.text_analysis import (
+    FtsDocument,
+    fts_document,
+    fts_query,
+    lexical_body,
+    query_words,
+)
 
 if TYPE_CHECKING:
     from ingestion.doctor import DoctorReport
@@ -464,7 +470,8 @@ class SqliteStore:
         # The FTS5 columns are analysed before the write lock is taken: other writers
         # wait only for the writing itself.
         analysed = [
-            (doc, [(c, chunk_fts(c, doc.language)) for c in chunks]) for doc, chunks in upserts
+            (doc, [(c, chunk_fts(c, doc.language, doc.title)) for c in chunks])
+            for doc, chunks in upserts
         ]
         with self._write_lock():
             db = self._connect()
@@ -704,9 +711,10 @@ class SqliteStore:
             self._local.db = None
 
 
-def chunk_fts(chunk: NewChunk, language: str) -> FtsDocument:
-    """The FTS5 columns of a chunk: its section heading and text, analysed together."""
-    return fts_document(f"{chunk.section}\n{chunk.text}", language)
+def chunk_fts(chunk: NewChunk, language: str, title: str) -> FtsDocument:
+    """The FTS5 columns of a chunk: its document's title, section heading and text,
+    analysed together (text_analysis.lexical_body)."""
+    return fts_document(lexical_body(title, chunk.section, chunk.text), language)
 
 
 def read_summary(directory: str | Path) -> dict[str, Any] | None:
