@@ -44,6 +44,11 @@ def _stopwords(language: str) -> frozenset[str]:
     return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
 
 
+def is_function_word(word: str, language: str) -> bool:
+    """``word`` (any case) is on ``language``'s stopword list."""
+    return word.lower() in _stopwords(language)
+
+
 def fold_accents(text: str) -> str:
     """Strip combining marks: "tokenización" -> "tokenizacion", "ñ" -> "n"."""
     decomposed = unicodedata.normalize("NFKD", text)

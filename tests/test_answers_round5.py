@@ -268,3 +268,39 @@ def test_a_name_opening_with_a_small_letter_is_a_key_term(
     }[language]
     assert relevant(question, language, [Passage(text, "", "Kickoff", language)]) == [True]
     assert key_terms("What is QLoRA?") == ["QLoRA"]  # the old shapes unchanged
+
+
+@pytest.mark.parametrize(
+    ("asked", "written"),
+    [
+        ("usan", "usamos"),
+        ("usó", "usaron"),
+        ("ganó", "ganaron"),
+        ("jugó", "jugado"),
+        ("tardó", "tardan"),
+        ("pasan", "pasada"),
+    ],
+)
+def test_a_short_rooted_ar_verb_meets_its_other_persons(asked: str, written: str) -> None:
+    """ "¿Qué modelo usan ahora como juez?" over "El juez que usamos ahora es Qwen…":
+    persons of a verb whose root is two to four letters differ inside five letters."""
+    assert word_keys(asked, "es") == word_keys(written, "es")
+
+
+def test_the_short_ar_rule_leaves_function_words_names_and_english_alone() -> None:
+    assert question_keys("¿En qué puerto escucha el bot?", "es") == ["puert", "escuc", "bot"]
+    assert word_keys("eran estaban", "es") == []  # stopwords stay stopwords
+    assert word_keys("Susan", "es") == ["susan"]  # a capitalised word is a name
+    assert word_keys("humans human", "en") == ["human", "human"]  # English is not read so
+
+
+def test_the_judge_email_is_kept_for_a_question_in_another_person() -> None:
+    from agent.tools.relevance import relevant
+    from agent.tools.unit_scoring import Passage
+
+    text = (
+        "1) El juez que usamos ahora es Qwen2.5-7B-Instruct con la plantilla\n"
+        '"pairwise-v2". Concuerda con las anotaciones humanas en un 81 % de los pares.'
+    )
+    passage = Passage(text, "", "Re: Evaluación con LLM como juez", "es")
+    assert relevant("¿Qué modelo usan ahora como juez?", "es", [passage]) == [True]

@@ -10,10 +10,12 @@ early in a word. Before prefixes are cut, here:
 - an English "-ied" past as its "-y" base ("tried" / "try"), a short form as its word
   ("docs" / "documentation");
 - code's joined words apart ("transformers.__version__", "lora_alpha");
+- in Spanish, a regular "-ar" verb with a root of two to four letters as its infinitive
+  ("usan" / "usamos", "ganó" / "ganaron": persons that differ inside five letters);
 - and a question (:func:`question_keys`) without the words notes never say ("ahora",
   "now", the "many" of "how many").
 
-A regular form is left as it is. Only the answerer's comparisons use this, not the
+Other regular forms are left as they are. Only the answerer's comparisons use this, not the
 index: retrieval has its stemmers and the embedding.
 """
 
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from ingestion.text_analysis import fold_accents, prefixes
+from ingestion.text_analysis import fold_accents, is_function_word, prefixes
 
 # infinitive, then its irregular forms (past, participle, third person where it changes).
 # Left out: forms that are more often a noun or an adjective in course notes ("bound",
@@ -142,10 +144,32 @@ def as_infinitives(text: str) -> str:
 _JOINED = re.compile(r"_+|(?<=[^\W\d_])\.(?=[^\W\d_])")
 
 
+# A regular Spanish "-ar" verb whose root is two to four letters long: its persons and
+# tenses differ inside the first five letters ("usan" / "usamos", "ganó" / "ganaron",
+# "jugó" / "jugaron"), so the question's person never met the notes'. Read as the
+# infinitive. Only endings no noun of that shape has in common use (not "-a", "-o",
+# "-as"), and not a capitalised word (a name: "Susan", "Roman").
+_SHORT_AR_FORM = re.compile(
+    r"(?<![^\W\d_])([a-zñ]{2,4})(?:ó|an|amos|aron|aba|aban|ado|ados|ada|adas|ando|ar|ará|arán"
+    r"|aría|arían)(?![^\W\d_])"
+)
+
+
+def _short_ar_infinitives(text: str) -> str:
+    """``text`` with each such form as its infinitive; a function word ("eran",
+    "estaban") stays what it is, a stopword."""
+    return _SHORT_AR_FORM.sub(
+        lambda m: m.group(0) if is_function_word(m.group(0), "es") else f"{m.group(1)}ar", text
+    )
+
+
 def word_keys(text: str, language: str) -> list[str]:
     """What the answerer compares words by: five-letter prefixes of ``text`` with its
     irregular verb forms read as their infinitives, code's joined words apart."""
-    return prefixes(as_infinitives(_JOINED.sub(" ", text)), language)
+    words = _JOINED.sub(" ", text)
+    if language == "es":
+        words = _short_ar_infinitives(words)
+    return prefixes(as_infinitives(words), language)
 
 
 # Words that place a question in the asker's present, which notes written earlier never
