@@ -290,7 +290,9 @@ def test_a_short_rooted_ar_verb_meets_its_other_persons(asked: str, written: str
 def test_the_short_ar_rule_leaves_function_words_names_and_english_alone() -> None:
     assert question_keys("¿En qué puerto escucha el bot?", "es") == ["puert", "escuc", "bot"]
     assert word_keys("eran estaban", "es") == []  # stopwords stay stopwords
-    assert word_keys("Susan", "es") == ["susan"]  # a capitalised word is a name
+    assert word_keys("Lo vio Susan", "es") == ["ver", "susan"]  # a name, inside a sentence
+    assert word_keys("Usamos jueces.", "es") == word_keys("usamos jueces.", "es")  # its start
+    assert word_keys("gran plan", "es") == ["gran", "plan"]  # a root has a vowel
     assert word_keys("humans human", "en") == ["human", "human"]  # English is not read so
 
 
@@ -304,3 +306,140 @@ def test_the_judge_email_is_kept_for_a_question_in_another_person() -> None:
     )
     passage = Passage(text, "", "Re: Evaluación con LLM como juez", "es")
     assert relevant("¿Qué modelo usan ahora como juez?", "es", [passage]) == [True]
+
+
+# ------------------------------------------------- a phone, an e-mail or a web address
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("¿Cuál es el teléfono de Marcos?", "phone"),
+        ("What is Lucía's phone number?", "phone"),
+        ("¿Cuál es el correo de soporte?", "email"),
+        ("What is Marcos's email address?", "email"),
+        ("What is the URL of the dashboard?", "url"),
+        ("¿Cuál es la página web del curso?", "url"),
+        ("What's Ana's phone?", "phone"),
+        ("What is the support team's phone number?", "phone"),
+        ("¿cual es el telefono de marcos?", "phone"),
+        ("¿Cuál es la web del curso?", "url"),
+        ("¿Qué correo mandó Lucía el martes?", ""),  # a message, not an address
+        ("What is the link between LoRA and QLoRA?", ""),  # a relation
+        ("¿Cuál es el enlace entre atención y memoria?", ""),
+        ("What is an email address?", ""),
+        ("What is the email retention policy?", ""),  # the noun ends its phrase
+        ("What is the website built with?", ""),
+        ("What is the best phone for on-device ML?", ""),
+        ("What is the phone's battery life?", ""),
+        ("¿Cuál es el correo más reciente?", ""),
+        ("What is the URL length limit?", ""),
+    ],
+)
+def test_a_question_asking_for_an_address_is_read_so(question: str, measure: str) -> None:
+    assert question_kind(question).measure == measure
+
+
+@pytest.mark.parametrize(
+    ("text", "measure", "held"),
+    [
+        ("Lucía Ferrer · Tel. +34 91 555 01 23", "phone", True),
+        ("phone: (555) 010-0199", "phone", True),
+        ("+1 555 010 0199", "phone", True),
+        ("Phone number: (555) 010-0199", "phone", True),
+        ("Tfno: 915550123", "phone", True),
+        ("Date: Thu, 21 Nov 2024 18:40:12 +0100", "phone", False),  # a time zone
+        ("2024-05-14 ticket #4412", "phone", False),
+        ("+1.25 points over the baseline", "phone", False),
+        ("Run cell 3, then the Phone 15 Pro on Mobile 5G", "phone", False),
+        ("scores = q@k.transpose(-2, -1); y = A@B.shape", "email", False),
+        ("Cc: Marcos Gil <marcos.gil@atlas-nlp.example>", "email", True),
+        ("escríbele a Marcos por el canal", "email", False),
+        ("el panel está en https://grafana.acme.io/d/rag", "url", True),
+        ("see grafana.acme.io", "url", True),
+        ("a ratio of 3.5", "url", False),
+        ("v2.io, tf.io.gfile, self.net = Net(), funciona bien.Es decir", "url", False),
+        ("[1](#ref)", "url", False),
+    ],
+)
+def test_an_address_is_held_in_its_own_written_form(text: str, measure: str, held: bool) -> None:
+    from agent.tools.answer_features import holds_measure
+
+    assert holds_measure(text, measure) is held
+
+
+def test_a_phone_is_answered_only_by_the_line_that_says_whose_it_is() -> None:
+    from agent.tools.unit_scoring import Passage, score_units
+
+    signature = (
+        "Un saludo,\nLucía\n\n--\nLucía Ferrer · Equipo de Evaluación · Tel. +34 91 555 01 23"
+    )
+    cc = "Cc: Marcos Gil <marcos.gil@atlas-nlp.example>"
+    passages = [Passage(f"{signature}\n\n{cc}", "", "Re: Evaluación", "es")]
+    for question, language, answer in (
+        ("¿Cuál es el teléfono de Lucía?", "es", "+34 91 555 01 23"),
+        ("What is Lucía's phone number?", "en", "+34 91 555 01 23"),
+        ("¿Cuál es el correo de Marcos?", "es", "marcos.gil@"),
+        ("What is Marcos's email address?", "en", "marcos.gil@"),
+    ):
+        answering = [s.unit.text for s in score_units(question, language, passages) if s.answers]
+        assert answering and all(answer in text for text in answering), (question, answering)
+    for question, language in (
+        ("¿Cuál es el teléfono de Marcos?", "es"),
+        ("¿cual es el telefono de marcos?", "es"),  # typed without capitals or accents
+        ("¿Cuál es el teléfono de Marcos Ferrer?", "es"),  # not Lucía Ferrer's
+        ("What is Marcos's phone number?", "en"),
+    ):
+        scored = score_units(question, language, passages)
+        assert not [s.unit.text for s in scored if s.answers and "+34" in s.unit.text]
+        check = answers_question(question, "Tel. +34 91 555 01 23 [1]", language)
+        assert not check.answers and "whom" in check.reason, question
+    whose = answers_question("¿Cuál es el teléfono de Lucía?", f"{signature} [1]", "es")
+    assert whose.answers, whose.reason
+
+
+def test_an_email_signature_is_one_line_and_tel_is_no_sentence_end(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ingestion.loaders import load_document
+
+    message = (
+        "Subject: Resultados\nFrom: Lucía <lucia@example.org>\nTo: eval@example.org\n"
+        "Content-Type: text/plain; charset=utf-8\n\n"
+        "Hola,\n\nlos números están en la hoja.\n\n-- \nLucía Ferrer\nEquipo de Evaluación\n"
+        "Tel. +34 91 555 01 23\n\nEl mié, Marcos escribió:\n> ¿Y los números?\n"
+    )
+    path = tmp_path / "hilo.eml"
+    path.write_bytes(message.encode("utf-8"))
+    body = load_document(path).sections[1].text
+    assert "Lucía Ferrer · Equipo de Evaluación · Tel. +34 91 555 01 23" in body
+    assert "> ¿Y los números?" in body  # what follows the signature is left as it was
+    assert split_sentences("Tel. +34 91 555 01 23") == ["Tel. +34 91 555 01 23"]
+
+
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        # a reply header right after the signature ends it: the quoted one stays apart
+        (
+            "--\nPablo Ruiz\nTel. 600 44 44 44\nEl lun, 3 mar, Sara Vidal escribió:\n"
+            "> --\n> Sara Vidal\n> Tel. 600 98 76 54",
+            "--\nPablo Ruiz · Tel. 600 44 44 44\nEl lun, 3 mar, Sara Vidal escribió:\n"
+            "> --\n> Sara Vidal\n> Tel. 600 98 76 54",
+        ),
+        # a "--" used as a separator in the body, with text after it, is no signature
+        (
+            "intro\n--\nThe deadline is\nFriday 5 pm\n\nMore text.",
+            "intro\n--\nThe deadline is\nFriday 5 pm\n\nMore text.",
+        ),
+        ("Bye\n-- \nAna Gil\nTel 600 11 22 33", "Bye\n-- \nAna Gil · Tel 600 11 22 33"),
+    ],
+)
+def test_only_a_signature_is_joined(text: str, joined: str) -> None:
+    from ingestion.loaders.eml import joined_signature
+
+    assert joined_signature(text) == joined
+
+
+def test_units_and_camel_case_are_no_key_terms() -> None:
+    assert key_terms("How many kWh a day, in dB or mAh?") == []
+    assert key_terms("¿Qué valor tiene maxTokens?") == []  # code, written max_tokens too
+    assert key_terms("Does it run on macOS?") == ["macOS"]

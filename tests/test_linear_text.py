@@ -155,6 +155,7 @@ ANCHORED = {
     "agent.tools.sentences._CITATION_RUN": "match() at a sentence end, fullmatch() on a piece",
     "agent.tools.verification.evidence._HEADING": "fullmatch() on one sentence",
     "agent.tools.hop_answer._WHO": "match() at the question's start",
+    "ingestion.loaders.eml._AFTER_SIGNATURE": "match() at the start of one line",
 }
 # Patterns the code only runs on a bounded slice of the text.
 BOUNDED = {"agent.tools.sentences._WORD_BEFORE": 64}  # the 64 characters before a full stop
@@ -303,10 +304,15 @@ def test_sentences_and_answer_units_are_linear() -> None:
 @pytest.mark.slow
 def test_restructured_text_and_the_translated_query_are_linear() -> None:
     from agent.tools.question_rules import keyword_query
+    from agent.tools.word_forms import word_keys
+    from ingestion.loaders.eml import joined_signature
     from ingestion.loaders.restructured_text import rst_markdown
 
     _budget(rst_markdown, 20.0)
     _budget(lambda q: keyword_query(q, 3, "es"), 5.0)
+    # an e-mail's signature block on one line; Spanish verbs read as infinitives
+    _budget(lambda text: joined_signature(f"--\n{text}"), 5.0)
+    _budget(lambda text: word_keys(text, "es"), 5.0)
 
 
 @pytest.mark.slow

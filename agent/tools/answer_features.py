@@ -195,6 +195,30 @@ _MEASURE_FORMS = {
         r"\b(?:v?ram|memor\w*|disco|disk)\b[^.;\n]{0,60}(?:%|\bmitad\b|\bhalf\b)",
         re.IGNORECASE,
     ),
+    # A phone number after its label ("Tel. +34 91 555 01 23", "Phone number: (555)
+    # 010-0199", "Tfno: 915550123", "Tel/Fax: …") or with a country code and a space
+    # ("+34 91 555 01 23"). Seven digits at least: not "cell 3", "Phone 15 Pro", "Mobile
+    # 5G"; not a time zone ("18:40:12 +0100") nor "+1.25 points"; not a date.
+    "phone": re.compile(
+        r"\b(?:tel[ée]fonos?(?:\s{1,3}de\s{1,3}contacto)?|tel[ée]f|tel|tlf|telf|tfno|fono|"
+        r"(?:tele)?phone(?:\s{1,3}(?:number|no))?|m[óo]vil|mobile|cell|celular|whatsapp)\b"
+        r"(?:/fax)?\.?\s{0,3}[:.]?\s{0,3}\(?\+?\d(?:[\s().-]{0,2}\d){6,14}(?!\d)"
+        r"|(?<![\w+.])\+\d{1,3}[\s-]\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?!\d)",
+        re.IGNORECASE,
+    ),
+    # An e-mail address: a domain of two letters at least and a top level that ends the
+    # word ("q@k.transpose(-2)", "A@B.shape" are code).
+    "email": re.compile(r"[\w.+-]@[\w-]{2,63}(?:\.[\w-]{1,63}){0,4}\.[^\W\d_]{2,24}(?![\w(])"),
+    # A web address: a scheme, "www.", a Markdown link to one, a host with a path
+    # ("github.com/acme/bot"), or one of three labels or more ("grafana.acme.io"); not
+    # code's attributes ("self.net", "tf.io.gfile") nor "bien.Es decir".
+    "url": re.compile(
+        r"(?i:\bhttps?://|\bwww\.|\]\((?:https?:|www\.))|"
+        r"\b[a-z0-9-]{2,63}(?:\.[a-z0-9-]{2,63}){0,3}\.(?:com|org|net|io|dev|ai|app|es|edu|gov|"
+        r"co|mx|ar|cl|pe|uk|de|fr)/[\w/.-]|"
+        r"(?<![\w.])[a-z0-9-]{2,63}(?:\.[a-z0-9-]{2,63}){1,3}\.(?:com|org|net|io|dev|ai|app|es|"
+        r"edu|gov|co|mx|ar|cl|pe|uk|de|fr)(?![\w.(-])",
+    ),
     "license": re.compile(
         r"\blicen[cs](?!iad)|\b(?:mit|apache\s?2?|(?:a|l)?gpl(?:v?\d)?|bsd\d?|mpl|cc[- ]?by|cc0|"
         r"isc|unlicense|zlib|epl|eupl|openrail|rail)\b|creative commons|terms of use|"

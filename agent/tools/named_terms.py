@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agent.tools.question_kind import contact_owner
 from agent.tools.question_rules import is_number, key_terms, mentions, rules_view
 from agent.tools.verification.word_lists import MONTHS_EN, MONTHS_ES
-from ingestion.text_analysis import analyze, fold_accents
+from ingestion.text_analysis import analyze, fold_accents, is_function_word
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SIZED_NUMBER = re.compile(r"\b(\d+(?:[.,]\d+)?)\s?(?:[kmbt]|gb|mb|tb|k)\b", re.IGNORECASE)
@@ -69,6 +70,26 @@ def missing_key_terms(question: str, text: str) -> list[str]:
         if uses[key].names_another(int(number), strict):
             missing.append(f"{word} {number}")
     return missing
+
+
+_OWNER_WORD = re.compile(r"[^\W_]+")
+
+
+def names_the_owner(question: str, text: str) -> bool:
+    """Whether ``text`` names whose phone, e-mail or web address ``question`` asks for
+    (question_kind.contact_owner): every content word of it ("Marcos Ferrer": both, not a
+    Lucía Ferrer; "the support team": "support" and "team"), in any case and with or
+    without accents. True when the question says no one.
+
+    "¿Cuál es el teléfono de Marcos?" is not answered by the phone in Lucía's signature,
+    however near Marcos's name the passage has it: the line quoted must say whose it is."""
+    words = [
+        word
+        for word in _OWNER_WORD.findall(contact_owner(question))
+        if not is_function_word(word, "es") and not is_function_word(word, "en")
+    ]
+    haystack = fold_accents(text).lower()
+    return all(mentions(haystack, word) for word in words)
 
 
 # A use of a label in a passage and the number, numbers or range after it: "Lab 5:",

@@ -245,6 +245,33 @@ _MEASURE_NOUNS = {
     "version": r"versi[óo]n(?:es)?|versions?",
     "license": r"licencias?|licen[cs]es?",
 }
+# Ways to reach someone or something, asked for only by "what is…"/"¿cuál es…?" ("¿Cuál
+# es el teléfono de Marcos?", "What is Lucía's email address?", "What's the URL for the
+# docs?"): "¿Qué correo mandó Lucía?" asks for a message, not an address. The noun ends
+# its phrase: the question stops there or says whose it is ("de…", "of…", "for…"), so
+# "What is the email retention policy?", "What is the phone's battery life?", "¿Cuál es
+# el enlace entre…?" and "What is the best phone for…?" ask for something else.
+_CONTACT_NOUNS = {
+    "phone": r"(?:n[úu]meros? de )?(?:tel[ée]fonos?|m[óo]vil|celular)(?: de contacto)?|"
+    r"(?:tele)?phone(?: numbers?)?|mobile numbers?",
+    "email": r"(?:direcci[óo]n(?:es)? de )?(?:correo|e-?mail|mail)(?: electr[óo]nico)?|"
+    r"e-?mail address(?:es)?",
+    "url": r"urls?|enlaces?|webs?|(?:p[áa]gina|sitio|direcci[óo]n) web|websites?|"
+    r"web ?pages?|web address(?:es)?",
+}
+_CONTACT = re.compile(
+    r"\b(?:qu[ée]|cu[áa]l(?:es)?|what)(?:'s|’s|\s{1,8}(?:es|era|son|is|was|are))\s{1,8}"
+    r"(?:(?:el|la|los|las|the|its|their|su|sus)\s{1,8})?"
+    # whose, before the noun: "Lucía's", "the support team's"
+    r"(?P<owner>(?:[^\W\d_]{1,40}\s{1,8}){0,2}[^\W\d_]{1,40}(?:'s|’s|')\s{1,8})?(?:"
+    + "|".join(f"(?P<{name}>{nouns})" for name, nouns in _CONTACT_NOUNS.items())
+    + r")(?=\s{0,8}(?:[?¿.!]|$|(?:de|del|of|for|para|in|en)\s))",
+    re.IGNORECASE,
+)
+# whose, after it: "de Marcos", "del máster", "of the lab", "for the docs"
+_OWNER_AFTER = re.compile(r"\s{0,8}(?:de|del|of|for|para)\s{1,8}([^?¿.!]{1,80})", re.IGNORECASE)
+
+
 # The question word and what may stand between it and the noun it asks for: "¿Qué
 # temperatura…?", "what is the license…", "¿Cuál es la latencia…?", "What p95 latency…".
 _ASKED_NOUN_OPENING = (
@@ -288,11 +315,39 @@ _MONEY_NOUN = re.compile(
 )
 
 
+def contact_noun(question: str) -> str:
+    """The words a question asks for a phone, an e-mail or a web address by ("email
+    address", "teléfono"), or "". A unit that holds the address itself says them: "Cc:
+    Marcos Gil <marcos.gil@…>" answers "What is Marcos's email address?" without the
+    word "email" (agent/tools/unit_scoring.py and relevance.py count them as said)."""
+    contact = _CONTACT.search(question)
+    if contact is None:
+        return ""
+    return next(contact.group(name) for name in _CONTACT_NOUNS if contact.group(name))
+
+
+def contact_owner(question: str) -> str:
+    """Whose phone, e-mail or web address a question asks for: "Marcos" in "¿Cuál es el
+    teléfono de Marcos?", "Lucía" in "What is Lucía's email address?", "the docs" in
+    "What is the URL for the docs?"; "" when it says no one ("What is the phone
+    number?") or asks for no address."""
+    contact = _CONTACT.search(question)
+    if contact is None:
+        return ""
+    if contact.group("owner"):
+        return re.sub(r"(?:'s|’s|')\s*$", "", contact.group("owner").strip())
+    after = _OWNER_AFTER.match(question, contact.end())
+    return after.group(1).strip() if after else ""
+
+
 def _measure(text: str) -> str:
     """The measure the question word asks for (a key of ``_MEASURE_NOUNS``, or "memory"),
     or ""."""
     if _MEMORY.search(text):
         return "memory"
+    contact = _CONTACT.search(text)
+    if contact is not None:
+        return next(name for name in _CONTACT_NOUNS if contact.group(name))
     match = _MEASURE.search(text)
     if match is None:
         return ""
@@ -366,6 +421,9 @@ def question_kind(question: str) -> QuestionKind:
 def _single_kind(text: str) -> QuestionKind:
     """What one question (no second question word) asks for."""
     kind = _bare_kind(text)
+    if kind.expects == "definition" and _CONTACT.search(text):
+        # "What is Marcos's email address?" asks for an address, not what one is
+        kind = dataclasses.replace(kind, expects="open")
     if kind.expects == "open" and _MONEY_NOUN.search(text) and not _NOT_MONEY.search(text):
         kind = dataclasses.replace(kind, money=True)
     measure = _measure(text) if kind.expects in ("number", "open", "code") else ""

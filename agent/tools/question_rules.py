@@ -62,9 +62,13 @@ _FOLLOW_UP_START = re.compile(
 # with a small letter before a capital ("vLLM", "iOS", "gRPC") is as much a name as
 # "QLoRA": without it, "…si vLLM no cabe en la GPU?" named only "GPU", and the slide
 # that says what to do when vLLM does not fit "en la L4" was ruled out for lacking it.
+# Not a unit's symbol ("kWh", "dB", "mAh") nor code's camelCase ("maxTokens", written
+# "max_tokens" elsewhere): one or two small letters first, or capitals after ("macOS").
 _KEY_TERM = re.compile(
     r"\b(?:[A-ZÁÉÍÓÚÑ][\w.+-]{0,64}[A-Z0-9][\w.+-]*|[A-Za-z]+[-_]?\d[\w.-]*|\d[\w.,]*|"
-    r"[a-z]{3,16}-[a-z](?![\w-])|[a-z]{1,16}[A-Z][\w.+-]*)"
+    r"[a-z]{3,16}-[a-z](?![\w-])|"
+    r"(?!(?:kWh|mAh|dB|pH|kW|mW|kB|mV|mA|kN|kHz|mL|dL|cL)\b)"
+    r"(?:[a-z]{1,2}[A-Z]|[a-z]{3,16}[A-Z]{2})[\w.+-]*)"
 )
 _QUESTION_WORDS = re.compile(
     r"^\W{0,64}(?:(?:qu[ée]|c[óo]mo|cu[áa]nt[oa]s?|cu[áa]les?|d[óo]nde|cu[áa]ndo|por qu[ée]|"

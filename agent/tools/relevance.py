@@ -26,9 +26,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from agent.tools.answer_features import holds_measure
 from agent.tools.bilingual_lexicon import translations
 from agent.tools.named_terms import missing_key_terms
-from agent.tools.question_kind import question_kind
+from agent.tools.question_kind import contact_noun, question_kind
 from agent.tools.question_rules import is_number, key_terms
 from agent.tools.unit_scoring import Passage, identifiers, other_language_of, score_units
 from agent.tools.word_forms import question_keys, word_keys
@@ -48,11 +49,15 @@ __all__ = ["MIN_COVERAGE", "coverage", "missing_key_terms", "relevant"]
 
 def coverage(question: str, passage: str, language: str, written: str = "") -> float:
     """Share of the question's content prefixes present in the passage (0..1); ``written``:
-    the other language the passage is in, whose words' translations count."""
+    the other language the passage is in, whose words' translations count. A passage
+    holding the phone, e-mail or web address asked for says the words asking for it."""
     wanted = set(question_keys(question, language))
     if not wanted:
         return 0.0
     present = set(word_keys(passage, language))
+    contact = contact_noun(question)
+    if contact and holds_measure(passage, question_kind(question).measure):
+        present |= set(word_keys(contact, language))
     if written:
         present |= translations(passage, written)
     return len(wanted & present) / len(wanted)

@@ -22,7 +22,7 @@ _NEVER_FINAL = frozenset({
     "eqs", "núm", "num", "nº", "vol", "vols", "pág", "págs", "pp", "sr", "sra", "srta",
     "sres", "dr", "dra", "drs", "dras", "prof", "profa", "lic", "mr", "mrs", "ms", "mt", "st",
     "ud", "uds", "vd", "vds", "et", "al", "dept", "depto", "cap", "trad", "op", "cit", "av",
-    "avda", "ee", "uu",
+    "avda", "ee", "uu", "tel", "tlf", "telf", "tfno", "ext",
 })  # fmt: skip
 # Abbreviations that often close a sentence too: they end one only when the next word
 # starts like a sentence (capital letter, ¿, ¡, quote, digit).

@@ -41,7 +41,14 @@ from agent.tools.answer_features import (
 )
 from agent.tools.answer_units import AnswerUnit, passage_units
 from agent.tools.bilingual_lexicon import translations
-from agent.tools.question_kind import METRIC_NAMES, QuestionKind, asked_metrics, question_kind
+from agent.tools.named_terms import names_the_owner
+from agent.tools.question_kind import (
+    METRIC_NAMES,
+    QuestionKind,
+    asked_metrics,
+    contact_noun,
+    question_kind,
+)
 from agent.tools.question_rules import is_number, key_terms, mentions
 from agent.tools.sentences import split_sentences
 from agent.tools.word_forms import question_keys, word_keys
@@ -94,13 +101,20 @@ pintor Gonzalo Aranda" says who Felipe Aranda's father is in a passage about Fel
 asks exactly this, and lost such sentences to ones that said "father" of someone else."""
 
 
-def _coverage(wanted: set[str], text: str, language: str, written: str = "") -> float:
+def _coverage(
+    wanted: set[str],
+    text: str,
+    language: str,
+    written: str = "",
+    granted: frozenset[str] = frozenset(),
+) -> float:
     """Share of ``wanted`` (the question's word keys) that ``text`` says; ``written``:
     the other language the text is in, whose words' translations count as said
-    (agent/tools/bilingual_lexicon.py); "" within one language."""
+    (agent/tools/bilingual_lexicon.py); "" within one language. ``granted``: keys the
+    text says by holding what they name (an e-mail address says "email address")."""
     if not wanted:
         return 0.0
-    said = set(word_keys(text, language))
+    said = set(word_keys(text, language)) | granted
     if written:
         said |= translations(text, written)
     found = wanted & said
@@ -246,6 +260,7 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
     kind = question_kind(question)
     wanted = set(question_keys(question, language))
     metric = {name for asked in asked_metrics(question) for name in METRIC_NAMES[asked]}
+    contact = frozenset(word_keys(contact_noun(question), language))
     scored = []
     asked_tokens = _technical(question)
     yes_no = kind.expects == "yes_no"
@@ -264,14 +279,19 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
             technical = _technical(said)
             # to a yes/no question, a unit saying all of it with the other polarity is news
             denies = yes_no and negates(said) != question_negates and wanted <= said_words
+            granted = contact if contact and holds_measure(unit.text, kind.measure) else frozenset()
+            whose = not contact or names_the_owner(question, f"{unit.context}\n{said}")
             scored.append(
                 ScoredUnit(
                     unit=unit,
                     passage=index,
-                    coverage=_coverage(wanted, f"{unit.context}\n{unit.text}", language, written),
-                    own=_coverage(wanted, unit.text, language, written),
+                    coverage=_coverage(
+                        wanted, f"{unit.context}\n{unit.text}", language, written, granted
+                    ),
+                    own=_coverage(wanted, unit.text, language, written, granted),
                     news=len(said_words - wanted) + len(technical - asked_tokens) + denies,
                     fits=relation_said
+                    and whose
                     and (not unit.dated_heading or "date" in kind.parts)
                     and (not unit.page or _about_the_page(wanted, unit, language))
                     and fits(unit.text, kind, question, language)

@@ -118,6 +118,7 @@ _SHORT_FORMS = {
     "dev": "development", "stats": "statistics", "seq": "sequence", "len": "length",
     "num": "number", "param": "parameter", "params": "parameters",
     "config": "configuration", "configs": "configurations",
+    "tel": "teléfono", "tlf": "teléfono", "telf": "teléfono", "tfno": "teléfono",
 }  # fmt: skip
 
 
@@ -148,19 +149,31 @@ _JOINED = re.compile(r"_+|(?<=[^\W\d_])\.(?=[^\W\d_])")
 # tenses differ inside the first five letters ("usan" / "usamos", "ganó" / "ganaron",
 # "jugó" / "jugaron"), so the question's person never met the notes'. Read as the
 # infinitive. Only endings no noun of that shape has in common use (not "-a", "-o",
-# "-as"), and not a capitalised word (a name: "Susan", "Roman").
+# "-as", "-ando": "comando"), a root with a vowel ("gran", "plan" are no verbs), and a
+# capital only where a sentence starts ("Usamos vLLM…"; "Susan", "Roman" are names).
 _SHORT_AR_FORM = re.compile(
-    r"(?<![^\W\d_])([a-zñ]{2,4})(?:ó|an|amos|aron|aba|aban|ado|ados|ada|adas|ando|ar|ará|arán"
-    r"|aría|arían)(?![^\W\d_])"
+    r"(?<![^\W\d_])([a-zñA-ZÑ][a-zñ]{1,3})"
+    r"(?:ó|an|amos|aron|aba|aban|ado|ados|ada|adas|ar|ará|arán|aría|arían)(?![^\W\d_])"
 )
+_SENTENCE_START = re.compile(r"(?:^|[.!?¿¡:\n])[\s\"'(«“*_-]{0,8}$")
 
 
 def _short_ar_infinitives(text: str) -> str:
     """``text`` with each such form as its infinitive; a function word ("eran",
     "estaban") stays what it is, a stopword."""
-    return _SHORT_AR_FORM.sub(
-        lambda m: m.group(0) if is_function_word(m.group(0), "es") else f"{m.group(1)}ar", text
-    )
+
+    def infinitive(match: re.Match[str]) -> str:
+        form, root = match.group(0), match.group(1)
+        if is_function_word(form, "es") or not any(c in "aeiou" for c in root.lower()):
+            return form
+        start = match.start()
+        # the few characters before the word only: searched from the text's start, each
+        # capitalised form would read all the text before it
+        if root[0].isupper() and not _SENTENCE_START.search(text, max(0, start - 10), start):
+            return form  # a name inside a sentence
+        return f"{root}ar"
+
+    return _SHORT_AR_FORM.sub(infinitive, text)
 
 
 def word_keys(text: str, language: str) -> list[str]:

@@ -41,7 +41,8 @@ from agent.tools.answer_features import (
     plain_words,
     says_when,
 )
-from agent.tools.question_kind import question_kind
+from agent.tools.named_terms import names_the_owner
+from agent.tools.question_kind import contact_noun, question_kind
 from agent.tools.question_rules import is_number, key_terms, mentions
 from agent.tools.sentences import split_sentences, strip_citations
 from agent.tools.word_forms import question_keys, word_keys
@@ -245,6 +246,8 @@ def answers_question(
         return AnswerCheck(False, "no number, and the question asks for one")
     if kind.measure and not holds_measure(plain, kind.measure):
         return AnswerCheck(False, f"no {kind.measure}, and the question asks for one")
+    if contact_noun(question) and not names_the_owner(question, plain):
+        return AnswerCheck(False, f"no {kind.measure} of whom the question asks about")
     if kind.money and not has_price(plain):
         return AnswerCheck(False, "no price, and the question asks what it costs")
     if kind.expects == "date" and not says_when(plain, kind.occasion):
