@@ -9,6 +9,7 @@ reads the passage once per term, so a long question or passage costs linear time
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -75,6 +76,17 @@ def missing_key_terms(question: str, text: str) -> list[str]:
 _OWNER_WORD = re.compile(r"[^\W_]+")
 
 
+@functools.lru_cache(maxsize=1024)
+def _owner_words(question: str) -> tuple[str, ...]:
+    """The content words of whose address ``question`` asks for, read once per question
+    (the answerer checks every unit against them)."""
+    return tuple(
+        word
+        for word in _OWNER_WORD.findall(contact_owner(question))
+        if not is_function_word(word, "es") and not is_function_word(word, "en")
+    )
+
+
 def names_the_owner(question: str, text: str) -> bool:
     """Whether ``text`` names whose phone, e-mail or web address ``question`` asks for
     (question_kind.contact_owner): every content word of it ("Marcos Ferrer": both, not a
@@ -83,13 +95,8 @@ def names_the_owner(question: str, text: str) -> bool:
 
     "¿Cuál es el teléfono de Marcos?" is not answered by the phone in Lucía's signature,
     however near Marcos's name the passage has it: the line quoted must say whose it is."""
-    words = [
-        word
-        for word in _OWNER_WORD.findall(contact_owner(question))
-        if not is_function_word(word, "es") and not is_function_word(word, "en")
-    ]
     haystack = fold_accents(text).lower()
-    return all(mentions(haystack, word) for word in words)
+    return all(mentions(haystack, word) for word in _owner_words(question))
 
 
 # A use of a label in a passage and the number, numbers or range after it: "Lab 5:",

@@ -13,7 +13,7 @@ import dataclasses
 import functools
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Expects = Literal["number", "date", "name", "list", "definition", "code", "yes_no", "open"]
 
@@ -315,15 +315,35 @@ _MONEY_NOUN = re.compile(
 )
 
 
+class _AskedContact(NamedTuple):
+    measure: str  # "phone", "email" or "url"
+    noun: str  # the words asking for it: "email address", "teléfono"
+    owner: str  # whose: "Marcos", "the support team"; "" when the question says no one
+
+
+@functools.lru_cache(maxsize=1024)
+def _asked_contact(question: str) -> _AskedContact | None:
+    """The address ``question`` asks for (``_CONTACT``), read once per question: the
+    answerer asks for it for every unit of every passage."""
+    contact = _CONTACT.search(question)
+    if contact is None:
+        return None
+    measure = next(name for name in _CONTACT_NOUNS if contact.group(name))
+    if contact.group("owner"):
+        owner = re.sub(r"(?:'s|’s|')\s*$", "", contact.group("owner").strip())
+    else:
+        after = _OWNER_AFTER.match(question, contact.end())
+        owner = after.group(1).strip() if after else ""
+    return _AskedContact(measure, contact.group(measure), owner)
+
+
 def contact_noun(question: str) -> str:
     """The words a question asks for a phone, an e-mail or a web address by ("email
     address", "teléfono"), or "". A unit that holds the address itself says them: "Cc:
     Marcos Gil <marcos.gil@…>" answers "What is Marcos's email address?" without the
-    word "email" (agent/tools/unit_scoring.py and relevance.py count them as said)."""
-    contact = _CONTACT.search(question)
-    if contact is None:
-        return ""
-    return next(contact.group(name) for name in _CONTACT_NOUNS if contact.group(name))
+    word "email" (agent/tools/unit_scoring.py, ``keys_said_by_address``)."""
+    contact = _asked_contact(question)
+    return contact.noun if contact else ""
 
 
 def contact_owner(question: str) -> str:
@@ -331,13 +351,8 @@ def contact_owner(question: str) -> str:
     teléfono de Marcos?", "Lucía" in "What is Lucía's email address?", "the docs" in
     "What is the URL for the docs?"; "" when it says no one ("What is the phone
     number?") or asks for no address."""
-    contact = _CONTACT.search(question)
-    if contact is None:
-        return ""
-    if contact.group("owner"):
-        return re.sub(r"(?:'s|’s|')\s*$", "", contact.group("owner").strip())
-    after = _OWNER_AFTER.match(question, contact.end())
-    return after.group(1).strip() if after else ""
+    contact = _asked_contact(question)
+    return contact.owner if contact else ""
 
 
 def _measure(text: str) -> str:
@@ -345,9 +360,9 @@ def _measure(text: str) -> str:
     or ""."""
     if _MEMORY.search(text):
         return "memory"
-    contact = _CONTACT.search(text)
+    contact = _asked_contact(text)
     if contact is not None:
-        return next(name for name in _CONTACT_NOUNS if contact.group(name))
+        return contact.measure
     match = _MEASURE.search(text)
     if match is None:
         return ""
@@ -421,7 +436,7 @@ def question_kind(question: str) -> QuestionKind:
 def _single_kind(text: str) -> QuestionKind:
     """What one question (no second question word) asks for."""
     kind = _bare_kind(text)
-    if kind.expects == "definition" and _CONTACT.search(text):
+    if kind.expects == "definition" and _asked_contact(text):
         # "What is Marcos's email address?" asks for an address, not what one is
         kind = dataclasses.replace(kind, expects="open")
     if kind.expects == "open" and _MONEY_NOUN.search(text) and not _NOT_MONEY.search(text):

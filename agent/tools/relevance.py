@@ -26,12 +26,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent.tools.answer_features import holds_measure
 from agent.tools.bilingual_lexicon import translations
 from agent.tools.named_terms import missing_key_terms
-from agent.tools.question_kind import contact_noun, question_kind
+from agent.tools.question_kind import question_kind
 from agent.tools.question_rules import is_number, key_terms
-from agent.tools.unit_scoring import Passage, identifiers, other_language_of, score_units
+from agent.tools.unit_scoring import (
+    Passage,
+    identifiers,
+    keys_said_by_address,
+    other_language_of,
+    score_units,
+)
 from agent.tools.word_forms import question_keys, word_keys
 
 # Calibrated with evals/calibrate_grader.py on the XQuAD dev halves: at 0.375 the gold
@@ -54,10 +59,7 @@ def coverage(question: str, passage: str, language: str, written: str = "") -> f
     wanted = set(question_keys(question, language))
     if not wanted:
         return 0.0
-    present = set(word_keys(passage, language))
-    contact = contact_noun(question)
-    if contact and holds_measure(passage, question_kind(question).measure):
-        present |= set(word_keys(contact, language))
+    present = set(word_keys(passage, language)) | keys_said_by_address(question, passage, language)
     if written:
         present |= translations(passage, written)
     return len(wanted & present) / len(wanted)

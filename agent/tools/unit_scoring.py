@@ -101,6 +101,16 @@ pintor Gonzalo Aranda" says who Felipe Aranda's father is in a passage about Fel
 asks exactly this, and lost such sentences to ones that said "father" of someone else."""
 
 
+def keys_said_by_address(question: str, text: str, language: str) -> frozenset[str]:
+    """The keys of the words ``question`` asks for a phone, e-mail or web address by,
+    when ``text`` holds one: "Cc: Marcos Gil <marcos.gil@…>" says "email address" for
+    "What is Marcos's email address?". Empty for any other question or text."""
+    noun = contact_noun(question)
+    if not noun or not holds_measure(text, question_kind(question).measure):
+        return frozenset()
+    return frozenset(word_keys(noun, language))
+
+
 def _coverage(
     wanted: set[str],
     text: str,
@@ -260,7 +270,7 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
     kind = question_kind(question)
     wanted = set(question_keys(question, language))
     metric = {name for asked in asked_metrics(question) for name in METRIC_NAMES[asked]}
-    contact = frozenset(word_keys(contact_noun(question), language))
+    contact = bool(contact_noun(question))
     scored = []
     asked_tokens = _technical(question)
     yes_no = kind.expects == "yes_no"
@@ -279,7 +289,7 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
             technical = _technical(said)
             # to a yes/no question, a unit saying all of it with the other polarity is news
             denies = yes_no and negates(said) != question_negates and wanted <= said_words
-            granted = contact if contact and holds_measure(unit.text, kind.measure) else frozenset()
+            granted = keys_said_by_address(question, unit.text, language)
             whose = not contact or names_the_owner(question, f"{unit.context}\n{said}")
             scored.append(
                 ScoredUnit(
