@@ -17,6 +17,22 @@ from pathlib import Path
 
 import Stemmer
 
+LEXICAL_VERSION = "2"
+"""Which analysis made a collection's stored lexical keys.
+
+Stored keys and a query's keys must come from the same analysis, so each collection
+records the version its keys were made with (``lexical_version`` in its ``meta``; a
+collection without one is version 1) and a store that opens a collection of another
+version analyses every chunk again, once (sqlite: FTS5 rows; postgres: keys, postings
+and BM25 statistics). Without it, a change here would reach only the documents ingested
+after it, and one collection would mix two analyses. Bump it with any change that gives
+a stored text other keys: ``analyze``, ``prefixes``, the stopword lists,
+``lexical_body`` (and the postgres ``analyse`` SQL); tests/test_text_analysis.py pins
+the keys of a sample to this version and fails until it is bumped.
+
+1: section heading and text. 2: the document's title joins them (``lexical_body``).
+"""
+
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _STEMMER_NAMES = {"es": "spanish", "en": "english"}
 

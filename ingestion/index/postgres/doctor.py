@@ -17,12 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingestion.doctor import DoctorReport
-from ingestion.index.postgres.schema import (
-    analysed_body_sql,
-    postings_of,
-    term_count_of,
-    totals_statements,
-)
+from ingestion.index.postgres.schema import analyse_chunks_statements, statistics_statements
 
 if TYPE_CHECKING:
     import psycopg
@@ -110,18 +105,8 @@ def repair(store: PostgresStore, embedder: Any) -> DoctorReport:
                     (np.asarray(vector, dtype=np.float32), row),
                 )
         if report.missing_fts_rows:
-            db.execute(
-                f"UPDATE {s}.chunks c SET terms = {s}.analyse("
-                "  CASE d.language WHEN 'es' THEN 'spanish'::regconfig"
-                "  WHEN 'en' THEN 'english'::regconfig ELSE 'simple'::regconfig END,"
-                f"  {analysed_body_sql('d.title', 'c.section', 'c.text')})"
-                f" FROM {s}.documents d WHERE d.id = c.doc_row AND c.id = ANY(%s)",
-                (report.missing_fts_rows,),
-            )
-            db.execute(
-                f"UPDATE {s}.chunks SET term_count = {term_count_of('terms')} WHERE id = ANY(%s)",
-                (report.missing_fts_rows,),
-            )
+            for statement in analyse_chunks_statements(store.schema, "c.id = ANY(%(rows)s)"):
+                db.execute(statement, {"rows": report.missing_fts_rows})
         for source in report.documents_without_chunks:
             db.execute(f"DELETE FROM {s}.documents WHERE source = %s", (source,))
         db.execute(
@@ -129,14 +114,7 @@ def repair(store: PostgresStore, embedder: Any) -> DoctorReport:
             f" (SELECT count(*) FROM {s}.chunks c WHERE c.doc_row = d.id)"
         )
         if report.missing_fts_rows or report.wrong_term_statistics:
-            db.execute(f"DELETE FROM {s}.postings")
-            db.execute(postings_of(store.schema, "true"))
-            db.execute(f"DELETE FROM {s}.term_stats")
-            db.execute(
-                f"INSERT INTO {s}.term_stats (term, df) SELECT key, count(*)"
-                f" FROM {s}.chunks c, jsonb_object_keys(c.terms) key GROUP BY key"
-            )
-            for statement in totals_statements(store.schema):
+            for statement in statistics_statements(store.schema):
                 db.execute(statement)
     report.repaired = True
     return report

@@ -235,6 +235,35 @@ def postings_of(schema: str, rows_filter: str) -> str:
     )
 
 
+def analyse_chunks_statements(schema: str, rows_filter: str) -> list[str]:
+    """Analyse the chunks selected by ``rows_filter`` (a WHERE on ``c``) into their keys
+    and length again, from their stored text, section and document title: a repair of
+    lost keys, or a collection made by another ``LEXICAL_VERSION``. The caller rebuilds
+    the statistics after (``statistics_statements``)."""
+    s = f'"{schema}"'
+    return [
+        f"UPDATE {s}.chunks c SET terms = {s}.analyse("
+        "  CASE d.language WHEN 'es' THEN 'spanish'::regconfig"
+        "  WHEN 'en' THEN 'english'::regconfig ELSE 'simple'::regconfig END,"
+        f"  {analysed_body_sql('d.title', 'c.section', 'c.text')})"
+        f" FROM {s}.documents d WHERE d.id = c.doc_row AND {rows_filter}",
+        f"UPDATE {s}.chunks c SET term_count = {term_count_of('c.terms')} WHERE {rows_filter}",
+    ]
+
+
+def statistics_statements(schema: str) -> list[str]:
+    """Postings, document frequencies and totals written again from the chunks' keys."""
+    s = f'"{schema}"'
+    return [
+        f"DELETE FROM {s}.postings",
+        postings_of(schema, "true"),
+        f"DELETE FROM {s}.term_stats",
+        f"INSERT INTO {s}.term_stats (term, df) SELECT key, count(*)"
+        f" FROM {s}.chunks c, jsonb_object_keys(c.terms) key GROUP BY key",
+        *totals_statements(schema),
+    ]
+
+
 def totals_statements(schema: str) -> list[str]:
     """Set the collection's chunk count and total length in keys (``meta``) from its
     chunks: after a bulk load, a repair or an upgrade. Every other write keeps them

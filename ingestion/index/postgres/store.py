@@ -33,6 +33,7 @@ from ingestion.index.store import (
     StoredChunk,
     Upserts,
 )
+from ingestion.text_analysis import LEXICAL_VERSION
 
 if TYPE_CHECKING:
     import psycopg
@@ -422,6 +423,7 @@ class PostgresStore:
                 f"INSERT INTO {self._s}.meta (key, value) VALUES (%s, %s)",
                 [
                     ("schema_version", schema.SCHEMA_VERSION),
+                    ("lexical_version", LEXICAL_VERSION),
                     *_model_meta(self.model),
                     ("term_tokens", "0"),
                     ("chunk_total", "0"),
@@ -469,6 +471,40 @@ class PostgresStore:
         for table in ("postings", "term_stats"):  # a changed column loses its statistics
             self._db().execute(f"ANALYZE {self._s}.{table}")
 
+    def _reanalyse(self, version: str) -> None:
+        """Keys made by lexical analysis ``version`` -> ``LEXICAL_VERSION``
+        (text_analysis.py), in one transaction under the write lock, once: every chunk
+        analysed again from its stored text, then the postings (their index dropped and
+        built again, as a bulk load does), document frequencies and totals. Queries go on
+        reading the old keys until it commits."""
+        logger.warning(
+            "collection %r has lexical keys of analysis version %s: analysing its chunks"
+            " again with version %s, once",
+            self.name,
+            version,
+            LEXICAL_VERSION,
+        )
+        with self._writing() as db:
+            found = db.execute(
+                f"SELECT value FROM {self._s}.meta WHERE key = 'lexical_version'"
+            ).fetchone()
+            if (found[0] if found else "1") == LEXICAL_VERSION:
+                return  # another process did it while we waited
+            chunks = db.execute(f"SELECT count(*) FROM {self._s}.chunks").fetchone()[0]
+            bulk.index_build_settings(db, int(chunks), self.model.dimension)
+            lexical_index = schema.search_index_statements(self.schema, self.hnsw)[0]
+            for statement in (
+                *schema.analyse_chunks_statements(self.schema, "true"),
+                f"DROP INDEX {self._s}.postings_term",
+                *schema.statistics_statements(self.schema),
+                lexical_index,
+                f"INSERT INTO {self._s}.meta (key, value) VALUES ('lexical_version',"
+                f" '{LEXICAL_VERSION}') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            ):
+                db.execute(statement)
+        for table in ("chunks", "postings", "term_stats"):
+            self._db().execute(f"ANALYZE {self._s}.{table}")
+
     def _restore_totals(self) -> None:
         """Count the chunk total and length again when ``meta`` lacks one (a row deleted
         by hand, a partial restore): every query reads both, and would fail without."""
@@ -493,6 +529,8 @@ class PostgresStore:
             )
         if not {"chunk_total", "term_tokens"} <= meta.keys():
             self._restore_totals()
+        if meta.get("lexical_version", "1") != LEXICAL_VERSION:
+            self._reanalyse(meta.get("lexical_version", "1"))
         stored = stored_model_record(meta)
         if not stored.same_model(self.model):
             raise EmbeddingModelMismatch(self.name, stored, self.model, self._chunk_total())

@@ -16,7 +16,7 @@ import numpy as np
 
 from ingestion.doctor import DoctorReport
 from ingestion.index.sqlite import vector_file
-from ingestion.text_analysis import fts_document, lexical_body
+from ingestion.index.sqlite.store import write_fts_rows
 
 if TYPE_CHECKING:
     from ingestion.embedding import Embedder
@@ -127,17 +127,7 @@ def repair(collection: SqliteStore, embedder: Embedder) -> DoctorReport:
 def _repair_sqlite(db: sqlite3.Connection, report: DoctorReport) -> None:
     for row in report.orphan_fts_rows:
         db.execute("DELETE FROM chunks_fts WHERE rowid = ?", (row,))
-    for row in report.missing_fts_rows:
-        text, section, title, language = db.execute(
-            "SELECT c.text, c.section, d.title, d.language FROM chunks c"
-            " JOIN documents d ON d.id = c.doc_row WHERE c.id = ?",
-            (row,),
-        ).fetchone()
-        fts = fts_document(lexical_body(title, section, text), language)
-        db.execute(
-            "INSERT INTO chunks_fts (rowid, terms, prefixes) VALUES (?, ?, ?)",
-            (row, fts.terms, fts.prefixes),
-        )
+    write_fts_rows(db, report.missing_fts_rows)
     db.execute(
         "UPDATE documents SET chunk_count ="
         " (SELECT count(*) FROM chunks c WHERE c.doc_row = documents.id)"

@@ -37,6 +37,7 @@ from ingestion.index.store import (
     Upserts,
 )
 from ingestion.text_analysis import (
+    LEXICAL_VERSION,
     FtsDocument,
     fts_document,
     fts_query,
@@ -303,6 +304,8 @@ class SqliteStore:
         meta = self._read_meta()
         if meta:
             self._check_compatible(meta)
+            if meta.get("lexical_version", "1") != LEXICAL_VERSION:
+                self._reanalyse(meta.get("lexical_version", "1"))
             with self._write_lock(wait=False) as held:
                 if held:
                     self._remove_stale_vector_files(int(self._read_meta()["generation"]))
@@ -323,10 +326,45 @@ class SqliteStore:
                     "INSERT INTO meta (key, value) VALUES (?, ?)",
                     [
                         ("schema_version", SCHEMA_VERSION),
+                        ("lexical_version", LEXICAL_VERSION),
                         *_model_meta(self.model),
                         ("generation", "0"),
                     ],
                 )
+            finally:
+                db.close()
+
+    def _reanalyse(self, version: str) -> None:
+        """FTS5 rows made by lexical analysis ``version`` -> ``LEXICAL_VERSION``
+        (text_analysis.py): every chunk analysed again from its stored text, section and
+        document title, in one SQLite transaction under the write lock, once. FAISS is
+        untouched, so no new generation; readers see the old rows until it commits."""
+        with self._write_lock():
+            db = self._connect()
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    found = db.execute(
+                        "SELECT value FROM meta WHERE key = 'lexical_version'"
+                    ).fetchone()
+                    if (found[0] if found else "1") != LEXICAL_VERSION:
+                        logger.warning(
+                            "collection %r has lexical keys of analysis version %s: analysing"
+                            " its chunks again with version %s, once",
+                            self.name,
+                            version,
+                            LEXICAL_VERSION,
+                        )
+                        write_fts_rows(db)
+                        db.execute(
+                            "INSERT OR REPLACE INTO meta (key, value)"
+                            " VALUES ('lexical_version', ?)",
+                            (LEXICAL_VERSION,),
+                        )
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
             finally:
                 db.close()
 
@@ -715,6 +753,41 @@ def chunk_fts(chunk: NewChunk, language: str, title: str) -> FtsDocument:
     """The FTS5 columns of a chunk: its document's title, section heading and text,
     analysed together (text_analysis.lexical_body)."""
     return fts_document(lexical_body(title, chunk.section, chunk.text), language)
+
+
+_FTS_BATCH = 1000
+"""Chunks analysed per read while every FTS5 row is written again (bounded memory)."""
+
+
+def write_fts_rows(db: sqlite3.Connection, rows: Sequence[int] | None = None) -> None:
+    """(Re)write the FTS5 rows of the chunks ``rows`` (every chunk when None) from their
+    stored text, section and document title, inside the caller's write transaction: the
+    doctor's repair of missing rows, and a collection made by another LEXICAL_VERSION."""
+    if rows is None:
+        db.execute("DELETE FROM chunks_fts")
+        wanted = [r for (r,) in db.execute("SELECT id FROM chunks ORDER BY id")]
+    else:
+        wanted = list(rows)
+        for start in range(0, len(wanted), _FTS_BATCH):
+            part = wanted[start : start + _FTS_BATCH]
+            marks = ",".join("?" * len(part))
+            db.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({marks})", part)
+    for start in range(0, len(wanted), _FTS_BATCH):
+        part = wanted[start : start + _FTS_BATCH]
+        marks = ",".join("?" * len(part))
+        found = db.execute(
+            "SELECT c.id, c.text, c.section, d.title, d.language FROM chunks c"
+            f" JOIN documents d ON d.id = c.doc_row WHERE c.id IN ({marks})",
+            part,
+        ).fetchall()
+        analysed = [
+            (row, fts_document(lexical_body(title, section, text), language))
+            for row, text, section, title, language in found
+        ]
+        db.executemany(
+            "INSERT INTO chunks_fts (rowid, terms, prefixes) VALUES (?, ?, ?)",
+            [(row, fts.terms, fts.prefixes) for row, fts in analysed],
+        )
 
 
 def read_summary(directory: str | Path) -> dict[str, Any] | None:
