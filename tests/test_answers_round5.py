@@ -443,3 +443,77 @@ def test_units_and_camel_case_are_no_key_terms() -> None:
     assert key_terms("How many kWh a day, in dB or mAh?") == []
     assert key_terms("¿Qué valor tiene maxTokens?") == []  # code, written max_tokens too
     assert key_terms("Does it run on macOS?") == ["macOS"]
+
+
+SHELLEY_EN = (
+    "Following the Peterloo massacre of 1819, the poet Percy Shelley wrote The Mask of"
+    " Anarchy. A version of its principle was taken up by Henry David Thoreau in his essay"
+    " Civil Disobedience, and later by Gandhi in his doctrine of Satyagraha. Gandhi would"
+    " often quote the poem to vast audiences during the campaign for a free India."
+)
+SHELLEY_ES = (
+    "Tras la masacre de Peterloo de 1819, el poeta Percy Shelley escribió La máscara de la"
+    " anarquía. Su principio lo retomó Henry David Thoreau en su ensayo Desobediencia civil"
+    " y después Gandhi en su doctrina de la Satyagraha. Gandhi citaba a menudo el poema ante"
+    " grandes audiencias durante la campaña por una India libre."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "text"),
+    [
+        ("Which famous Indian often quoted the poem to vast audiences?", "en", SHELLEY_EN),
+        ("¿Qué famoso indio citaba a menudo el poema ante grandes audiencias?", "es", SHELLEY_ES),
+    ],
+)
+def test_a_peoples_name_meets_its_land(
+    shown_answer, question: str, language: str, text: str
+) -> None:  # type: ignore[no-untyped-def]
+    """ "Indian" is not written in a paragraph about Gandhi "in India", and it was the only
+    name the question had: the paragraph was ruled out and the question abstained."""
+    assert "Gandhi" in shown_answer(question, language, text)
+
+
+HYPERBARIC_EN = (
+    "Hyperbaric medicine uses special oxygen chambers to increase the pressure around the"
+    " patient. Carbon monoxide poisoning, gas gangrene and decompression sickness are"
+    " sometimes treated using these devices. Oxygen is poisonous to the anaerobic bacteria"
+    " that cause gas gangrene."
+)
+HYPERBARIC_ES = (
+    "La medicina hiperbárica usa cámaras especiales de oxígeno para aumentar la presión"
+    " alrededor del paciente. La intoxicación por monóxido de carbono, la gangrena gaseosa"
+    " y la enfermedad por descompresión a veces se tratan con estos dispositivos. El"
+    " oxígeno es venenoso para las bacterias anaerobias que causan la gangrena gaseosa."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "text", "antecedent"),
+    [
+        (
+            "What device is used to treat carbon monoxide poisoning?",
+            "en",
+            HYPERBARIC_EN,
+            "special oxygen chambers",
+        ),
+        (
+            "¿Qué dispositivo se usa para tratar la intoxicación por monóxido de carbono?",
+            "es",
+            HYPERBARIC_ES,
+            "cámaras especiales de oxígeno",
+        ),
+    ],
+)
+def test_a_sentence_naming_the_asked_thing_as_these_is_quoted_with_the_one_before(
+    shown_answer,  # type: ignore[no-untyped-def]
+    question: str,
+    language: str,
+    text: str,
+    antecedent: str,
+) -> None:
+    """ "…are sometimes treated using these devices" says which device only through the
+    sentence before it, which is quoted with it."""
+    answer = shown_answer(question, language, text)
+    assert antecedent in answer
+    assert "these devices" in answer or "estos dispositivos" in answer

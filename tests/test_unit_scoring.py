@@ -58,6 +58,16 @@ def test_names_rule_out_a_text_only_when_none_occurs() -> None:
         ("victor hugo wrote les miserables", "Victoria", False),
         ("virgin galactic flew", "Virginia", False),
         ("canberra is the capital of australia", "Austria", False),
+        # a people's name and its land: "Which famous Indian…?" over "Gandhi … in India"
+        ("later by gandhi in india", "Indian", True),
+        ("toronto, canada", "Canadians", True),
+        ("made in italy", "Italian", True),
+        ("mexico city", "Mexican", True),
+        ("across europe", "European", True),
+        ("north korea", "Korean", True),
+        ("in germany", "German", True),
+        ("a germ theory", "German", False),  # the land, not any word its stem is
+        ("the sign indicates", "Indian", False),
         # a slip of two neighbouring letters inside the name, no other change
         ("el emperador gegeen khan", "Geegen", True),
         ("the emperor gegeen khan", "Gegeen", True),

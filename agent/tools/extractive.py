@@ -143,7 +143,8 @@ class ExtractiveAnswerer:
             one_fact = kind.expects in _FACT_KINDS and not kind.several
             keep = _KEEP_RATIO_FACT if one_fact else _KEEP_RATIO
             chosen = [c.scored for c in self._mmr(candidates, best, keep)]
-            chosen = _with_antecedents(chosen, scored)
+            asked = set(question_keys(question, language))
+            chosen = _with_antecedents(chosen, scored, asked, language)
         chosen = named_row_only(question, chosen, scored)  # a question naming one table row
         return self._render(chosen, scored)
 
@@ -262,13 +263,47 @@ _POINTS_BACK = re.compile(
     re.IGNORECASE,
 )
 
+# A demonstrative before a noun, anywhere in a sentence: "…are treated using these
+# devices", "…se tratan con estos dispositivos", "dicho método". One adjective may
+# stand between ("these special chambers", "este nuevo formato").
+_POINTING_PHRASE = re.compile(
+    r"\b(?:this|these|those|such|est[aeo]s?|es[aeo]s?|aquell?[aeo]s?|dich[ao]s?)"
+    r"\s{1,3}(?:[^\W\d_]{1,40}\s{1,3})?([^\W\d_]{2,40})",
+    re.IGNORECASE,
+)
 
-def _with_antecedents(chosen: list[ScoredUnit], scored: list[ScoredUnit]) -> list[ScoredUnit]:
-    """Each chosen sentence that points back is quoted with the sentence before it."""
+
+def _points_back_at_the_asked_thing(text: str, asked: set[str], language: str) -> bool:
+    """Whether ``text`` names one of the question's words only by pointing back to it
+    ("What device treats carbon monoxide poisoning?" — "…are sometimes treated using
+    these devices"): which device is said in the sentence before."""
+    if not asked:
+        return False
+    for match in _POINTING_PHRASE.finditer(text):
+        if set(word_keys(match.group(0), language)) & asked:
+            return True
+    return False
+
+
+def _with_antecedents(
+    chosen: list[ScoredUnit], scored: list[ScoredUnit], asked: set[str], language: str
+) -> list[ScoredUnit]:
+    """Each chosen sentence that points back is quoted with the sentence before it: one
+    that opens by pointing back ("These devices…", "Su autor…"), or one that names a
+    thing the question asks about only as "these devices", "este método"."""
     by_place = {(s.passage, s.unit.position): s for s in scored}
     result = list(chosen)
     for s in chosen:
-        if s.unit.kind != "sentence" or not _POINTS_BACK.match(s.unit.text):
+        if s.unit.kind != "sentence":
+            continue
+        # a unit quoted with its heading or label ("HQQ: Este método…") says what it
+        # points at already
+        if not (
+            _POINTS_BACK.match(s.unit.text)
+            or (
+                not s.unit.subject and _points_back_at_the_asked_thing(s.unit.text, asked, language)
+            )
+        ):
             continue
         before = by_place.get((s.passage, s.unit.position - 1))
         if before is not None and before.unit.kind == "sentence" and before not in result:

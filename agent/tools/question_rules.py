@@ -257,9 +257,29 @@ def _term_regex(folded: str) -> re.Pattern[str]:
         # "normandos"): the stem with a people's ending only, so "Victoria" does not
         # meet "Victor Hugo" nor "Virginia" "Virgin Galactic"
         alternatives.append(re.escape(folded[:-2]) + _PEOPLE_ENDING)
+    if len(folded) >= 6 and folded.isalpha():
+        alternatives.extend(_land_forms(folded.removesuffix("s")))
     if _TYPO_LENGTH <= len(folded) <= _LONGEST_TYPO_TERM and folded.isalpha():
         alternatives.extend(re.escape(form) + _WORD_END for form in _swapped(folded))
     return re.compile(rf"{_WORD_START}(?:{'|'.join(alternatives)})")
+
+
+def _land_forms(folded: str) -> list[str]:
+    """The land an English people's name of six letters or more comes from, as patterns:
+    "Indian" meets "India", "Canadian" "Canada", "Italian" "Italy", "Mexican" "Mexico",
+    "European" "Europe", "German" "Germany". A paragraph about Gandhi "in India" answers
+    "Which famous Indian…?" without the word (the other way round from ``_PEOPLE_ENDING``).
+    The land must be a whole word, so "Indian" does not meet "indicates"."""
+    forms: list[str] = []
+    if folded.endswith("ian"):
+        forms.append(re.escape(folded[:-3]) + r"(?:ia|a|y|e)")
+    elif folded.endswith("ean"):  # "European": "Europe"; "Korean": "Korea"
+        forms.append(re.escape(folded[:-2]) + "?" + r"(?:a)?")
+    elif folded.endswith("an"):
+        forms.append(re.escape(folded[:-2]) + r"(?:a|o)")
+    if folded.endswith("an"):
+        forms.append(re.escape(folded) + "y")
+    return [form + _WORD_END for form in forms]
 
 
 # What follows a land's stem in the name of its people, Spanish or English.
