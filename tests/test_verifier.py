@@ -279,3 +279,58 @@ def test_malformed_line_names_file_and_line(tmp_path: Path) -> None:
     path.write_text("{not json\n")
     with pytest.raises(ValueError, match=r"bad\.jsonl:1: not valid JSON"):
         run_verify_benchmark(path, verifier=Verifier(embedder=None))
+
+
+DISOBEDIENCE_EN = (
+    "Non-revolutionary civil disobedience is a simple disobedience of laws on the grounds"
+    " that they are judged wrong by an individual conscience. Revolutionary civil"
+    " disobedience is more of an active attempt to overthrow a government. It has been"
+    " claimed that the Hungarians under Ferenc Deák directed revolutionary civil"
+    " disobedience against the Austrian government."
+)
+DESOBEDIENCIA_ES = (
+    "La desobediencia civil no revolucionaria es una simple desobediencia de las leyes."
+    " Se ha afirmado que los húngaros bajo Ferenc Deák dirigieron una desobediencia civil"
+    " revolucionaria contra el gobierno austriaco. Para-militares de Kossuth la apoyaron."
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        (
+            "Non-revolutionary civil disobedience is a simple disobedience of laws on the"
+            " grounds that they are judged wrong by an individual conscience. [1]",
+            DISOBEDIENCE_EN,
+        ),
+        ("Para-militares de Kossuth la apoyaron. [1]", DESOBEDIENCIA_ES),
+    ],
+)
+def test_a_whole_source_sentence_quoted_word_for_word_is_supported(
+    default_verifier: Verifier, sentence: str, source: str
+) -> None:
+    """The name rules read "Non-revolutionary" as a name standing where another sentence
+    of the source has "Ferenc Deák", and flagged the source's own sentence."""
+    result, [check] = default_verifier.verify(sentence, [source], cited={1: 0})
+    assert result.grounded, check.reason
+    assert check.reason == "quoted verbatim"
+
+
+def test_a_quote_cut_out_of_its_sentence_is_judged_by_the_rules(
+    default_verifier: Verifier,
+) -> None:
+    """Only a whole sentence counts as a quote: a part of one can drop what changes it
+    ("not that …"), so it is checked like any other sentence."""
+    source = "It is not true that Ferenc Deák directed the uprising. Kossuth directed it."
+    _, [check] = default_verifier.verify(
+        "Ferenc Deák directed the uprising. [1]", [source], cited={1: 0}
+    )
+    assert check.reason != "quoted verbatim"
+    _, [check] = default_verifier.verify(
+        "Kossuth directed it. [2]", [DISOBEDIENCE_EN, source], cited={1: 0, 2: 1}
+    )
+    assert check.reason == "quoted verbatim"
+    _, [check] = default_verifier.verify(
+        "Kossuth directed it. [1]", [DISOBEDIENCE_EN, source], cited={1: 0, 2: 1}
+    )
+    assert check.reason == "quoted verbatim (not by the cited sources)"

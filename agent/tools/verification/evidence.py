@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from agent.tools.answer_units import table_sentences, unwrapped
-from agent.tools.sentences import split_sentences
+from agent.tools.sentences import split_sentences, strip_citations
 from agent.tools.verification.analysis import (
     NUMBER,
     NUMBER_KINDS,
@@ -63,9 +63,15 @@ class Passage:
     sentence_texts: list[str]
     prose_sentences: int  # the first ones, in reading order; table rows read with their
     # header follow them and sit under no heading
+    quotes: frozenset[str]  # its prose sentences as ``as_quote`` writes them
     known_names: frozenset[str]
     start_caps: tuple[str, ...]  # every capitalised sentence opener, with repeats
     lowercase: frozenset[str]
+
+
+def as_quote(sentence: str) -> str:
+    """A sentence as compared for a verbatim quote: without [n] markers, spaces tidied."""
+    return " ".join(strip_citations(sentence).split())
 
 
 @lru_cache(maxsize=4096)
@@ -112,6 +118,7 @@ def passage_of(text: str, index: int) -> Passage:
         numbers=frozenset(numbers),
         sentence_texts=sentence_texts,
         prose_sentences=len(prose),
+        quotes=frozenset(as_quote(sentence) for sentence in prose),
         known_names=frozenset(names),
         start_caps=tuple(start_caps),
         lowercase=frozenset(fold(t) for t in TOKEN.findall(text) if t.islower()),

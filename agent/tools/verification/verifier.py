@@ -19,7 +19,7 @@ import numpy as np
 
 from agent.tools.sentences import citation_numbers, split_sentences, strip_citations
 from agent.tools.verification.analysis import Analysis, analyse, language_of
-from agent.tools.verification.evidence import Evidence, Passage, passage_of
+from agent.tools.verification.evidence import Evidence, Passage, as_quote, passage_of
 from agent.tools.verification.scoring import (
     CANDIDATE_WINDOWS,
     Evaluation,
@@ -235,7 +235,15 @@ class Verifier:
             attempts.append((everything, " (not by the cited sources)" if cited_indices else ""))
 
         first: Evaluation | None = None
+        quote = as_quote(sentence.text)
         for evidence, note in attempts:
+            # A whole sentence of a source, word for word, is what that source says: the
+            # rules compare a paraphrase's words and neighbours with the source's, and on
+            # a verbatim quote they can only be wrong ("Non-revolutionary civil
+            # disobedience is…" read as a name where another sentence has "Ferenc Deák").
+            quoted = next((p for p in evidence.passages if quote in p.quotes), None)
+            if quoted is not None:
+                return SentenceCheck(raw, True, 1.0, "quoted verbatim" + note, quoted.index)
             result = evaluate(
                 sentence,
                 evidence,
