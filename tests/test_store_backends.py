@@ -24,6 +24,7 @@ from test_index import DIM, make_doc
 from agent import Veraz
 from ingestion.index import (
     EmbeddingModelMismatch,
+    IndexMismatchError,
     ModelRecord,
     Store,
     StoreLocation,
@@ -438,6 +439,82 @@ def test_a_collection_of_an_older_lexical_analysis_is_analysed_again_once(
     with again.read() as view:
         assert len(view.lexical("asistente", "es", 5)) == 3
     again.close()
+
+
+def _set_lexical_version(store: Store, version: str) -> None:
+    """Write ``version`` into ``store``'s meta as another process would."""
+    if hasattr(store, "db_path"):  # sqlite
+        import sqlite3
+
+        db = sqlite3.connect(store.db_path, isolation_level=None)
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('lexical_version', ?)", (version,))
+        db.close()
+        return
+    import psycopg
+
+    s = f'"{store.schema}"'  # type: ignore[attr-defined]
+    with psycopg.connect(store.url, autocommit=True) as db:  # type: ignore[attr-defined]
+        db.execute(f"UPDATE {s}.meta SET value = %s WHERE key = 'lexical_version'", (version,))
+
+
+def test_a_collection_of_a_newer_lexical_analysis_is_refused_not_rewritten(
+    store_setting: str, tmp_path: Path
+) -> None:
+    """A newer Veraz re-analysed it: rewriting it back would make two releases sharing a
+    collection rewrite it on every open."""
+    name = unique_collection()
+    store = open_test_store(store_setting, tmp_path, name)
+    store.commit([make_doc("a", ["quantization of weights"])])
+    store.close()
+    _set_lexical_version(store, "99")
+    with pytest.raises(IndexMismatchError, match="version 99, made by a newer Veraz"):
+        open_store(StoreLocation.parse(store_setting), tmp_path, name, model=None)
+    _set_lexical_version(store, "2")  # left as it was: nothing rewritten
+    again = open_store(StoreLocation.parse(store_setting), tmp_path, name, model=None)
+    with again.read() as view:
+        assert len(view.lexical("quantization", "en", 5)) == 1
+    again.close()
+
+
+def test_a_process_does_not_write_its_keys_into_a_collection_another_reanalysed(
+    store_setting: str, tmp_path: Path
+) -> None:
+    """A process that opened the collection before another one re-analysed it would add
+    keys of its own analysis to it, and the collection would mix two for good."""
+    store = open_test_store(store_setting, tmp_path, unique_collection())
+    store.commit([make_doc("a", ["quantization of weights"])])
+    _set_lexical_version(store, "3")  # another process, of a newer Veraz
+    with pytest.raises(IndexMismatchError, match="open the collection again"):
+        store.commit([make_doc("b", ["rank of the adapter"])])
+    _set_lexical_version(store, "2")
+    assert store.counts()["documents"] == 1
+    store.close()
+
+
+def test_a_read_only_connection_opens_an_older_collection_with_its_old_keys(
+    postgres_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A replica or a read-only role cannot re-analyse: it says so and serves the keys it
+    has, as it did before versions were recorded; the next writer re-analyses."""
+    name = unique_collection()
+    store = open_test_store(postgres_url, tmp_path, name)
+    record, chunks = make_doc("kickoff.pptx", ["Kickoff", "Modelo: Mistral"])
+    record.title, record.language = "Kickoff: asistente de soporte", "es"
+    store.commit([(record, chunks)])
+    store.close()
+    _age_to_lexical_version_1(store)
+    separator = "&" if "?" in postgres_url else "?"
+    read_only = f"{postgres_url}{separator}options=-c%20default_transaction_read_only%3Don"
+    reader = open_store(StoreLocation.parse(read_only), tmp_path, name, model=None)
+    assert "cannot rewrite them (read-only)" in caplog.text
+    with reader.read() as view:
+        assert len(view.lexical("mistral", "es", 5)) == 1  # the old keys, still served
+        assert view.lexical("asistente", "es", 5) == []
+    reader.close()
+    writer = open_store(StoreLocation.parse(postgres_url), tmp_path, name, model=None)
+    with writer.read() as view:
+        assert len(view.lexical("asistente", "es", 5)) == 2
+    writer.close()
 
 
 def test_the_aged_collection_really_lacks_the_title_before_it_is_reopened(

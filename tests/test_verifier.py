@@ -334,3 +334,31 @@ def test_a_quote_cut_out_of_its_sentence_is_judged_by_the_rules(
         "Kossuth directed it. [1]", [DISOBEDIENCE_EN, source], cited={1: 0, 2: 1}
     )
     assert check.reason == "quoted verbatim (not by the cited sources)"
+
+
+def test_a_statement_over_several_code_lines_quoted_whole_is_a_quote(
+    default_verifier: Verifier,
+) -> None:
+    """The answerer quotes a code statement on one line; the source has it over several,
+    each a "sentence" of its own. Run together whole, they are still word for word."""
+    source = (
+        "Mis argumentos de entrenamiento:\n\n"
+        "args = TrainingArguments(\n"
+        '    output_dir="out",\n'
+        "    per_device_train_batch_size=16,\n"
+        "    learning_rate=2e-4,\n"
+        ")\n\n"
+        "El modelo se carga en fp16."
+    )
+    quote = (
+        'args = TrainingArguments( output_dir="out", per_device_train_batch_size=16,'
+        " learning_rate=2e-4,) [1]"
+    )
+    _, [check] = default_verifier.verify(quote, [source], cited={1: 0})
+    assert check.reason == "quoted verbatim"
+    cut = 'args = TrainingArguments( output_dir="out", [1]'  # its first lines only
+    _, [check] = default_verifier.verify(cut, [source], cited={1: 0})
+    assert check.reason == "quoted verbatim"  # two whole lines
+    inside = 'output_dir="out", per_device_train_batch_size=16 [1]'  # a line cut short
+    _, [check] = default_verifier.verify(inside, [source], cited={1: 0})
+    assert check.reason != "quoted verbatim"

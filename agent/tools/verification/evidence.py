@@ -63,7 +63,9 @@ class Passage:
     sentence_texts: list[str]
     prose_sentences: int  # the first ones, in reading order; table rows read with their
     # header follow them and sit under no heading
-    quotes: frozenset[str]  # its prose sentences as ``as_quote`` writes them
+    quotable: str  # its prose sentences as ``as_quote`` writes them, one space between
+    sentence_starts: frozenset[int]  # where each of them starts in ``quotable``
+    sentence_ends: frozenset[int]  # and ends
     known_names: frozenset[str]
     start_caps: tuple[str, ...]  # every capitalised sentence opener, with repeats
     lowercase: frozenset[str]
@@ -72,6 +74,21 @@ class Passage:
 def as_quote(sentence: str) -> str:
     """A sentence as compared for a verbatim quote: without [n] markers, spaces tidied."""
     return " ".join(strip_citations(sentence).split())
+
+
+def quotes_whole_sentences(passage: Passage, quote: str) -> bool:
+    """Whether ``quote`` (``as_quote``) is one or more whole consecutive sentences of
+    ``passage``, word for word: a sentence, a list item, a statement over several code
+    lines. Not a part of one, which can leave out what changes it ("It is not true that
+    …"). Linear: each search goes on from the last occurrence."""
+    if not quote:
+        return False
+    at = passage.quotable.find(quote)
+    while at != -1:
+        if at in passage.sentence_starts and at + len(quote) in passage.sentence_ends:
+            return True
+        at = passage.quotable.find(quote, at + 1)
+    return False
 
 
 @lru_cache(maxsize=4096)
@@ -95,6 +112,8 @@ def passage_of(text: str, index: int) -> Passage:
     # hard-wrapped sources (e-mail, plain notes) are split where their sentences end,
     # not at every line break
     prose = split_sentences(unwrapped(text)) or [text]
+    quoted = [as_quote(sentence) for sentence in prose]
+    starts = list(itertools.accumulate((len(q) + 1 for q in quoted[:-1]), initial=0))
     sentence_texts = [*prose, *table_sentences(text)]
     # Capitalised sentence openers are collected to decide, per call and over all
     # sources, which of them are names (see Verifier._check).
@@ -118,7 +137,9 @@ def passage_of(text: str, index: int) -> Passage:
         numbers=frozenset(numbers),
         sentence_texts=sentence_texts,
         prose_sentences=len(prose),
-        quotes=frozenset(as_quote(sentence) for sentence in prose),
+        quotable=" ".join(quoted),
+        sentence_starts=frozenset(starts),
+        sentence_ends=frozenset(start + len(q) for start, q in zip(starts, quoted, strict=True)),
         known_names=frozenset(names),
         start_caps=tuple(start_caps),
         lowercase=frozenset(fold(t) for t in TOKEN.findall(text) if t.islower()),

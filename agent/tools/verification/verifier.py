@@ -19,7 +19,13 @@ import numpy as np
 
 from agent.tools.sentences import citation_numbers, split_sentences, strip_citations
 from agent.tools.verification.analysis import Analysis, analyse, language_of
-from agent.tools.verification.evidence import Evidence, Passage, as_quote, passage_of
+from agent.tools.verification.evidence import (
+    Evidence,
+    Passage,
+    as_quote,
+    passage_of,
+    quotes_whole_sentences,
+)
 from agent.tools.verification.scoring import (
     CANDIDATE_WINDOWS,
     Evaluation,
@@ -241,7 +247,7 @@ class Verifier:
             # rules compare a paraphrase's words and neighbours with the source's, and on
             # a verbatim quote they can only be wrong ("Non-revolutionary civil
             # disobedience is…" read as a name where another sentence has "Ferenc Deák").
-            quoted = next((p for p in evidence.passages if quote in p.quotes), None)
+            quoted = next((p for p in evidence.passages if quotes_whole_sentences(p, quote)), None)
             if quoted is not None:
                 return SentenceCheck(raw, True, 1.0, "quoted verbatim" + note, quoted.index)
             result = evaluate(

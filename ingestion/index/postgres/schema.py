@@ -135,12 +135,22 @@ def create_statements(schema: str, dimension: int, hnsw: HnswSettings = DEFAULT_
         *search_index_statements(schema, hnsw),
         f"CREATE TABLE {s}.term_stats (term TEXT COLLATE {KEY_COLLATION} PRIMARY KEY,"
         " df INTEGER NOT NULL)",
-        f"""CREATE FUNCTION {s}.fold(word TEXT) RETURNS TEXT
+        *analysis_function_statements(schema),
+    ]
+
+
+def analysis_function_statements(schema: str) -> list[str]:
+    """The collection's SQL functions that analyse text into keys: ``fold``, ``analyse``
+    (a chunk's keys) and ``query_keys``. ``OR REPLACE``: re-analysing a collection made
+    by an older ``LEXICAL_VERSION`` writes them again first, in case they changed."""
+    s = f'"{schema}"'
+    return [
+        f"""CREATE OR REPLACE FUNCTION {s}.fold(word TEXT) RETURNS TEXT
             LANGUAGE sql IMMUTABLE PARALLEL SAFE
             RETURN translate(word, '{_ACCENTED}', '{_PLAIN}')""",
         # Every key of a text with its count: folded stems of the language's
         # configuration, and (PREFIX_MARK) folded five-letter prefixes of every word.
-        f"""CREATE FUNCTION {s}.analyse(config REGCONFIG, body TEXT) RETURNS JSONB
+        f"""CREATE OR REPLACE FUNCTION {s}.analyse(config REGCONFIG, body TEXT) RETURNS JSONB
             LANGUAGE sql IMMUTABLE PARALLEL SAFE
             RETURN (
                 SELECT coalesce(jsonb_object_agg(key, n), '{{}}'::jsonb)
@@ -157,7 +167,7 @@ def create_statements(schema: str, dimension: int, hnsw: HnswSettings = DEFAULT_
             )""",
         # The keys of a query: stems, and prefixes of the words that are not stopwords of
         # the query's language (a stopword's prefix would match nearly every chunk).
-        f"""CREATE FUNCTION {s}.query_keys(config REGCONFIG, query TEXT) RETURNS TEXT[]
+        f"""CREATE OR REPLACE FUNCTION {s}.query_keys(config REGCONFIG, query TEXT) RETURNS TEXT[]
             LANGUAGE sql STABLE PARALLEL SAFE
             RETURN ARRAY(
                 SELECT {s}.fold(lexeme) FROM unnest(to_tsvector(config, query))
@@ -167,6 +177,15 @@ def create_statements(schema: str, dimension: int, hnsw: HnswSettings = DEFAULT_
                 WHERE to_tsvector(config, w.lexeme) <> ''::tsvector
             )""",
     ]
+
+
+def configuration_sql(language: str) -> str:
+    """SQL for the text search configuration of the language expression ``language``
+    (``configuration`` in SQL)."""
+    cases = " ".join(
+        f"WHEN '{code}' THEN '{name}'::regconfig" for code, name in CONFIGURATIONS.items()
+    )
+    return f"CASE {language} {cases} ELSE 'simple'::regconfig END"
 
 
 def analysed_body_sql(title: str, section: str, text: str) -> str:
@@ -225,11 +244,12 @@ def hnsw_index_statement(schema: str, hnsw: HnswSettings) -> str:
     )
 
 
-def postings_of(schema: str, rows_filter: str) -> str:
-    """INSERT the postings of the chunks selected by ``rows_filter`` (a WHERE on ``c``)."""
+def postings_of(schema: str, rows_filter: str, table: str = "postings") -> str:
+    """INSERT the postings of the chunks selected by ``rows_filter`` (a WHERE on ``c``)
+    into ``table``."""
     s = f'"{schema}"'
     return (
-        f"INSERT INTO {s}.postings (term, chunk, tf, dl)"
+        f"INSERT INTO {s}.{table} (term, chunk, tf, dl)"
         f" SELECT e.key, c.id, e.value::int, c.term_count"
         f" FROM {s}.chunks c, jsonb_each_text(c.terms) e WHERE {rows_filter}"
     )
@@ -237,30 +257,54 @@ def postings_of(schema: str, rows_filter: str) -> str:
 
 def analyse_chunks_statements(schema: str, rows_filter: str) -> list[str]:
     """Analyse the chunks selected by ``rows_filter`` (a WHERE on ``c``) into their keys
-    and length again, from their stored text, section and document title: a repair of
-    lost keys, or a collection made by another ``LEXICAL_VERSION``. The caller rebuilds
-    the statistics after (``statistics_statements``)."""
+    and length again, from their stored text, section and document title, in one pass
+    over the rows: a repair of lost keys, or a collection made by another
+    ``LEXICAL_VERSION``. The caller rebuilds the statistics after."""
     s = f'"{schema}"'
+    body = analysed_body_sql("d.title", "c.section", "c.text")
     return [
-        f"UPDATE {s}.chunks c SET terms = {s}.analyse("
-        "  CASE d.language WHEN 'es' THEN 'spanish'::regconfig"
-        "  WHEN 'en' THEN 'english'::regconfig ELSE 'simple'::regconfig END,"
-        f"  {analysed_body_sql('d.title', 'c.section', 'c.text')})"
+        f"UPDATE {s}.chunks c SET (terms, term_count) = ("
+        f"  SELECT k, {term_count_of('k')} FROM (SELECT {s}.analyse("
+        f"    {configuration_sql('d.language')}, {body}) AS k) AS analysed)"
         f" FROM {s}.documents d WHERE d.id = c.doc_row AND {rows_filter}",
-        f"UPDATE {s}.chunks c SET term_count = {term_count_of('c.terms')} WHERE {rows_filter}",
     ]
 
 
 def statistics_statements(schema: str) -> list[str]:
-    """Postings, document frequencies and totals written again from the chunks' keys."""
+    """Postings, document frequencies and totals written again from the chunks' keys,
+    in the caller's transaction."""
     s = f'"{schema}"'
     return [
         f"DELETE FROM {s}.postings",
         postings_of(schema, "true"),
+        *term_stats_statements(schema),
+    ]
+
+
+def term_stats_statements(schema: str) -> list[str]:
+    """Document frequencies and totals written again from the chunks' keys."""
+    s = f'"{schema}"'
+    return [
         f"DELETE FROM {s}.term_stats",
         f"INSERT INTO {s}.term_stats (term, df) SELECT key, count(*)"
         f" FROM {s}.chunks c, jsonb_object_keys(c.terms) key GROUP BY key",
         *totals_statements(schema),
+    ]
+
+
+def postings_swap_statements(schema: str) -> list[str]:
+    """The postings written again from the chunks' keys into a new table, indexed once,
+    that then takes the old one's place: readers go on using the old postings (and
+    their index) until the swap, which locks them only for the rename."""
+    s = f'"{schema}"'
+    return [
+        f"DROP TABLE IF EXISTS {s}.postings_next",
+        f"CREATE TABLE {s}.postings_next (LIKE {s}.postings)",  # columns, collation
+        postings_of(schema, "true", table="postings_next"),
+        f"CREATE INDEX postings_term_next ON {s}.postings_next (term, chunk) INCLUDE (tf, dl)",
+        f"DROP TABLE {s}.postings",
+        f"ALTER TABLE {s}.postings_next RENAME TO postings",
+        f"ALTER INDEX {s}.postings_term_next RENAME TO postings_term",
     ]
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ingestion.index import lexical_version
 from ingestion.index.model_record import ModelRecord, engines_with
 from ingestion.index.postgres import bulk, lexical, schema
 from ingestion.index.postgres.connection import connect, public_url
@@ -172,9 +173,8 @@ class PostgresView:
             FROM {self._s}.chunks c JOIN {self._s}.documents d ON d.id = c.doc_row
             CROSS JOIN (SELECT replace(plainto_tsquery(%(config)s::regconfig, %(q)s)::text,
                                        ' & ', ' | ')::tsquery AS query) AS q
-            CROSS JOIN LATERAL (SELECT to_tsvector(CASE d.language
-                WHEN 'es' THEN 'spanish'::regconfig WHEN 'en' THEN 'english'::regconfig
-                ELSE 'simple'::regconfig END, {body}) AS doc) AS v
+            CROSS JOIN LATERAL (SELECT to_tsvector({schema.configuration_sql("d.language")},
+                {body}) AS doc) AS v
             WHERE v.doc @@ q.query ORDER BY score DESC, c.id LIMIT %(k)s""",
             {"config": schema.configuration(language), "q": query, "k": k},
         )
@@ -423,7 +423,7 @@ class PostgresStore:
                 f"INSERT INTO {self._s}.meta (key, value) VALUES (%s, %s)",
                 [
                     ("schema_version", schema.SCHEMA_VERSION),
-                    ("lexical_version", LEXICAL_VERSION),
+                    (lexical_version.META_KEY, LEXICAL_VERSION),
                     *_model_meta(self.model),
                     ("term_tokens", "0"),
                     ("chunk_total", "0"),
@@ -471,39 +471,59 @@ class PostgresStore:
         for table in ("postings", "term_stats"):  # a changed column loses its statistics
             self._db().execute(f"ANALYZE {self._s}.{table}")
 
-    def _reanalyse(self, version: str) -> None:
-        """Keys made by lexical analysis ``version`` -> ``LEXICAL_VERSION``
-        (text_analysis.py), in one transaction under the write lock, once: every chunk
-        analysed again from its stored text, then the postings (their index dropped and
-        built again, as a bulk load does), document frequencies and totals. Queries go on
-        reading the old keys until it commits."""
-        logger.warning(
-            "collection %r has lexical keys of analysis version %s: analysing its chunks"
-            " again with version %s, once",
-            self.name,
-            version,
-            LEXICAL_VERSION,
-        )
-        with self._writing() as db:
-            found = db.execute(
-                f"SELECT value FROM {self._s}.meta WHERE key = 'lexical_version'"
-            ).fetchone()
-            if (found[0] if found else "1") == LEXICAL_VERSION:
-                return  # another process did it while we waited
-            chunks = db.execute(f"SELECT count(*) FROM {self._s}.chunks").fetchone()[0]
-            bulk.index_build_settings(db, int(chunks), self.model.dimension)
-            lexical_index = schema.search_index_statements(self.schema, self.hnsw)[0]
-            for statement in (
-                *schema.analyse_chunks_statements(self.schema, "true"),
-                f"DROP INDEX {self._s}.postings_term",
-                *schema.statistics_statements(self.schema),
-                lexical_index,
-                f"INSERT INTO {self._s}.meta (key, value) VALUES ('lexical_version',"
-                f" '{LEXICAL_VERSION}') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-            ):
-                db.execute(statement)
-        for table in ("chunks", "postings", "term_stats"):
-            self._db().execute(f"ANALYZE {self._s}.{table}")
+    def _reanalyse(self) -> None:
+        """Keys of an older lexical analysis -> ``LEXICAL_VERSION`` (text_analysis.py), in
+        one transaction under the write lock, once: the analysis functions written
+        again, every chunk analysed again from its stored text, the postings written
+        into a new table and indexed once, which then replaces the old one, and the
+        document frequencies and totals. Queries go on reading the old keys until it
+        commits (the swap locks the postings only for the rename). Without the right to
+        write (a read-only role, a replica) it says so and leaves the old keys."""
+        import psycopg
+
+        try:
+            with self._writing() as db:
+                found = lexical_version.stored_version(self._read_meta_in(db))
+                if lexical_version.standing(self.name, {"lexical_version": found}) != "older":
+                    return  # another process did it while we waited
+                logger.warning(
+                    "collection %r has lexical keys of analysis version %s: analysing its"
+                    " chunks again with version %s, once",
+                    self.name,
+                    found,
+                    LEXICAL_VERSION,
+                )
+                # a role's or server's time limits are for queries, not for this
+                db.execute("SET LOCAL statement_timeout = 0")
+                db.execute("SET LOCAL lock_timeout = 0")
+                chunks = db.execute(f"SELECT count(*) FROM {self._s}.chunks").fetchone()[0]
+                bulk.index_build_settings(db, int(chunks), self.model.dimension)
+                for statement in (
+                    *schema.analysis_function_statements(self.schema),
+                    *schema.analyse_chunks_statements(self.schema, "true"),
+                    *schema.postings_swap_statements(self.schema),
+                    *schema.term_stats_statements(self.schema),
+                ):
+                    db.execute(statement)
+                db.execute(
+                    f"INSERT INTO {self._s}.meta (key, value) VALUES (%s, %s)"
+                    " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                    (lexical_version.META_KEY, LEXICAL_VERSION),
+                )
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction):
+            logger.warning(
+                "collection %r has lexical keys of analysis version %s and this connection"
+                " cannot rewrite them (read-only): lexical search may miss words until a"
+                " process that can write opens it",
+                self.name,
+                lexical_version.stored_version(self._read_meta()),
+            )
+            return
+        for table in ("chunks", "postings", "term_stats"):  # updated rows leave dead ones
+            self._db().execute(f"VACUUM ANALYZE {self._s}.{table}")
+
+    def _read_meta_in(self, db: psycopg.Connection) -> dict[str, str]:
+        return dict(db.execute(f"SELECT key, value FROM {self._s}.meta").fetchall())
 
     def _restore_totals(self) -> None:
         """Count the chunk total and length again when ``meta`` lacks one (a row deleted
@@ -529,11 +549,11 @@ class PostgresStore:
             )
         if not {"chunk_total", "term_tokens"} <= meta.keys():
             self._restore_totals()
-        if meta.get("lexical_version", "1") != LEXICAL_VERSION:
-            self._reanalyse(meta.get("lexical_version", "1"))
         stored = stored_model_record(meta)
         if not stored.same_model(self.model):
             raise EmbeddingModelMismatch(self.name, stored, self.model, self._chunk_total())
+        if lexical_version.standing(self.name, meta) == "older":
+            self._reanalyse()
         if stored.version and self.model.version and stored.version != self.model.version:
             logger.warning(
                 "collection %r was embedded with %s, now %s: `veraz reindex --collection %s` "
@@ -688,10 +708,13 @@ class PostgresStore:
                     )
 
     def _check_model_unchanged(self, db: psycopg.Connection) -> None:
-        meta = dict(db.execute(f"SELECT key, value FROM {self._s}.meta").fetchall())
+        """Inside a write transaction: the collection still has this store's model and
+        lexical analysis (another process may have reindexed or re-analysed it)."""
+        meta = self._read_meta_in(db)
         stored = stored_model_record(meta)
         if not stored.same_model(self.model):
             raise EmbeddingModelMismatch(self.name, stored, self.model, self._chunk_total())
+        lexical_version.check_before_writing(self.name, meta)
 
     def _delete_documents(self, db: psycopg.Connection, sources: Sequence[str]) -> None:
         """Delete documents with their chunks, taking their keys out of the statistics."""

@@ -25,6 +25,7 @@ import faiss
 import numpy as np
 
 from ingestion.file_lock import file_lock
+from ingestion.index import lexical_version
 from ingestion.index.model_record import ModelRecord, engines_with
 from ingestion.index.sqlite import vector_file
 from ingestion.index.store import (
@@ -304,8 +305,8 @@ class SqliteStore:
         meta = self._read_meta()
         if meta:
             self._check_compatible(meta)
-            if meta.get("lexical_version", "1") != LEXICAL_VERSION:
-                self._reanalyse(meta.get("lexical_version", "1"))
+            if lexical_version.standing(self.name, meta) == "older":
+                self._reanalyse()
             with self._write_lock(wait=False) as held:
                 if held:
                     self._remove_stale_vector_files(int(self._read_meta()["generation"]))
@@ -326,7 +327,7 @@ class SqliteStore:
                     "INSERT INTO meta (key, value) VALUES (?, ?)",
                     [
                         ("schema_version", SCHEMA_VERSION),
-                        ("lexical_version", LEXICAL_VERSION),
+                        (lexical_version.META_KEY, LEXICAL_VERSION),
                         *_model_meta(self.model),
                         ("generation", "0"),
                     ],
@@ -334,8 +335,8 @@ class SqliteStore:
             finally:
                 db.close()
 
-    def _reanalyse(self, version: str) -> None:
-        """FTS5 rows made by lexical analysis ``version`` -> ``LEXICAL_VERSION``
+    def _reanalyse(self) -> None:
+        """FTS5 rows of an older lexical analysis -> ``LEXICAL_VERSION``
         (text_analysis.py): every chunk analysed again from its stored text, section and
         document title, in one SQLite transaction under the write lock, once. FAISS is
         untouched, so no new generation; readers see the old rows until it commits."""
@@ -344,27 +345,27 @@ class SqliteStore:
             try:
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    found = db.execute(
-                        "SELECT value FROM meta WHERE key = 'lexical_version'"
-                    ).fetchone()
-                    if (found[0] if found else "1") != LEXICAL_VERSION:
+                    meta = dict(db.execute("SELECT key, value FROM meta"))
+                    if lexical_version.standing(self.name, meta) == "older":
                         logger.warning(
                             "collection %r has lexical keys of analysis version %s: analysing"
                             " its chunks again with version %s, once",
                             self.name,
-                            version,
+                            lexical_version.stored_version(meta),
                             LEXICAL_VERSION,
                         )
                         write_fts_rows(db)
                         db.execute(
-                            "INSERT OR REPLACE INTO meta (key, value)"
-                            " VALUES ('lexical_version', ?)",
-                            (LEXICAL_VERSION,),
+                            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                            (lexical_version.META_KEY, LEXICAL_VERSION),
                         )
                     db.execute("COMMIT")
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise
+                # every row rewritten leaves FTS5 segments of deleted rows: merged away
+                # (a fresh build's size, and its query speed)
+                db.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('optimize')")
             finally:
                 db.close()
 
@@ -561,9 +562,9 @@ class SqliteStore:
         """
         db.execute("BEGIN IMMEDIATE")
         try:
-            generation = int(
-                db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
-            )
+            meta = dict(db.execute("SELECT key, value FROM meta"))
+            lexical_version.check_before_writing(self.name, meta)
+            generation = int(meta["generation"])
             if model is not None:
                 vectors = vector_file.empty_index(model.dimension)
                 db.executemany(
