@@ -32,6 +32,7 @@ from ingestion.index import (
     open_store,
 )
 from ingestion.index.migrate import migrate
+from ingestion.index.store import DocumentRecord, NewChunk
 from ingestion.text_analysis import lexical_body
 
 MINILM = "all-MiniLM-L6-v2"  # the fast embedder: these tests are about storage
@@ -340,11 +341,8 @@ def test_spanish_is_stemmed_and_accents_folded(store_setting: str, tmp_path: Pat
     store.close()
 
 
-def test_a_chunk_is_found_by_its_documents_title(store_setting: str, tmp_path: Path) -> None:
-    """A deck's later slide does not repeat the deck's title, yet a question names it:
-    the title is part of every chunk's lexical keys (once: the slide that says it already
-    does not count it twice)."""
-    store = open_test_store(store_setting, tmp_path, unique_collection())
+def _commit_kickoff_deck(store: Store) -> tuple[DocumentRecord, list[NewChunk]]:
+    """A deck whose later slides do not say its title ("Kickoff: asistente de soporte")."""
     record, chunks = make_doc(
         "kickoff.pptx",
         [
@@ -355,6 +353,15 @@ def test_a_chunk_is_found_by_its_documents_title(store_setting: str, tmp_path: P
     )
     record.title, record.language = "Kickoff: asistente de soporte", "es"
     store.commit([(record, chunks)])
+    return record, chunks
+
+
+def test_a_chunk_is_found_by_its_documents_title(store_setting: str, tmp_path: Path) -> None:
+    """A deck's later slide does not repeat the deck's title, yet a question names it:
+    the title is part of every chunk's lexical keys (once: the slide that says it already
+    does not count it twice)."""
+    store = open_test_store(store_setting, tmp_path, unique_collection())
+    record, chunks = _commit_kickoff_deck(store)
     with store.read() as view:
         found = view.lexical("¿Qué modelo usará el asistente de soporte?", "es", 3)
         texts = [view.chunks([row])[row].text for row, _score in found]
@@ -412,16 +419,7 @@ def test_a_collection_of_an_older_lexical_analysis_is_analysed_again_once(
     which would leave one collection with two analyses."""
     name = unique_collection()
     store = open_test_store(store_setting, tmp_path, name)
-    record, chunks = make_doc(
-        "kickoff.pptx",
-        [
-            "Kickoff: asistente de soporte\n\nProyecto Atlas",
-            "Modelo: Mistral-7B servido con vLLM en una L4",
-            "Riesgos: picos de carga los lunes",
-        ],
-    )
-    record.title, record.language = "Kickoff: asistente de soporte", "es"
-    store.commit([(record, chunks)])
+    _commit_kickoff_deck(store)
     store.close()
     _age_to_lexical_version_1(store)
     aged = open_store(StoreLocation.parse(store_setting), tmp_path, name, model=None)
