@@ -22,10 +22,11 @@ LEXICAL_VERSION = "2"
 
 Stored keys and a query's keys must come from the same analysis, so each collection
 records the version its keys were made with (``lexical_version`` in its ``meta``; a
-collection without one is version 1) and a store that opens a collection of another
+collection without one is version 1) and a store that opens a collection of an older
 version analyses every chunk again, once (sqlite: FTS5 rows; postgres: keys, postings
-and BM25 statistics). Without it, a change here would reach only the documents ingested
-after it, and one collection would mix two analyses. Bump it with any change that gives
+and BM25 statistics); a newer one is refused (ingestion/index/lexical_version.py).
+Without it, a change here would reach only the documents ingested after it, and one
+collection would mix two analyses. Bump it with any change that gives
 a stored text other keys: ``analyze``, ``prefixes``, the stopword lists,
 ``lexical_body`` (and the postgres ``analyse`` SQL); tests/test_text_analysis.py pins
 the keys of a sample to this version and fails until it is bumped.

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from agent.tools.answer_units import AnswerUnit
 from agent.tools.question_kind import QuestionKind, question_kind
 from agent.tools.sentences import split_sentences
 from agent.tools.table_rows import named_row_only
@@ -285,6 +286,15 @@ def _points_back_at_the_asked_thing(text: str, asked: set[str], language: str) -
     return False
 
 
+def _points_back(unit: AnswerUnit, asked: set[str], language: str) -> bool:
+    """Whether a sentence needs the one before it to be read: it opens by pointing back,
+    or names an asked thing only by pointing back, unless it is quoted with its heading
+    or label ("HQQ: Este método…"), which says what it points at."""
+    if _POINTS_BACK.match(unit.text):
+        return True
+    return not unit.subject and _points_back_at_the_asked_thing(unit.text, asked, language)
+
+
 def _with_antecedents(
     chosen: list[ScoredUnit], scored: list[ScoredUnit], asked: set[str], language: str
 ) -> list[ScoredUnit]:
@@ -294,16 +304,7 @@ def _with_antecedents(
     by_place = {(s.passage, s.unit.position): s for s in scored}
     result = list(chosen)
     for s in chosen:
-        if s.unit.kind != "sentence":
-            continue
-        # a unit quoted with its heading or label ("HQQ: Este método…") says what it
-        # points at already
-        if not (
-            _POINTS_BACK.match(s.unit.text)
-            or (
-                not s.unit.subject and _points_back_at_the_asked_thing(s.unit.text, asked, language)
-            )
-        ):
+        if s.unit.kind != "sentence" or not _points_back(s.unit, asked, language):
             continue
         before = by_place.get((s.passage, s.unit.position - 1))
         if before is not None and before.unit.kind == "sentence" and before not in result:

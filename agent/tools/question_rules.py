@@ -274,7 +274,7 @@ def _land_forms(folded: str) -> list[str]:
     if folded.endswith("ian"):
         forms.append(re.escape(folded[:-3]) + r"(?:ia|a|y|e)")
     elif folded.endswith("ean"):  # "European": "Europe"; "Korean": "Korea"
-        forms.append(re.escape(folded[:-2]) + "?" + r"(?:a)?")
+        forms.append(re.escape(folded[:-3]) + "e?a?")
     elif folded.endswith("an"):
         forms.append(re.escape(folded[:-2]) + r"(?:a|o)")
     if folded.endswith("an"):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingestion.doctor import DoctorReport
-from ingestion.index.postgres.schema import analyse_chunks_statements, statistics_statements
+from ingestion.index.postgres.schema import analyse_chunks_sql, statistics_statements
 
 if TYPE_CHECKING:
     import psycopg
@@ -105,8 +105,10 @@ def repair(store: PostgresStore, embedder: Any) -> DoctorReport:
                     (np.asarray(vector, dtype=np.float32), row),
                 )
         if report.missing_fts_rows:
-            for statement in analyse_chunks_statements(store.schema, "c.id = ANY(%(rows)s)"):
-                db.execute(statement, {"rows": report.missing_fts_rows})
+            db.execute(
+                analyse_chunks_sql(store.schema, "c.id = ANY(%(rows)s)"),
+                {"rows": report.missing_fts_rows},
+            )
         for source in report.documents_without_chunks:
             db.execute(f"DELETE FROM {s}.documents WHERE source = %s", (source,))
         db.execute(

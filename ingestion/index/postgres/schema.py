@@ -255,19 +255,19 @@ def postings_of(schema: str, rows_filter: str, table: str = "postings") -> str:
     )
 
 
-def analyse_chunks_statements(schema: str, rows_filter: str) -> list[str]:
+def analyse_chunks_sql(schema: str, rows_filter: str) -> str:
     """Analyse the chunks selected by ``rows_filter`` (a WHERE on ``c``) into their keys
     and length again, from their stored text, section and document title, in one pass
     over the rows: a repair of lost keys, or a collection made by another
     ``LEXICAL_VERSION``. The caller rebuilds the statistics after."""
     s = f'"{schema}"'
     body = analysed_body_sql("d.title", "c.section", "c.text")
-    return [
+    return (
         f"UPDATE {s}.chunks c SET (terms, term_count) = ("
         f"  SELECT k, {term_count_of('k')} FROM (SELECT {s}.analyse("
         f"    {configuration_sql('d.language')}, {body}) AS k) AS analysed)"
-        f" FROM {s}.documents d WHERE d.id = c.doc_row AND {rows_filter}",
-    ]
+        f" FROM {s}.documents d WHERE d.id = c.doc_row AND {rows_filter}"
+    )
 
 
 def statistics_statements(schema: str) -> list[str]:

@@ -399,13 +399,17 @@ class PostgresStore:
                 db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield db
 
+    def _read_meta_in(self, db: psycopg.Connection) -> dict[str, str]:
+        """The meta table as ``db``'s transaction sees it."""
+        return dict(db.execute(f"SELECT key, value FROM {self._s}.meta").fetchall())
+
     def _read_meta(self) -> dict[str, str]:
         """The collection's meta table, or {} when it does not exist yet."""
         db = self._db()
         exists = db.execute("SELECT to_regclass(%s)", (f"{self._s}.meta",)).fetchone()[0]
         if exists is None:
             return {}
-        return dict(db.execute(f"SELECT key, value FROM {self._s}.meta").fetchall())
+        return self._read_meta_in(db)
 
     def _create(self) -> None:
         with self._transaction() as db:
@@ -414,8 +418,7 @@ class PostgresStore:
             db.execute(schema.REGISTRY)
             exists = db.execute("SELECT to_regclass(%s)", (f"{self._s}.meta",)).fetchone()[0]
             if exists is not None:  # another process created it while we waited
-                meta = dict(db.execute(f"SELECT key, value FROM {self._s}.meta").fetchall())
-                self._check_compatible(meta)
+                self._check_compatible(self._read_meta_in(db))
                 return
             for statement in schema.create_statements(self.schema, self.model.dimension, self.hnsw):
                 db.execute(statement)
@@ -483,9 +486,10 @@ class PostgresStore:
 
         try:
             with self._writing() as db:
-                found = lexical_version.stored_version(self._read_meta_in(db))
-                if lexical_version.standing(self.name, {"lexical_version": found}) != "older":
+                meta = self._read_meta_in(db)
+                if lexical_version.standing(self.name, meta) != "older":
                     return  # another process did it while we waited
+                found = lexical_version.stored_version(meta)
                 logger.warning(
                     "collection %r has lexical keys of analysis version %s: analysing its"
                     " chunks again with version %s, once",
@@ -500,7 +504,7 @@ class PostgresStore:
                 bulk.index_build_settings(db, int(chunks), self.model.dimension)
                 for statement in (
                     *schema.analysis_function_statements(self.schema),
-                    *schema.analyse_chunks_statements(self.schema, "true"),
+                    schema.analyse_chunks_sql(self.schema, "true"),
                     *schema.postings_swap_statements(self.schema),
                     *schema.term_stats_statements(self.schema),
                 ):
@@ -521,9 +525,6 @@ class PostgresStore:
             return
         for table in ("chunks", "postings", "term_stats"):  # updated rows leave dead ones
             self._db().execute(f"VACUUM ANALYZE {self._s}.{table}")
-
-    def _read_meta_in(self, db: psycopg.Connection) -> dict[str, str]:
-        return dict(db.execute(f"SELECT key, value FROM {self._s}.meta").fetchall())
 
     def _restore_totals(self) -> None:
         """Count the chunk total and length again when ``meta`` lacks one (a row deleted

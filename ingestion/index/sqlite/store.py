@@ -346,7 +346,8 @@ class SqliteStore:
                 db.execute("BEGIN IMMEDIATE")
                 try:
                     meta = dict(db.execute("SELECT key, value FROM meta"))
-                    if lexical_version.standing(self.name, meta) == "older":
+                    rewrite = lexical_version.standing(self.name, meta) == "older"
+                    if rewrite:  # else another process did it while we waited
                         logger.warning(
                             "collection %r has lexical keys of analysis version %s: analysing"
                             " its chunks again with version %s, once",
@@ -363,9 +364,10 @@ class SqliteStore:
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise
-                # every row rewritten leaves FTS5 segments of deleted rows: merged away
-                # (a fresh build's size, and its query speed)
-                db.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('optimize')")
+                if rewrite:
+                    # every row rewritten leaves FTS5 segments of deleted rows: merged
+                    # away (a fresh build's size, and its query speed)
+                    db.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('optimize')")
             finally:
                 db.close()
 
@@ -753,7 +755,11 @@ class SqliteStore:
 def chunk_fts(chunk: NewChunk, language: str, title: str) -> FtsDocument:
     """The FTS5 columns of a chunk: its document's title, section heading and text,
     analysed together (text_analysis.lexical_body)."""
-    return fts_document(lexical_body(title, chunk.section, chunk.text), language)
+    return _fts_columns(title, chunk.section, chunk.text, language)
+
+
+def _fts_columns(title: str, section: str, text: str, language: str) -> FtsDocument:
+    return fts_document(lexical_body(title, section, text), language)
 
 
 _FTS_BATCH = 1000
@@ -782,7 +788,7 @@ def write_fts_rows(db: sqlite3.Connection, rows: Sequence[int] | None = None) ->
             part,
         ).fetchall()
         analysed = [
-            (row, fts_document(lexical_body(title, section, text), language))
+            (row, _fts_columns(title, section, text, language))
             for row, text, section, title, language in found
         ]
         db.executemany(
