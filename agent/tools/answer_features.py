@@ -15,6 +15,7 @@ import operator
 import re
 from dataclasses import dataclass
 
+from agent.tools.question_rules import mentions
 from agent.tools.verification.word_lists import MONTHS_EN, MONTHS_ES, NEGATIONS, NUMBER_WORDS
 from agent.tools.word_forms import word_keys
 from ingestion.text_analysis import analyze, fold_accents
@@ -292,10 +293,28 @@ def counted_numbers(text: str, question: str) -> set[str]:
     return numbers(_NOT_A_COUNT.sub(lambda m: " " * len(m.group(0)), text))
 
 
+def counted_name(question: str) -> str:
+    """What "how many X?" counts where X is a name ("¿Cuántas GPUs…?", "How many A100s…?",
+    "How many LLMs…?"): two capitals or a capital and a digit. A name has no paraphrase,
+    so a text that never names X holds no number of X ("¿Cuántas GPUs tiene el CPD?" is
+    not answered by "reranqueamos solo el top 20"); a common noun may be paraphrased
+    ("How many people…?" by "30 000 inhabitants"), and is not asked of the text."""
+    counted = _COUNTED.search(question)
+    if counted is None:
+        return ""
+    word = counted.group(1)
+    capitals = sum(c.isupper() for c in word)
+    return word if capitals >= 2 or (capitals and any(c.isdigit() for c in word)) else ""
+
+
 def new_numbers(text: str, question: str, measure: str = "") -> set[str]:
     """The numbers ``text`` states that ``question`` does not; for a version, "v3" too
     (a digit after a letter is otherwise part of a name: "NF4"). For "how many X?", only
-    numbers that can count X (:func:`counted_numbers`)."""
+    numbers that can count X (:func:`counted_numbers`), and none where X is a name that
+    ``text`` does not name (:func:`counted_name`)."""
+    name = "" if measure else counted_name(question)
+    if name and not mentions(fold_accents(text).lower(), name):
+        return set()
     found = (numbers(text) if measure else counted_numbers(text, question)) - numbers(question)
     if measure == "version":
         found |= {v.lower() for v in _VERSION.findall(text)} - {

@@ -40,6 +40,7 @@ from agent.tools.answer_features import (
     says_when,
 )
 from agent.tools.answer_units import AnswerUnit, passage_units
+from agent.tools.authorship import asks_for_an_author, credits_an_author
 from agent.tools.bilingual_lexicon import translations
 from agent.tools.named_terms import names_the_owner
 from agent.tools.question_kind import (
@@ -156,6 +157,8 @@ def holds(expects: str, text: str, kind: QuestionKind, question: str, language: 
     if expects == "date":
         return says_when(text, kind.occasion)
     if expects == "name":
+        if asks_for_an_author(question) and not credits_an_author(text):
+            return False  # "Who wrote the glossary?" is not answered by its entries
         return bool(names(text, language, people=True) - names(question, language))
     return True
 

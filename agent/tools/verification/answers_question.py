@@ -41,6 +41,7 @@ from agent.tools.answer_features import (
     plain_words,
     says_when,
 )
+from agent.tools.authorship import asks_for_an_author, credits_an_author
 from agent.tools.named_terms import names_the_owner
 from agent.tools.question_kind import contact_noun, question_kind
 from agent.tools.question_rules import is_number, key_terms, mentions
@@ -254,6 +255,8 @@ def answers_question(
         return AnswerCheck(False, "no date, and the question asks when")
     if kind.expects == "name" and not _people(plain, question, language):
         return AnswerCheck(False, "no name, and the question asks who")
+    if kind.expects == "name" and asks_for_an_author(question) and not credits_an_author(plain):
+        return AnswerCheck(False, "credits no author, and the question asks who wrote it")
     if "date" in kind.also and not has_date(plain):
         return AnswerCheck(False, "no date, and the question also asks when")
     if "number" in kind.also and not new_numbers(plain, question, kind.measure):
