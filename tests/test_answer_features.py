@@ -262,6 +262,7 @@ def test_the_measure_a_question_asks_for(question: str, measure: str) -> None:
         ("How many people died in Baghdad?", ""),
         ("¿Cuántos premios Grammy ha ganado?", ""),
         ("¿Cuántas réplicas pone el chart de Helm?", ""),
+        ("How many GPU-hours did the run take?", ""),  # a quantity, in hours
     ],
 )
 def test_a_count_of_a_name_is_known(question: str, name: str) -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from agent.tools.answer_units import clean, passage_units, render_row, table_sentences
+from agent.tools.answer_units import (
+    clean,
+    opens_by_pointing_back,
+    opens_without_its_subject,
+    passage_units,
+    render_row,
+    table_sentences,
+)
 
 NOTES = """# 🧮 Cuantización
 
@@ -231,3 +238,39 @@ def test_records_of_one_width_are_not_read_as_one_wrapped_sentence(records: str)
 )
 def test_vault_marks_are_read_only_where_they_are_vault_marks(text: str, read: str) -> None:
     assert clean(text) == read
+
+
+@pytest.mark.parametrize(
+    ("sentence", "points_back"),
+    [
+        ("He is also the oldest rider to win the race, at 41.", True),
+        ("These devices treat carbon monoxide poisoning.", True),
+        ("Además, es con 41 años la ciclista más veterana en ganar la Vuelta.", True),
+        ("Ademas, es con 41 años la ciclista más veterana.", True),  # typed without accent
+        ("Fue la primera en ganar dos vueltas en un año.", True),
+        ("También tenía el récord de etapas.", True),
+        # a subject of its own, or "es decir", which states nothing of its own
+        ("Lucía Ferrer ganó la Vuelta de 2024.", False),
+        ("El récord anterior estaba en manos de Marta Rius.", False),
+        ("Es decir, la etapa se neutralizó.", False),
+        ("Estimated costs are below 3 %.", False),
+    ],
+)
+def test_a_sentence_that_needs_the_one_before_it_is_known(sentence: str, points_back: bool) -> None:
+    assert opens_by_pointing_back(sentence) is points_back
+
+
+@pytest.mark.parametrize(
+    ("sentence", "without_subject"),
+    [
+        ("He is also the oldest rider to win the race, at 41.", True),
+        ("Además, es con 41 años la ciclista más veterana en ganar la Vuelta.", True),
+        ("Ellas ganaron la contrarreloj.", True),
+        # a possessive or a demonstrative points back at a thing, not at who it is about
+        ("Su hijo Felipe Aranda también fue pintor.", False),
+        ("These devices treat carbon monoxide poisoning.", False),
+        ("Lucía Ferrer ganó la Vuelta de 2024.", False),
+    ],
+)
+def test_a_sentence_without_its_subject_is_known(sentence: str, without_subject: bool) -> None:
+    assert opens_without_its_subject(sentence) is without_subject

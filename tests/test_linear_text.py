@@ -338,6 +338,15 @@ def test_question_kind_and_answer_features_are_linear() -> None:
     _budget(lambda text: answer_features.names_something(text, which, "en", "method"), 5.0)
 
 
+def test_authorship_and_sentences_without_a_subject_are_read_in_linear_time() -> None:
+    from agent.tools import answer_units, authorship
+
+    _budget(authorship.credits_an_author, 5.0)
+    _budget(authorship.asks_for_an_author, 5.0)
+    _budget(answer_units.opens_by_pointing_back, 5.0)
+    _budget(answer_units.opens_without_its_subject, 5.0)
+
+
 @pytest.mark.slow
 def test_a_key_term_is_looked_for_in_linear_time() -> None:
     """A long name has one swapped form per letter, all in one pattern; a name longer

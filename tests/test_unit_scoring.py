@@ -181,3 +181,46 @@ def test_a_passage_naming_the_subjects_son_has_no_unit_that_fits_a_question_for_
     assert not any(s.fits for s in score_units(question, language, [passage]))
     child_question = question.replace("padre", "hijo").replace("father", "son")
     assert any(s.fits for s in score_units(child_question, language, [passage]))
+
+
+RECORD_ES = (
+    "Lucía Ferrer (nacida en Vic) se convirtió en la primera ciclista en ganar dos vueltas"
+    " distintas en un año. Además, es con 41 años la ciclista más veterana en ganar la"
+    " Vuelta. El récord anterior estaba en manos de Marta Rius, que ganó la Vuelta de 1998"
+    " a los 39 años."
+)
+# two sentences without their subject in a row: the first names no one either
+RECORD_ES_CHAIN = RECORD_ES.replace(
+    "en un año. ", "en un año. Fue también la primera en correr con un equipo propio. "
+)
+RECORD_EN = (
+    "Lucía Ferrer (born in Vic) became the first rider to win two different tours in one"
+    " year. She is also the oldest rider to win the Vuelta, at 41. The past record was held"
+    " by Marta Rius, who won the 1998 Vuelta at 39."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "text", "expected"),
+    [
+        ("¿Quién es la ciclista más veterana en ganar la Vuelta?", "es", RECORD_ES, "Lucía Ferrer"),
+        ("¿Quién es la ciclista más veterana en ganar la Vuelta?", "es", RECORD_ES_CHAIN, "Ferrer"),
+        ("¿Qué edad tenía Ferrer cuando ganó la Vuelta?", "es", RECORD_ES, "41"),
+        ("Who is the oldest rider to win the Vuelta?", "en", RECORD_EN, "Lucía Ferrer"),
+        ("How old was Ferrer when she won the Vuelta?", "en", RECORD_EN, "41"),
+    ],
+)
+def test_a_sentence_that_points_back_is_read_and_quoted_with_the_one_before(
+    shown_answer,  # type: ignore[no-untyped-def]
+    question: str,
+    language: str,
+    text: str,
+    expected: str,
+) -> None:
+    """ "Además, es con 41 años la más veterana…" / "She is also the oldest…" says who only
+    through the sentences before it (past an aside "(nacida en Vic)", and past another
+    sentence without its subject, "Fue también…"): they are read and quoted together, and
+    the record's former holder named in the next sentence is not taken for the answer."""
+    answer = shown_answer(question, language, text)
+    assert expected in answer
+    assert "41" in answer and "Lucía Ferrer" in answer

@@ -300,8 +300,8 @@ def counted_name(question: str) -> str:
     not answered by "reranqueamos solo el top 20"); a common noun may be paraphrased
     ("How many people…?" by "30 000 inhabitants"), and is not asked of the text."""
     counted = _COUNTED.search(question)
-    if counted is None:
-        return ""
+    if counted is None or not _counts_things(question):
+        return ""  # "How many GPU-hours…?" asks for a quantity, written "1,200 h"
     word = counted.group(1)
     capitals = sum(c.isupper() for c in word)
     return word if capitals >= 2 or (capitals and any(c.isdigit() for c in word)) else ""
@@ -343,6 +343,16 @@ def names(text: str, language: str, *, people: bool = False) -> set[str]:
 
 
 _OPENING_MARKS = frozenset(" \"'“«¿¡(*`")
+# A field whose value is a person: "Quién: Paula", "Owner: Dana", "Responsable: Irene"
+# (a table row read with its header, a front matter key). Its value opens after the
+# colon, and is a name all the same. Read in the 30 characters before the colon.
+_PERSON_FIELD = re.compile(
+    r"\b(?:qui[ée]n(?:es)?|who|responsables?|owners?|autor(?:a|es|as)?|authors?|"
+    r"asignad[oa]s?|assignees?|encargad[oa]s?|contacto|contact|lead|reviewers?|"
+    r"revisor(?:a|es|as)?|ponentes?|speakers?|presenters?|organizador(?:a|es|as)?|"
+    r"organi[sz]ers?)\s{0,3}$",
+    re.IGNORECASE,
+)
 
 
 def name_matches(text: str, language: str, *, people: bool = False) -> list[tuple[str, int]]:
@@ -363,6 +373,13 @@ def name_matches(text: str, language: str, *, people: bool = False) -> list[tupl
         opens = back == 0 or text[back - 1] in ".!?:;·—–-\n"
         if opens and _after_initial(text, back - 1):
             opens = False  # "Notes by K. Osei": an initial's period opens nothing
+        if (
+            opens
+            and back > 0
+            and text[back - 1] == ":"
+            and _PERSON_FIELD.search(text, max(0, back - 31), back - 1)
+        ):
+            opens = False  # "Quién: Paula": a field that holds a person holds a name
         capitalised = word[:1].isupper() and len(word) > 1
         technical = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
         if people and technical and (not word.isupper() or any(c.isdigit() for c in word)):

@@ -4,11 +4,12 @@
 "GPU" and "Mixtral", and a "who?" takes any name. A sentence that names people without
 saying who wrote the asked thing ("Hu et al. introduced LoRA in 2021" for "Who wrote
 the LoRA cheatsheet?") answers another question. Asked about an author (wrote, written,
-authored, transcribed, took the notes; escribió, redactó, autor, transcribió, tomó los
-apuntes), an answer must hold an author's credit as documents write one: a byline ("By
-Priya Raman", "author: Kenji Watanabe", "Notes by K. Osei", "escrito por", "answered …
-by tkruger"), a writing verb, a reference ("Adeyemi, T. and Liu, M. (2023)", "(Mann et
-al., 1999)"), a mail's sender line ("From:", "De:"), or a name's possessive or "de"
+authored, transcribed, took the notes, typed up, compiled; escribió, redactó, autor,
+transcribió, tomó los apuntes, recopiló), an answer must hold an author's credit as
+documents write one: a byline ("By Priya Raman", "author: Kenji Watanabe", "Notes by K.
+Osei", "escrito por", "answered … by tkruger"), a writing verb ("Notes typed up after
+class… (R. Okafor)"), a reference ("Adeyemi, T. and Liu, M. (2023)", "(Mann et al.,
+1999)"), a mail's sender line ("From:", "De:"), or a name's possessive or "de"
 ("Al-Muwaffaq's contributions", "un documento de 1999 de Michael E. Mann").
 
 Every pattern reads its text once, with bounded gaps: linear in the text's length.
@@ -24,9 +25,10 @@ import re
 # a method is proposed by its authors, and that credit is checked elsewhere.
 _ASKS_AN_AUTHOR = re.compile(
     r"\b(?:wr[io]te|written|writes|authored|authors?|transcribed|transcript\w*|"
-    r"took\s{1,3}(?:the\s{1,3})?notes|"
+    r"took\s{1,3}(?:the\s{1,3})?notes|typed(?:\s{1,3}up)?|compiled|"
     r"escrib\w*|escrit[oa]s?|redact\w*|autor(?:a|es|as)?|transcri\w*|"
-    r"tom[óo]\s{1,3}(?:los\s{1,3}|las\s{1,3})?(?:apuntes|notas))\b",
+    r"tom[óo]\s{1,3}(?:los\s{1,3}|las\s{1,3})?(?:apuntes|notas)|recopil[óo]|compil[óo]|"
+    r"pas[óo]\s{1,3}a\s{1,3}limpio)\b",
     re.IGNORECASE,
 )
 _WHO = re.compile(r"\bqui[ée]n(?:es)?\b|\bwho(?:m|se)?\b", re.IGNORECASE)
@@ -39,7 +41,8 @@ _ASKS_THE_READER = re.compile(
 # "Hand-written kernels" and "written in Rust" credit no one: "written" / "escrito" only
 # before "by" / "por".
 _CREDIT_WORDS = re.compile(
-    r"(?<![\w-])(?:wr[io]te|writes|authored|authors?|transcribed|transcript(?:ion)?|"
+    r"(?<![\w-])(?:wr[io]te|writes|authored|authors?|transcribed|transcript(?:ion)?|typed|"
+    r"compiled|recopil\w*|"
     r"escribi\w*|escribe\w*|redact[óo]|autor(?:a|es|as)?|transcribi\w*|transcripci[óo]n|"
     r"firmad[oa]|signed)\b"
     r"|\b(?:written|escrit[oa]s?|redactad[oa]s?|transcrit[oa]s?)\s{1,3}(?:by|por)\b",

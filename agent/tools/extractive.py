@@ -29,11 +29,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agent.tools.answer_units import AnswerUnit
+from agent.tools.answer_units import AnswerUnit, opens_by_pointing_back
 from agent.tools.question_kind import QuestionKind, question_kind
 from agent.tools.sentences import split_sentences
 from agent.tools.table_rows import named_row_only
-from agent.tools.unit_scoring import Passage, ScoredUnit, identifiers, score_units
+from agent.tools.unit_scoring import (
+    MAX_ANTECEDENTS,
+    Passage,
+    ScoredUnit,
+    identifiers,
+    score_units,
+)
 from agent.tools.word_forms import question_keys, word_keys
 from ingestion.embedding import Embedder
 
@@ -255,15 +261,6 @@ def _without_repeated_asides(chosen: list[ScoredUnit]) -> list[ScoredUnit]:
     return kept
 
 
-# A sentence opening with one of these points back to the one before it ("These devices
-# treat carbon monoxide poisoning" after "Hyperbaric medicine uses oxygen chambers").
-_POINTS_BACK = re.compile(
-    r"^\W{0,64}(?:this|these|that|those|such|he|she|it|they|his|her|its|their|there|then|"
-    r"est[eaoe]s?|es[eao]s?|aquel\w*|dich[oa]s?|él|ella|ellos|ellas|su|sus|allí|entonces|"
-    r"ello|esto)\b",
-    re.IGNORECASE,
-)
-
 # A demonstrative before a noun, anywhere in a sentence: "…are treated using these
 # devices", "…se tratan con estos dispositivos", "dicho método". One adjective may
 # stand between ("these special chambers", "este nuevo formato").
@@ -290,7 +287,7 @@ def _points_back(unit: AnswerUnit, asked: set[str], language: str) -> bool:
     """Whether a sentence needs the one before it to be read: it opens by pointing back,
     or names an asked thing only by pointing back, unless it is quoted with its heading
     or label ("HQQ: Este método…"), which says what it points at."""
-    if _POINTS_BACK.match(unit.text):
+    if opens_by_pointing_back(unit.text):
         return True
     return not unit.subject and _points_back_at_the_asked_thing(unit.text, asked, language)
 
@@ -298,17 +295,24 @@ def _points_back(unit: AnswerUnit, asked: set[str], language: str) -> bool:
 def _with_antecedents(
     chosen: list[ScoredUnit], scored: list[ScoredUnit], asked: set[str], language: str
 ) -> list[ScoredUnit]:
-    """Each chosen sentence that points back is quoted with the sentence before it: one
-    that opens by pointing back ("These devices…", "Su autor…"), or one that names a
+    """Each chosen sentence that points back is quoted with the sentence before it (and
+    that one with the one before it, while it points back too): one that opens by
+    pointing back ("These devices…", "Su autor…", "Además, es…"), or one that names a
     thing the question asks about only as "these devices", "este método"."""
     by_place = {(s.passage, s.unit.position): s for s in scored}
     result = list(chosen)
     for s in chosen:
-        if s.unit.kind != "sentence" or not _points_back(s.unit, asked, language):
-            continue
-        before = by_place.get((s.passage, s.unit.position - 1))
-        if before is not None and before.unit.kind == "sentence" and before not in result:
-            result.append(before)
+        current = s
+        # back to the sentence that names its own subject, at most MAX_ANTECEDENTS
+        for _ in range(MAX_ANTECEDENTS):
+            if current.unit.kind != "sentence" or not _points_back(current.unit, asked, language):
+                break
+            before = by_place.get((current.passage, current.before))
+            if before is None or before.unit.kind != "sentence":
+                break
+            if before not in result:
+                result.append(before)
+            current = before
     return result
 
 

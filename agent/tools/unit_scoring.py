@@ -39,7 +39,7 @@ from agent.tools.answer_features import (
     new_numbers,
     says_when,
 )
-from agent.tools.answer_units import AnswerUnit, passage_units
+from agent.tools.answer_units import AnswerUnit, opens_without_its_subject, passage_units
 from agent.tools.authorship import asks_for_an_author, credits_an_author
 from agent.tools.bilingual_lexicon import translations
 from agent.tools.named_terms import names_the_owner
@@ -82,6 +82,7 @@ class ScoredUnit:
     news: int  # content words of the unit that the question does not have
     fits: bool  # holds what the question asks for (always true for open questions)
     focus: float = 1.0  # what the wh-word asks for, and of what, said by the unit itself
+    before: int = -1  # position of the unit before it in its passage, past asides
 
     @property
     def answers(self) -> bool:
@@ -177,6 +178,12 @@ def identifiers(question: str) -> set[str]:
     return {token for token in found if len(token) > 2 and not token[0].isdigit()}
 
 
+MAX_ANTECEDENTS = 3
+"""The most sentences a sentence that points back is read and quoted with: "Además, es
+con 41 años la más veterana…" after "Fue la primera en ganar dos vueltas…" (itself
+without a subject) after "Lucía Ferrer se convirtió en…". Bounded, so a paragraph of
+subjectless sentences costs no more than this for each."""
+
 HEADING_TOPIC = 0.75
 """For a question asking for one fact (a number, a date, a name, which X), a key term found
 only in the headings a unit sits under counts this much of one found in the unit itself:
@@ -201,6 +208,7 @@ def focus(
     headings: str = "",
     about: str = "",
     written: str = "",
+    holds_in: str = "",
 ) -> float:
     """How much of what ``question`` asks, and about what, ``text`` says itself (0..1).
 
@@ -210,10 +218,11 @@ def focus(
     (under "## QLoRA…", "Con esta técnica se ajusta un modelo de 65B en 48 GB" is about
     QLoRA too, nearly as much as the sentence before it that names QLoRA) or in what its
     passage is ``about`` for ``PASSAGE_TOPIC``, or, when it names none, the share of its
-    content words found in ``text``.
+    content words found in ``text``. The parts asked are looked for in ``holds_in`` when
+    given: a sentence read with the one it points back to.
     """
     kind = kind or question_kind(question)
-    parts = [holds(p, text, kind, question, language) for p in kind.parts]
+    parts = [holds(p, holds_in or text, kind, question, language) for p in kind.parts]
     if kind.entity:
         parts.append(names_something(text, question, language, kind.entity))
     if kind.measure:
@@ -286,8 +295,26 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
         relation_said = kind.expects != "name" or kinship.says_the_relation(
             f"{passage.title}\n{passage.section}\n{passage.text}", question
         )
+        before: AnswerUnit | None = None
+        lead: tuple[str, ...] = ()  # the sentences ``before`` is read with, itself last
         for unit in passage_units(passage.text, passage.section, passage.title):
             said = _said(unit, scored, index)
+            # to a "who?", a sentence without its subject ("He is also the oldest…",
+            # "Además, es con 39 años…") names its person in the sentences before it
+            # (back to one with a subject of its own), which are quoted with it
+            # (extractive.py): what it holds is read with them; its topic, from its
+            # own words
+            antecedents = (
+                lead[-MAX_ANTECEDENTS:]
+                if unit.kind == "sentence"
+                and before is not None
+                and before.kind == "sentence"
+                and opens_without_its_subject(unit.text)
+                else ()
+            )
+            holds_in = (
+                "\n".join((*antecedents, said)) if kind.expects == "name" and antecedents else said
+            )
             said_words = set(word_keys(said, language))
             technical = _technical(said)
             # to a yes/no question, a unit saying all of it with the other polarity is news
@@ -307,11 +334,17 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
                     and whose
                     and (not unit.dated_heading or "date" in kind.parts)
                     and (not unit.page or _about_the_page(wanted, unit, language))
-                    and fits(unit.text, kind, question, language)
+                    and fits(holds_in, kind, question, language)
                     and _names_metric(metric, f"{unit.context}\n{unit.text}"),
-                    focus=focus(said, question, language, kind, unit.headings, about, written),
+                    focus=focus(
+                        said, question, language, kind, unit.headings, about, written, holds_in
+                    ),
+                    before=-1 if before is None else before.position,
                 )
             )
+            if unit.kind != "aside":
+                lead = (*antecedents, unit.text) if unit.kind == "sentence" else ()
+                before = unit
     return scored
 
 
