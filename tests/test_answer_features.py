@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from agent.tools.answer_features import counted_name, names_something, negates, new_numbers
+from agent.tools.answer_features import counted_name, names, names_something, negates, new_numbers
 from agent.tools.extractive import ExtractiveAnswerer
 from agent.tools.question_kind import question_kind
 from agent.tools.unit_scoring import Passage, score_units
@@ -287,3 +287,26 @@ def test_a_count_of_a_name_is_answered_only_by_a_text_naming_it(
     assert bool(new_numbers(answer, question)) is answers
     check = answers_question(question, f"{answer} [1]", language, [answer])
     assert check.answers is answers, check.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "people"),
+    [
+        (
+            "Tarea: Congelar el índice · Quién: Paula · Fecha límite: 14/02 · Estado: Hecho",
+            "es",
+            {"paula"},
+        ),
+        ("Task: Freeze the index · Owner: Dana · Due: 14/02 · Status: Done", "en", {"dana"}),
+        ("Responsable: Irene", "es", {"irene"}),
+        # a value after any other field opens its line, and is no name
+        ("Estado: Hecho · Fase: Piloto", "es", set()),
+        ("Status: Done", "en", set()),
+    ],
+)
+def test_a_field_that_holds_a_person_holds_a_name(
+    text: str, language: str, people: set[str]
+) -> None:
+    """ "Quién: Paula" in a table row read with its header names who, though "Paula"
+    opens after the colon as "Hecho" does after "Estado:"."""
+    assert names(text, language, people=True) == people
