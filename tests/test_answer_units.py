@@ -245,10 +245,9 @@ def test_vault_marks_are_read_only_where_they_are_vault_marks(text: str, read: s
     [
         ("He is also the oldest rider to win the race, at 41.", True),
         ("These devices treat carbon monoxide poisoning.", True),
-        ("Además, es con 41 años la ciclista más veterana en ganar la Vuelta.", True),
-        ("Ademas, es con 41 años la ciclista más veterana.", True),  # typed without accent
-        ("Fue la primera en ganar dos vueltas en un año.", True),
-        ("También tenía el récord de etapas.", True),
+        ("Además, es con 41 años la ciclista más veterana en ganar la Vuelta.", False),
+        ("Fue la primera en ganar dos vueltas en un año.", False),  # a subject only for "who?"
+        ("También tenía el récord de etapas.", False),
         # a subject of its own, or "es decir", which states nothing of its own
         ("Lucía Ferrer ganó la Vuelta de 2024.", False),
         ("El récord anterior estaba en manos de Marta Rius.", False),
@@ -265,11 +264,17 @@ def test_a_sentence_that_needs_the_one_before_it_is_known(sentence: str, points_
     [
         ("He is also the oldest rider to win the race, at 41.", True),
         ("Además, es con 41 años la ciclista más veterana en ganar la Vuelta.", True),
-        ("Ellas ganaron la contrarreloj.", True),
+        ("Ellas ganaron la contrarreloj.", False),  # like "they", perhaps a team
         # a possessive or a demonstrative points back at a thing, not at who it is about
         ("Su hijo Felipe Aranda también fue pintor.", False),
         ("These devices treat carbon monoxide poisoning.", False),
         ("Lucía Ferrer ganó la Vuelta de 2024.", False),
+        # impersonal sentences are about no one; "they" may be anyone (adversarial pass)
+        ("Es importante revisar los logs de producción cada mañana.", False),
+        ("Está prohibido aprobar cambios en producción los viernes.", False),
+        ("Tiene sentido que las claves estén en el vault.", False),
+        ("Ha sido difícil cuadrar las vacaciones este año.", False),
+        ("They say the oldest player retires next year.", False),
     ],
 )
 def test_a_sentence_without_its_subject_is_known(sentence: str, without_subject: bool) -> None:

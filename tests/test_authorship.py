@@ -39,6 +39,13 @@ TRANSCRIPT_ES = (
         ("Who proposed LoRA?", False),
         ("¿Quién propuso la arquitectura Transformer?", False),
         ("What did the author conclude?", False),
+        # a message, an access right, an approval, a transcript read: not a text's author
+        ("Who wrote back to the client about the refund?", False),
+        ("¿Quién escribió al proveedor sobre el retraso?", False),
+        ("Who has write access to the production repo?", False),
+        ("Who needs written approval for purchases?", False),
+        ("Who has access to the call transcripts?", False),
+        ("¿Quién revisa las transcripciones de las llamadas?", False),
     ],
 )
 def test_a_question_about_an_author_is_known(question: str, asks: bool) -> None:
@@ -46,29 +53,85 @@ def test_a_question_about_an_author_is_known(question: str, asks: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "credits"),
+    ("text", "language", "credits"),
     [
-        ("By Priya Raman · June 3, 2024 · 9 min read", True),
-        ("author: Kenji Watanabe", True),
-        ("Notes by K. Osei for the inference reading group", True),
-        ("answered Mar 3, 2024 at 8:02 by tkruger 2,877", True),
-        ("Adeyemi, T. and Liu, M. (2023). Fast Sampling with Draft Models.", True),
-        ("as shown before (Mann et al., 1999)", True),
-        ("From: Lucía Gómez <lucia@example.com>", True),
-        ("Transcripción: Iker Sanz", True),
-        ("Acta redactada por Marta Gil", True),
-        ("basado en un documento de 1999 de Michael E. Mann", True),
-        ("Al-Muwaffaq's contributions in the field", True),
+        ("By Priya Raman · June 3, 2024 · 9 min read", "en", True),
+        ("author: Kenji Watanabe", "en", True),
+        ("Notes by K. Osei for the inference reading group", "en", True),
+        ("answered Mar 3, 2024 at 8:02 by tkruger 2,877", "en", True),
+        ("Adeyemi, T. and Liu, M. (2023). Fast Sampling with Draft Models.", "en", True),
+        ("as shown before (Mann et al., 1999)", "en", True),
+        ("From: Lucía Gómez <lucia@example.com>", "es", True),
+        ("Transcripción: Iker Sanz", "es", True),
+        ("Acta redactada por Marta Gil", "es", True),
+        ("Firmado: Lucía Ferrer", "es", True),
+        ("basado en un documento de 1999 de Michael E. Mann", "es", True),
+        ("These are Lucía Ferrer's notes on distillation.", "en", True),
         # names, but no author's credit
-        ("Hu et al. introduced LoRA in 2021 (at Microsoft).", False),
-        (GLOSSARY, False),
-        (TRANSCRIPT_ES, False),
-        ("Por ejemplo, el modelo fue entrenado con 2T tokens.", False),
-        ("Accuracy rose by 11 points.", False),
+        ("Hu et al. introduced LoRA in 2021 (at Microsoft).", "en", False),
+        (GLOSSARY, "en", False),
+        (TRANSCRIPT_ES, "es", False),
+        ("Por ejemplo, el modelo fue entrenado con 2T tokens.", "es", False),
+        ("Accuracy rose by 11 points.", "en", False),
+        # a stray "by", a possessive or a "de" that credits no writing (adversarial pass)
+        ("Send it to Dana Whitfield by Friday.", "en", False),
+        ("It's reviewed every quarter with Dana Whitfield.", "en", False),
+        ("Priya Raman's team runs the staging cluster.", "en", False),
+        ("Marta Gil lo aprueba por Slack cada lunes.", "es", False),
+        ("El informe trimestral resume las ventas de Europa.", "es", False),
+        ("The ingestion service writes parquet files.", "en", False),  # and no one named
     ],
 )
-def test_an_authors_credit_is_read_as_documents_write_it(text: str, credits: bool) -> None:
-    assert credits_an_author(text) is credits
+def test_an_authors_credit_is_read_as_documents_write_it(
+    text: str, language: str, credits: bool
+) -> None:
+    assert credits_an_author(text, language) is credits
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "text"),
+    [
+        ("Who took the notes at the retro?", "en", "Dana Whitfield took the notes at the retro."),
+        ("¿Quién tomó los apuntes de la clase 7?", "es", "Los apuntes los tomó Lucía Ferrer."),
+        ("¿Quién pasó a limpio los apuntes?", "es", "Los apuntes los pasó a limpio Marta Gil."),
+    ],
+)
+def test_the_questions_own_verb_credits_the_author(question: str, language: str, text: str) -> None:
+    assert asks_for_an_author(question)
+    assert credits_an_author(text, language, question)
+    other = text.replace("took", "read").replace("tomó", "leyó").replace("pasó a limpio", "leyó")
+    assert not credits_an_author(other, language, question)
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "answer", "passage"),
+    [
+        (
+            "Who wrote the deployment guide?",
+            "en",
+            "Kenji Watanabe [1].",
+            "Deployment guide\n\nThe deployment guide was written by Kenji Watanabe in March.",
+        ),
+        (
+            "¿Quién redactó la guía de despliegue?",
+            "es",
+            "Fue Lucía Ferrer, en marzo [1].",
+            "Guía de despliegue\n\nLa guía de despliegue la redactó Lucía Ferrer en marzo.",
+        ),
+    ],
+)
+def test_a_short_answer_is_credited_by_the_sentence_it_cites(
+    question: str, language: str, answer: str, passage: str
+) -> None:
+    """A model's short answer names the author without a credit of its own; the cited
+    sentence that names the same person credits them (adversarial pass: such answers
+    were sent to the fallback)."""
+    assert answers_question(question, answer, language, [passage]).answers
+    # the same answer citing a passage that credits no one is still no answer
+    other = passage.replace("was written by", "was reviewed with").replace(
+        "la redactó", "la revisó"
+    )
+    assert not answers_question(question, answer, language, [other]).answers
 
 
 @pytest.mark.parametrize(
@@ -124,9 +187,9 @@ def test_the_answerer_quotes_the_byline_not_the_entries(
     "text",
     [
         "Unsloth: Hand-written Triton kernels make LoRA training about 2x faster.",
-        "The server is written in Rust.",
-        "Está escrito en C++ y compila en Windows.",
+        "The server Dana Whitfield maintains is written in Rust.",
+        "Está escrito en C++ y Marta Gil lo compila en Windows.",
     ],
 )
 def test_written_credits_no_one_without_by(text: str) -> None:
-    assert not credits_an_author(text)
+    assert not credits_an_author(text, "es" if "escrito" in text else "en")

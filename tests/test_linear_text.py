@@ -341,7 +341,8 @@ def test_question_kind_and_answer_features_are_linear() -> None:
 def test_authorship_and_sentences_without_a_subject_are_read_in_linear_time() -> None:
     from agent.tools import answer_units, authorship
 
-    _budget(authorship.credits_an_author, 5.0)
+    _budget(lambda text: authorship.credits_an_author(text, "en", "Who wrote the notes?"), 5.0)
+    _budget(lambda text: authorship.credited_in({"ana"}, [text], "es"), 5.0)
     _budget(authorship.asks_for_an_author, 5.0)
     _budget(answer_units.opens_by_pointing_back, 5.0)
     _budget(answer_units.opens_without_its_subject, 5.0)

@@ -224,3 +224,38 @@ def test_a_sentence_that_points_back_is_read_and_quoted_with_the_one_before(
     answer = shown_answer(question, language, text)
     assert expected in answer
     assert "41" in answer and "Lucía Ferrer" in answer
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "text"),
+    [
+        (
+            "¿Quién revisa los logs de producción?",
+            "es",
+            "Marta Gil se encarga del despliegue los lunes. Es importante revisar los logs"
+            " de producción cada mañana.",
+        ),
+        (
+            "¿Quién hace guardia los domingos?",
+            "es",
+            "## Equipo\n\nMarta Gil lidera el equipo de plataforma.\n\n## Guardias\n\n"
+            "Es obligatorio hacer guardia los domingos por turnos.",
+        ),
+        (
+            "Who approves expense reports?",
+            "en",
+            "Dana Whitfield runs the finance team. They recommend approving expense reports"
+            " within a week.",
+        ),
+    ],
+)
+def test_no_name_is_borrowed_by_an_impersonal_sentence_or_across_a_heading(
+    shown_answer,  # type: ignore[no-untyped-def]
+    question: str,
+    language: str,
+    text: str,
+) -> None:
+    """An impersonal sentence ("Es importante revisar…"), one about anyone ("They
+    recommend…") or one under another heading is not about the person named before it
+    (adversarial pass: each was answered with that person)."""
+    assert shown_answer(question, language, text) == ""

@@ -15,7 +15,6 @@ import operator
 import re
 from dataclasses import dataclass
 
-from agent.tools.question_rules import mentions
 from agent.tools.verification.word_lists import MONTHS_EN, MONTHS_ES, NEGATIONS, NUMBER_WORDS
 from agent.tools.word_forms import word_keys
 from ingestion.text_analysis import analyze, fold_accents
@@ -293,28 +292,10 @@ def counted_numbers(text: str, question: str) -> set[str]:
     return numbers(_NOT_A_COUNT.sub(lambda m: " " * len(m.group(0)), text))
 
 
-def counted_name(question: str) -> str:
-    """What "how many X?" counts where X is a name ("¿Cuántas GPUs…?", "How many A100s…?",
-    "How many LLMs…?"): two capitals or a capital and a digit. A name has no paraphrase,
-    so a text that never names X holds no number of X ("¿Cuántas GPUs tiene el CPD?" is
-    not answered by "reranqueamos solo el top 20"); a common noun may be paraphrased
-    ("How many people…?" by "30 000 inhabitants"), and is not asked of the text."""
-    counted = _COUNTED.search(question)
-    if counted is None or not _counts_things(question):
-        return ""  # "How many GPU-hours…?" asks for a quantity, written "1,200 h"
-    word = counted.group(1)
-    capitals = sum(c.isupper() for c in word)
-    return word if capitals >= 2 or (capitals and any(c.isdigit() for c in word)) else ""
-
-
 def new_numbers(text: str, question: str, measure: str = "") -> set[str]:
     """The numbers ``text`` states that ``question`` does not; for a version, "v3" too
     (a digit after a letter is otherwise part of a name: "NF4"). For "how many X?", only
-    numbers that can count X (:func:`counted_numbers`), and none where X is a name that
-    ``text`` does not name (:func:`counted_name`)."""
-    name = "" if measure else counted_name(question)
-    if name and not mentions(fold_accents(text).lower(), name):
-        return set()
+    numbers that can count X (:func:`counted_numbers`)."""
     found = (numbers(text) if measure else counted_numbers(text, question)) - numbers(question)
     if measure == "version":
         found |= {v.lower() for v in _VERSION.findall(text)} - {
@@ -350,9 +331,15 @@ _PERSON_FIELD = re.compile(
     r"\b(?:qui[ée]n(?:es)?|who|responsables?|owners?|autor(?:a|es|as)?|authors?|"
     r"asignad[oa]s?|assignees?|encargad[oa]s?|contacto|contact|lead|reviewers?|"
     r"revisor(?:a|es|as)?|ponentes?|speakers?|presenters?|organizador(?:a|es|as)?|"
-    r"organi[sz]ers?)\s{0,3}$",
+    r"organi[sz]ers?|maintainers?|mantenedor(?:a|es|as)?|firmad[oa]|signed|by|por|"
+    r"autor[íi]a|cr[ée]ditos|credits)\s{0,3}$",
     re.IGNORECASE,
 )
+# What such a field holds when it holds no one yet: "Responsable: Pendiente", "Owner: TBD".
+_NO_ONE = frozenset({
+    "pendiente", "ninguno", "ninguna", "nadie", "nobody", "none", "unknown", "desconocido",
+    "desconocida", "tbd", "tba", "unassigned", "vacante", "vacant", "todos", "everyone",
+})  # fmt: skip
 
 
 def name_matches(text: str, language: str, *, people: bool = False) -> list[tuple[str, int]]:
@@ -382,6 +369,8 @@ def name_matches(text: str, language: str, *, people: bool = False) -> list[tupl
             opens = False  # "Quién: Paula": a field that holds a person holds a name
         capitalised = word[:1].isupper() and len(word) > 1
         technical = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
+        if people and fold_accents(word).lower() in _NO_ONE:
+            continue  # "Owner: TBD", "Responsable: Pendiente": no one yet
         if people and technical and (not word.isupper() or any(c.isdigit() for c in word)):
             continue  # "QLoRA", "NF4", "GPT-4" name things, not who made them
         # An opening word is a name when a name goes on after it ("Hu et al.

@@ -164,34 +164,34 @@ _POINTS_BACK = re.compile(
 )
 # Spanish drops the subject: "Además, es con 39 años el mariscal de campo más longevo…"
 # says who only through the sentence before it. A connector may open it; the verb is a
-# third person of ser / estar / haber / tener, read accent-folded ("Ademas, es…"). Not "Es
-# decir", which opens no statement of its own.
+# third person singular of ser / estar / haber / tener, read accent-folded ("Ademas,
+# es…"). Not an impersonal sentence, whose verb is followed by a word and "que" or an
+# infinitive ("Es importante revisar…", "Está prohibido aprobar…", "Tiene sentido que…",
+# "Ha sido difícil cuadrar…"), nor "Es decir": they are about no one.
 _ELIDED_SUBJECT = re.compile(
     r"^\W{0,64}(?:(?:ademas|tambien|asimismo|ahora|hoy|actualmente|luego|despues|"
     r"posteriormente|entonces|mas\s{1,3}tarde)\W{1,3})?"
     r"(?!es\s{1,3}decir\b)(?:es|era|fue|sera|seria|ha|habia|tiene|tenia|tuvo|esta|estaba|"
-    r"estuvo|son|eran|fueron|han|habian|tienen|tenian)\s",
+    r"estuvo)\s{1,3}(?!(?:sido\s{1,3})?[^\W\d_]{1,30}\s{1,3}(?:que\b|[^\W\d_]{1,30}(?:ar|er|ir)\b))",
     re.IGNORECASE,
 )
-
-
-# A subject pronoun: the sentence's subject is a person named before it.
-_SUBJECT_PRONOUN = re.compile(r"^\W{0,64}(?:he|she|they|él|ella|ellos|ellas)\b", re.IGNORECASE)
+# A subject pronoun for a person ("they" may be a team, or anyone: "They say…").
+_SUBJECT_PRONOUN = re.compile(r"^\W{0,64}(?:he|she|él|ella)\b", re.IGNORECASE)
 
 
 def opens_without_its_subject(text: str) -> bool:
     """Whether a sentence's subject is a person the sentence before it names: it opens
-    with a subject pronoun ("He is also the oldest quarterback…") or, in Spanish, with its
-    verb ("Además, es con 39 años…"). Not a possessive or a demonstrative ("Su hijo…",
-    "These devices…"): what they point at is not who the sentence is about."""
+    with "he" / "she" / "él" / "ella" ("He is also the oldest quarterback…") or, in
+    Spanish, with its verb ("Además, es con 39 años…"). Not a possessive or a
+    demonstrative ("Su hijo…", "These devices…"): what they point at is not who the
+    sentence is about."""
     return bool(_SUBJECT_PRONOUN.match(text) or _ELIDED_SUBJECT.match(fold_accents(text[:200])))
 
 
 def opens_by_pointing_back(text: str) -> bool:
-    """Whether a sentence needs the one before it to say what it is about: it opens with
-    a pronoun or demonstrative ("He is also…", "Estos dispositivos…") or, in Spanish,
-    with its verb, the subject left out ("Además, es con 39 años…")."""
-    return bool(_POINTS_BACK.match(text) or _ELIDED_SUBJECT.match(fold_accents(text[:200])))
+    """Whether a sentence opens by pointing back to the one before it, with a pronoun or
+    a demonstrative ("He is also…", "These devices…", "Su autor…")."""
+    return bool(_POINTS_BACK.match(text))
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agent.tools.answer_units import AnswerUnit, opens_by_pointing_back
+from agent.tools.answer_units import AnswerUnit, opens_by_pointing_back, opens_without_its_subject
 from agent.tools.question_kind import QuestionKind, question_kind
 from agent.tools.sentences import split_sentences
 from agent.tools.table_rows import named_row_only
@@ -151,7 +151,7 @@ class ExtractiveAnswerer:
             keep = _KEEP_RATIO_FACT if one_fact else _KEEP_RATIO
             chosen = [c.scored for c in self._mmr(candidates, best, keep)]
             asked = set(question_keys(question, language))
-            chosen = _with_antecedents(chosen, scored, asked, language)
+            chosen = _with_antecedents(chosen, scored, asked, language, kind.expects == "name")
         chosen = named_row_only(question, chosen, scored)  # a question naming one table row
         return self._render(chosen, scored)
 
@@ -293,22 +293,35 @@ def _points_back(unit: AnswerUnit, asked: set[str], language: str) -> bool:
 
 
 def _with_antecedents(
-    chosen: list[ScoredUnit], scored: list[ScoredUnit], asked: set[str], language: str
+    chosen: list[ScoredUnit],
+    scored: list[ScoredUnit],
+    asked: set[str],
+    language: str,
+    who: bool = False,
 ) -> list[ScoredUnit]:
     """Each chosen sentence that points back is quoted with the sentence before it (and
     that one with the one before it, while it points back too): one that opens by
-    pointing back ("These devices…", "Su autor…", "Además, es…"), or one that names a
-    thing the question asks about only as "these devices", "este método"."""
+    pointing back ("These devices…", "Su autor…"), one that names a thing the question
+    asks about only as "these devices", "este método", and, to a "who?" (``who``), one
+    without its subject ("He is also…", "Además, es con 39 años…"), whose person the
+    sentences before it name."""
     by_place = {(s.passage, s.unit.position): s for s in scored}
     result = list(chosen)
     for s in chosen:
         current = s
         # back to the sentence that names its own subject, at most MAX_ANTECEDENTS
         for _ in range(MAX_ANTECEDENTS):
-            if current.unit.kind != "sentence" or not _points_back(current.unit, asked, language):
+            if current.unit.kind != "sentence" or not (
+                _points_back(current.unit, asked, language)
+                or (who and opens_without_its_subject(current.unit.text))
+            ):
                 break
             before = by_place.get((current.passage, current.before))
-            if before is None or before.unit.kind != "sentence":
+            if (
+                before is None
+                or before.unit.kind != "sentence"
+                or before.unit.headings != current.unit.headings  # not across a heading
+            ):
                 break
             if before not in result:
                 result.append(before)

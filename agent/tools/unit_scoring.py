@@ -158,7 +158,7 @@ def holds(expects: str, text: str, kind: QuestionKind, question: str, language: 
     if expects == "date":
         return says_when(text, kind.occasion)
     if expects == "name":
-        if asks_for_an_author(question) and not credits_an_author(text):
+        if asks_for_an_author(question) and not credits_an_author(text, language, question):
             return False  # "Who wrote the glossary?" is not answered by its entries
         return bool(names(text, language, people=True) - names(question, language))
     return True
@@ -309,6 +309,7 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
                 if unit.kind == "sentence"
                 and before is not None
                 and before.kind == "sentence"
+                and before.headings == unit.headings  # not across a heading
                 and opens_without_its_subject(unit.text)
                 else ()
             )

@@ -41,7 +41,7 @@ from agent.tools.answer_features import (
     plain_words,
     says_when,
 )
-from agent.tools.authorship import asks_for_an_author, credits_an_author
+from agent.tools.authorship import asks_for_an_author, credited_in, credits_an_author
 from agent.tools.named_terms import names_the_owner
 from agent.tools.question_kind import contact_noun, question_kind
 from agent.tools.question_rules import is_number, key_terms, mentions
@@ -216,6 +216,19 @@ def _people(text: str, question: str, language: str) -> set[str]:
     return found
 
 
+def _credits_the_author(
+    question: str, answer: str, plain: str, language: str, passages: Sequence[str]
+) -> bool:
+    """Whether ``answer`` credits an author for "who wrote X?": itself ("By Priya
+    Raman"), or through a sentence of a passage it cites that names the same person
+    ("Kenji Watanabe [1]." where [1] says "written by Kenji Watanabe")."""
+    if credits_an_author(plain, language, question):
+        return True
+    cited = {int(n) for n in re.findall(r"\[\s*(\d+)\s*\]", answer)}
+    sources = [passages[n - 1] for n in sorted(cited) if 1 <= n <= len(passages)]
+    return credited_in(_people(plain, question, language), sources, language, question)
+
+
 def answers_question(
     question: str, answer: str, language: str, passages: Sequence[str] = ()
 ) -> AnswerCheck:
@@ -255,7 +268,11 @@ def answers_question(
         return AnswerCheck(False, "no date, and the question asks when")
     if kind.expects == "name" and not _people(plain, question, language):
         return AnswerCheck(False, "no name, and the question asks who")
-    if kind.expects == "name" and asks_for_an_author(question) and not credits_an_author(plain):
+    if (
+        kind.expects == "name"
+        and asks_for_an_author(question)
+        and not _credits_the_author(question, answer, plain, language, passages)
+    ):
         return AnswerCheck(False, "credits no author, and the question asks who wrote it")
     if "date" in kind.also and not has_date(plain):
         return AnswerCheck(False, "no date, and the question also asks when")
