@@ -26,6 +26,7 @@ bounded gaps: linear in the text's length.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -62,23 +63,23 @@ _NOT_SOMEONE = (
     r"phone|default|defecto)\b)"
 )
 # The works a text's author is credited with: "a 1999 paper by…", "Al-Muwaffaq's writings".
-_WORKS = (
-    r"(?:book|paper|poem|essay|notes|guide|report|article|contributions?|works?|writings?|"
+_WORK_NOUNS = (
+    r"book|paper|poem|essay|notes|guide|report|article|contributions?|works?|writings?|"
     r"novel|thesis|libro|art[íi]culo|poema|ensayo|apuntes|notas|gu[íi]a|informe|obra|"
-    r"novela|tesis|documento|manual)"
+    r"novela|tesis|documento|manual"
 )
+_WORKS = rf"(?:{_WORK_NOUNS})"
 # A byline: "by" / "por" opening a line or a sentence ("By Priya Raman · June 3"), or after
 # a word that says what was written or posted ("Notes by K. Osei", "Written and
 # maintained by…", "Acta redactada por Marta Gil", "answered Mar 3, 2024 at 8:02 by
 # tkruger"), before a name or a handle that ends its line. Not the agent of another verb
 # ("Deploys are triggered by Jenkins", "se lanzan por Jenkins"), nor "by Friday", "por
 # Slack", "by 11 points".
-_WRITTEN_THINGS = _WORKS[3:-1] + (
-    r"|notes|notas|apuntes|post|posted|article|art[íi]culo|guide|gu[íi]a|answered|asked|"
-    r"edited|published|publicad[oa]|respondid[oa]|preguntad[oa]|editad[oa]|written|"
-    r"escrit[oa]s?|maintained|mantenid[oa]|transcribed|transcrit[oa]|typed|drafted|"
-    r"redactad[oa]|elaborad[oa]|compiled|compilad[oa]|recopilad[oa]|slides|diapositivas|"
-    r"acta|minutes|report|informe"
+_WRITTEN_THINGS = _WORK_NOUNS + (
+    r"|post|posted|answered|asked|edited|published|publicad[oa]|respondid[oa]|"
+    r"preguntad[oa]|editad[oa]|written|escrit[oa]s?|maintained|mantenid[oa]|transcribed|"
+    r"transcrit[oa]|typed|drafted|redactad[oa]|elaborad[oa]|compiled|compilad[oa]|"
+    r"recopilad[oa]|slides|diapositivas|acta|minutes"
 )
 _BYLINE = re.compile(
     rf"(?:^|(?<=[\n.!?·|—–(])|(?i:\b(?:{_WRITTEN_THINGS})\b)[^\n.!?]{{0,40}}?)"
@@ -113,10 +114,11 @@ _WORK_OF = re.compile(
 _CREDITS = (_BYLINE, _CREDIT_WORDS, _SENDER_LINE, _REFERENCE, _WORK_OF)
 
 
+@functools.lru_cache(maxsize=1024)
 def asks_for_an_author(question: str) -> bool:
     """Whether ``question`` asks who wrote something ("Who wrote the glossary?",
     "¿Quién transcribió la clase 7?", "Who is the author of…?"), not who wrote to
-    someone or for whom."""
+    someone or for whom. Cached: the answerer asks it of every unit of every passage."""
     return (
         bool(_WHO.search(question))
         and bool(_ASKS_AN_AUTHOR.search(question))
@@ -124,25 +126,31 @@ def asks_for_an_author(question: str) -> bool:
     )
 
 
-def _asked_verb(question: str, language: str) -> set[str]:
+@functools.lru_cache(maxsize=1024)
+def _asked_verb(question: str, language: str) -> frozenset[str]:
     """The word keys of the verb ``question`` asks for an author by ("tomó los apuntes"
-    -> the keys of "tomó", "apuntes"): the same verb in a sentence credits its author."""
+    -> the keys of "tomó", "apuntes"): the same verb in a sentence credits its author.
+    Cached, as :func:`asks_for_an_author`."""
     match = _ASKS_AN_AUTHOR.search(question)
-    return set(word_keys(match.group(0), language)) if match else set()
+    return frozenset(word_keys(match.group(0), language)) if match else frozenset()
+
+
+def _credits(sentence: str, language: str, verb: frozenset[str]) -> bool:
+    """Whether ``sentence`` holds an author's credit: one of ``_CREDITS``, or ``verb`` (the
+    question's own) whole."""
+    if any(pattern.search(sentence) for pattern in _CREDITS):
+        return True
+    return bool(verb) and verb <= set(word_keys(sentence, language))
 
 
 def credits_an_author(text: str, language: str, question: str = "") -> bool:
     """Whether a sentence of ``text`` names a person and credits an author in one of the
     forms the module docstring lists (``question`` adds its own verb to them)."""
-    verb = _asked_verb(question, language) if question else set()
-    for sentence in split_sentences(text):
-        if not names(sentence, language, people=True):
-            continue
-        if any(pattern.search(sentence) for pattern in _CREDITS):
-            return True
-        if verb and verb <= set(word_keys(sentence, language)):
-            return True
-    return False
+    verb = _asked_verb(question, language) if question else frozenset()
+    return any(
+        names(sentence, language, people=True) and _credits(sentence, language, verb)
+        for sentence in split_sentences(text)
+    )
 
 
 def credited_in(
@@ -154,10 +162,9 @@ def credited_in(
     Kenji Watanabe"."""
     if not people:
         return False
-    for source in sources:
-        for sentence in split_sentences(source):
-            if names(sentence, language, people=True) & people and credits_an_author(
-                sentence, language, question
-            ):
-                return True
-    return False
+    verb = _asked_verb(question, language) if question else frozenset()
+    return any(
+        names(sentence, language, people=True) & people and _credits(sentence, language, verb)
+        for source in sources
+        for sentence in split_sentences(source)
+    )

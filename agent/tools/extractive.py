@@ -316,12 +316,9 @@ def _with_antecedents(
                 or (who and opens_without_its_subject(current.unit.text))
             ):
                 break
+            # a sentence under the same headings (ScoredUnit.before), or none
             before = by_place.get((current.passage, current.before))
-            if (
-                before is None
-                or before.unit.kind != "sentence"
-                or before.unit.headings != current.unit.headings  # not across a heading
-            ):
+            if before is None:
                 break
             if before not in result:
                 result.append(before)

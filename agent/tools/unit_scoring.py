@@ -82,7 +82,9 @@ class ScoredUnit:
     news: int  # content words of the unit that the question does not have
     fits: bool  # holds what the question asks for (always true for open questions)
     focus: float = 1.0  # what the wh-word asks for, and of what, said by the unit itself
-    before: int = -1  # position of the unit before it in its passage, past asides
+    # position of the sentence it may point back to: the unit before it in its passage,
+    # past asides, when that is a sentence under the same headings; -1 otherwise
+    before: int = -1
 
     @property
     def answers(self) -> bool:
@@ -219,7 +221,7 @@ def focus(
     QLoRA too, nearly as much as the sentence before it that names QLoRA) or in what its
     passage is ``about`` for ``PASSAGE_TOPIC``, or, when it names none, the share of its
     content words found in ``text``. The parts asked are looked for in ``holds_in`` when
-    given: a sentence read with the one it points back to.
+    given: a sentence read with the ones it points back to.
     """
     kind = kind or question_kind(question)
     parts = [holds(p, holds_in or text, kind, question, language) for p in kind.parts]
@@ -304,12 +306,18 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
             # (back to one with a subject of its own), which are quoted with it
             # (extractive.py): what it holds is read with them; its topic, from its
             # own words
+            # the sentence before it, under the same headings (not across a heading)
+            antecedent = (
+                before
+                if before is not None
+                and before.kind == "sentence"
+                and before.headings == unit.headings
+                else None
+            )
             antecedents = (
                 lead[-MAX_ANTECEDENTS:]
                 if unit.kind == "sentence"
-                and before is not None
-                and before.kind == "sentence"
-                and before.headings == unit.headings  # not across a heading
+                and antecedent is not None
                 and opens_without_its_subject(unit.text)
                 else ()
             )
@@ -340,7 +348,7 @@ def score_units(question: str, language: str, passages: Sequence[Passage]) -> li
                     focus=focus(
                         said, question, language, kind, unit.headings, about, written, holds_in
                     ),
-                    before=-1 if before is None else before.position,
+                    before=-1 if antecedent is None else antecedent.position,
                 )
             )
             if unit.kind != "aside":

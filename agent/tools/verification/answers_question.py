@@ -216,17 +216,26 @@ def _people(text: str, question: str, language: str) -> set[str]:
     return found
 
 
+def _cited_passages(answer: str, passages: Sequence[str]) -> list[str]:
+    """The passages ``answer``'s single [n] markers number, each once, in order; markers
+    past the passages are ignored."""
+    cited = {int(n) for n in re.findall(r"\[\s*(\d+)\s*\]", answer)}
+    return [passages[n - 1] for n in sorted(cited) if 1 <= n <= len(passages)]
+
+
 def _credits_the_author(
-    question: str, answer: str, plain: str, language: str, passages: Sequence[str]
+    question: str,
+    plain: str,
+    people: set[str],
+    language: str,
+    cited: Sequence[str],
 ) -> bool:
-    """Whether ``answer`` credits an author for "who wrote X?": itself ("By Priya
-    Raman"), or through a sentence of a passage it cites that names the same person
-    ("Kenji Watanabe [1]." where [1] says "written by Kenji Watanabe")."""
+    """Whether an answer credits an author for "who wrote X?": itself ("By Priya Raman"),
+    or through a sentence of a passage it cites (``cited``) that names one of its
+    ``people`` ("Kenji Watanabe [1]." where [1] says "written by Kenji Watanabe")."""
     if credits_an_author(plain, language, question):
         return True
-    cited = {int(n) for n in re.findall(r"\[\s*(\d+)\s*\]", answer)}
-    sources = [passages[n - 1] for n in sorted(cited) if 1 <= n <= len(passages)]
-    return credited_in(_people(plain, question, language), sources, language, question)
+    return credited_in(people, cited, language, question)
 
 
 def answers_question(
@@ -266,14 +275,14 @@ def answers_question(
         return AnswerCheck(False, "no price, and the question asks what it costs")
     if kind.expects == "date" and not says_when(plain, kind.occasion):
         return AnswerCheck(False, "no date, and the question asks when")
-    if kind.expects == "name" and not _people(plain, question, language):
-        return AnswerCheck(False, "no name, and the question asks who")
-    if (
-        kind.expects == "name"
-        and asks_for_an_author(question)
-        and not _credits_the_author(question, answer, plain, language, passages)
-    ):
-        return AnswerCheck(False, "credits no author, and the question asks who wrote it")
+    if kind.expects == "name":
+        people = _people(plain, question, language)
+        if not people:
+            return AnswerCheck(False, "no name, and the question asks who")
+        if asks_for_an_author(question) and not _credits_the_author(
+            question, plain, people, language, _cited_passages(answer, passages)
+        ):
+            return AnswerCheck(False, "credits no author, and the question asks who wrote it")
     if "date" in kind.also and not has_date(plain):
         return AnswerCheck(False, "no date, and the question also asks when")
     if "number" in kind.also and not new_numbers(plain, question, kind.measure):
@@ -310,11 +319,8 @@ def _off_topic(question: str, answer: str, language: str, passages: Sequence[str
         for s in sentences
     ):
         return False
-    cited = {int(n) for n in re.findall(r"\[\s*(\d+)\s*\]", answer)}
-    for n in cited:
-        if not 1 <= n <= len(passages):
-            continue
-        source = split_sentences(passages[n - 1])
+    for passage in _cited_passages(answer, passages):
+        source = split_sentences(passage)
         source_words = [set(word_keys(s, language)) for s in source]  # once per passage
         for sentence in sentences:
             words = set(word_keys(sentence, language))
