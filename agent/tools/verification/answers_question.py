@@ -42,7 +42,9 @@ from agent.tools.answer_features import (
     says_when,
 )
 from agent.tools.authorship import asks_for_an_author, credited_in, credits_an_author
+from agent.tools.bilingual_lexicon import translations
 from agent.tools.named_terms import names_the_owner
+from agent.tools.question_holder import holder_words
 from agent.tools.question_kind import contact_noun, question_kind
 from agent.tools.question_rules import is_number, key_terms, mentions
 from agent.tools.sentences import split_sentences, strip_citations
@@ -74,6 +76,7 @@ class AnswerCheck:
     reason: str = ""
 
 
+_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 _CITATION_MARKS = re.compile(r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]")
 
 
@@ -293,6 +296,9 @@ def answers_question(
         return AnswerCheck(False, f"names no {kind.entity}, and the question asks which")
     if kind.several and item_count(answer) < 2:
         return AnswerCheck(False, "one item, and the question asks for several")
+    holder = holder_words(question) if passages else ()
+    if holder and not _names_the_holder(holder, plain, answer, language, passages):
+        return AnswerCheck(False, f"does not say it is about the {' '.join(holder)}")
     if passages and _off_topic(question, answer, language, passages):
         return AnswerCheck(False, "about another topic than the question's")
     return AnswerCheck(True)
@@ -304,6 +310,29 @@ def _on_topic(text: str, keys: list[str], asked: set[str], language: str) -> boo
         return True
     said = set(word_keys(text, language))
     return bool(asked) and len(asked & said) / len(asked) >= MIN_TOPIC_COVERAGE
+
+
+def _near_sentences(answer: str, language: str, passages: Sequence[str]) -> list[str]:
+    """For each sentence of ``answer``, the sentences of each passage it cites within
+    ``TOPIC_REACH`` of the one sharing most words and numbers with it: where a quoted
+    sentence's topic or subject is said when the sentence itself leaves it out, or a
+    short answer's ("Usa unas 128 muestras.") is."""
+    sentences = [strip_citations(s) for s in split_sentences(answer)]
+    near: list[str] = []
+    for passage in _cited_passages(answer, passages):
+        source = split_sentences(passage)
+        source_words = [_words_and_numbers(s, language) for s in source]  # once per passage
+        for sentence in sentences:
+            words = _words_and_numbers(sentence, language)
+            if not words or not source:
+                continue
+            at = max(range(len(source)), key=lambda i: len(words & source_words[i]))
+            near.extend(source[max(at - TOPIC_REACH, 0) : at + TOPIC_REACH + 1])
+    return near
+
+
+def _words_and_numbers(text: str, language: str) -> set[str]:
+    return set(word_keys(text, language)) | set(_NUMBERS.findall(text))
 
 
 def _off_topic(question: str, answer: str, language: str, passages: Sequence[str]) -> bool:
@@ -319,15 +348,24 @@ def _off_topic(question: str, answer: str, language: str, passages: Sequence[str
         for s in sentences
     ):
         return False
-    for passage in _cited_passages(answer, passages):
-        source = split_sentences(passage)
-        source_words = [set(word_keys(s, language)) for s in source]  # once per passage
-        for sentence in sentences:
-            words = set(word_keys(sentence, language))
-            if not words or not source:
-                continue
-            at = max(range(len(source)), key=lambda i: len(words & source_words[i]))
-            near = source[max(at - TOPIC_REACH, 0) : at + TOPIC_REACH + 1]
-            if any(_on_topic(s, keys, asked, language) for s in near):
-                return False
-    return True
+    return not any(
+        _on_topic(s, keys, asked, language) for s in _near_sentences(answer, language, passages)
+    )
+
+
+def _names_the_holder(
+    holder: Sequence[str], plain: str, answer: str, language: str, passages: Sequence[str]
+) -> bool:
+    """Whether the answer, or a passage sentence near one it quotes, names what the
+    question asks a property of (agent/tools/question_holder.py): every word of it, as
+    itself, by its word key ("chunking" in "chunks") or, across languages, by a
+    translation ("entrenamiento" in "training")."""
+    text = f"{plain} {' '.join(_near_sentences(answer, language, passages))}"
+    folded = fold_accents(text).lower()
+    keys = set(word_keys(text, "es")) | set(word_keys(text, "en"))
+    return all(
+        mentions(folded, word)
+        or bool(set(word_keys(word, language)) & keys)
+        or bool(translations(word, language) & keys)
+        for word in holder
+    )

@@ -1,0 +1,112 @@
+"""Of what a question asks a property: "the test laptop" in "How much RAM does the test
+laptop have?", "el servidor de pruebas" in "¿Qué GPU tiene el servidor de pruebas?".
+
+Unanswerable questions in users' notes are mostly of this shape: a property the notes
+give for other things (RAM of the models in a benchmark table, a GPU named in a
+vLLM flag, the grade of another practical) asked of a thing the notes never describe.
+The answerer then finds a unit holding the property and the *does it answer?* check
+passes it (it holds a number, a GPU, a grade), so a non-answer was shown verified. An
+answer to such a question must name what it is about, itself or in the passage
+sentences around the one it quotes (agent/tools/verification/answers_question.py).
+
+Only a possession or use verb is read ("have", "use", "need"; "tiene", "usa", "sacó"):
+with any verb the subject's end cannot be told from the verb's object without a parser
+("How many points did the Panthers defense give up?"). Read in one anchored match of
+bounded parts, so linear in the question's length.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from ingestion.text_analysis import fold_accents, is_function_word
+
+_ASKED = r"^\W{0,64}"
+_WORD = r"[\w.+'-]{1,60}"
+
+_HOLDER_EN = re.compile(
+    rf"{_ASKED}(?:how\s{{1,4}}(?:much|many)|what|which)\s{{1,4}}(?:{_WORD}\s{{1,4}}){{0,4}}?"
+    rf"(?:does|do|did)\s{{1,4}}(?P<holder>(?:{_WORD}\s{{1,4}}){{0,3}}?{_WORD})\s{{1,4}}"
+    r"(?:have|use|need|get|take|require|support|hold|contain|store|consume|score|earn|cost)"
+    # the verb ends the question, or a place, time or measure follows it ("use on the
+    # staging GPU?"): "What do … people feel the need to acknowledge?" is not of this shape
+    r"(?:\s{1,4}(?:in|on|at|for|per|during|when|now|today|in\s{1,4}total)\b[^?\n]{0,80})?"
+    r"\s{0,4}[?.!]?\s{0,4}$",
+    re.IGNORECASE,
+)
+_HOLDER_ES = re.compile(
+    # "¿Qué término se utiliza…?" is passive, and in "¿Qué tienen prohibido…?" what is
+    # asked has no noun: neither asks a property of what follows the verb
+    rf"{_ASKED}(?:cu[áa]nt[oa]s?(?:\s{{1,4}}{_WORD}){{0,4}}?|(?:qu[ée]|cu[áa]l(?:es)?)"
+    rf"(?:\s{{1,4}}{_WORD}){{1,4}}?)(?<!\sse)\s{{1,4}}"
+    r"(?:tiene|tienen|ten[íi]a|ten[íi]an|tuvo|tuvieron|usa|usan|us[óo]|usaron|utiliza|"
+    r"utilizan|utiliz[óo]|necesita|necesitan|necesit[óo]|saca|sacan|sac[óo]|sacaron|"
+    r"consume|consumen|ocupa|ocupan|soporta|soportan|admite|admiten|requiere|requieren|"
+    r"cuesta|cuestan|cost[óo]|obtuvo|obtuvieron)"
+    rf"\s{{1,4}}(?P<holder>[^?¿\n]{{1,160}})",
+    re.IGNORECASE,
+)
+# Where the Spanish holder's phrase ends: a preposition of manner, purpose or measure
+# ("¿Cuánto cuesta la API por hora?" asks of the API, not of hours).
+_HOLDER_END_ES = re.compile(
+    r"\s(?:por|para|con|sin|durante|desde|hasta|cada|seg[úu]n|aproximadamente|en\s+total|"
+    r"cuando|que|donde|mientras|antes|despu[ée]s|dentro|fuera|si)\b"
+    r"|[,;:(]",
+    re.IGNORECASE,
+)
+# Spanish puts the subject after the verb, where the object also goes: "¿Qué GPU tiene el
+# servidor?" asks of the server, "¿Qué universidad tiene su origen en…?" of a
+# university. A subject there opens with an article or a name; an object with a
+# possessive, a bare noun ("tienen niños") or a superlative ("tuvo el mayor número de…",
+# "el impacto más significativo") is what the asked thing has, not who has it.
+_SUBJECT_ES = re.compile(
+    r"(?:(?:en\s{1,4})?(?:el|la|los|las|un|una|mi|tu|nuestro|nuestra|vuestro|vuestra|este|esta|ese|esa)"
+    r"\s{1,4}[^\W\d_]|[A-ZÁÉÍÓÚÑ])"
+)
+_SUPERLATIVE_ES = re.compile(
+    r"\b(?:mayor|menor|mejor|peor|m[áa]s|menos|primer[oa]?|[úu]ltim[oa])\b", re.IGNORECASE
+)
+# After a Spanish verb, more words than this are a clause, not a name for a thing; the
+# English subject sits between "does" and the verb, four words at most.
+_MAX_SPANISH_HOLDER_WORDS = 3
+_HOLDER_WORD = re.compile(r"[^\W_]+")
+# Words of a holder's phrase that say how much or how, not what: "many of these
+# protests", "actualmente", "typically".
+_NOT_A_HOLDER = frozenset({
+    "many", "some", "most", "few", "several", "all", "each", "every", "these", "those",
+    "muchos", "muchas", "algunos", "algunas", "varios", "varias", "todos", "todas",
+    "cada", "estos", "estas", "esos", "esas", "actualmente", "hoy", "dia", "now",
+})  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1024)
+def holder_words(question: str) -> tuple[str, ...]:
+    """The content words of what ``question`` asks a property of ("test", "laptop"),
+    accent-folded and lowercased; () when the question is not of that shape. Bare
+    numbers are left out (a label's number is checked by named_terms), not sizes and
+    versions ("Wren-1B": "1b"); cached, because the answerer asks it of every unit."""
+    phrase = ""
+    english = _HOLDER_EN.match(question)
+    if english:
+        phrase = english.group("holder")
+    else:
+        spanish = _HOLDER_ES.match(question)
+        if spanish:
+            phrase = spanish.group("holder")
+            end = _HOLDER_END_ES.search(phrase)
+            phrase = phrase[: end.start()] if end else phrase
+            if not _SUBJECT_ES.match(phrase) or _SUPERLATIVE_ES.search(phrase):
+                return ()
+    words = tuple(
+        fold_accents(word).lower()
+        for word in _HOLDER_WORD.findall(phrase)
+        if not is_function_word(word, "es")
+        and not is_function_word(word, "en")
+        and not word.isdigit()
+        and fold_accents(word).lower() not in _NOT_A_HOLDER
+        and not word.lower().endswith(("ly", "mente"))
+    )
+    if not english and len(words) > _MAX_SPANISH_HOLDER_WORDS:
+        return ()
+    return words
