@@ -26,6 +26,9 @@ TUNED_SETS = {
     "cross_language": _DATA / "verify_cross_language.jsonl",
     "cross_language_dev": _DATA / "verify_cross_language_dev.jsonl",
     "notes": _DATA / "verify_notes.jsonl",
+    # Round 2, written by a helper that never read the verifier: LLM-style claims about
+    # changelogs, threads, minutes, specs, protocols, policies (a third held out below).
+    "round2": _DATA / "verify_round2.jsonl",
 }
 HELD_OUT_SETS = {
     "other_topics": _DATA / "verify_heldout.jsonl",
@@ -33,6 +36,7 @@ HELD_OUT_SETS = {
     # Claims about course notes (negations, "4-bit"/"Q4", "1.000"/"1,000"/"mil",
     # "billón"/"trillion"), in the source's language and across languages.
     "notes": _DATA / "verify_notes_heldout.jsonl",
+    "round2": _DATA / "verify_round2_heldout.jsonl",
 }
 
 
