@@ -60,6 +60,8 @@ def _is_abbreviation(head: str, following: str) -> bool:
     lowered = word.lower()
     if lowered in _NEVER_FINAL:
         return True
+    if word in ("No", "Nos") and following[:1].isdigit():
+        return True  # "No. 9", "Nos. 3-5": a number's sign
     if "." in word and word.isupper():
         # Dotted capitals ("U.S. Army", "EE. UU."): a missed split only merges two
         # sentences, while a wrong one leaves fragments no source supports.

@@ -39,13 +39,17 @@ _NEXT_WORD = re.compile(r"\s{1,8}([^\W\d_]{1,40})")
 # "no longer", "no more than 5 ms", "no matter": "no" there grades or concedes, it denies
 # no verb.
 _NO_AS_DEGREE = frozenset({"longer", "more", "less", "fewer", "later", "sooner", "matter"})
+_NUMBER_SIGN = re.compile(r"\.\s{0,2}\d|º")  # after "No": "No. 9", "Nº 3"
+# Verbs that carry another: a negation before them denies the one they carry too.
+_AUXILIARIES = ("lleg", "pued", "pod", "pud", "logr", "consig", "volv", "manag")
 _NEGATION_SCOPE = 1  # content items after "no"/"not"/"sin" that the negation covers
 
 
 TOKEN = re.compile(r"\w(?:[\w'’]|[.\-+/](?=\w))*")
 
 
-NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?")
+# A version's "v" is no part of its number: "v2.3.0" states "version 2.3.0".
+NUMBER = re.compile(r"(?:(?<![\w.,])|(?<=(?<![\w.,])[vV]))\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?")
 
 
 _NUMBER_WITH_UNIT = re.compile(r"^\d+(?:[.,]\d+)*-?[^\W\d_]{1,4}$")
@@ -293,6 +297,8 @@ class _Analyser:
             token, offset = match.group(0), match.start()
             folded = fold(token)
             number = numbers.get(offset)
+            if number is None and token[:1] in "vV":
+                number = numbers.get(offset + 1)  # "v2.3.0"
             if number is not None or offset < covered_until:
                 if number is not None:
                     item = self._number_item(number)
@@ -391,6 +397,10 @@ class _Analyser:
                 self.negated.append(item)
                 self._pending_negation -= 1
                 self._negation_mark = item.end
+                if item.kind == "word" and fold(item.surface).startswith(_AUXILIARIES):
+                    # "sin que lleguen a dorarse", "no pudo terminar": the verb after
+                    # the auxiliary is what is denied
+                    self._pending_negation += 1
         for concept, pole in self._pending_poles:
             self.pole_marks.append((concept, pole, item))
         self._pending_poles = []
@@ -435,6 +445,8 @@ class _Analyser:
         if own is not None:
             self._emit(Item(part, "word", forms, start, end, opens_clause=opens))
             self.terms.append((own, other))
+        if folded == "no" and _NUMBER_SIGN.match(self.text, end):
+            return  # "No. 9", "nº 3": a number's sign, not a negation
         if folded == "no" and not quoted:
             # "adds no latency" denies "adds" as "does not add latency" does, and the
             # noun after it as before

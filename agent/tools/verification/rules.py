@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from difflib import SequenceMatcher
 
+from agent.tools.verification.across_languages import cross_language_polarity
 from agent.tools.verification.analysis import (
     NUMBER_KINDS,
     Analysis,
@@ -25,6 +26,7 @@ from agent.tools.verification.analysis import (
     items_match,
     stem_of,
 )
+from agent.tools.verification.certainty import overstated
 from agent.tools.verification.evidence import Evidence
 from agent.tools.verification.word_lists import PERIOD_WORDS, SCALE_UNITS, TRANSLATED_NAMES
 
@@ -43,16 +45,22 @@ _CONFLICT_REACH = 3  # how far from a context word a rival name may sit
 def hard_failure(sentence: Analysis, evidence: Evidence, best: Analysis) -> str:
     """The first consistency check the sentence fails, in words; "" when none fails.
 
-    Across languages only the checks on names and numbers apply: the others compare the
-    words around them, and an English claim shares no words with its Spanish source.
+    Across languages only the checks on names and numbers apply, and those that read
+    word lists of both languages (negation and order across languages; a claim stronger
+    than its source): the others compare the words around them, and an English claim
+    shares no words with its Spanish source.
     """
     if sentence.language not in evidence.languages:
         return (
             missing_key(sentence, evidence)
             or period_conflict(sentence, evidence, best)
             or linked_keys_conflict(sentence, evidence)
+            or cross_language_polarity(sentence, best)
+            or overstated(sentence, best, evidence.sentences)
         )
-    return _same_language_failure(sentence, evidence, best)
+    return _same_language_failure(sentence, evidence, best) or overstated(
+        sentence, best, evidence.sentences
+    )
 
 
 def _same_language_failure(sentence: Analysis, evidence: Evidence, best: Analysis) -> str:

@@ -61,7 +61,7 @@ POLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("increas", "aument", "incremen", "grow", "grew", "crec", "rais", "boost", "higher",
          "larger", "bigger", "greater", "mayor", "more", "mas", "rise", "rose", "expand",
          "ampli", "doubl", "dupli"),
-        ("decreas", "reduc", "disminu", "shrink", "lower", "smaller", "menor", "less",
+        ("decreas", "reduc", "reduj", "disminu", "shrink", "lower", "smaller", "menor", "less",
          "fewer", "menos", "drop", "cut", "declin", "lessen", "minimi", "recort", "halv",
          "little", "barely", "hardly", "slight", "apenas"),
     ),
@@ -76,6 +76,10 @@ POLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "order": (
         ("before", "antes", "earlier", "previo", "prior"),
         ("after", "despues", "later", "posterior"),
+    ),
+    "position": (
+        ("ahead", "delante", "above", "encima"),
+        ("behind", "detras", "below", "debajo"),
     ),
     "extreme": (
         ("maxim", "max", "most", "largest", "highest", "mayoria"),
