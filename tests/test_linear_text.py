@@ -400,3 +400,26 @@ def test_loader_text_steps_are_linear() -> None:
     assert _title_markup("<html><title>Hola</title ><title>x") == "Hola"
     assert _title_markup("<title x='1'>" + "a" * 10 + "</TITLE>") == "a" * 10
     assert _title_markup("<title>" * 10_000) == ""
+
+
+@pytest.mark.slow
+def test_the_holder_and_overstatement_checks_are_linear() -> None:
+    """An adversarial pass found the near-sentence search and the "said plainly
+    elsewhere" search quadratic (23 s on 37k characters); both are indexed now."""
+    from agent.tools.question_holder import holder_words
+    from agent.tools.verification.across_languages import cross_language_polarity
+    from agent.tools.verification.analysis import analyse
+    from agent.tools.verification.answers_question import answers_question
+    from agent.tools.verification.certainty import overstated
+
+    _budget(holder_words, 3.0)
+    question = "How much RAM does the test laptop have?"
+    _budget(lambda text: answers_question(question, f"{text} [1]", "en", [text]), 20.0, 50_000)
+
+    def judge(text: str) -> None:
+        sources = [analyse(text[i : i + 200], "es", frozenset()) for i in range(0, len(text), 200)]
+        claim = analyse(text, "en", frozenset())
+        overstated(claim, sources[0], sources)
+        cross_language_polarity(claim, sources[0])
+
+    _budget(judge, 30.0, 50_000)

@@ -101,8 +101,8 @@ def test_an_answer_that_names_the_holder_passes(
 
 
 def test_a_short_answer_is_placed_by_its_number_too() -> None:
-    """"Usa unas 128 muestras." names no method: the passage sentence holding its number,
-    and those around it, say which one it is about."""
+    """A short answer ("Usa unas 128 muestras.") names no method: the passage sentence
+    holding its number, and those around it, say which one it is about."""
     question = "¿Cuántas muestras de calibración usa GPTQ?"
     answer = "Usa unas 128 muestras. [1]"
     gptq = "GPTQ cuantiza capa a capa. Para calibrar, 128 muestras de C4 bastan."

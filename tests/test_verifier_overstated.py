@@ -69,7 +69,7 @@ FLAG_EN = "The --legacy-auth flag will be removed in version 5.0."
             "en",
             "The loss was caused by groundwater extraction.",
             "The loss could be related to groundwater extraction.",
-            "leaves open ('could')",
+            "leaves open ('suggest')",
         ),
         (
             [HUMEDALES],
@@ -120,6 +120,20 @@ def test_a_claim_stronger_than_its_source_is_flagged(
         # a future that is a policy, not a plan
         (["Conservaremos sus datos durante un máximo de seis años."], "es",
          "La empresa conserva los datos como máximo seis años."),
+        # found by an adversarial pass: counts, "provided that", nouns and adjectives
+        # that look like hedges, present passives, a future in another conjunct
+        (["120/120 tests passed on the CI run."], "en", "All tests passed on the CI run."),
+        (["Puedes usar la API gratis si citas la fuente."], "es",
+         "Puedes usar la API gratis siempre que cites la fuente."),
+        (["The Pro plan costs 20 dollars per month."], "en",
+         "The Pro tier costs 20 dollars per month."),
+        (["The proposed method reaches 91 % accuracy."], "en",
+         "The method reaches 91 % accuracy."),
+        (["La pendiente media de la carretera es del 8 %."], "es",
+         "La carretera tiene una pendiente media del 8 %."),
+        (["Refunds will be issued within 14 days."], "en", "Refunds are issued within 14 days."),
+        (["The company hired 30 people in 2023 and will hire 20 more in 2024."], "en",
+         "The company hired 30 people in 2023."),
         # what one source says will happen, a later one says did
         ([FLAG_ES, "Versión 5.0.0. Eliminado: el parámetro `--legacy-auth`."], "es",
          "La versión 5.0.0 eliminó el parámetro `--legacy-auth`."),
@@ -129,6 +143,28 @@ def test_faithful_claims_are_not_read_as_overstated(
     sources: list[str], language: str, sentence: str
 ) -> None:
     assert _overstated(sources, sentence, language) == ""
+
+
+@pytest.mark.parametrize(
+    ("source", "source_language", "sentence", "language"),
+    [
+        # the same order said from the other event
+        ("Reposar la masa 30 minutos antes de añadir la sal.", "es",
+         "Add the salt after resting the dough for 30 minutes.", "en"),
+        ("El Millbrook está dos puntos por delante del Harrow.", "es",
+         "Harrow is two points behind Millbrook.", "en"),
+        # a negation said with a verb
+        ("El tratamiento no redujo la mortalidad.", "es",
+         "The treatment failed to reduce mortality.", "en"),
+        ("The board did not approve the budget.", "en",
+         "La junta rechazó aprobar el presupuesto.", "es"),
+    ],
+)  # fmt: skip
+def test_the_same_fact_said_another_way_across_languages_passes(
+    source: str, source_language: str, sentence: str, language: str
+) -> None:
+    best = analyse(source, source_language, frozenset())
+    assert cross_language_polarity(analyse(sentence, language, frozenset()), best) == ""
 
 
 @pytest.mark.parametrize(
@@ -156,7 +192,7 @@ def test_faithful_claims_are_not_read_as_overstated(
             "El Harrow sube al cuarto puesto, dos puntos por delante del Millbrook.",
             "El Harrow sube al cuarto puesto, dos puntos por detrás del Millbrook.",
             "es",
-            "contradicts the source (position)",
+            "contradicts the source (position",
         ),
         (
             "Mezclar la harina y el agua; reposar 30 minutos antes de añadir la sal.",
@@ -164,7 +200,7 @@ def test_faithful_claims_are_not_read_as_overstated(
             "Rest the dough for 30 minutes after adding the salt.",
             "Rest the dough for 30 minutes before adding the salt.",
             "en",
-            "contradicts the source (order)",
+            "contradicts the source (order",
         ),
     ],
 )

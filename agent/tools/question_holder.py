@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 from ingestion.text_analysis import fold_accents, is_function_word
 
@@ -32,7 +33,7 @@ _HOLDER_EN = re.compile(
     # the verb ends the question, or a place, time or measure follows it ("use on the
     # staging GPU?"): "What do … people feel the need to acknowledge?" is not of this shape
     r"(?:\s{1,4}(?:in|on|at|for|per|during|when|now|today|in\s{1,4}total)\b[^?\n]{0,80})?"
-    r"\s{0,4}[?.!]?\s{0,4}$",
+    r"\s{0,4}(?:[?.!,]|$)",
     re.IGNORECASE,
 )
 _HOLDER_ES = re.compile(
@@ -51,7 +52,8 @@ _HOLDER_ES = re.compile(
 # ("¿Cuánto cuesta la API por hora?" asks of the API, not of hours).
 _HOLDER_END_ES = re.compile(
     r"\s(?:por|para|con|sin|durante|desde|hasta|cada|seg[úu]n|aproximadamente|en\s+total|"
-    r"cuando|que|donde|mientras|antes|despu[ée]s|dentro|fuera|si)\b"
+    r"cuando|que|donde|mientras|antes|despu[ée]s|dentro|fuera|si|al|a|en|sobre|"
+    r"respecto|frente|contra|entre)\b"
     r"|[,;:(]",
     re.IGNORECASE,
 )
@@ -70,13 +72,30 @@ _SUPERLATIVE_ES = re.compile(
 # After a Spanish verb, more words than this are a clause, not a name for a thing; the
 # English subject sits between "does" and the verb, four words at most.
 _MAX_SPANISH_HOLDER_WORDS = 3
+# "el servidor de pruebas y cuánta RAM": a second question joined to the first
+_SECOND_PART_ES = re.compile(r"\s(?:y|o|u)\s", re.IGNORECASE)
 _HOLDER_WORD = re.compile(r"[^\W_]+")
+# "la ciudad de Nueva York", "el mes de febrero": a kind before a name is not said with it
+_KIND_BEFORE_A_NAME = re.compile(
+    r"^(?:en\s{1,4})?(?:el|la|los|las)\s{1,4}[^\W\d_]{1,30}\s{1,4}(?:de|del)\s{1,4}"
+    r"(?:la\s{1,4}|los\s{1,4}|las\s{1,4}|el\s{1,4})?(?=[A-ZÁÉÍÓÚÑ])"
+)
+# "the company", "la empresa": a holder that is only a generic noun says no one thing,
+# and the notes name it instead ("Acme has 500 employees")
+_GENERIC_NOUNS = frozenset({
+    "company", "empresa", "compania", "team", "equipo", "model", "modelo", "system",
+    "sistema", "project", "proyecto", "app", "application", "aplicacion", "tool",
+    "herramienta", "user", "usuario", "city", "ciudad", "country", "pais", "product",
+    "producto", "service", "servicio", "organization", "organizacion", "group", "grupo",
+    "person", "persona", "thing", "cosa", "it", "this", "that", "esto", "eso",
+})  # fmt: skip
 # Words of a holder's phrase that say how much or how, not what: "many of these
 # protests", "actualmente", "typically".
 _NOT_A_HOLDER = frozenset({
     "many", "some", "most", "few", "several", "all", "each", "every", "these", "those",
     "muchos", "muchas", "algunos", "algunas", "varios", "varias", "todos", "todas",
-    "cada", "estos", "estas", "esos", "esas", "actualmente", "hoy", "dia", "now",
+    "cada", "estos", "estas", "esos", "esas", "actualmente", "hoy", "dia", "now", "one",
+    "single", "uno", "una", "solo", "sola",
 })  # fmt: skip
 
 
@@ -86,6 +105,7 @@ def holder_words(question: str) -> tuple[str, ...]:
     accent-folded and lowercased; () when the question is not of that shape. Bare
     numbers are left out (a label's number is checked by named_terms), not sizes and
     versions ("Wren-1B": "1b"); cached, because the answerer asks it of every unit."""
+    question = unicodedata.normalize("NFC", question)
     phrase = ""
     english = _HOLDER_EN.match(question)
     if english:
@@ -98,6 +118,8 @@ def holder_words(question: str) -> tuple[str, ...]:
             phrase = phrase[: end.start()] if end else phrase
             if not _SUBJECT_ES.match(phrase) or _SUPERLATIVE_ES.search(phrase):
                 return ()
+            kind = _KIND_BEFORE_A_NAME.match(phrase)
+            phrase = phrase[kind.end() :] if kind else phrase
     words = tuple(
         fold_accents(word).lower()
         for word in _HOLDER_WORD.findall(phrase)
@@ -105,8 +127,16 @@ def holder_words(question: str) -> tuple[str, ...]:
         and not is_function_word(word, "en")
         and not word.isdigit()
         and fold_accents(word).lower() not in _NOT_A_HOLDER
-        and not word.lower().endswith(("ly", "mente"))
+        and not (word.islower() and word.endswith(("ly", "mente")))
+        and not (len(word) <= 2 and word.islower())  # "'s", "g", "kg"
     )
-    if not english and len(words) > _MAX_SPANISH_HOLDER_WORDS:
+    if all(word in _GENERIC_NOUNS for word in words):
         return ()
+    if not english:
+        if len(words) > _MAX_SPANISH_HOLDER_WORDS:
+            return ()
+        second = _SECOND_PART_ES.search(phrase)
+        if second:
+            kept = set(_HOLDER_WORD.findall(fold_accents(phrase[: second.start()]).lower()))
+            words = tuple(word for word in words if word in kept)
     return words

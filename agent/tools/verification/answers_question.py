@@ -76,6 +76,8 @@ class AnswerCheck:
     reason: str = ""
 
 
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+_LOCATING_POSTINGS = 64
 _NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 _CITATION_MARKS = re.compile(r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]")
 
@@ -314,20 +316,40 @@ def _on_topic(text: str, keys: list[str], asked: set[str], language: str) -> boo
 
 def _near_sentences(answer: str, language: str, passages: Sequence[str]) -> list[str]:
     """For each sentence of ``answer``, the sentences of each passage it cites within
-    ``TOPIC_REACH`` of the one sharing most words and numbers with it: where a quoted
-    sentence's topic or subject is said when the sentence itself leaves it out, or a
-    short answer's ("Usa unas 128 muestras.") is."""
+    ``TOPIC_REACH`` of the one sharing most words and numbers with it, and the heading
+    above that one: where a quoted sentence's topic or subject is said when the sentence
+    itself leaves it out ("- RAM: 16 GB" under "## Test laptop"), or a short answer's
+    ("Usa unas 128 muestras.") is. Each passage sentence once, in order.
+
+    Linear: a passage's sentences are indexed by their words once, and a word in more
+    than ``_LOCATING_POSTINGS`` of them is too common to say where an answer comes from."""
     sentences = [strip_citations(s) for s in split_sentences(answer)]
     near: list[str] = []
     for passage in _cited_passages(answer, passages):
         source = split_sentences(passage)
-        source_words = [_words_and_numbers(s, language) for s in source]  # once per passage
+        where: dict[str, list[int]] = {}
+        heading_above: list[int] = []
+        last_heading = -1
+        for i, text in enumerate(source):
+            for key in _words_and_numbers(text, language):
+                where.setdefault(key, []).append(i)
+            last_heading = i if _HEADING.match(text) else last_heading
+            heading_above.append(last_heading)
+        chosen: set[int] = set()
         for sentence in sentences:
-            words = _words_and_numbers(sentence, language)
-            if not words or not source:
+            hits: dict[int, int] = {}
+            for key in _words_and_numbers(sentence, language):
+                postings = where.get(key, [])
+                if len(postings) <= _LOCATING_POSTINGS:
+                    for i in postings:
+                        hits[i] = hits.get(i, 0) + 1
+            if not hits:
                 continue
-            at = max(range(len(source)), key=lambda i: len(words & source_words[i]))
-            near.extend(source[max(at - TOPIC_REACH, 0) : at + TOPIC_REACH + 1])
+            at = max(hits, key=lambda i: (hits[i], -i))
+            chosen.update(range(max(at - TOPIC_REACH, 0), min(at + TOPIC_REACH + 1, len(source))))
+            if heading_above[at] >= 0:
+                chosen.add(heading_above[at])
+        near.extend(source[i] for i in sorted(chosen))
     return near
 
 

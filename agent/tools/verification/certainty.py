@@ -17,61 +17,92 @@ from collections.abc import Sequence
 
 from agent.tools.verification.analysis import Analysis, Item, fold, is_stopword
 
-# Words that make a claim hold for every case or every voter. Compared as a group: a
-# sentence with one needs a source with one of the same group ("todos" for "all").
-_ABSOLUTES: dict[str, frozenset[str]] = {
-    "every case": frozenset({
-        "all", "every", "always", "everyone", "everybody", "todos", "todas", "siempre",
-        "totalidad",
-    }),
-    "unanimity": frozenset({"unanimous", "unanimously", "unanimidad", "unanime", "unanimemente"}),
+# Words that make a claim hold for every case or every voter, each with the words of a
+# source that limit it ("All large earthquakes…" over "Most large earthquakes…";
+# "siempre" over "a menudo"). A claim's word is an overstatement where its best source
+# sentence has a limiting word of the same group and no source has one of the claim's:
+# a source that counts ("120/120 tests passed", "each of the 40") or lists every item
+# does not limit, so it is no evidence against "all".
+_ABSOLUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "every case": (
+        frozenset({"all", "every", "everyone", "everybody", "todos", "todas", "totalidad"}),
+        frozenset({
+            "most", "many", "some", "several", "few", "majority", "mayoria", "muchos",
+            "muchas", "algunos", "algunas", "varios", "varias", "casi", "almost", "nearly",
+            "parte",
+        }),
+    ),
+    "always": (
+        frozenset({"always", "siempre"}),
+        frozenset({
+            "usually", "often", "sometimes", "generally", "typically", "frequently",
+            "normalmente", "menudo", "veces", "generalmente", "frecuentemente", "suele",
+            "suelen", "habitualmente",
+        }),
+    ),
+    "unanimity": (
+        frozenset({"unanimous", "unanimously", "unanimidad", "unanime", "unanimemente"}),
+        frozenset({"majority", "mayoria", "votes", "votos", "voted", "votaron", "against"}),
+    ),
 }  # fmt: skip
-# "all three models", "todos los tres", "all of them" count what the source lists;
-# "every 6.3 days", "todos los lunes" say how often
-_COUNTED_ALL = re.compile(
+# "all three models", "all of them" count what the source lists; "every 6.3 days",
+# "todos los lunes" say how often; "siempre que" is "provided that"; "all in all",
+# "after all" are ways of speaking
+_NOT_ABSOLUTE = re.compile(
     r"\b(?:all|both|todos|todas)\s{1,3}(?:(?:los|las|of|the)\s{1,3})?"
     r"(?:\d+|two|three|four|five|six|dos|tres|cuatro|cinco|seis|them|ellos|ellas)\b"
     r"|\bevery\s{1,3}(?:\d|other|few|single|day|week|month|year|hour|minute|second|night|"
     r"morning|time)"
     r"|\b(?:todos|todas)\s{1,3}(?:los|las)\s{1,3}(?:d[ií]as|semanas|meses|años|horas|noches|"
-    r"mañanas|tardes|lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bados|domingos|veces)\b",
+    r"mañanas|tardes|lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bados|domingos|veces)\b"
+    r"|\bsiempre\s{1,3}(?:que|y\s{1,3}cuando)\b|\ball\s{1,3}in\s{1,3}all\b|\bafter\s{1,3}all\b",
     re.IGNORECASE,
 )
 
-# What leaves a claim open or still to come. A source clause with one of these supports
-# only a sentence that keeps it open too (with any of them, or a modal: "can", "puede").
+# What leaves a claim open or still to come, in a source clause: a word that only
+# hedges, or a plan or expectation said with its verb ("plans to", "is expected to",
+# "se prevé", "está previsto"): "the Pro plan", "the proposed method", "expected output",
+# "la pendiente media" are nouns and adjectives that hedge nothing.
 _HEDGES = frozenset({
-    "might", "could", "possibly", "possible", "probably", "probable", "likely", "unlikely",
-    "perhaps", "suggest", "suggests", "suggested", "suggesting", "planned", "plans", "plan",
-    "planning", "expected", "projected", "proposed", "scheduled", "intends", "aims",
-    "podria", "podrian", "posiblemente", "posible", "probablemente", "quiza", "quizas",
-    "sugiere", "sugieren", "sugirio", "parece", "parecen", "preve", "previsto", "prevista",
-    "previstos", "planea", "planean", "planeado", "planeada", "propone", "proponen",
-    "propuesta", "pretende", "pretenden", "programado", "programada", "pendiente",
+    "might", "possibly", "probably", "likely", "unlikely", "perhaps", "suggest", "suggests",
+    "suggested", "suggesting", "podria", "podrian", "posiblemente", "probablemente",
+    "quiza", "quizas", "sugiere", "sugieren", "sugirio", "sugirieron",
 })  # fmt: skip
+_HEDGE_PHRASE = re.compile(
+    r"\b(?:may|could)\s{1,3}(?:be|have|not|also|well)\b"
+    r"|\b(?:appears?|seems?|appeared|seemed)\s{1,3}to\b"
+    r"|\b(?:plans?|planned|planning|intends?|aims?|hopes?)\s{1,3}to\b"
+    r"|\b(?:is|are|was|were)\s{1,3}(?:planned|expected|projected|proposed|intended)\b"
+    r"|\bse\s{1,3}(?:prev[ée]|planea|espera|pretende|propone)\b"
+    r"|\b(?:est[áa]n?|estaba|estaban)\s{1,3}(?:previst[oa]s?|planead[oa]s?)\b"
+    r"|\b(?:planea|planean|pretende|pretenden|espera|esperan)\s{1,3}(?:\w+(?:ar|er|ir))\b"
+    r"|\bparecen?\s{1,3}(?:que|ser|estar)\b",
+    re.IGNORECASE,
+)
+# On the claim side, any of these keeps it open too (a modal: "can", "puede").
 _OPEN_ON_THE_CLAIM_SIDE = _HEDGES | frozenset({
-    "can", "may", "puede", "pueden", "should", "allowed", "permitted", "permite", "debe",
-    "deberia", "estimated", "estimado", "estimada", "around", "about", "aproximadamente",
-    "unos", "unas",
+    "can", "could", "may", "puede", "pueden", "should", "would", "allowed", "permitted",
+    "permite", "debe", "deberia", "estimated", "estimado", "estimada", "planned", "plans",
+    "expected", "projected", "previsto", "prevista", "prevé", "preve", "planea",
 })  # fmt: skip
 # A source in the future ("will be removed", "se eliminará") has not happened yet: a
 # claim that puts the same verb in the past ("was removed", "eliminó") says it has. A
 # future alone is no hedge: "Conservaremos sus datos…" is a policy, stated as a fact.
 _FUTURE = re.compile(
-    r"\bwill\b|[’']ll\b|\bgoing\s{1,3}to\b|\b[^\W\d_]{2,40}(?:rá|rán|ré|remos)\b",
+    r"\bwill\s{1,3}(?:\w+\s{1,3})?\w|[’']ll\b|\bgoing\s{1,3}to\b"
+    r"|\b[^\W\d_]{2,40}(?:rá|rán|ré|remos)\b|\bva[ns]?\s{1,3}a\s{1,3}\w+(?:ar|er|ir)\b",
     re.IGNORECASE,
 )
-_PAST = re.compile(
-    r"^(?:[^\W\d_]{2,40}(?:ed|ó|aron|ieron|ió)|was|were|did|had|fue|fueron|hizo|hicieron)$",
-    re.IGNORECASE,
+# A claim's verb in the past: Spanish preterite, or English "was/were/had/did" or a
+# verb in -ed that is not a present passive ("is supported", "are issued").
+_PAST_ES = re.compile(r"^[^\W\d_]{2,40}(?:ó|aron|ieron|ió)$", re.IGNORECASE)
+_PAST_EN = re.compile(r"^(?:[^\W\d_]{2,40}ed|was|were|did|had|fue|fueron|hizo|hicieron)$")
+_PRESENT_PASSIVE = re.compile(r"\b(?:is|are|am|be|been|being|es|son)\s{1,3}$", re.IGNORECASE)
+# A clause: up to punctuation, or a conjunction or relative word that starts another
+# ("hired 30 people in 2023 and will hire 20 more", "lugar que volverá a visitar").
+_CLAUSE = re.compile(
+    r"(?:(?!\s(?:and|but|y|pero|que|which|who|que)\s)[^,;:.()\[\]—–\n])+", re.IGNORECASE
 )
-# Hedges only in these phrases: "may" alone also grants ("Employees may work remotely"),
-# "appears" alone also places ("appears among the top k").
-_HEDGE_PHRASE = re.compile(
-    r"\bmay\s{1,3}(?:be|have|not|also|well)\b|\b(?:appears?|seems?|appeared|seemed)\s{1,3}to\b",
-    re.IGNORECASE,
-)
-_CLAUSE = re.compile(r"[^,;:.()\[\]—–\n]+")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -82,24 +113,24 @@ def _words(text: str) -> set[str]:
 def overstated(sentence: Analysis, best: Analysis, sources: Sequence[Analysis]) -> str:
     """Why ``sentence`` claims more than its sources, in words; "" when it does not.
 
-    ``best`` is its best-matching source sentence; ``sources`` every source sentence."""
+    ``best`` is its best-matching source sentence; ``sources`` every source sentence.
+    Linear: each source sentence is indexed once, when a clause needs it."""
     said = _words(sentence.text)
-    for group, words in _ABSOLUTES.items():
-        if (
-            said & words
-            and not _COUNTED_ALL.search(sentence.text)
-            and not any(_words(source.text) & words for source in sources)
-        ):
-            return f"says '{sorted(said & words)[0]}' where the sources do not ({group})"
+    ours_by_form = _by_form(sentence.items)
+    if not _NOT_ABSOLUTE.search(sentence.text):
+        for group, (absolute, limiting) in _ABSOLUTES.items():
+            claimed = said & absolute
+            if claimed and _limited(sentence, ours_by_form, absolute, limiting, sources):
+                return f"says '{sorted(claimed)[0]}' where the source does not ({group})"
     if said & _OPEN_ON_THE_CLAIM_SIDE or _leaves_open(sentence.text):
         return ""
-    ours_by_form = _by_form(sentence.items)
     items = [
         item
         for item in best.items
         if not is_stopword(item.surface.lower(), best.language)
         and fold(item.surface).lower() not in _HEDGES
     ]
+    plain: _PlainSources | None = None
     at = 0  # items and clauses are both in order: one walk over each
     for clause in _CLAUSE.finditer(best.text):
         inside: list[Item] = []
@@ -108,31 +139,65 @@ def overstated(sentence: Analysis, best: Analysis, sources: Sequence[Analysis]) 
                 inside.append(items[at])
             at += 1
         text = clause.group(0)
-        open_words = _words(text) & _HEDGES
-        phrase = _HEDGE_PHRASE.search(text)
-        if phrase:
-            open_words.add(phrase.group(0).split()[0].lower())
+        hedge = sorted(_words(text) & _HEDGES)[:1] or [
+            m.group(0).lower() for m in [_HEDGE_PHRASE.search(text)] if m
+        ]
         future = _FUTURE.search(text)
-        if not open_words and not future:
+        if not hedge and not future:
             continue
         shared = [
             (item, ours_by_form[f]) for item in inside for f in _first_shared(item, ours_by_form)
         ]
-        if open_words:
-            if len(shared) < 2:
-                continue
-            cue = sorted(open_words)[0]
-        elif future and any(_PAST.match(ours.surface) for _, ours in shared):
+        if len(shared) < 2:
+            continue  # the clause is about something else
+        if hedge:
+            cue = hedge[0]
+        elif future and any(_in_the_past(ours, sentence.text) for _, ours in shared):
             cue = future.group(0)
         else:
             continue
-        if not _said_plainly([theirs for theirs, _ in shared], best, sources):
+        plain = plain or _PlainSources(sources, best)
+        if not plain.state([theirs for theirs, _ in shared]):
             return f"states as done or certain what the source leaves open ('{cue}')"
     return ""
 
 
+def _limited(
+    sentence: Analysis,
+    ours_by_form: dict[str, Item],
+    absolute: frozenset[str],
+    limiting: frozenset[str],
+    sources: Sequence[Analysis],
+) -> bool:
+    """Whether the source sentences about the claim (two of its content items) limit
+    what it says of every case ("most", "a menudo") and none says it of every case."""
+    limited = False
+    for source in sources:
+        shared = sum(
+            bool(_first_shared(item, ours_by_form))
+            for item in source.items
+            if not is_stopword(item.surface.lower(), source.language)
+        )
+        if shared < 2:
+            continue
+        words = _words(source.text)
+        if words & absolute:
+            return False
+        limited = limited or bool(words & limiting)
+    return limited
+
+
 def _leaves_open(text: str) -> bool:
     return bool(_words(text) & _HEDGES or _HEDGE_PHRASE.search(text) or _FUTURE.search(text))
+
+
+def _in_the_past(item: Item, text: str) -> bool:
+    """``item`` is a verb in the past: a Spanish preterite, or English in -ed that is no
+    present passive ("is supported")."""
+    if _PAST_ES.match(item.surface):
+        return True
+    before = text[max(0, item.start - 12) : item.start]
+    return bool(_PAST_EN.match(item.surface)) and not _PRESENT_PASSIVE.search(before)
 
 
 def _by_form(items: Sequence[Item]) -> dict[str, Item]:
@@ -150,15 +215,30 @@ def _first_shared(item: Item, by_form: dict[str, Item]) -> list[str]:
     return next(([form] for form in item.forms if form in by_form), [])
 
 
-def _said_plainly(items: list[Item], best: Analysis, sources: Sequence[Analysis]) -> bool:
-    """Whether another source sentence states what the open clause does without leaving
-    it open: two of its shared items, or all if fewer (the release that did remove the
-    flag an earlier one said it will remove; its version number may be written apart)."""
-    needed = min(2, len(items))
-    for source in sources:
-        if source is best or _leaves_open(source.text):
-            continue
-        forms = _by_form(source.items)
-        if sum(bool(_first_shared(item, forms)) for item in items) >= needed:
-            return True
-    return False
+class _PlainSources:
+    """The source sentences that leave nothing open, indexed by their items' forms: the
+    release that did remove the flag an earlier one said it will remove."""
+
+    def __init__(self, sources: Sequence[Analysis], best: Analysis) -> None:
+        self._where: dict[str, set[int]] = {}
+        for k, source in enumerate(sources):
+            if source is best or _leaves_open(source.text):
+                continue
+            for item in source.items:
+                for form in item.forms:
+                    self._where.setdefault(form, set()).add(k)
+
+    def state(self, items: list[Item]) -> bool:
+        """Whether one plain source sentence holds two of ``items`` (all, if fewer); its
+        version number may be written apart."""
+        needed = min(2, len(items))
+        counts: dict[int, int] = {}
+        for item in items:
+            found: set[int] = set()
+            for form in item.forms:
+                found |= self._where.get(form, set())
+            for k in found:
+                counts[k] = counts.get(k, 0) + 1
+                if counts[k] >= needed:
+                    return True
+        return False
