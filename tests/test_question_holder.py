@@ -22,6 +22,12 @@ from agent.tools.verification.answers_question import answers_question
         ("¿Cuánto cuesta la API por hora?", ("api",)),
         ("¿Cuántos años tenía John Elway cuando jugó la Super Bowl?", ("john", "elway")),
         ("¿Qué nota sacaron en el proyecto final?", ("proyecto", "final")),
+        # found by an adversarial pass: a kind before a name, a second question, tails
+        ("¿Cuántos habitantes tiene la ciudad de Nueva York?", ("nueva", "york")),
+        ("¿Qué GPU tiene el servidor de pruebas y cuánta RAM?", ("servidor", "pruebas")),
+        ("How much RAM does the test laptop have? Thanks!", ("test", "laptop")),
+        ("How many employees does the company have?", ()),
+        ("How many calories does 100 g of rice have?", ("rice",)),
         # not of that shape: no possession verb, a passive, an object after the verb,
         # a superlative, a clause after the verb
         ("What is the port?", ()),
@@ -88,6 +94,13 @@ BOT = (
         ("¿Cuántas preguntas tiene la evaluación de chunking?",
          "Evaluación de chunks: 150 preguntas. [1]", ["Evaluación de chunks: 150 preguntas."],
          "es"),
+        # under the heading above a list, however long
+        ("How much RAM does the test laptop have?", "- RAM: 16 GB [1]",
+         ["## Test laptop\n\n- CPU: M2\n- GPU: integrated\n- Disk: 1 TB\n- OS: macOS 14\n"
+          "- Battery: 18 h\n- RAM: 16 GB"], "en"),
+        ("¿Qué nota sacó María?", "Práctica 3: un 9. [1]",
+         ["## Notas de María\n\n- Práctica 1: un 7.\n- Práctica 2: un 8.\n- Examen: un 6.\n"
+          "- Asistencia: completa.\n- Práctica 3: un 9."], "es"),
         # across languages, by a translation ("documentación" in "documentation")
         ("¿Qué imagen de Docker usa el bot de documentación?",
          "Run it with `docker run ghcr.io/acme/docs-bot:1.4.2`. [1]", [BOT], "es"),

@@ -76,7 +76,8 @@ class AnswerCheck:
     reason: str = ""
 
 
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+# a Markdown heading line; the sentence splitter drops its marks
+_HEADING = re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+([^\n]{1,300})$")
 _LOCATING_POSTINGS = 64
 _NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 _CITATION_MARKS = re.compile(r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]")
@@ -327,13 +328,14 @@ def _near_sentences(answer: str, language: str, passages: Sequence[str]) -> list
     near: list[str] = []
     for passage in _cited_passages(answer, passages):
         source = split_sentences(passage)
+        headings = {m.group(1).strip() for m in _HEADING.finditer(passage)}
         where: dict[str, list[int]] = {}
         heading_above: list[int] = []
         last_heading = -1
         for i, text in enumerate(source):
             for key in _words_and_numbers(text, language):
                 where.setdefault(key, []).append(i)
-            last_heading = i if _HEADING.match(text) else last_heading
+            last_heading = i if text.strip() in headings else last_heading
             heading_above.append(last_heading)
         chosen: set[int] = set()
         for sentence in sentences:
