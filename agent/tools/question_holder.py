@@ -76,8 +76,11 @@ _MAX_SPANISH_HOLDER_WORDS = 3
 _SECOND_PART_ES = re.compile(r"\s(?:y|o|u)\s", re.IGNORECASE)
 _HOLDER_WORD = re.compile(r"[^\W_]+")
 # "la ciudad de Nueva York", "el mes de febrero": a kind before a name is not said with it
+# (a kind the name is, not one it owns: "el grupo de Marta" is Marta's group)
 _KIND_BEFORE_A_NAME = re.compile(
-    r"^(?:en\s{1,4})?(?:el|la|los|las)\s{1,4}[^\W\d_]{1,30}\s{1,4}(?:de|del)\s{1,4}"
+    r"^(?:en\s{1,4})?(?:el|la|los|las)\s{1,4}(?:ciudad|mes|año|d[ií]a|pa[ií]s|provincia|"
+    r"regi[óo]n|comunidad|pueblo|municipio|barrio|r[ií]o|isla|lago|calle|estado)"
+    r"\s{1,4}(?:de|del)\s{1,4}"
     r"(?:la\s{1,4}|los\s{1,4}|las\s{1,4}|el\s{1,4})?(?=[A-ZÁÉÍÓÚÑ])"
 )
 # "the company", "la empresa": a holder that is only a generic noun says no one thing,
@@ -88,6 +91,12 @@ _GENERIC_NOUNS = frozenset({
     "herramienta", "user", "usuario", "city", "ciudad", "country", "pais", "product",
     "producto", "service", "servicio", "organization", "organizacion", "group", "grupo",
     "person", "persona", "thing", "cosa", "it", "this", "that", "esto", "eso",
+    # the document itself: "Which transformers version did the notebook use?" is asked
+    # of a notebook that never calls itself one
+    "notebook", "cuaderno", "document", "documento", "doc", "docs", "notes", "apuntes",
+    "notas", "paper", "articulo", "article", "slides", "diapositivas", "post", "page",
+    "pagina", "text", "texto", "file", "archivo", "fichero", "report", "informe",
+    "author", "autor", "autora", "authors", "autores", "writer",
 })  # fmt: skip
 # Words of a holder's phrase that say how much or how, not what: "many of these
 # protests", "actualmente", "typically".
