@@ -6,8 +6,9 @@ give for other things (RAM of the models in a benchmark table, a GPU named in a
 vLLM flag, the grade of another practical) asked of a thing the notes never describe.
 The answerer then finds a unit holding the property and the *does it answer?* check
 passes it (it holds a number, a GPU, a grade), so a non-answer was shown verified. An
-answer to such a question must name what it is about, itself or in the passage
-sentences around the one it quotes (agent/tools/verification/answers_question.py).
+answer to such a question must name what it is about, itself, in the passage sentences
+around the one it quotes or in the heading above that one
+(agent/tools/verification/answers_question.py).
 
 Only a possession or use verb is read ("have", "use", "need"; "tiene", "usa", "sacó"):
 with any verb the subject's end cannot be told from the verb's object without a parser
