@@ -106,7 +106,8 @@ def test_keeping_the_index_up_to_date_without_sources(user: dict[str, str]) -> N
 def test_models_and_the_benchmarks_from_the_clone(user: dict[str, str]) -> None:
     assert "reachable" in run(user, "models").stdout
     verify = json.loads(run(user, "bench", "verify", "--json").stdout)
-    assert verify["recall"] >= 0.9
+    # the labelled set's recall; round 2's harder claims pull the sets together to 0.88
+    assert verify["sets"]["labelled"]["recall"] >= 0.9 and verify["recall"] >= 0.85
     retrieval = json.loads(
         run(
             user, "bench", "retrieval", "--dataset", "evals/data/xquad/xquad.es.dev.json", "--json"
