@@ -24,8 +24,9 @@ sentence passes for the share of questions given in README.md ("Answers").
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from agent.tools.answer_features import (
@@ -299,10 +300,12 @@ def answers_question(
         return AnswerCheck(False, f"names no {kind.entity}, and the question asks which")
     if kind.several and item_count(answer) < 2:
         return AnswerCheck(False, "one item, and the question asks for several")
+    # the passage sentences around the quoted ones, found once for both checks below
+    near = functools.cache(lambda: _near_sentences(answer, language, passages))
     holder = holder_words(question) if passages else ()
-    if holder and not _names_the_holder(holder, plain, answer, language, passages):
+    if holder and not _names_the_holder(holder, plain, language, near()):
         return AnswerCheck(False, f"does not say it is about the {' '.join(holder)}")
-    if passages and _off_topic(question, answer, language, passages):
+    if passages and _off_topic(question, answer, language, near):
         return AnswerCheck(False, "about another topic than the question's")
     return AnswerCheck(True)
 
@@ -359,9 +362,10 @@ def _words_and_numbers(text: str, language: str) -> set[str]:
     return set(word_keys(text, language)) | set(_NUMBERS.findall(text))
 
 
-def _off_topic(question: str, answer: str, language: str, passages: Sequence[str]) -> bool:
-    """No sentence of the answer, nor the passage sentences near the ones it quotes,
-    names the question's topic (see the module docstring)."""
+def _off_topic(question: str, answer: str, language: str, near: Callable[[], list[str]]) -> bool:
+    """No sentence of the answer, nor the passage sentences near the ones it quotes
+    (``near``, read only when the answer alone does not settle it), names the
+    question's topic (see the module docstring)."""
     keys = [k for k in key_terms(question) if not is_number(k)]
     asked = set(question_keys(question, language))
     if not keys or not asked:
@@ -372,19 +376,18 @@ def _off_topic(question: str, answer: str, language: str, passages: Sequence[str
         for s in sentences
     ):
         return False
-    return not any(
-        _on_topic(s, keys, asked, language) for s in _near_sentences(answer, language, passages)
-    )
+    return not any(_on_topic(s, keys, asked, language) for s in near())
 
 
 def _names_the_holder(
-    holder: Sequence[str], plain: str, answer: str, language: str, passages: Sequence[str]
+    holder: Sequence[str], plain: str, language: str, near: Sequence[str]
 ) -> bool:
-    """Whether the answer, or a passage sentence near one it quotes, names what the
-    question asks a property of (agent/tools/question_holder.py): every word of it, as
-    itself, by its word key ("chunking" in "chunks") or, across languages, by a
-    translation ("entrenamiento" in "training")."""
-    text = f"{plain} {' '.join(_near_sentences(answer, language, passages))}"
+    """Whether the answer (``plain``), or a passage sentence near one it quotes
+    (``near``), names what the question asks a property of
+    (agent/tools/question_holder.py): every word of it, as itself, by its word key
+    ("chunking" in "chunks") or, across languages, by a translation ("entrenamiento" in
+    "training")."""
+    text = f"{plain} {' '.join(near)}"
     folded = fold_accents(text).lower()
     keys = set(word_keys(text, "es")) | set(word_keys(text, "en"))
     return all(

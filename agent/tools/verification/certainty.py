@@ -19,8 +19,8 @@ from agent.tools.verification.analysis import Analysis, Item, fold, is_stopword
 
 # Words that make a claim hold for every case or every voter, each with the words of a
 # source that limit it ("All large earthquakes…" over "Most large earthquakes…";
-# "siempre" over "a menudo"). A claim's word is an overstatement where its best source
-# sentence has a limiting word of the same group and no source has one of the claim's:
+# "siempre" over "a menudo"). A claim's word is an overstatement where a source sentence
+# about the claim has a limiting word of the same group and none has one of the claim's:
 # a source that counts ("120/120 tests passed", "each of the 40") or lists every item
 # does not limit, so it is no evidence against "all".
 _ABSOLUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -101,7 +101,7 @@ _PRESENT_PASSIVE = re.compile(r"\b(?:is|are|am|be|been|being|es|son)\s{1,3}$", r
 # A clause: up to punctuation, or a conjunction or relative word that starts another
 # ("hired 30 people in 2023 and will hire 20 more", "lugar que volverá a visitar").
 _CLAUSE = re.compile(
-    r"(?:(?!\s(?:and|but|y|pero|que|which|who|que)\s)[^,;:.()\[\]—–\n])+", re.IGNORECASE
+    r"(?:(?!\s(?:and|but|y|pero|que|which|who)\s)[^,;:.()\[\]—–\n])+", re.IGNORECASE
 )
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -120,7 +120,7 @@ def overstated(sentence: Analysis, best: Analysis, sources: Sequence[Analysis]) 
     if not _NOT_ABSOLUTE.search(sentence.text):
         for group, (absolute, limiting) in _ABSOLUTES.items():
             claimed = said & absolute
-            if claimed and _limited(sentence, ours_by_form, absolute, limiting, sources):
+            if claimed and _limited(ours_by_form, absolute, limiting, sources):
                 return f"says '{sorted(claimed)[0]}' where the source does not ({group})"
     if said & _OPEN_ON_THE_CLAIM_SIDE or _leaves_open(sentence.text):
         return ""
@@ -146,7 +146,7 @@ def overstated(sentence: Analysis, best: Analysis, sources: Sequence[Analysis]) 
         if not hedge and not future:
             continue
         shared = [
-            (item, ours_by_form[f]) for item in inside for f in _first_shared(item, ours_by_form)
+            (item, ours) for item in inside if (ours := _match(item, ours_by_form)) is not None
         ]
         if len(shared) < 2:
             continue  # the clause is about something else
@@ -163,7 +163,6 @@ def overstated(sentence: Analysis, best: Analysis, sources: Sequence[Analysis]) 
 
 
 def _limited(
-    sentence: Analysis,
     ours_by_form: dict[str, Item],
     absolute: frozenset[str],
     limiting: frozenset[str],
@@ -174,7 +173,7 @@ def _limited(
     limited = False
     for source in sources:
         shared = sum(
-            bool(_first_shared(item, ours_by_form))
+            _match(item, ours_by_form) is not None
             for item in source.items
             if not is_stopword(item.surface.lower(), source.language)
         )
@@ -210,9 +209,9 @@ def _by_form(items: Sequence[Item]) -> dict[str, Item]:
     return found
 
 
-def _first_shared(item: Item, by_form: dict[str, Item]) -> list[str]:
-    """The first form of ``item`` that ``by_form`` holds, as a list of zero or one."""
-    return next(([form] for form in item.forms if form in by_form), [])
+def _match(item: Item, by_form: dict[str, Item]) -> Item | None:
+    """The item of ``by_form`` that ``item`` matches by one of its forms, or None."""
+    return next((by_form[form] for form in item.forms if form in by_form), None)
 
 
 class _PlainSources:
